@@ -1,0 +1,29 @@
+//! Fault injection (`--fault SPEC`).
+
+use crate::server::Req;
+use hyper::Response;
+
+use crate::body::RespBody;
+
+#[derive(Default, Clone, Debug)]
+pub struct Faults {
+    pub specs: Vec<String>,
+}
+
+impl Faults {
+    pub async fn before(&self, _r: &Req) -> Option<Response<RespBody>> {
+        None
+    }
+
+    pub fn watch_close_after(&self) -> Option<usize> {
+        None
+    }
+}
+
+impl Faults {
+    pub fn parse(specs: &[String]) -> Result<Faults, String> {
+        Ok(Faults {
+            specs: specs.to_vec(),
+        })
+    }
+}

@@ -1,0 +1,250 @@
+//! EKS and EC2 facts for planning: DescribeCluster for remote networks, service CIDR and IP
+//! family, DescribeVpcs for every associated VPC CIDR. Credentials come from aws-config's
+//! standard chain; `AWS_ENDPOINT_URL` redirects every call (moto in tests).
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ec2::types::VpcCidrBlockStateCode;
+use aws_sdk_eks::error::DisplayErrorContext;
+
+use crate::cilium::facts::{NetworkFacts, Source};
+use crate::error::{Error, Result};
+use crate::net::Cidr;
+
+/// Which cluster to read, and how to reach AWS.
+#[derive(Debug, Clone)]
+pub struct ClusterRef {
+    pub name: String,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+}
+
+async fn config(target: &ClusterRef) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        // Throttling and transient faults are retried with exponential backoff and jitter.
+        .retry_config(RetryConfig::standard().with_max_attempts(5))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(20))
+                .operation_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    if let Some(r) = &target.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    if let Some(p) = &target.profile {
+        loader = loader.profile_name(p);
+    }
+    loader.load().await
+}
+
+fn endpoint(service: &str, region: &str) -> String {
+    std::env::var(format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase()))
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .unwrap_or_else(|_| format!("https://{service}.{region}.amazonaws.com"))
+}
+
+/// Turns an SDK error into one that names the call, the endpoint and what to do.
+fn explain(call: &str, target: &ClusterRef, region: &str, service: &str, raw: String) -> Error {
+    let ep = endpoint(service, region);
+    let lower = raw.to_ascii_lowercase();
+    let (message, help) = if lower.contains("resourcenotfound") {
+        (
+            format!("EKS cluster `{}` not found in region {region}", target.name),
+            "check the name and --region (aws eks list-clusters lists the clusters)".to_string(),
+        )
+    } else if lower.contains("no credentials")
+        || lower.contains("credentials provider")
+        || lower.contains("credentialsnotloaded")
+    {
+        (
+            format!("{call}: no AWS credentials found"),
+            "configure credentials (aws configure, AWS_PROFILE / --profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".to_string(),
+        )
+    } else if lower.contains("throttl") || lower.contains("rate exceeded") {
+        (
+            format!("{call} at {ep}: still throttled after 5 attempts"),
+            "wait a minute and retry, or raise the account's API rate limits".to_string(),
+        )
+    } else if lower.contains("dispatch failure")
+        || lower.contains("connect")
+        || lower.contains("timeout")
+        || lower.contains("timed out")
+    {
+        (
+            format!("{call}: cannot reach {ep}"),
+            "check network access to AWS (proxy, VPN) or AWS_ENDPOINT_URL".to_string(),
+        )
+    } else if lower.contains("accessdenied") || lower.contains("unauthorized") {
+        (
+            format!("{call} at {ep}: access denied"),
+            format!("the identity needs permission for {call}"),
+        )
+    } else {
+        (
+            format!("{call} at {ep} failed"),
+            "retry with -v for details".to_string(),
+        )
+    };
+    tracing::debug!(call, endpoint = %ep, error = %raw, "AWS call failed");
+    Error::Aws {
+        message: format!("{message}: {}", first_line(&raw)),
+        help: Some(help),
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+fn parse_all(what: &str, list: &[String]) -> Result<Vec<Cidr>> {
+    list.iter()
+        .map(|s| {
+            s.parse::<Cidr>().map_err(|e| Error::Aws {
+                message: format!("EKS reported a {what} podnet cannot parse: {e}"),
+                help: None,
+            })
+        })
+        .collect()
+}
+
+/// Reads the network facts of a hybrid-nodes cluster. Errors if the cluster has no remote
+/// networks (not a hybrid cluster) or uses IPv6.
+pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
+    let conf = config(target).await;
+    let region = conf.region().map(|r| r.to_string()).ok_or_else(|| {
+        Error::flag_help(
+            "--region",
+            "no AWS region configured",
+            "pass --region, or set AWS_REGION / a region in your AWS profile",
+        )
+    })?;
+    let eks = aws_sdk_eks::Client::new(&conf);
+    tracing::info!(cluster = %target.name, %region, "DescribeCluster");
+    let out = eks
+        .describe_cluster()
+        .name(&target.name)
+        .send()
+        .await
+        .map_err(|e| {
+            explain(
+                "eks:DescribeCluster",
+                target,
+                &region,
+                "eks",
+                DisplayErrorContext(&e).to_string(),
+            )
+        })?;
+    let cluster = out.cluster().ok_or_else(|| Error::Aws {
+        message: format!(
+            "eks:DescribeCluster returned no cluster for `{}`",
+            target.name
+        ),
+        help: None,
+    })?;
+
+    let mut facts = NetworkFacts {
+        cluster: Some(target.name.clone()),
+        ..Default::default()
+    };
+    let knc = cluster.kubernetes_network_config();
+    facts.ip_family = knc
+        .and_then(|k| k.ip_family())
+        .map(|f| f.as_str().to_ascii_lowercase());
+    if facts.ip_family.as_deref() == Some("ipv6") {
+        return Err(Error::Aws {
+            message: format!(
+                "cluster `{}` uses the IPv6 family; EKS Hybrid Nodes require an IPv4 cluster",
+                target.name
+            ),
+            help: Some("hybrid nodes can only join IPv4 clusters; create an IPv4 cluster".into()),
+        });
+    }
+    if let Some(svc) = knc.and_then(|k| k.service_ipv4_cidr()) {
+        let c = svc.parse::<Cidr>().map_err(|e| Error::Aws {
+            message: format!("EKS reported a service CIDR podnet cannot parse: {e}"),
+            help: None,
+        })?;
+        facts.service_cidr = Some((c, Source::Cluster));
+    }
+    let remote = cluster.remote_network_config();
+    let nodes: Vec<String> = remote
+        .map(|r| {
+            r.remote_node_networks()
+                .iter()
+                .flat_map(|n| n.cidrs().iter().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let pods: Vec<String> = remote
+        .map(|r| {
+            r.remote_pod_networks()
+                .iter()
+                .flat_map(|n| n.cidrs().iter().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if nodes.is_empty() {
+        return Err(Error::Aws {
+            message: format!("cluster `{}` has no remote node networks: it is not set up for hybrid nodes", target.name),
+            help: Some("add remote node and pod networks to the cluster (aws eks update-cluster-config --remote-network-config …), or pass the networks as flags".into()),
+        });
+    }
+    facts.remote_node_networks = parse_all("remote node network", &nodes)?;
+    facts.remote_pod_networks = parse_all("remote pod network", &pods)?;
+    if pods.is_empty() {
+        facts.notes.push(format!(
+            "cluster `{}` has no remote pod networks: webhooks on hybrid nodes will not be reachable from the control plane",
+            target.name
+        ));
+    }
+
+    if let Some(vpc_id) = cluster.resources_vpc_config().and_then(|v| v.vpc_id()) {
+        facts.vpc_id = Some(vpc_id.to_string());
+        let ec2 = aws_sdk_ec2::Client::new(&conf);
+        tracing::info!(%vpc_id, "DescribeVpcs");
+        let out = ec2
+            .describe_vpcs()
+            .vpc_ids(vpc_id)
+            .send()
+            .await
+            .map_err(|e| {
+                explain(
+                    "ec2:DescribeVpcs",
+                    target,
+                    &region,
+                    "ec2",
+                    DisplayErrorContext(&e).to_string(),
+                )
+            })?;
+        let mut cidrs = Vec::new();
+        for vpc in out.vpcs() {
+            let assoc = vpc.cidr_block_association_set();
+            if assoc.is_empty() {
+                cidrs.extend(vpc.cidr_block().map(str::to_string));
+            }
+            for a in assoc {
+                let live = a
+                    .cidr_block_state()
+                    .and_then(|s| s.state())
+                    .is_none_or(|s| {
+                        matches!(
+                            s,
+                            VpcCidrBlockStateCode::Associated | VpcCidrBlockStateCode::Associating
+                        )
+                    });
+                if live {
+                    cidrs.extend(a.cidr_block().map(str::to_string));
+                }
+            }
+        }
+        cidrs.sort();
+        cidrs.dedup();
+        facts.vpc_cidrs = parse_all("VPC CIDR", &cidrs)?;
+    }
+    Ok(facts)
+}

@@ -1,0 +1,5 @@
+//! Cilium for EKS Hybrid Nodes: values generation and validation.
+pub mod facts;
+pub mod generate;
+pub mod validate;
+pub mod versions;

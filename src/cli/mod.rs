@@ -1,0 +1,195 @@
+//! Command line: clap definitions and dispatch. Business logic lives in the library modules;
+//! this layer turns flags into plans, runs them, and maps results to exit codes.
+
+mod cilium;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+
+/// Exit codes: 0 ok, 1 findings at or above `--fail-on` (or invalid values), 2 usage or runtime error.
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-podnet",
+    bin_name = "kubectl podnet",
+    version,
+    about = "Plan, validate and operate pod networking on Amazon EKS clusters with hybrid nodes",
+    long_about = "Plan, validate and operate pod networking on Amazon EKS clusters with hybrid nodes.\n\n\
+Cilium on EKS Hybrid Nodes: generate and validate Helm values whose pod CIDRs fit the cluster's \
+networks (`kubectl podnet cilium values`, `kubectl podnet cilium validate`).",
+    after_help = "Exit codes: 0 ok; 1 findings at or above --fail-on, or invalid values; 2 usage or runtime error.",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every kubectl user knows, spelled the way kubectl spells them.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file to use for CLI requests
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The name of the kubeconfig context to use
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Namespace of the release (default kube-system for cilium commands)
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<Output>,
+    /// More logging on stderr (-v info, -vv debug, -vvv trace)
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Disable colour (also: the NO_COLOR environment variable)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cilium for EKS Hybrid Nodes: values and validation
+    #[command(subcommand)]
+    Cilium(Box<cilium::CiliumCommand>),
+    /// Print the version and git commit of this build
+    Version,
+    /// Print a shell completion script
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+impl GlobalArgs {
+    /// Colour only on a terminal, and never with NO_COLOR or --no-color.
+    pub fn color_for(&self, tty: bool) -> bool {
+        tty && !self.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    }
+}
+
+/// Parses, runs, reports. The only place that decides exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_tracing(cli.global.verbose);
+    let color = cli.global.color_for(io::stderr().is_terminal());
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .terminal_links(false)
+                .build(),
+        )
+    }));
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &Error) -> bool {
+    matches!(e, Error::Write { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PODNET_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("podnet={level},kubectl_podnet={level}"))
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Cilium(c) => cilium::run(*c, &cli.global),
+        Command::Version => version(&cli.global),
+        Command::Completion { shell } => {
+            let mut cmd = Cli::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "kubectl-podnet", &mut buf);
+            stdout_write(&buf)?;
+            Ok(0)
+        }
+    }
+}
+
+fn version(g: &GlobalArgs) -> Result<u8, Error> {
+    let version = env!("CARGO_PKG_VERSION");
+    let commit = env!("PODNET_GIT_COMMIT");
+    let minors: Vec<String> = crate::cilium::versions::SUPPORTED
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    let text = match g.output {
+        Some(Output::Json) => {
+            let v = serde_json::json!({
+                "version": version,
+                "gitCommit": commit,
+                "ciliumMinors": minors,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+        Some(Output::Yaml) => format!(
+            "version: {version}\ngitCommit: {commit}\nciliumMinors:\n{}",
+            minors
+                .iter()
+                .map(|m| format!("- \"{m}\"\n"))
+                .collect::<String>()
+        ),
+        _ => format!("kubectl-podnet {version} (commit {commit})\n"),
+    };
+    stdout_write(text.as_bytes())?;
+    Ok(0)
+}
+
+/// Writes the command's result to stdout; a closed pipe (`| head`) is not an error worth a trace.
+pub fn stdout_write(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|source| Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        })
+}

@@ -18,6 +18,13 @@ impl Faults {
     pub fn watch_close_after(&self) -> Option<usize> {
         None
     }
+
+    pub fn image_pull_patterns(&self) -> Vec<String> {
+        self.specs
+            .iter()
+            .filter_map(|s| s.strip_prefix("image-pull:").map(str::to_string))
+            .collect()
+    }
 }
 
 impl Faults {

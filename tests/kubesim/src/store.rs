@@ -669,6 +669,10 @@ impl Store {
             self.finish_delete(rt, &stored);
             return Ok((*stored).clone());
         }
+        if !opts.system && !opts.as_loaded {
+            // a client changed it: the simulated controllers take over
+            self.loaded.remove(uid_of(&new));
+        }
         let stored = self.commit(&rt.key(), new, "MODIFIED");
         if rt.kind == "CustomResourceDefinition" {
             self.serve_crd(&stored);

@@ -14,6 +14,7 @@ pub mod fields;
 pub mod load;
 pub mod openapi;
 pub mod patch;
+pub mod proto;
 pub mod resources;
 pub mod scenario;
 pub mod selector;

@@ -83,6 +83,10 @@ impl Req {
     }
 
     fn body_value(&self) -> ApiResult<Value> {
+        if self.body.starts_with(b"k8s\0") {
+            return crate::proto::decode(&self.body)
+                .map_err(|e| ApiError::new(415, "UnsupportedMediaType", e));
+        }
         parse_body(&self.body)
     }
 }
@@ -94,7 +98,8 @@ pub fn parse_body(b: &[u8]) -> ApiResult<Value> {
     match serde_json::from_slice(b) {
         Ok(v) => Ok(v),
         Err(je) => {
-            let s = std::str::from_utf8(b).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            let s = std::str::from_utf8(b)
+                .map_err(|e| ApiError::bad_request(format!("request body is not UTF-8: {e}")))?;
             serde_saphyr::from_str::<Value>(s).map_err(|ye| {
                 ApiError::bad_request(format!(
                     "error decoding request body: json: {je}; yaml: {ye}"

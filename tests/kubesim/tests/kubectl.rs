@@ -1,0 +1,763 @@
+//! kubesim driven by the real kubectl.
+
+mod common;
+
+use common::*;
+use kubesim::Options;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::Duration;
+
+const APP: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: demo
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: demo
+  labels: {app: web}
+data:
+  a: "1"
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: demo
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: demo
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports:
+        - containerPort: 8080
+"#;
+
+#[test]
+fn discovery_version_api_resources_explain() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let v = k.json(&["version"]);
+    assert_eq!(v["serverVersion"]["gitVersion"], "v1.33.1");
+    let out = k.ok(&["api-resources"]);
+    let ds = out
+        .lines()
+        .find(|l| l.starts_with("daemonsets "))
+        .expect("daemonsets listed");
+    assert!(
+        ds.contains("ds")
+            && ds.contains("apps/v1")
+            && ds.contains("true")
+            && ds.contains("DaemonSet"),
+        "{ds}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("customresourcedefinitions") && l.contains("crd,crds"))
+    );
+    let cluster = k.ok(&["api-resources", "--namespaced=false", "-o", "name"]);
+    assert!(cluster.lines().any(|l| l == "nodes"));
+    assert!(!cluster.lines().any(|l| l == "pods"));
+    let ex = k.ok(&["explain", "pods"]);
+    assert!(ex.contains("KIND:       Pod"), "{ex}");
+    assert!(ex.contains("FIELDS:") && ex.contains("spec"), "{ex}");
+    let ex = k.ok(&["explain", "deployment.spec.template.spec.containers"]);
+    assert!(ex.contains("image"), "{ex}");
+    let ns = k.ok(&["get", "ns"]);
+    for n in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        assert!(ns.contains(n), "{ns}");
+    }
+}
+
+#[test]
+fn apply_get_describe_rollout_wait_delete() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let out = k.ok_stdin(&["apply", "-f", "-"], APP);
+    assert!(out.contains("namespace/demo created"), "{out}");
+    assert!(out.contains("deployment.apps/web created"), "{out}");
+    let out = k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+    k.ok(&[
+        "wait",
+        "--for=condition=Available",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready",
+        "pods",
+        "-l",
+        "app=web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+
+    // get: table, wide, json, yaml
+    let table = k.ok(&["get", "deploy", "-n", "demo"]);
+    assert!(table.starts_with("NAME"), "{table}");
+    assert!(
+        table.contains("READY") && table.contains("UP-TO-DATE") && table.contains("2/2"),
+        "{table}"
+    );
+    let wide = k.ok(&["get", "pods", "-n", "demo", "-o", "wide"]);
+    assert!(
+        wide.contains("IP") && wide.contains("NODE") && wide.contains("Running"),
+        "{wide}"
+    );
+    let pods = k.json(&["get", "pods", "-n", "demo", "-l", "app=web"]);
+    let items = pods["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    for p in items {
+        assert_eq!(p["status"]["phase"], "Running");
+        assert!(
+            p["status"]["podIP"]
+                .as_str()
+                .is_some_and(|ip| !ip.is_empty())
+        );
+        assert_eq!(p["metadata"]["ownerReferences"][0]["kind"], "ReplicaSet");
+    }
+    let yaml = k.ok(&["get", "cm", "cfg", "-n", "demo", "-o", "yaml"]);
+    assert!(
+        yaml.contains("kind: ConfigMap") && yaml.contains("a: \"1\""),
+        "{yaml}"
+    );
+    let svc = k.json(&["get", "svc", "web", "-n", "demo"]);
+    assert!(
+        svc["spec"]["clusterIP"]
+            .as_str()
+            .is_some_and(|ip| ip.starts_with("10.100."))
+    );
+    let svc_t = k.ok(&["get", "svc", "-n", "demo"]);
+    assert!(
+        svc_t.contains("CLUSTER-IP") && svc_t.contains("80/TCP"),
+        "{svc_t}"
+    );
+
+    // describe
+    let d = k.ok(&["describe", "deployment", "web", "-n", "demo"]);
+    assert!(d.contains("Replicas:") && d.contains("nginx:1.27"), "{d}");
+    let d = k.ok(&["describe", "cm", "cfg", "-n", "demo"]);
+    assert!(d.contains("Name:         cfg"), "{d}");
+
+    // re-apply with a change, then rollout a new image
+    let changed = APP.replace("a: \"1\"", "a: \"2\"\n  b: \"3\"");
+    let out = k.ok_stdin(&["apply", "-f", "-"], &changed);
+    assert!(
+        out.contains("configmap/cfg configured") && out.contains("deployment.apps/web unchanged"),
+        "{out}"
+    );
+    let cm = k.json(&["get", "cm", "cfg", "-n", "demo"]);
+    assert_eq!(cm["data"]["a"], "2");
+    assert_eq!(cm["data"]["b"], "3");
+    k.ok(&[
+        "set",
+        "image",
+        "deployment/web",
+        "-n",
+        "demo",
+        "web=nginx:1.28",
+    ]);
+    let out = k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+    let rs = k.json(&["get", "rs", "-n", "demo"]);
+    assert_eq!(rs["items"].as_array().map(|a| a.len()), Some(2));
+    let d = k.json(&["get", "deploy", "web", "-n", "demo"]);
+    assert_eq!(d["metadata"]["generation"], 2);
+    assert_eq!(d["status"]["observedGeneration"], 2);
+    assert_eq!(d["status"]["updatedReplicas"], 2);
+
+    // scale subresource
+    k.ok(&["scale", "deployment/web", "-n", "demo", "--replicas=3"]);
+    k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    eventually("3 pods", Duration::from_secs(10), || {
+        k.json(&["get", "pods", "-n", "demo", "-l", "app=web"])["items"]
+            .as_array()
+            .is_some_and(|a| a.len() == 3)
+    });
+
+    // delete cascades to replica sets and pods
+    let out = k.ok(&["delete", "deployment", "web", "-n", "demo"]);
+    assert!(out.contains("deployment.apps \"web\" deleted"), "{out}");
+    eventually("pods garbage-collected", Duration::from_secs(10), || {
+        k.json(&["get", "pods,rs", "-n", "demo"])["items"]
+            .as_array()
+            .is_some_and(|a| a.is_empty())
+    });
+    let out = k.ok(&["delete", "namespace", "demo"]);
+    assert!(out.contains("namespace \"demo\" deleted"), "{out}");
+    let err = k.fails(&["get", "cm", "cfg", "-n", "demo"]);
+    assert!(err.contains("NotFound"), "{err}");
+}
+
+#[test]
+fn label_and_all_three_patch_types() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    k.ok_stdin(&["apply", "-f", "-"], APP);
+    let out = k.ok(&["label", "cm", "cfg", "-n", "demo", "tier=frontend"]);
+    assert!(out.contains("configmap/cfg labeled"), "{out}");
+    let out = k.ok(&["label", "cm", "-n", "demo", "-l", "tier=frontend", "tier-"]);
+    assert!(out.contains("unlabeled"), "{out}");
+    k.ok(&["annotate", "cm", "cfg", "-n", "demo", "note=hello"]);
+
+    k.ok(&[
+        "patch",
+        "cm",
+        "cfg",
+        "-n",
+        "demo",
+        "-p",
+        r#"{"data":{"s":"strategic"}}"#,
+    ]);
+    k.ok(&[
+        "patch",
+        "cm",
+        "cfg",
+        "-n",
+        "demo",
+        "--type=merge",
+        "-p",
+        r#"{"data":{"a":null,"m":"merge"}}"#,
+    ]);
+    k.ok(&[
+        "patch",
+        "cm",
+        "cfg",
+        "-n",
+        "demo",
+        "--type=json",
+        "-p",
+        r#"[{"op":"add","path":"/data/j","value":"json"}]"#,
+    ]);
+    let cm = k.json(&["get", "cm", "cfg", "-n", "demo"]);
+    assert_eq!(
+        cm["data"],
+        serde_json::json!({"s": "strategic", "m": "merge", "j": "json"})
+    );
+    assert_eq!(cm["metadata"]["annotations"]["note"], "hello");
+    assert!(cm["metadata"]["labels"].get("tier").is_none());
+
+    // strategic merge on a keyed list: containers merge by name
+    k.ok(&[
+        "patch",
+        "deployment",
+        "web",
+        "-n",
+        "demo",
+        "-p",
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1"}]}}}}"#,
+    ]);
+    let d = k.json(&["get", "deploy", "web", "-n", "demo"]);
+    let names: Vec<&str> = d["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["web", "sidecar"]);
+    // a failing JSON patch test op is a 422
+    let err = k.fails(&[
+        "patch",
+        "cm",
+        "cfg",
+        "-n",
+        "demo",
+        "--type=json",
+        "-p",
+        r#"[{"op":"test","path":"/data/j","value":"nope"}]"#,
+    ]);
+    assert!(err.contains("Invalid") || err.contains("test"), "{err}");
+}
+
+#[test]
+fn server_side_apply_conflicts_and_managed_fields() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: default\ndata:\n  x: \"1\"\n  y: \"2\"\n";
+    let out = k.ok_stdin(&["apply", "--server-side", "-f", "-"], cm);
+    assert!(out.contains("configmap/ssa serverside-applied"), "{out}");
+    k.ok(&[
+        "patch",
+        "cm",
+        "ssa",
+        "--type=merge",
+        "-p",
+        r#"{"data":{"x":"9"}}"#,
+    ]);
+    let o = k.run_stdin(&["apply", "--server-side", "-f", "-"], cm);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("Apply failed with 1 conflict")
+            && err.contains("kubectl-patch")
+            && err.contains(".data.x"),
+        "{err}"
+    );
+    k.ok_stdin(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        cm,
+    );
+    // dropping a field from the applied config removes it
+    let smaller = cm.replace("  y: \"2\"\n", "");
+    k.ok_stdin(&["apply", "--server-side", "-f", "-"], &smaller);
+    let live = k.json(&["get", "cm", "ssa", "--show-managed-fields"]);
+    assert_eq!(live["data"], serde_json::json!({"x": "1"}));
+    let mf = live["metadata"]["managedFields"]
+        .as_array()
+        .expect("managedFields");
+    let apply = mf
+        .iter()
+        .find(|m| m["operation"] == "Apply")
+        .expect("Apply entry");
+    assert_eq!(apply["manager"], "kubectl");
+    assert!(apply["fieldsV1"]["f:data"].get("f:x").is_some());
+    // a different manager applying the same value co-owns it without conflict
+    k.ok_stdin(
+        &["apply", "--server-side", "--field-manager=other", "-f", "-"],
+        &smaller,
+    );
+    // dry run changes nothing
+    let dry = cm.replace("x: \"1\"", "x: \"dry\"");
+    k.ok_stdin(
+        &[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--dry-run=server",
+            "-f",
+            "-",
+        ],
+        &dry,
+    );
+    assert_eq!(k.json(&["get", "cm", "ssa"])["data"]["x"], "1");
+}
+
+#[test]
+fn errors_conflicts_and_generate_name() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let err = k.fails(&["get", "cm", "nope"]);
+    assert!(
+        err.contains("Error from server (NotFound): configmaps \"nope\" not found"),
+        "{err}"
+    );
+    let err = k.fails(&["create", "configmap", "x", "-n", "missing"]);
+    assert!(err.contains("namespaces \"missing\" not found"), "{err}");
+    k.ok(&["create", "configmap", "x", "--from-literal=k=v"]);
+    let err = k.fails(&["create", "configmap", "x", "--from-literal=k=v"]);
+    assert!(err.contains("configmaps \"x\" already exists"), "{err}");
+    // stale resourceVersion on replace is a 409 conflict
+    let mut cm = k.json(&["get", "cm", "x"]);
+    k.ok(&["label", "cm", "x", "bump=1"]);
+    cm["data"]["k"] = Value::from("stale");
+    let err = {
+        let o = k.run_stdin(&["replace", "-f", "-"], &cm.to_string());
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    assert!(
+        err.contains("Conflict") && err.contains("the object has been modified"),
+        "{err}"
+    );
+    // generateName
+    let out = k.ok_stdin(
+        &["create", "-f", "-", "-o", "name"],
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: gen-\n",
+    );
+    assert!(
+        out.trim().starts_with("configmap/gen-") && out.trim().len() == "configmap/gen-".len() + 5,
+        "{out}"
+    );
+    // invalid name
+    let err = k.fails(&["create", "configmap", "Bad_Name"]);
+    assert!(err.contains("Invalid"), "{err}");
+}
+
+#[test]
+fn crd_serves_new_kind_and_deleting_it_removes_objects() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let crd = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: eniconfigs.crd.k8s.amazonaws.com
+spec:
+  group: crd.k8s.amazonaws.com
+  scope: Cluster
+  names:
+    kind: ENIConfig
+    listKind: ENIConfigList
+    plural: eniconfigs
+    singular: eniconfig
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"#;
+    k.ok_stdin(&["apply", "-f", "-"], crd);
+    k.ok(&[
+        "wait",
+        "--for=condition=Established",
+        "crd/eniconfigs.crd.k8s.amazonaws.com",
+        "--timeout=10s",
+    ]);
+    let eni = "apiVersion: crd.k8s.amazonaws.com/v1alpha1\nkind: ENIConfig\nmetadata:\n  name: us-west-2a\nspec:\n  subnet: subnet-0123\n  securityGroups: [sg-1]\n";
+    let out = k.ok_stdin(&["apply", "-f", "-"], eni);
+    assert!(
+        out.contains("eniconfig.crd.k8s.amazonaws.com/us-west-2a created"),
+        "{out}"
+    );
+    let got = k.json(&["get", "eniconfigs", "us-west-2a"]);
+    assert_eq!(got["spec"]["subnet"], "subnet-0123");
+    let res = k.ok(&["api-resources", "--api-group=crd.k8s.amazonaws.com"]);
+    assert!(
+        res.contains("eniconfigs") && res.contains("ENIConfig"),
+        "{res}"
+    );
+    let t = k.ok(&["get", "eniconfig"]);
+    assert!(t.contains("us-west-2a"), "{t}");
+    k.ok(&[
+        "patch",
+        "eniconfig",
+        "us-west-2a",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"subnet":"subnet-9"}}"#,
+    ]);
+    assert_eq!(
+        k.json(&["get", "eniconfig", "us-west-2a"])["spec"]["subnet"],
+        "subnet-9"
+    );
+    k.ok(&["delete", "crd", "eniconfigs.crd.k8s.amazonaws.com"]);
+    let err = k.fails(&["get", "eniconfigs"]);
+    assert!(
+        err.contains("the server doesn't have a resource type") || err.contains("NotFound"),
+        "{err}"
+    );
+}
+
+#[test]
+fn watch_streams_events() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let mut child = k
+        .cmd(&[
+            "get",
+            "configmaps",
+            "-w",
+            "--output-watch-events",
+            "--request-timeout=20s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl get -w");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    k.ok(&["create", "configmap", "watched", "--from-literal=a=b"]);
+    k.ok(&["label", "configmap", "watched", "x=y"]);
+    k.ok(&["delete", "configmap", "watched"]);
+    let mut seen = vec![];
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < Duration::from_secs(15) {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push(l);
+        }
+        let all = seen.join("\n");
+        if all.contains("DELETED") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let all = seen.join("\n");
+    assert!(all.contains("ADDED") && all.contains("watched"), "{all}");
+    assert!(all.contains("MODIFIED"), "{all}");
+    assert!(all.contains("DELETED"), "{all}");
+}
+
+#[test]
+fn pagination_selectors_and_deletecollection() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let mut docs = String::new();
+    for i in 0..30 {
+        docs.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i:02}\n  labels:\n    idx: \"{i}\"\n    parity: {}\n",
+            if i % 2 == 0 { "even" } else { "odd" }
+        ));
+    }
+    k.ok_stdin(&["apply", "-f", "-"], &docs);
+    let names = k.ok(&["get", "cm", "-l", "idx", "--chunk-size=7", "-o", "name"]);
+    assert_eq!(names.lines().count(), 30, "{names}");
+    let sel = k.ok(&[
+        "get",
+        "cm",
+        "-l",
+        "idx in (1,2,3),parity!=odd",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(sel.trim(), "configmap/cm-02");
+    let sel = k.ok(&[
+        "get",
+        "cm",
+        "-l",
+        "parity=odd,idx notin (1,3)",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(sel.lines().count(), 13, "{sel}");
+    let fs = k.ok(&[
+        "get",
+        "cm",
+        "--field-selector",
+        "metadata.name=cm-05",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(fs.trim(), "configmap/cm-05");
+    // raw paginated list: limit + continue
+    let page: Value = serde_json::from_str(&k.ok(&[
+        "get",
+        "--raw",
+        "/api/v1/namespaces/default/configmaps?limit=10&labelSelector=idx",
+    ]))
+    .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 10);
+    assert_eq!(page["metadata"]["remainingItemCount"], 20);
+    let cont = page["metadata"]["continue"].as_str().unwrap();
+    let page2: Value = serde_json::from_str(&k.ok(&[
+        "get",
+        "--raw",
+        &format!(
+            "/api/v1/namespaces/default/configmaps?limit=10&labelSelector=idx&continue={cont}"
+        ),
+    ]))
+    .unwrap();
+    assert_eq!(page2["items"][0]["metadata"]["name"], "cm-10");
+    // deletecollection
+    k.ok(&[
+        "delete",
+        "--raw",
+        "/api/v1/namespaces/default/configmaps?labelSelector=parity%3Deven",
+    ]);
+    let left = k.ok(&["get", "cm", "-l", "idx", "-o", "name"]);
+    assert_eq!(left.lines().count(), 15, "{left}");
+}
+
+#[test]
+fn daemonset_schedules_on_matching_nodes_and_rolls() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(3, 2));
+    let sim = start_with(Options {
+        load: vec![nodes],
+        faults: vec!["image-pull:broken.example/".into()],
+        ..Options::default()
+    });
+    let k = Kubectl::new(&sim);
+    let nodes = k.ok(&["get", "nodes", "-o", "wide"]);
+    assert!(
+        nodes.contains("mi-00000000000000000")
+            && nodes.contains("Ready")
+            && nodes.contains("172.16.0.10"),
+        "{nodes}"
+    );
+    let ds = r#"
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  namespace: kube-system
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions:
+              - key: eks.amazonaws.com/compute-type
+                operator: In
+                values: [hybrid]
+      tolerations:
+      - operator: Exists
+      containers:
+      - name: agent
+        image: quay.io/cilium/cilium:v1.17.18
+"#;
+    k.ok_stdin(&["apply", "-f", "-"], ds);
+    let out = k.ok(&[
+        "rollout",
+        "status",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "--timeout=30s",
+    ]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+    let pods = k.json(&["get", "pods", "-n", "kube-system", "-l", "app=agent"]);
+    let mut on: Vec<String> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap().to_string())
+        .collect();
+    on.sort();
+    assert_eq!(on, vec!["mi-00000000000000000", "mi-00000000000000001"]);
+    for p in pods["items"].as_array().unwrap() {
+        let ip = p["status"]["podIP"].as_str().unwrap();
+        assert!(
+            ip.starts_with("192.168.64."),
+            "pod IP {ip} from the node podCIDR"
+        );
+    }
+    let t = k.ok(&["get", "ds", "agent", "-n", "kube-system"]);
+    assert!(
+        t.contains("DESIRED") && t.lines().nth(1).unwrap().split_whitespace().nth(1) == Some("2"),
+        "{t}"
+    );
+    // a template change rolls the pods
+    k.ok(&[
+        "set",
+        "image",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "agent=quay.io/cilium/cilium:v1.17.19",
+    ]);
+    k.ok(&[
+        "rollout",
+        "status",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "--timeout=30s",
+    ]);
+    let pods = k.json(&["get", "pods", "-n", "kube-system", "-l", "app=agent"]);
+    let imgs: Vec<&str> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["spec"]["containers"][0]["image"].as_str().unwrap())
+        .collect();
+    assert_eq!(imgs, vec!["quay.io/cilium/cilium:v1.17.19"; 2]);
+    // image pull fault
+    k.ok(&[
+        "set",
+        "image",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "agent=broken.example/agent:1",
+    ]);
+    eventually("ImagePullBackOff", Duration::from_secs(15), || {
+        k.ok(&["get", "pods", "-n", "kube-system", "-l", "app=agent"])
+            .contains("ImagePullBackOff")
+    });
+    let ev = k.ok(&["get", "events", "-n", "kube-system"]);
+    assert!(
+        ev.contains("Failed") && ev.contains("broken.example/agent:1"),
+        "{ev}"
+    );
+    let o = k.run(&[
+        "rollout",
+        "status",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "--timeout=2s",
+    ]);
+    assert!(
+        !o.status.success(),
+        "rollout must not finish with a pull fault"
+    );
+    let d = k.ok(&["describe", "node", "mi-00000000000000000"]);
+    assert!(d.contains("eks.amazonaws.com/compute-type=hybrid"), "{d}");
+}
+
+#[test]
+fn loaded_objects_are_kept_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_temp(
+        dir.path(),
+        "pods.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: fixed\n  namespace: app\nspec:\n  nodeName: n1\n  containers:\n  - name: c\n    image: x\nstatus:\n  phase: Running\n  podIP: 10.9.8.7\n",
+    );
+    let sim = start_with(Options {
+        load: vec![f],
+        ..Options::default()
+    });
+    let k = Kubectl::new(&sim);
+    std::thread::sleep(Duration::from_millis(500));
+    let p = k.json(&["get", "pod", "fixed", "-n", "app"]);
+    assert_eq!(p["status"]["podIP"], "10.9.8.7");
+    assert_eq!(p["status"]["phase"], "Running");
+    assert_eq!(p["spec"]["nodeName"], "n1");
+}

@@ -1,0 +1,276 @@
+//! kubesim driven by the real Helm v4 library (PyPI helm-python-sdk, module helm_python):
+//! install the Cilium chart with hybrid-node values, list, history, upgrade, rollback, uninstall.
+
+mod common;
+
+use common::*;
+use kubesim::Options;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const HELPER: &str = r#"
+import json, sys
+from helm_python import Config
+
+kubeconfig, action, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with Config(kubeconfig_path=kubeconfig, namespace="kube-system") as cfg:
+    if action == "install":
+        r = cfg.install(args["chart"], "cilium", args["values"], timeout=60)
+    elif action == "upgrade":
+        r = cfg.upgrade(args["chart"], "cilium", args["values"], timeout=60)
+    elif action == "rollback":
+        cfg.rollback("cilium", version=args["version"], timeout=60)
+        r = cfg.status("cilium")
+    elif action == "uninstall":
+        r = cfg.uninstall("cilium", timeout=60)
+    elif action == "list":
+        r = cfg.list()
+    elif action == "history":
+        r = cfg.history("cilium")
+    else:
+        raise SystemExit("unknown action " + action)
+    if isinstance(r, dict):
+        r.pop("manifest", None)
+        r.pop("notes", None)
+    print(json.dumps(r))
+"#;
+
+fn chart() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/charts/cilium-1.17.18.tgz");
+    assert!(
+        p.is_file(),
+        "the Cilium chart is missing at {}",
+        p.display()
+    );
+    p
+}
+
+fn hybrid_affinity() -> Value {
+    json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "In", "values": ["hybrid"]}]}]}}})
+}
+
+fn values(operator_replicas: i64) -> Value {
+    json!({
+        "affinity": hybrid_affinity(),
+        "operator": {"affinity": hybrid_affinity(), "replicas": operator_replicas},
+        "ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": ["192.168.64.0/20"]}},
+    })
+}
+
+struct Helm {
+    py: PathBuf,
+    script: PathBuf,
+    kubeconfig: PathBuf,
+}
+
+impl Helm {
+    fn run(&self, action: &str, args: Value) -> Value {
+        let o = Command::new(&self.py)
+            .arg(&self.script)
+            .arg(&self.kubeconfig)
+            .arg(action)
+            .arg(args.to_string())
+            .output()
+            .expect("python runs");
+        assert!(
+            o.status.success(),
+            "helm {action} failed: {}\n{}",
+            String::from_utf8_lossy(&o.stderr),
+            String::from_utf8_lossy(&o.stdout)
+        );
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+            panic!(
+                "helm {action} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&o.stdout)
+            )
+        })
+    }
+}
+
+fn release_secrets(k: &Kubectl) -> Vec<(String, String)> {
+    let s = k.json(&[
+        "get",
+        "secrets",
+        "-n",
+        "kube-system",
+        "-l",
+        "owner=helm,name=cilium",
+    ]);
+    let mut v: Vec<(String, String)> = s["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["metadata"]["name"].as_str().unwrap().to_string(),
+                x["metadata"]["labels"]["status"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn helm_install_list_upgrade_rollback_uninstall_cilium() {
+    let py = helm_python();
+    let dir = tempfile::tempdir().unwrap();
+    let script = write_temp(dir.path(), "helm_helper.py", HELPER);
+    let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(2, 2));
+    let sim = start_with(Options {
+        load: vec![nodes],
+        ..Options::default()
+    });
+    let k = Kubectl::new(&sim);
+    let helm = Helm {
+        py,
+        script,
+        kubeconfig: sim.kubeconfig().to_path_buf(),
+    };
+    let chart = chart();
+    let chart_s = chart.to_string_lossy().to_string();
+
+    // install
+    let r = helm.run("install", json!({"chart": chart_s, "values": values(2)}));
+    assert_eq!(r["status"], "deployed", "{r}");
+    assert_eq!(r["revision"], 1);
+    assert_eq!(r["chart_version"], "1.17.18");
+    let ds = k.json(&["get", "ds", "cilium", "-n", "kube-system"]);
+    assert_eq!(
+        ds["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            ["nodeSelectorTerms"][0]["matchExpressions"][0]["values"][0],
+        "hybrid"
+    );
+    assert_eq!(
+        ds["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "Helm"
+    );
+    let cfg = k.json(&["get", "cm", "cilium-config", "-n", "kube-system"]);
+    assert_eq!(cfg["data"]["ipam"], "cluster-pool");
+    assert_eq!(cfg["data"]["cluster-pool-ipv4-cidr"], "192.168.64.0/20");
+    let out = k.ok(&[
+        "rollout",
+        "status",
+        "ds/cilium",
+        "-n",
+        "kube-system",
+        "--timeout=30s",
+    ]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+    let pods = k.json(&["get", "pods", "-n", "kube-system", "-l", "k8s-app=cilium"]);
+    let mut on: Vec<&str> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap())
+        .collect();
+    on.sort();
+    assert_eq!(
+        on,
+        vec!["mi-00000000000000000", "mi-00000000000000001"],
+        "agent pods only on hybrid nodes"
+    );
+    k.ok(&[
+        "rollout",
+        "status",
+        "deploy/cilium-operator",
+        "-n",
+        "kube-system",
+        "--timeout=30s",
+    ]);
+    let op = k.json(&["get", "deploy", "cilium-operator", "-n", "kube-system"]);
+    assert_eq!(op["spec"]["replicas"], 2);
+    assert_eq!(
+        release_secrets(&k),
+        vec![(
+            "sh.helm.release.v1.cilium.v1".to_string(),
+            "deployed".to_string()
+        )]
+    );
+    let sec = k.json(&[
+        "get",
+        "secret",
+        "sh.helm.release.v1.cilium.v1",
+        "-n",
+        "kube-system",
+    ]);
+    assert_eq!(sec["type"], "helm.sh/release.v1");
+    assert!(
+        sec["data"]["release"]
+            .as_str()
+            .is_some_and(|r| r.len() > 1000)
+    );
+
+    // list and history
+    let l = helm.run("list", json!({}));
+    assert_eq!(l.as_array().map(|a| a.len()), Some(1), "{l}");
+    assert_eq!(l[0]["name"], "cilium");
+    assert_eq!(l[0]["status"], "deployed");
+
+    // upgrade
+    let r = helm.run("upgrade", json!({"chart": chart_s, "values": values(1)}));
+    assert_eq!(r["revision"], 2, "{r}");
+    assert_eq!(r["status"], "deployed");
+    assert_eq!(
+        k.json(&["get", "deploy", "cilium-operator", "-n", "kube-system"])["spec"]["replicas"],
+        1
+    );
+    assert_eq!(
+        release_secrets(&k),
+        vec![
+            (
+                "sh.helm.release.v1.cilium.v1".to_string(),
+                "superseded".to_string()
+            ),
+            (
+                "sh.helm.release.v1.cilium.v2".to_string(),
+                "deployed".to_string()
+            ),
+        ]
+    );
+    let h = helm.run("history", json!({}));
+    assert_eq!(h.as_array().map(|a| a.len()), Some(2), "{h}");
+
+    // rollback to revision 1
+    let r = helm.run("rollback", json!({"version": 1}));
+    assert_eq!(r["revision"], 3, "{r}");
+    assert_eq!(r["status"], "deployed");
+    assert_eq!(
+        k.json(&["get", "deploy", "cilium-operator", "-n", "kube-system"])["spec"]["replicas"],
+        2
+    );
+    let secrets = release_secrets(&k);
+    assert_eq!(secrets.len(), 3, "{secrets:?}");
+    assert_eq!(
+        secrets[2],
+        (
+            "sh.helm.release.v1.cilium.v3".to_string(),
+            "deployed".to_string()
+        )
+    );
+
+    // uninstall
+    helm.run("uninstall", json!({}));
+    assert!(release_secrets(&k).is_empty());
+    let err = k.fails(&["get", "ds", "cilium", "-n", "kube-system"]);
+    assert!(err.contains("NotFound"), "{err}");
+    let err = k.fails(&["get", "cm", "cilium-config", "-n", "kube-system"]);
+    assert!(err.contains("NotFound"), "{err}");
+    eventually(
+        "agent pods garbage-collected",
+        Duration::from_secs(10),
+        || {
+            k.json(&["get", "pods", "-n", "kube-system", "-l", "k8s-app=cilium"])["items"]
+                .as_array()
+                .is_some_and(|a| a.is_empty())
+        },
+    );
+    let l = helm.run("list", json!({}));
+    assert_eq!(l, json!([]));
+}

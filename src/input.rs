@@ -137,14 +137,21 @@ pub fn parse_values(source: &str, bytes: &[u8], allow_empty: bool) -> Result<Val
 
 fn yaml_error(source: &str, e: &serde_saphyr::Error) -> Error {
     let plain = e.without_snippet().to_string();
-    // The crate prefixes "error: line L column C: "; keep the message, put the place in front.
-    let message = plain
-        .split_once(": ")
-        .map(|(_, rest)| rest)
-        .unwrap_or(&plain)
-        .to_string();
-    let message = match message.split_once(": ") {
-        Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
+    // The crate prefixes "line L column C: "; the place goes in front of ours instead.
+    let mut message = plain.strip_prefix("error: ").unwrap_or(&plain);
+    if let Some((head, rest)) = message.split_once(": ")
+        && head.starts_with("line ")
+    {
+        message = rest;
+    }
+    let message = message
+        .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
+        .replace("; use from_str_multiple or from_str_multiple_with_options", "")
+        .replace("expected sequence start", "expected a list")
+        .replace("expected mapping start", "expected a mapping");
+    // The position is already in front; drop the crate's trailing copy of it.
+    let message = match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(", column ") => message[..i].to_string(),
         _ => message,
     };
     let location = match e.location() {

@@ -97,8 +97,18 @@ fn explain(call: &str, target: &ClusterRef, region: &str, service: &str, raw: St
     }
 }
 
+/// The readable part of an SDK error chain, without the Debug dump the SDK appends.
 fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
+    let line = s.lines().next().unwrap_or(s);
+    const DUMPS: [&str; 5] = [
+        " (DispatchFailure(",
+        " (ServiceError(",
+        " (TimeoutError(",
+        " (ResponseError(",
+        " (ConstructionFailure(",
+    ];
+    let cut = DUMPS.iter().filter_map(|d| line.find(d)).min().unwrap_or(line.len());
+    &line[..cut]
 }
 
 fn parse_all(what: &str, list: &[String]) -> Result<Vec<Cidr>> {
@@ -203,9 +213,25 @@ pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
         ));
     }
 
-    if let Some(vpc_id) = cluster.resources_vpc_config().and_then(|v| v.vpc_id()) {
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let vpc_config = cluster.resources_vpc_config();
+    let mut vpc_id = vpc_config.and_then(|v| v.vpc_id()).map(str::to_string);
+    if vpc_id.is_none() {
+        // EKS always reports the VPC; when an endpoint does not, its subnets still name it.
+        let subnets = vpc_config.map(|v| v.subnet_ids().to_vec()).unwrap_or_default();
+        if !subnets.is_empty() {
+            tracing::info!(?subnets, "DescribeSubnets (to find the cluster VPC)");
+            let out = ec2
+                .describe_subnets()
+                .set_subnet_ids(Some(subnets))
+                .send()
+                .await
+                .map_err(|e| explain("ec2:DescribeSubnets", target, &region, "ec2", DisplayErrorContext(&e).to_string()))?;
+            vpc_id = out.subnets().iter().find_map(|s| s.vpc_id()).map(str::to_string);
+        }
+    }
+    if let Some(vpc_id) = vpc_id.as_deref() {
         facts.vpc_id = Some(vpc_id.to_string());
-        let ec2 = aws_sdk_ec2::Client::new(&conf);
         tracing::info!(%vpc_id, "DescribeVpcs");
         let out = ec2
             .describe_vpcs()

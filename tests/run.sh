@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The project's test command: installs the peers, then fmt, clippy (-D warnings) and every test.
+# Build cache outside the clone so reruns (and CI) are fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/podnet-target}"
+export PODNET_VENV="${PODNET_VENV:-$HOME/.cache/podnet-venv}"
+export CI="${CI:-true}"   # insta: never write snapshots here, fail on a mismatch
+
+bash tests/setup.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked

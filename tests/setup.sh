@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests run against, only what is missing, so reruns cost nothing:
+#   - Debian: docker-registry (OCI registry), hyperfine (benchmarks)
+#   - a Python venv ($PODNET_VENV, default ~/.cache/podnet-venv) with helm-python-sdk (Helm v4),
+#     moto[server] (EKS/EC2) and pyyaml.
+# kubectl must already be on PATH (it is on the project's machines); the script checks it.
+set -euo pipefail
+
+VENV="${PODNET_VENV:-$HOME/.cache/podnet-venv}"
+need_apt=()
+command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
+command -v hyperfine >/dev/null 2>&1 || need_apt+=(hyperfine)
+python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
+if ((${#need_apt[@]})); then
+  echo "setup: apt-get install ${need_apt[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+stamp="$VENV/.podnet-deps-v1"
+if [ ! -f "$stamp" ]; then
+  echo "setup: creating venv $VENV (helm-python-sdk, moto[server], pyyaml)" >&2
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q 'helm-python-sdk==0.2.2' 'moto[server]>=5.1' 'pyyaml>=6'
+  "$VENV/bin/python" -c 'import helm_python, moto, yaml' 
+  touch "$stamp"
+fi
+
+command -v kubectl >/dev/null 2>&1 || {
+  echo "setup: kubectl is not on PATH; the kubesim and plugin tests drive the real kubectl" >&2
+  exit 1
+}
+echo "setup: peers ready (venv $VENV)" >&2

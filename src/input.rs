@@ -146,7 +146,10 @@ fn yaml_error(source: &str, e: &serde_saphyr::Error) -> Error {
     }
     let message = message
         .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
-        .replace("; use from_str_multiple or from_str_multiple_with_options", "")
+        .replace(
+            "; use from_str_multiple or from_str_multiple_with_options",
+            "",
+        )
         .replace("expected sequence start", "expected a list")
         .replace("expected mapping start", "expected a mapping");
     // The position is already in front; drop the crate's trailing copy of it.

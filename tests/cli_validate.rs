@@ -63,7 +63,8 @@ fn validate_with(values: &Value, flags: &[&str]) -> Run {
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     Run {
         code: out.status.code().unwrap_or(-1),
-        report: serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}")),
+        report: serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}")),
         stderr: String::from_utf8_lossy(&out.stderr).to_string(),
     }
 }
@@ -79,7 +80,11 @@ fn ids(r: &Run) -> Vec<String> {
 
 fn set(mut v: Value, pointer: &str, new: Value) -> Value {
     let (parent, key) = pointer.rsplit_once('/').unwrap();
-    let slot = if parent.is_empty() { &mut v } else { v.pointer_mut(parent).unwrap() };
+    let slot = if parent.is_empty() {
+        &mut v
+    } else {
+        v.pointer_mut(parent).unwrap()
+    };
     if new.is_null() {
         slot.as_object_mut().unwrap().remove(key);
     } else {
@@ -91,36 +96,224 @@ fn set(mut v: Value, pointer: &str, new: Value) -> Value {
 const POOL: &str = "/ipam/operator/clusterPoolIPv4PodCIDRList";
 
 /// (finding ID, values that raise it, extra flags, values that do not, extra flags)
-fn cases() -> Vec<(&'static str, Value, Vec<&'static str>, Value, Vec<&'static str>)> {
+fn cases() -> Vec<(
+    &'static str,
+    Value,
+    Vec<&'static str>,
+    Value,
+    Vec<&'static str>,
+)> {
     let g = good;
     vec![
-        ("pod-cidr-invalid", set(g(), POOL, json!(["10.200.0.1/16"])), vec![], set(g(), POOL, json!(["10.200.0.0/16"])), vec![]),
-        ("pod-cidr-invalid", set(g(), POOL, json!([])), vec![], g(), vec![]),
-        ("pod-cidr-not-private", set(g(), POOL, json!(["8.8.0.0/16"])), vec![], set(g(), POOL, json!(["10.200.0.0/17"])), vec![]),
-        ("pod-cidr-not-private", set(g(), POOL, json!(["100.64.0.0/16"])), vec![], g(), vec![]),
-        ("pod-cidrs-overlap", set(g(), POOL, json!(["10.200.0.0/17", "10.200.64.0/18"])), vec![], set(g(), POOL, json!(["10.200.0.0/17", "10.200.128.0/17"])), vec![]),
-        ("pod-cidr-overlaps-vpc", set(g(), POOL, json!(["10.0.128.0/17"])), vec!["--remote-pod-network", "10.0.0.0/8"], set(g(), POOL, json!(["10.1.0.0/16"])), vec!["--remote-pod-network", "10.0.0.0/8"]),
-        ("pod-cidr-overlaps-service-cidr", set(g(), POOL, json!(["172.20.0.0/20"])), vec![], g(), vec![]),
-        ("pod-cidr-overlaps-remote-node-network", set(g(), POOL, json!(["10.80.0.0/20"])), vec![], set(g(), POOL, json!(["10.81.0.0/20"])), vec!["--remote-pod-network", "10.81.0.0/16"]),
-        ("pod-cidr-not-in-remote-pod-networks", set(g(), POOL, json!(["10.201.0.0/16"])), vec![], set(g(), POOL, json!(["10.200.128.0/17"])), vec![]),
-        ("remote-pod-network-not-in-pool", g(), vec!["--remote-pod-network", "10.202.0.0/16"], set(g(), POOL, json!(["10.200.0.0/16", "10.202.0.0/16"])), vec!["--remote-pod-network", "10.202.0.0/16"]),
-        ("mask-size-invalid", set(g(), "/ipam/operator/clusterPoolIPv4MaskSize", json!(30)), vec![], set(g(), "/ipam/operator/clusterPoolIPv4MaskSize", json!(29)), vec![]),
-        ("mask-size-invalid", set(g(), "/ipam/operator/clusterPoolIPv4MaskSize", json!("big")), vec![], set(g(), "/ipam/operator/clusterPoolIPv4MaskSize", json!("25")), vec![]),
-        ("mask-size-smaller-than-pool", set(g(), POOL, json!(["10.200.0.0/26"])), vec![], set(g(), POOL, json!(["10.200.0.0/25"])), vec![]),
-        ("pool-too-small", g(), vec!["--nodes", "513"], g(), vec!["--nodes", "512"]),
-        ("pool-nearly-full", g(), vec!["--nodes", "410"], g(), vec!["--nodes", "409"]),
-        ("ipam-mode-not-cluster-pool", set(g(), "/ipam/mode", json!("kubernetes")), vec![], set(g(), "/ipam/mode", json!("cluster-pool")), vec![]),
-        ("agent-hybrid-affinity-missing", set(g(), "/affinity", Value::Null), vec![], set(set(g(), "/affinity", Value::Null), "/nodeSelector", json!({"eks.amazonaws.com/compute-type": "hybrid"})), vec![]),
-        ("agent-hybrid-affinity-missing", set(g(), "/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/0/operator", json!("NotIn")), vec![], g(), vec![]),
-        ("operator-hybrid-affinity-missing", set(g(), "/operator/affinity", Value::Null), vec![], set(set(g(), "/operator/affinity", Value::Null), "/operator/enabled", json!(false)), vec![]),
-        ("ipv6-not-supported", set(g(), "/ipv6", json!({"enabled": true})), vec![], set(g(), "/ipv6", json!({"enabled": false})), vec![]),
-        ("ipv6-not-supported", set(g(), POOL, json!(["fd00::/104"])), vec![], g(), vec![]),
-        ("kube-proxy-replacement-needs-service-host", set(g(), "/kubeProxyReplacement", json!("true")), vec![], set(set(set(g(), "/kubeProxyReplacement", json!("true")), "/k8sServiceHost", json!("ABC.gr7.us-west-2.eks.amazonaws.com")), "/k8sServicePort", json!(443)), vec![]),
-        ("envoy-enabled", set(g(), "/envoy", json!({"enabled": true})), vec![], g(), vec![]),
-        ("envoy-enabled", set(g(), "/envoy", Value::Null), vec![], g(), vec![]),
-        ("unmanaged-pod-watcher-restart", set(g(), "/operator/unmanagedPodWatcher/restart", json!(true)), vec![], g(), vec![]),
-        ("values-unknown-key", set(g(), "/kubeProxyReplacment", json!("false")), vec![], set(g(), "/bgpControlPlane", json!({"enabled": true})), vec![]),
-        ("values-unknown-key", set(g(), "/ipam/operator/clusterPoolIPv4MaskSise", json!(24)), vec![], set(g(), "/operator/nodeSelector", json!({"any.label/x": "y"})), vec![]),
+        (
+            "pod-cidr-invalid",
+            set(g(), POOL, json!(["10.200.0.1/16"])),
+            vec![],
+            set(g(), POOL, json!(["10.200.0.0/16"])),
+            vec![],
+        ),
+        (
+            "pod-cidr-invalid",
+            set(g(), POOL, json!([])),
+            vec![],
+            g(),
+            vec![],
+        ),
+        (
+            "pod-cidr-not-private",
+            set(g(), POOL, json!(["8.8.0.0/16"])),
+            vec![],
+            set(g(), POOL, json!(["10.200.0.0/17"])),
+            vec![],
+        ),
+        (
+            "pod-cidr-not-private",
+            set(g(), POOL, json!(["100.64.0.0/16"])),
+            vec![],
+            g(),
+            vec![],
+        ),
+        (
+            "pod-cidrs-overlap",
+            set(g(), POOL, json!(["10.200.0.0/17", "10.200.64.0/18"])),
+            vec![],
+            set(g(), POOL, json!(["10.200.0.0/17", "10.200.128.0/17"])),
+            vec![],
+        ),
+        (
+            "pod-cidr-overlaps-vpc",
+            set(g(), POOL, json!(["10.0.128.0/17"])),
+            vec!["--remote-pod-network", "10.0.0.0/8"],
+            set(g(), POOL, json!(["10.1.0.0/16"])),
+            vec!["--remote-pod-network", "10.0.0.0/8"],
+        ),
+        (
+            "pod-cidr-overlaps-service-cidr",
+            set(g(), POOL, json!(["172.20.0.0/20"])),
+            vec![],
+            g(),
+            vec![],
+        ),
+        (
+            "pod-cidr-overlaps-remote-node-network",
+            set(g(), POOL, json!(["10.80.0.0/20"])),
+            vec![],
+            set(g(), POOL, json!(["10.81.0.0/20"])),
+            vec!["--remote-pod-network", "10.81.0.0/16"],
+        ),
+        (
+            "pod-cidr-not-in-remote-pod-networks",
+            set(g(), POOL, json!(["10.201.0.0/16"])),
+            vec![],
+            set(g(), POOL, json!(["10.200.128.0/17"])),
+            vec![],
+        ),
+        (
+            "remote-pod-network-not-in-pool",
+            g(),
+            vec!["--remote-pod-network", "10.202.0.0/16"],
+            set(g(), POOL, json!(["10.200.0.0/16", "10.202.0.0/16"])),
+            vec!["--remote-pod-network", "10.202.0.0/16"],
+        ),
+        (
+            "mask-size-invalid",
+            set(g(), "/ipam/operator/clusterPoolIPv4MaskSize", json!(30)),
+            vec![],
+            set(g(), "/ipam/operator/clusterPoolIPv4MaskSize", json!(29)),
+            vec![],
+        ),
+        (
+            "mask-size-invalid",
+            set(g(), "/ipam/operator/clusterPoolIPv4MaskSize", json!("big")),
+            vec![],
+            set(g(), "/ipam/operator/clusterPoolIPv4MaskSize", json!("25")),
+            vec![],
+        ),
+        (
+            "mask-size-smaller-than-pool",
+            set(g(), POOL, json!(["10.200.0.0/26"])),
+            vec![],
+            set(g(), POOL, json!(["10.200.0.0/25"])),
+            vec![],
+        ),
+        (
+            "pool-too-small",
+            g(),
+            vec!["--nodes", "513"],
+            g(),
+            vec!["--nodes", "512"],
+        ),
+        (
+            "pool-nearly-full",
+            g(),
+            vec!["--nodes", "410"],
+            g(),
+            vec!["--nodes", "409"],
+        ),
+        (
+            "ipam-mode-not-cluster-pool",
+            set(g(), "/ipam/mode", json!("kubernetes")),
+            vec![],
+            set(g(), "/ipam/mode", json!("cluster-pool")),
+            vec![],
+        ),
+        (
+            "agent-hybrid-affinity-missing",
+            set(g(), "/affinity", Value::Null),
+            vec![],
+            set(
+                set(g(), "/affinity", Value::Null),
+                "/nodeSelector",
+                json!({"eks.amazonaws.com/compute-type": "hybrid"}),
+            ),
+            vec![],
+        ),
+        (
+            "agent-hybrid-affinity-missing",
+            set(
+                g(),
+                "/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/0/operator",
+                json!("NotIn"),
+            ),
+            vec![],
+            g(),
+            vec![],
+        ),
+        (
+            "operator-hybrid-affinity-missing",
+            set(g(), "/operator/affinity", Value::Null),
+            vec![],
+            set(
+                set(g(), "/operator/affinity", Value::Null),
+                "/operator/enabled",
+                json!(false),
+            ),
+            vec![],
+        ),
+        (
+            "ipv6-not-supported",
+            set(g(), "/ipv6", json!({"enabled": true})),
+            vec![],
+            set(g(), "/ipv6", json!({"enabled": false})),
+            vec![],
+        ),
+        (
+            "ipv6-not-supported",
+            set(g(), POOL, json!(["fd00::/104"])),
+            vec![],
+            g(),
+            vec![],
+        ),
+        (
+            "kube-proxy-replacement-needs-service-host",
+            set(g(), "/kubeProxyReplacement", json!("true")),
+            vec![],
+            set(
+                set(
+                    set(g(), "/kubeProxyReplacement", json!("true")),
+                    "/k8sServiceHost",
+                    json!("ABC.gr7.us-west-2.eks.amazonaws.com"),
+                ),
+                "/k8sServicePort",
+                json!(443),
+            ),
+            vec![],
+        ),
+        (
+            "envoy-enabled",
+            set(g(), "/envoy", json!({"enabled": true})),
+            vec![],
+            g(),
+            vec![],
+        ),
+        (
+            "envoy-enabled",
+            set(g(), "/envoy", Value::Null),
+            vec![],
+            g(),
+            vec![],
+        ),
+        (
+            "unmanaged-pod-watcher-restart",
+            set(g(), "/operator/unmanagedPodWatcher/restart", json!(true)),
+            vec![],
+            g(),
+            vec![],
+        ),
+        (
+            "values-unknown-key",
+            set(g(), "/kubeProxyReplacment", json!("false")),
+            vec![],
+            set(g(), "/bgpControlPlane", json!({"enabled": true})),
+            vec![],
+        ),
+        (
+            "values-unknown-key",
+            set(g(), "/ipam/operator/clusterPoolIPv4MaskSise", json!(24)),
+            vec![],
+            set(g(), "/operator/nodeSelector", json!({"any.label/x": "y"})),
+            vec![],
+        ),
         ("check-skipped", g(), vec!["--no-facts"], g(), vec![]),
     ]
 }
@@ -137,9 +330,18 @@ fn every_finding_id_is_raised_and_not_raised() {
             f
         };
         let r = validate_with(&bad, &flags(&bad_flags));
-        assert!(ids(&r).iter().any(|i| i == id), "{id} not raised: {}\n{}", r.report, r.stderr);
+        assert!(
+            ids(&r).iter().any(|i| i == id),
+            "{id} not raised: {}\n{}",
+            r.report,
+            r.stderr
+        );
         let r = validate_with(&ok, &flags(&ok_flags));
-        assert!(!ids(&r).iter().any(|i| i == id), "{id} raised on the near miss: {}", r.report);
+        assert!(
+            !ids(&r).iter().any(|i| i == id),
+            "{id} raised on the near miss: {}",
+            r.report
+        );
     }
 }
 
@@ -153,7 +355,10 @@ fn good_values_have_no_findings_and_exit_0() {
 
 #[test]
 fn report_matches_schema() {
-    let r = validate_with(&set(good(), POOL, json!(["10.200.0.0/16", "8.8.8.0/24"])), GOOD_FACTS);
+    let r = validate_with(
+        &set(good(), POOL, json!(["10.200.0.0/16", "8.8.8.0/24"])),
+        GOOD_FACTS,
+    );
     let v = &r.report;
     assert_eq!(v["schemaVersion"], json!(1));
     assert!(v["valid"].is_boolean());
@@ -166,10 +371,26 @@ fn report_matches_schema() {
     for f in findings {
         let obj = f.as_object().unwrap();
         for k in obj.keys() {
-            assert!(["id", "severity", "message", "path", "object", "input", "remediation", "docs"].contains(&k.as_str()), "unexpected key {k}");
+            assert!(
+                [
+                    "id",
+                    "severity",
+                    "message",
+                    "path",
+                    "object",
+                    "input",
+                    "remediation",
+                    "docs"
+                ]
+                .contains(&k.as_str()),
+                "unexpected key {k}"
+            );
         }
         let id = f["id"].as_str().unwrap();
-        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{id} is not kebab-case");
+        assert!(
+            id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{id} is not kebab-case"
+        );
         let sev = match f["severity"].as_str().unwrap() {
             "error" => 2,
             "warning" => 1,
@@ -184,7 +405,11 @@ fn report_matches_schema() {
     assert_eq!(v["summary"]["errors"], json!(errors));
     assert_eq!(v["valid"], json!(errors == 0));
     // Finding paths name the exact list entry.
-    assert!(findings.iter().any(|f| f["path"] == "ipam.operator.clusterPoolIPv4PodCIDRList[1]"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["path"] == "ipam.operator.clusterPoolIPv4PodCIDRList[1]")
+    );
 }
 
 #[test]
@@ -196,12 +421,24 @@ fn seed_example_is_caught_with_eks_default_service_cidr() {
     assert_eq!(r.code, 1);
     // Derived from a VPC outside 10/8: EKS would pick 10.100.0.0/16 too.
     let r = validate_with(&seed, &["--vpc-cidr", "192.168.0.0/16"]);
-    let f = &r.report["findings"].as_array().unwrap().iter().find(|f| f["id"] == "pod-cidr-overlaps-service-cidr").cloned().unwrap();
+    let f = &r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "pod-cidr-overlaps-service-cidr")
+        .cloned()
+        .unwrap();
     assert_eq!(f["severity"], "error");
     assert!(f["message"].as_str().unwrap().contains("10.100.0.0/16"));
     // With no facts at all it is still flagged, as a warning.
     let r = validate_with(&seed, &[]);
-    let f = r.report["findings"].as_array().unwrap().iter().find(|f| f["id"] == "pod-cidr-overlaps-service-cidr").cloned().unwrap();
+    let f = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "pod-cidr-overlaps-service-cidr")
+        .cloned()
+        .unwrap();
     assert_eq!(f["severity"], "warning");
 }
 
@@ -219,7 +456,10 @@ fn exit_codes_follow_fail_on() {
     assert_eq!(validate_with(&bad, &flags).code, 0);
     let mut flags = GOOD_FACTS.to_vec();
     flags.extend(["--fail-on", "info"]);
-    assert_eq!(validate_with(&set(good(), "/envoy", json!({"enabled": true})), &flags).code, 1);
+    assert_eq!(
+        validate_with(&set(good(), "/envoy", json!({"enabled": true})), &flags).code,
+        1
+    );
 }
 
 fn write_tmp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
@@ -231,8 +471,17 @@ fn write_tmp(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
 
 fn validate_file_err(bytes: &[u8]) -> String {
     let (_d, p) = write_tmp("bad.yaml", bytes);
-    let out = podnet().args(["cilium", "validate", "-f"]).arg(&p).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    let out = podnet()
+        .args(["cilium", "validate", "-f"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(out.stdout.is_empty(), "nothing on stdout for a bad file");
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.contains("bad.yaml"), "error names the file: {err}");
@@ -264,20 +513,49 @@ fn bad_files_get_located_errors_and_exit_2() {
 fn usage_errors_exit_2() {
     let out = podnet().args(["cilium", "validate"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = podnet().args(["cilium", "values", "--pod-cidr", "10.0.0.1/8"]).output().unwrap();
+    let out = podnet()
+        .args(["cilium", "values", "--pod-cidr", "10.0.0.1/8"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("host bits"));
-    let out = podnet().args(["cilium", "validate", "-f", "/nonexistent/values.yaml"]).output().unwrap();
+    let out = podnet()
+        .args(["cilium", "validate", "-f", "/nonexistent/values.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/values.yaml"));
-    let out = podnet().args(["cilium", "values", "--pod-cidr", "10.200.0.0/16", "--cilium-version", "1.9"]).output().unwrap();
+    let out = podnet()
+        .args([
+            "cilium",
+            "values",
+            "--pod-cidr",
+            "10.200.0.0/16",
+            "--cilium-version",
+            "1.9",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--cilium-version"));
-    let out = podnet().args(["cilium", "values", "--pod-cidr", "10.200.0.0/16", "--kube-proxy-replacement"]).output().unwrap();
+    let out = podnet()
+        .args([
+            "cilium",
+            "values",
+            "--pod-cidr",
+            "10.200.0.0/16",
+            "--kube-proxy-replacement",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--k8s-service-host"));
     let out = podnet().args(["cilium", "values"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "no pod CIDR at all is a usage error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no pod CIDR at all is a usage error"
+    );
     let out = podnet().args(["--help"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
@@ -302,7 +580,12 @@ const PLAN: &[&str] = &[
 #[test]
 fn generated_values_snapshot_and_round_trip() {
     let out = podnet().args(PLAN).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!("values_hybrid_1_17", text);
     // What values generates, validate accepts, with the same facts.
@@ -322,10 +605,30 @@ fn generated_values_snapshot_and_round_trip() {
 #[test]
 fn values_kube_proxy_replacement_bgp_and_pods_per_node() {
     let out = podnet()
-        .args(["cilium", "values", "-o", "json", "--pod-cidr", "10.200.0.0/16", "--pods-per-node", "200", "--kube-proxy-replacement", "--k8s-service-host", "ABC.gr7.us-west-2.eks.amazonaws.com", "--k8s-service-port", "443", "--bgp"])
+        .args([
+            "cilium",
+            "values",
+            "-o",
+            "json",
+            "--pod-cidr",
+            "10.200.0.0/16",
+            "--pods-per-node",
+            "200",
+            "--kube-proxy-replacement",
+            "--k8s-service-host",
+            "ABC.gr7.us-west-2.eks.amazonaws.com",
+            "--k8s-service-port",
+            "443",
+            "--bgp",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["kubeProxyReplacement"], "true");
     assert_eq!(v["k8sServiceHost"], "ABC.gr7.us-west-2.eks.amazonaws.com");
@@ -337,7 +640,14 @@ fn values_kube_proxy_replacement_bgp_and_pods_per_node() {
 
 #[test]
 fn values_refuses_invalid_unless_forced() {
-    let args = ["cilium", "values", "--pod-cidr", "10.0.0.0/16", "--vpc-cidr", "10.0.0.0/16"];
+    let args = [
+        "cilium",
+        "values",
+        "--pod-cidr",
+        "10.0.0.0/16",
+        "--vpc-cidr",
+        "10.0.0.0/16",
+    ];
     let out = podnet().args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "invalid values are not printed");
@@ -349,18 +659,52 @@ fn values_refuses_invalid_unless_forced() {
 
 #[test]
 fn values_merges_user_file_and_rejects_contradictions() {
-    let (_d, p) = write_tmp("mine.yaml", b"hubble:\n  relay:\n    enabled: true\nipam:\n  mode: cluster-pool\n");
-    let out = podnet().args(["cilium", "values", "-o", "json", "--pod-cidr", "10.200.0.0/16", "-f"]).arg(&p).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_d, p) = write_tmp(
+        "mine.yaml",
+        b"hubble:\n  relay:\n    enabled: true\nipam:\n  mode: cluster-pool\n",
+    );
+    let out = podnet()
+        .args([
+            "cilium",
+            "values",
+            "-o",
+            "json",
+            "--pod-cidr",
+            "10.200.0.0/16",
+            "-f",
+        ])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["hubble"]["relay"]["enabled"], true, "user keys kept");
-    let (_d, p) = write_tmp("mine.yaml", b"ipam:\n  operator:\n    clusterPoolIPv4PodCIDRList: [10.9.0.0/16]\n");
-    let out = podnet().args(["cilium", "values", "--pod-cidr", "10.200.0.0/16", "-f"]).arg(&p).output().unwrap();
+    let (_d, p) = write_tmp(
+        "mine.yaml",
+        b"ipam:\n  operator:\n    clusterPoolIPv4PodCIDRList: [10.9.0.0/16]\n",
+    );
+    let out = podnet()
+        .args(["cilium", "values", "--pod-cidr", "10.200.0.0/16", "-f"])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("mine.yaml") && err.contains("clusterPoolIPv4PodCIDRList"), "{err}");
+    assert!(
+        err.contains("mine.yaml") && err.contains("clusterPoolIPv4PodCIDRList"),
+        "{err}"
+    );
     let (_d, p) = write_tmp("mine.yaml", b"affinity:\n  nodeAffinity: {}\n");
-    let out = podnet().args(["cilium", "values", "--pod-cidr", "10.200.0.0/16", "-f"]).arg(&p).output().unwrap();
+    let out = podnet()
+        .args(["cilium", "values", "--pod-cidr", "10.200.0.0/16", "-f"])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("affinity"));
 }
@@ -369,12 +713,21 @@ fn values_merges_user_file_and_rejects_contradictions() {
 fn values_output_file_is_written_whole() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("out.yaml");
-    let out = podnet().args(PLAN).arg("--output-file").arg(&p).output().unwrap();
+    let out = podnet()
+        .args(PLAN)
+        .arg("--output-file")
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     let text = std::fs::read_to_string(&p).unwrap();
     assert!(text.starts_with("# Cilium 1.17 values"));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left behind");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left behind"
+    );
 }
 
 #[test]
@@ -395,7 +748,17 @@ fn pipes_values_into_validate_via_stdin() {
 #[test]
 fn validate_report_snapshot() {
     let seed = set(good(), POOL, json!(["10.100.0.0/24", "10.100.0.0/25"]));
-    let r = validate_with(&seed, &["--vpc-cidr", "192.168.0.0/16", "--remote-node-network", "192.168.100.0/24", "--nodes", "3"]);
+    let r = validate_with(
+        &seed,
+        &[
+            "--vpc-cidr",
+            "192.168.0.0/16",
+            "--remote-node-network",
+            "192.168.100.0/24",
+            "--nodes",
+            "3",
+        ],
+    );
     insta::assert_json_snapshot!("validate_seed_report", r.report);
 }
 
@@ -409,7 +772,10 @@ fn version_and_completion() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = podnet().args(["completion", shell]).output().unwrap();
         assert_eq!(out.status.code(), Some(0));
-        assert!(String::from_utf8_lossy(&out.stdout).contains("validate"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("validate"),
+            "{shell}"
+        );
     }
 }
 
@@ -417,14 +783,23 @@ fn version_and_completion() {
 fn works_as_a_kubectl_plugin() {
     let bin = assert_cmd::cargo::cargo_bin("kubectl-podnet");
     let dir = bin.parent().unwrap();
-    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = std::process::Command::new("kubectl")
         .args(["podnet", "--help"])
         .env("PATH", &path)
         .output()
         .expect("kubectl must be on PATH for this test");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("Usage: kubectl podnet"), "{text}");
     let out = std::process::Command::new("kubectl")
         .args(["plugin", "list"])

@@ -5,7 +5,10 @@
 mod moto;
 
 use assert_cmd::Command;
-use aws_sdk_eks::types::{KubernetesNetworkConfigRequest, RemoteNetworkConfigRequest, RemoteNodeNetwork, RemotePodNetwork, VpcConfigRequest};
+use aws_sdk_eks::types::{
+    KubernetesNetworkConfigRequest, RemoteNetworkConfigRequest, RemoteNodeNetwork,
+    RemotePodNetwork, VpcConfigRequest,
+};
 use moto::Moto;
 use serde_json::Value;
 
@@ -29,16 +32,37 @@ async fn world() -> World {
     let moto = Moto::start();
     let conf = sdk_config(&moto).await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let vpc = ec2.create_vpc().cidr_block("10.0.0.0/16").send().await.unwrap();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
     let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
-    ec2.associate_vpc_cidr_block().vpc_id(&vpc_id).cidr_block("10.1.0.0/16").send().await.unwrap();
-    let subnet = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.0.1.0/24").availability_zone("us-west-2a").send().await.unwrap();
+    ec2.associate_vpc_cidr_block()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.1.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.0.1.0/24")
+        .availability_zone("us-west-2a")
+        .send()
+        .await
+        .unwrap();
     let subnet_id = subnet.subnet().unwrap().subnet_id().unwrap().to_string();
 
     let eks = aws_sdk_eks::Client::new(&conf);
     let vpc_cfg = VpcConfigRequest::builder().subnet_ids(&subnet_id).build();
     let remote = RemoteNetworkConfigRequest::builder()
-        .remote_node_networks(RemoteNodeNetwork::builder().cidrs("192.168.100.0/23").build())
+        .remote_node_networks(
+            RemoteNodeNetwork::builder()
+                .cidrs("192.168.100.0/23")
+                .build(),
+        )
         .remote_pod_networks(RemotePodNetwork::builder().cidrs("192.168.64.0/20").build())
         .build();
     eks.create_cluster()
@@ -57,14 +81,22 @@ async fn world() -> World {
         .await
         .unwrap();
     let remote = RemoteNetworkConfigRequest::builder()
-        .remote_node_networks(RemoteNodeNetwork::builder().cidrs("192.168.100.0/23").build())
+        .remote_node_networks(
+            RemoteNodeNetwork::builder()
+                .cidrs("192.168.100.0/23")
+                .build(),
+        )
         .build();
     eks.create_cluster()
         .name("v6")
         .role_arn("arn:aws:iam::123456789012:role/eks")
         .resources_vpc_config(vpc_cfg)
         .remote_network_config(remote)
-        .kubernetes_network_config(KubernetesNetworkConfigRequest::builder().ip_family(aws_sdk_eks::types::IpFamily::Ipv6).build())
+        .kubernetes_network_config(
+            KubernetesNetworkConfigRequest::builder()
+                .ip_family(aws_sdk_eks::types::IpFamily::Ipv6)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -85,19 +117,37 @@ async fn eks_discovery_against_moto() {
     let w = world().await;
 
     // values from the cluster alone: remote pod network becomes the pool; facts in the header.
-    let out = podnet(&w).args(["cilium", "values", "--cluster", "hybrid"]).output().unwrap();
+    let out = podnet(&w)
+        .args(["cilium", "values", "--cluster", "hybrid"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("# Cluster: hybrid"), "{text}");
-    assert!(text.contains("# Remote node networks: 192.168.100.0/23"), "{text}");
-    assert!(text.contains("# VPC CIDRs: 10.0.0.0/16, 10.1.0.0/16"), "{text}");
+    assert!(
+        text.contains("# Remote node networks: 192.168.100.0/23"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# VPC CIDRs: 10.0.0.0/16, 10.1.0.0/16"),
+        "{text}"
+    );
     assert!(text.contains("# Service CIDR: 172.20.0.0/16\n"), "{text}");
     assert!(text.contains("- 192.168.64.0/20"), "{text}");
 
     // A flag overrides a discovered fact, with a note on stderr.
     let out = podnet(&w)
-        .args(["cilium", "values", "--cluster", "hybrid", "--remote-node-network", "192.168.200.0/24", "-o", "json"])
+        .args([
+            "cilium",
+            "values",
+            "--cluster",
+            "hybrid",
+            "--remote-node-network",
+            "192.168.200.0/24",
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -106,15 +156,43 @@ async fn eks_discovery_against_moto() {
     // validate against the cluster: a pod CIDR in the VPC and outside the remote pod networks.
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("v.yaml");
-    std::fs::write(&p, "ipam:\n  operator:\n    clusterPoolIPv4PodCIDRList: [10.1.128.0/20]\n").unwrap();
-    let out = podnet(&w).args(["cilium", "validate", "--cluster", "hybrid", "-o", "json", "-f"]).arg(&p).output().unwrap();
+    std::fs::write(
+        &p,
+        "ipam:\n  operator:\n    clusterPoolIPv4PodCIDRList: [10.1.128.0/20]\n",
+    )
+    .unwrap();
+    let out = podnet(&w)
+        .args([
+            "cilium",
+            "validate",
+            "--cluster",
+            "hybrid",
+            "-o",
+            "json",
+            "-f",
+        ])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
-    for id in ["pod-cidr-overlaps-vpc", "pod-cidr-not-in-remote-pod-networks", "remote-pod-network-not-in-pool"] {
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "pod-cidr-overlaps-vpc",
+        "pod-cidr-not-in-remote-pod-networks",
+        "remote-pod-network-not-in-pool",
+    ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    assert!(!ids.contains(&"check-skipped"), "all facts came from the cluster: {ids:?}");
+    assert!(
+        !ids.contains(&"check-skipped"),
+        "all facts came from the cluster: {ids:?}"
+    );
 
     // Clear errors for the ways discovery fails.
     let err = |args: &[&str]| {
@@ -130,7 +208,11 @@ async fn eks_discovery_against_moto() {
     assert!(e.contains("IPv6"), "{e}");
 
     // Unreachable endpoint: a closed port.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = podnet(&w)
         .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}"))
         .args(["cilium", "values", "--cluster", "hybrid"])
@@ -138,7 +220,10 @@ async fn eks_discovery_against_moto() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains(&format!("cannot reach http://127.0.0.1:{closed}")), "{e}");
+    assert!(
+        e.contains(&format!("cannot reach http://127.0.0.1:{closed}")),
+        "{e}"
+    );
 
     // No credentials at all.
     let out = podnet(&w)
@@ -160,8 +245,22 @@ fn flags_only_needs_no_aws() {
         .unwrap()
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .env_remove("AWS_ACCESS_KEY_ID")
-        .args(["cilium", "values", "--pod-cidr", "10.200.0.0/16", "--remote-node-network", "10.80.0.0/16", "--vpc-cidr", "10.0.0.0/16"])
+        .args([
+            "cilium",
+            "values",
+            "--pod-cidr",
+            "10.200.0.0/16",
+            "--remote-node-network",
+            "10.80.0.0/16",
+            "--vpc-cidr",
+            "10.0.0.0/16",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -107,7 +107,11 @@ fn first_line(s: &str) -> &str {
         " (ResponseError(",
         " (ConstructionFailure(",
     ];
-    let cut = DUMPS.iter().filter_map(|d| line.find(d)).min().unwrap_or(line.len());
+    let cut = DUMPS
+        .iter()
+        .filter_map(|d| line.find(d))
+        .min()
+        .unwrap_or(line.len());
     &line[..cut]
 }
 
@@ -218,7 +222,9 @@ pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
     let mut vpc_id = vpc_config.and_then(|v| v.vpc_id()).map(str::to_string);
     if vpc_id.is_none() {
         // EKS always reports the VPC; when an endpoint does not, its subnets still name it.
-        let subnets = vpc_config.map(|v| v.subnet_ids().to_vec()).unwrap_or_default();
+        let subnets = vpc_config
+            .map(|v| v.subnet_ids().to_vec())
+            .unwrap_or_default();
         if !subnets.is_empty() {
             tracing::info!(?subnets, "DescribeSubnets (to find the cluster VPC)");
             let out = ec2
@@ -226,8 +232,20 @@ pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
                 .set_subnet_ids(Some(subnets))
                 .send()
                 .await
-                .map_err(|e| explain("ec2:DescribeSubnets", target, &region, "ec2", DisplayErrorContext(&e).to_string()))?;
-            vpc_id = out.subnets().iter().find_map(|s| s.vpc_id()).map(str::to_string);
+                .map_err(|e| {
+                    explain(
+                        "ec2:DescribeSubnets",
+                        target,
+                        &region,
+                        "ec2",
+                        DisplayErrorContext(&e).to_string(),
+                    )
+                })?;
+            vpc_id = out
+                .subnets()
+                .iter()
+                .find_map(|s| s.vpc_id())
+                .map(str::to_string);
         }
     }
     if let Some(vpc_id) = vpc_id.as_deref() {

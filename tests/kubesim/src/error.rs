@@ -7,7 +7,7 @@ pub struct ApiError {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
     /// Extra response headers (e.g. Retry-After).
     pub headers: Vec<(String, String)>,
 }
@@ -26,7 +26,7 @@ impl ApiError {
     }
 
     pub fn with_details(mut self, d: Value) -> Self {
-        self.details = Some(d);
+        self.details = Some(Box::new(d));
         self
     }
 
@@ -115,7 +115,7 @@ impl ApiError {
             "code": self.code,
         });
         if let Some(d) = &self.details {
-            s["details"] = d.clone();
+            s["details"] = (**d).clone();
         }
         s
     }

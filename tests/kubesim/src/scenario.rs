@@ -130,7 +130,7 @@ pub fn build(p: &Params) -> Vec<Value> {
         .map(|_| format!("subnet-0{}", rng.hex(16)))
         .collect();
     let sg = format!("sg-0{}", rng.hex(16));
-    let mut out: Vec<Value> = Vec::with_capacity(p.nodes + p.pods * 1 + 64);
+    let mut out: Vec<Value> = Vec::with_capacity(p.nodes + p.pods + 64);
 
     // ---- layout record
     let mut subnets = vec![];
@@ -176,9 +176,7 @@ pub fn build(p: &Params) -> Vec<Value> {
                      "labels": {"app.kubernetes.io/name": "aws-node", "app.kubernetes.io/instance": "aws-vpc-cni"}},
         "data": {"enable-network-policy-controller": "false", "enable-windows-ipam": "false",
                  "enable-windows-prefix-delegation": "false", "warm-ip-target": "1", "minimum-ip-target": "3"}}));
-    let map_roles = format!(
-        "- groups:\n  - system:bootstrappers\n  - system:nodes\n  rolearn: arn:aws:iam::111122223333:role/eks-node-role\n  username: system:node:{{{{EC2PrivateDNSName}}}}\n- groups:\n  - system:bootstrappers\n  - system:nodes\n  rolearn: arn:aws:iam::111122223333:role/eks-hybrid-nodes-role\n  username: system:node:{{{{SessionName}}}}\n"
-    );
+    let map_roles = "- groups:\n  - system:bootstrappers\n  - system:nodes\n  rolearn: arn:aws:iam::111122223333:role/eks-node-role\n  username: system:node:{{EC2PrivateDNSName}}\n- groups:\n  - system:bootstrappers\n  - system:nodes\n  rolearn: arn:aws:iam::111122223333:role/eks-hybrid-nodes-role\n  username: system:node:{{SessionName}}\n".to_string();
     out.push(json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "aws-auth", "namespace": "kube-system", "creationTimestamp": created},
         "data": {"mapRoles": map_roles}}));

@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: inputs (flags, files, AWS) → facts (`cilium::facts`) → findings
 //! (`cilium::validate`, `report`) or manifests → output (`cli`).
+pub mod audit;
 pub mod aws;
 pub mod cilium;
 pub mod cli;
@@ -10,4 +11,5 @@ pub mod fsutil;
 pub mod helm;
 pub mod input;
 pub mod net;
+pub mod oci;
 pub mod report;

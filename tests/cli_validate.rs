@@ -96,13 +96,15 @@ fn set(mut v: Value, pointer: &str, new: Value) -> Value {
 const POOL: &str = "/ipam/operator/clusterPoolIPv4PodCIDRList";
 
 /// (finding ID, values that raise it, extra flags, values that do not, extra flags)
-fn cases() -> Vec<(
+type Case = (
     &'static str,
     Value,
     Vec<&'static str>,
     Value,
     Vec<&'static str>,
-)> {
+);
+
+fn cases() -> Vec<Case> {
     let g = good;
     vec![
         (

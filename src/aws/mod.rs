@@ -292,3 +292,74 @@ pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
     }
     Ok(facts)
 }
+
+/// Live ENI limits of one instance type (EC2 DescribeInstanceTypes), for `max-pods --region`.
+pub async fn instance_limits(
+    region: &str,
+    profile: Option<&str>,
+    instance_type: &str,
+) -> Result<crate::audit::maxpods::InstanceLimits> {
+    let target = ClusterRef {
+        name: String::new(),
+        region: Some(region.to_string()),
+        profile: profile.map(str::to_string),
+    };
+    let conf = config(&target).await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let out = ec2
+        .describe_instance_types()
+        .instance_types(aws_sdk_ec2::types::InstanceType::from(instance_type))
+        .send()
+        .await
+        .map_err(|e| {
+            let raw = DisplayErrorContext(&e).to_string();
+            if raw.contains("InvalidInstanceType") {
+                Error::flag_help(
+                    "--instance-type",
+                    format!("EC2 does not know instance type `{instance_type}` in {region}"),
+                    "check the spelling, e.g. m5.large",
+                )
+            } else {
+                explain("ec2:DescribeInstanceTypes", &target, region, "ec2", raw)
+            }
+        })?;
+    let info = out.instance_types().first().ok_or_else(|| {
+        Error::flag_help(
+            "--instance-type",
+            format!("EC2 does not know instance type `{instance_type}` in {region}"),
+            "check the spelling, e.g. m5.large",
+        )
+    })?;
+    let net = info.network_info();
+    let default_card = net
+        .and_then(|n| n.default_network_card_index())
+        .unwrap_or(0);
+    let enis = net
+        .and_then(|n| {
+            n.network_cards()
+                .iter()
+                .find(|c| c.network_card_index() == Some(default_card))
+                .and_then(|c| c.maximum_network_interfaces())
+                .or(n.maximum_network_interfaces())
+        })
+        .unwrap_or(0);
+    let ips = net
+        .and_then(|n| n.ipv4_addresses_per_interface())
+        .unwrap_or(0);
+    let nitro = info
+        .hypervisor()
+        .map(|h| h.as_str() == "nitro")
+        .unwrap_or(false)
+        || info.bare_metal().unwrap_or(false);
+    Ok(crate::audit::maxpods::InstanceLimits {
+        instance_type: instance_type.to_string(),
+        enis: u32::try_from(enis).unwrap_or(0),
+        ipv4_per_eni: u32::try_from(ips).unwrap_or(0),
+        vcpus: info
+            .v_cpu_info()
+            .and_then(|v| v.default_v_cpus())
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0),
+        nitro,
+    })
+}

@@ -2,6 +2,7 @@
 //! this layer turns flags into plans, runs them, and maps results to exit codes.
 
 mod cilium;
+mod maxpods;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -70,6 +71,8 @@ pub enum Command {
     /// Cilium for EKS Hybrid Nodes: values and validation
     #[command(subcommand)]
     Cilium(Box<cilium::CiliumCommand>),
+    /// Max pods per node of the Amazon VPC CNI for an instance type
+    MaxPods(maxpods::MaxPodsArgs),
     /// Print the version and git commit of this build
     Version,
     /// Print a shell completion script
@@ -143,6 +146,7 @@ fn init_tracing(verbose: u8) {
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Cilium(c) => cilium::run(*c, &cli.global),
+        Command::MaxPods(a) => maxpods::run(a, &cli.global),
         Command::Version => version(&cli.global),
         Command::Completion { shell } => {
             let mut cmd = Cli::command();

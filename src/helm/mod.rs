@@ -1,1 +1,185 @@
 //! Helm-v4-compatible chart engine: Go text/template, Sprig and Helm functions, values, charts.
+//!
+//! Public API (used by `kubectl podnet cilium template`):
+//!
+//! ```no_run
+//! use podnet::helm::{Chart, RenderOptions, Values};
+//! let chart = Chart::load("cilium-1.17.18.tgz").unwrap();
+//! let mut values = Values::new();
+//! values.add_yaml_file("hybrid.yaml", &std::fs::read_to_string("hybrid.yaml").unwrap()).unwrap();
+//! let docs = podnet::helm::render(&chart, &values, &RenderOptions::default()).unwrap();
+//! let mut out = Vec::new();
+//! podnet::helm::write_template_stream(&mut out, &docs).unwrap();
+//! ```
+//!
+//! * [`Chart::load`] reads a `.tgz` or a directory (links, `..` and absolute paths rejected,
+//!   Helm's decompression limits enforced).
+//! * [`Values`] collects `-f` files in order (YAML 1.1 read exactly as Helm reads it).
+//! * [`render_files`] returns `{template path: rendered text}` like Helm's engine;
+//!   [`render`] returns the manifest documents in Helm's install order;
+//!   [`write_template_stream`] writes them as `helm template` prints them.
+//!
+//! Rendering runs on a dedicated thread with a large stack (deep `include` recursion is capped
+//! by Helm's limit of 1000 and ends in an error).
+
+#![allow(
+    clippy::type_complexity,
+    clippy::if_same_then_else,
+    clippy::collapsible_match,
+    clippy::identity_op,
+    clippy::nonminimal_bool,
+    clippy::manual_strip,
+    clippy::approx_constant,
+    clippy::same_item_push,
+    clippy::unnecessary_unwrap,
+    clippy::useless_format,
+    clippy::redundant_closure,
+    clippy::non_canonical_clone_impl,
+    clippy::manual_range_contains,
+    clippy::int_plus_one,
+    clippy::manual_contains
+)]
+
+pub mod chart;
+pub mod crypto;
+pub mod exec;
+pub mod funcs;
+pub mod gofmt;
+pub mod parse;
+pub mod render;
+pub mod semver;
+pub mod value;
+pub mod yaml;
+pub mod yamlout;
+
+pub use chart::{Chart, LoadError};
+pub use render::{RenderError, RenderOptions, RenderedDoc};
+
+use std::collections::BTreeMap;
+
+/// User-supplied values, as a JSON document (Send-able), merged like Helm's CLI merges `-f` files.
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    json: serde_json::Map<String, serde_json::Value>,
+}
+
+fn to_serde(v: &value::Value) -> serde_json::Value {
+    use value::Value as V;
+    match v {
+        V::Nil => serde_json::Value::Null,
+        V::Bool(b) => serde_json::Value::Bool(*b),
+        V::Int(i) | V::Int64(i) => serde_json::Value::from(*i),
+        V::Uint(u) => serde_json::Value::from(*u),
+        V::Float(f) => serde_json::Number::from_f64(*f)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null),
+        V::Str(s) => serde_json::Value::String(s.to_string()),
+        V::List(l) => serde_json::Value::Array(l.iter().map(to_serde).collect()),
+        V::Map(m) => serde_json::Value::Object(
+            m.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), to_serde(v)))
+                .collect(),
+        ),
+        V::Object(_) => serde_json::Value::Null,
+    }
+}
+
+fn merge_json(
+    a: &mut serde_json::Map<String, serde_json::Value>,
+    b: &serde_json::Map<String, serde_json::Value>,
+) {
+    for (k, v) in b {
+        if let serde_json::Value::Object(bo) = v
+            && let Some(serde_json::Value::Object(ao)) = a.get_mut(k)
+        {
+            merge_json(ao, bo);
+            continue;
+        }
+        a.insert(k.clone(), v.clone());
+    }
+}
+
+impl Values {
+    pub fn new() -> Values {
+        Values::default()
+    }
+    /// Merge a YAML values file (later files win; maps merge recursively).
+    pub fn add_yaml_file(&mut self, name: &str, src: &str) -> Result<(), RenderError> {
+        let v = yaml::parse_values(src)
+            .map_err(|e| RenderError(format!("failed to parse {}: {}", name, e)))?;
+        if let serde_json::Value::Object(o) = to_serde(&v) {
+            merge_json(&mut self.json, &o);
+        }
+        Ok(())
+    }
+    /// Merge a JSON object (e.g. from `--set-json`; numbers become float64 as in Helm).
+    pub fn add_json(&mut self, v: &serde_json::Value) {
+        if let serde_json::Value::Object(o) = v {
+            merge_json(&mut self.json, o);
+        }
+    }
+    /// The values as JSON.
+    pub fn as_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.json.clone())
+    }
+}
+
+fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .name("helm-render".into())
+        .stack_size(1 << 30)
+        .spawn(f)
+        .expect("spawn render thread")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+/// Chart source kept as bytes so rendering can move to the render thread.
+fn chart_source(chart: &Chart) -> Chart {
+    chart.clone()
+}
+
+/// Render all templates: `{template path: text}` (NOTES.txt included, partials excluded).
+pub fn render_files(
+    chart_path: &std::path::Path,
+    values: &Values,
+    opts: &RenderOptions,
+) -> Result<BTreeMap<String, String>, RenderError> {
+    let path = chart_path.to_path_buf();
+    let vals = values.as_json();
+    let opts = opts.clone();
+    on_big_stack(move || {
+        let chart = Chart::load(&path).map_err(|e| RenderError(e.0))?;
+        let v = funcs::from_serde(&vals);
+        render::render_files(&chart, &v, &opts)
+    })
+}
+
+/// Render a loaded chart into manifest documents in Helm's install order.
+pub fn render(
+    chart: &Chart,
+    values: &Values,
+    opts: &RenderOptions,
+) -> Result<Vec<RenderedDoc>, RenderError> {
+    let c = chart_source(chart);
+    let v = funcs::from_serde(&values.as_json());
+    let files = render::render_files(&c, &v, opts)?;
+    render::sort_manifests(&files)
+}
+
+/// Write documents as `helm template` prints them.
+pub fn write_template_stream(
+    w: &mut impl std::io::Write,
+    docs: &[RenderedDoc],
+) -> std::io::Result<()> {
+    let mut manifest = String::new();
+    for d in docs.iter().filter(|d| !d.hook) {
+        manifest.push_str(&format!("---\n# Source: {}\n{}\n", d.source, d.content));
+    }
+    let mut out = format!("{}\n", manifest.trim());
+    for d in docs.iter().filter(|d| d.hook) {
+        out.push_str(&format!("---\n# Source: {}\n{}\n", d.source, d.content));
+    }
+    w.write_all(out.as_bytes())
+}

@@ -1,0 +1,346 @@
+//! Sprig's crypto helpers: RSA-2048 keys from aws-lc-rs (generated early, in parallel) and
+//! certificates from rcgen, with Helm/Sprig's PEM shapes.
+
+use super::exec::{Ctx, TErr};
+use super::value::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, mpsc};
+
+/// Pre-generated RSA-2048 keys (PKCS#8 DER). Each key is used once.
+pub struct KeyPool {
+    rx: Mutex<mpsc::Receiver<Result<Vec<u8>, String>>>,
+}
+
+impl KeyPool {
+    /// Start generating `n` keys on worker threads right away.
+    pub fn start(n: usize) -> Arc<KeyPool> {
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..n {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _ = tx.send(gen_rsa_pkcs8());
+            });
+        }
+        Arc::new(KeyPool { rx: Mutex::new(rx) })
+    }
+
+    fn take(&self) -> Result<Vec<u8>, String> {
+        let rx = self
+            .rx
+            .lock()
+            .map_err(|_| "key pool poisoned".to_string())?;
+        match rx.try_recv() {
+            Ok(k) => k,
+            Err(mpsc::TryRecvError::Empty) => {
+                // Wait for an in-flight key if any are pending, else generate here.
+                match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+                    Ok(k) => k,
+                    Err(_) => gen_rsa_pkcs8(),
+                }
+            }
+            Err(mpsc::TryRecvError::Disconnected) => gen_rsa_pkcs8(),
+        }
+    }
+}
+
+fn gen_rsa_pkcs8() -> Result<Vec<u8>, String> {
+    use aws_lc_rs::encoding::AsDer;
+    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+        .map_err(|e| format!("error generating RSA key: {e}"))?;
+    let der = kp
+        .as_der()
+        .map_err(|e| format!("error encoding RSA key: {e}"))?;
+    Ok(der.as_ref().to_vec())
+}
+
+fn take_key(ctx: &Ctx) -> Result<Vec<u8>, TErr> {
+    match &ctx.keys {
+        Some(p) => p.take().map_err(TErr::new),
+        None => gen_rsa_pkcs8().map_err(TErr::new),
+    }
+}
+
+/// Read one DER TLV at `i`: (tag, content start, content end).
+fn der_tlv(b: &[u8], i: usize) -> Option<(u8, usize, usize)> {
+    let tag = *b.get(i)?;
+    let l0 = *b.get(i + 1)? as usize;
+    let (len, hdr) = if l0 < 0x80 {
+        (l0, 2)
+    } else {
+        let n = l0 & 0x7f;
+        let mut len = 0usize;
+        for k in 0..n {
+            len = (len << 8) | *b.get(i + 2 + k)? as usize;
+        }
+        (len, 2 + n)
+    };
+    Some((tag, i + hdr, i + hdr + len))
+}
+
+/// Extract the PKCS#1 RSAPrivateKey from a PKCS#8 PrivateKeyInfo.
+fn pkcs8_to_pkcs1(p8: &[u8]) -> Option<Vec<u8>> {
+    let (_, s, _) = der_tlv(p8, 0)?; // SEQUENCE
+    let (_, _, e1) = der_tlv(p8, s)?; // version INTEGER
+    let (_, _, e2) = der_tlv(p8, e1)?; // AlgorithmIdentifier
+    let (tag, cs, ce) = der_tlv(p8, e2)?; // OCTET STRING
+    if tag != 0x04 {
+        return None;
+    }
+    Some(p8[cs..ce].to_vec())
+}
+
+/// Go's pem.EncodeToMemory.
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut s = format!("-----BEGIN {}-----\n", label);
+    for chunk in b.as_bytes().chunks(64) {
+        s.push_str(std::str::from_utf8(chunk).unwrap_or(""));
+        s.push('\n');
+    }
+    s.push_str(&format!("-----END {}-----\n", label));
+    s
+}
+
+fn rsa_key_pem(p8: &[u8]) -> Result<String, TErr> {
+    let p1 = pkcs8_to_pkcs1(p8).ok_or_else(|| TErr::new("error encoding RSA key"))?;
+    Ok(pem_encode("RSA PRIVATE KEY", &p1))
+}
+
+/// `genPrivateKey`.
+pub fn gen_private_key(ctx: &Ctx, typ: &str) -> Result<String, TErr> {
+    match typ {
+        "" | "rsa" => {
+            let k = take_key(ctx)?;
+            rsa_key_pem(&k)
+        }
+        "ecdsa" => {
+            use aws_lc_rs::encoding::AsDer;
+            let rng = aws_lc_rs::rand::SystemRandom::new();
+            let doc = aws_lc_rs::signature::EcdsaKeyPair::generate_pkcs8(
+                &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                &rng,
+            )
+            .map_err(|_| TErr::new("error generating ecdsa key"))?;
+            let kp = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
+                &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                doc.as_ref(),
+            )
+            .map_err(|_| TErr::new("error generating ecdsa key"))?;
+            let sec1 = kp
+                .private_key()
+                .as_der()
+                .map_err(|_| TErr::new("error encoding ecdsa key"))?;
+            Ok(pem_encode("EC PRIVATE KEY", sec1.as_ref()))
+        }
+        "ed25519" => {
+            let kp = aws_lc_rs::signature::Ed25519KeyPair::generate()
+                .map_err(|_| TErr::new("error generating ed25519 key"))?;
+            let der = kp
+                .to_pkcs8()
+                .map_err(|_| TErr::new("error encoding ed25519 key"))?;
+            Ok(pem_encode("PRIVATE KEY", der.as_ref()))
+        }
+        other => Ok(format!("Unknown type {}", other)),
+    }
+}
+
+struct CaEntry {
+    params: rcgen::CertificateParams,
+    key_der: Vec<u8>,
+}
+
+thread_local! {
+    static CAS: std::cell::RefCell<HashMap<String, Arc<CaEntry>>> = Default::default();
+}
+
+fn base_params(
+    cn: &str,
+    ips: &Value,
+    dns: &Value,
+    days: i64,
+) -> Result<rcgen::CertificateParams, TErr> {
+    let mut p = rcgen::CertificateParams::default();
+    let mut dn = rcgen::DistinguishedName::new();
+    dn.push(rcgen::DnType::CommonName, cn);
+    p.distinguished_name = dn;
+    let now = time::OffsetDateTime::now_utc();
+    p.not_before = now;
+    p.not_after = now + time::Duration::hours(24 * days);
+    let mut serial = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut serial).map_err(|_| TErr::new("error generating serial"))?;
+    serial[0] &= 0x7f;
+    p.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+    let mut sans = Vec::new();
+    if let Value::List(l) = dns {
+        for d in l.iter() {
+            match d {
+                Value::Str(s) => sans.push(rcgen::SanType::DnsName(
+                    s.to_string()
+                        .try_into()
+                        .map_err(|_| TErr::new(format!("invalid DNS name {}", s)))?,
+                )),
+                _ => {
+                    return Err(TErr::new(format!(
+                        "error processing alternate dns name: {} is not a string",
+                        super::value::sprint(d)
+                    )));
+                }
+            }
+        }
+    }
+    if let Value::List(l) = ips {
+        for ip in l.iter() {
+            let s = match ip {
+                Value::Str(s) => s.to_string(),
+                _ => {
+                    return Err(TErr::new(format!(
+                        "error parsing ip: {} is not a string",
+                        super::value::sprint(ip)
+                    )));
+                }
+            };
+            let addr: std::net::IpAddr = s
+                .parse()
+                .map_err(|_| TErr::new(format!("error parsing ip: {}", s)))?;
+            sans.push(rcgen::SanType::IpAddress(addr));
+        }
+    }
+    p.subject_alt_names = sans;
+    p.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    p.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+    ];
+    p.is_ca = rcgen::IsCa::ExplicitNoCa;
+    Ok(p)
+}
+
+fn keypair(der: &[u8]) -> Result<rcgen::KeyPair, TErr> {
+    rcgen::KeyPair::try_from(der).map_err(|e| TErr::new(format!("error loading key: {e}")))
+}
+
+/// `genCA`.
+pub fn gen_ca(ctx: &Ctx, cn: &str, days: i64) -> Result<(String, String), TErr> {
+    let key = take_key(ctx)?;
+    let mut p = base_params(cn, &Value::Nil, &Value::Nil, days)?;
+    p.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let kp = keypair(&key)?;
+    let cert = p
+        .self_signed(&kp)
+        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+    let pem = pem_encode("CERTIFICATE", cert.der());
+    let key_pem = rsa_key_pem(&key)?;
+    CAS.with(|c| {
+        c.borrow_mut().insert(
+            pem.clone(),
+            Arc::new(CaEntry {
+                params: p,
+                key_der: key,
+            }),
+        )
+    });
+    Ok((pem, key_pem))
+}
+
+/// `genSelfSignedCert`.
+pub fn gen_self_signed(
+    ctx: &Ctx,
+    cn: &str,
+    ips: &Value,
+    dns: &Value,
+    days: i64,
+) -> Result<(String, String), TErr> {
+    let key = take_key(ctx)?;
+    let p = base_params(cn, ips, dns, days)?;
+    let kp = keypair(&key)?;
+    let cert = p
+        .self_signed(&kp)
+        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+    Ok((pem_encode("CERTIFICATE", cert.der()), rsa_key_pem(&key)?))
+}
+
+/// `genSignedCert`.
+pub fn gen_signed(
+    ctx: &Ctx,
+    cn: &str,
+    ips: &Value,
+    dns: &Value,
+    days: i64,
+    ca_cert: &str,
+    _ca_key: &str,
+) -> Result<(String, String), TErr> {
+    let ca = CAS.with(|c| c.borrow().get(ca_cert).cloned());
+    let ca = match ca {
+        Some(c) => c,
+        None => {
+            return Err(TErr::new(
+                "error parsing CA certificate: only CAs made by genCA in the same render are supported",
+            ));
+        }
+    };
+    let key = take_key(ctx)?;
+    let p = base_params(cn, ips, dns, days)?;
+    let kp = keypair(&key)?;
+    let ca_kp = keypair(&ca.key_der)?;
+    let issuer = rcgen::Issuer::from_params(&ca.params, &ca_kp);
+    let cert = p
+        .signed_by(&kp, &issuer)
+        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+    Ok((pem_encode("CERTIFICATE", cert.der()), rsa_key_pem(&key)?))
+}
+
+/// `uuidv4`.
+pub fn uuidv4() -> String {
+    let mut b = [0u8; 16];
+    let _ = aws_lc_rs::rand::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{:02x}", x)).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// `randAlphaNum` and friends.
+pub fn rand_string(kind: &str, n: usize) -> String {
+    let set: &[u8] = match kind {
+        "randAlpha" => b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "randNumeric" => b"0123456789",
+        "randAscii" => b" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+        _ => b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    };
+    let mut buf = vec![0u8; n];
+    let _ = aws_lc_rs::rand::fill(&mut buf);
+    buf.iter()
+        .map(|b| set[*b as usize % set.len()] as char)
+        .collect()
+}
+
+/// `htpasswd` (SHA1 scheme, deterministic, instead of bcrypt).
+pub fn htpasswd(user: &str, pass: &str) -> String {
+    use base64::Engine;
+    use sha1::Digest;
+    if user.contains(':') {
+        return "invalid username: contains ':'".into();
+    }
+    let d = sha1::Sha1::digest(pass.as_bytes());
+    format!(
+        "{}:{{SHA}}{}",
+        user,
+        base64::engine::general_purpose::STANDARD.encode(d)
+    )
+}

@@ -1,0 +1,1636 @@
+//! Template functions: Go builtins, Sprig v3 and Helm's own.
+
+use super::exec::{State, TErr, go_quote};
+use super::gofmt::sprintf;
+use super::value::{Object, Value, format_float_json, sprint};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Parameter kinds (Go parameter types) used to emulate text/template's argument conversion.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum K {
+    Any,
+    Str,
+    Int,
+    Int64,
+    Float,
+    Bool,
+    Map,
+    List,
+    StrList,
+}
+
+impl K {
+    pub fn can_be_nil(self) -> bool {
+        matches!(self, K::Any | K::Map | K::List | K::StrList)
+    }
+    pub fn go_name(self) -> &'static str {
+        match self {
+            K::Any => "interface {}",
+            K::Str => "string",
+            K::Int => "int",
+            K::Int64 => "int64",
+            K::Float => "float64",
+            K::Bool => "bool",
+            K::Map => "map[string]interface {}",
+            K::List => "[]interface {}",
+            K::StrList => "[]string",
+        }
+    }
+}
+
+type Sig = (&'static [K], Option<K>);
+
+use K::*;
+
+/// The signature of a known function, or None if undefined.
+pub fn signature(name: &str) -> Option<Sig> {
+    Some(match name {
+        // Go builtins
+        "not" | "len" => (&[Any], None),
+        "index" | "slice" => (&[Any], Some(Any)),
+        "eq" => (&[Any], Some(Any)),
+        "ne" | "lt" | "le" | "gt" | "ge" => (&[Any, Any], None),
+        "print" | "println" | "html" | "js" | "urlquery" => (&[], Some(Any)),
+        "printf" => (&[Str], Some(Any)),
+        "and" | "or" => (&[Any], Some(Any)),
+        "call" => (&[Any], Some(Any)),
+        // Helm
+        "include" => (&[Str, Any], None),
+        "tpl" => (&[Str, Any], None),
+        "required" => (&[Str, Any], None),
+        "fail" => (&[Str], None),
+        "toYaml" | "mustToYaml" | "toYamlPretty" | "toJson" | "mustToJson" | "toRawJson"
+        | "mustToRawJson" | "toPrettyJson" | "mustToPrettyJson" | "toToml" | "mustToToml" => {
+            (&[Any], None)
+        }
+        "fromYaml" | "fromYamlArray" | "fromJson" | "fromJsonArray" | "fromToml" => (&[Str], None),
+        "lookup" => (&[Str, Str, Str, Str], None),
+        // strings
+        "trim" | "upper" | "lower" | "title" | "untitle" | "nospace" | "initials" | "snakecase"
+        | "camelcase" | "kebabcase" | "swapcase" | "shuffle" | "b64enc" | "b64dec" | "b32enc"
+        | "b32dec" | "sha1sum" | "sha256sum" | "sha512sum" | "adler32sum" | "base" | "dir"
+        | "clean" | "ext" | "isAbs" | "osBase" | "osDir" | "osClean" | "osExt" | "osIsAbs"
+        | "regexQuoteMeta" | "atoi" | "urlParse" | "getHostByName" | "bcrypt"
+        | "htmlDateInZone" | "genPrivateKey" => (&[Str], None),
+        "trimAll" | "trimSuffix" | "trimPrefix" | "contains" | "hasPrefix" | "hasSuffix"
+        | "split" | "splitList" | "regexMatch" | "mustRegexMatch" | "regexFind"
+        | "mustRegexFind" | "regexSplit" | "mustRegexSplit" | "htpasswd" | "encryptAES"
+        | "decryptAES" | "buildCustomCert" | "semverCompare" | "toDate" | "mustToDate" => {
+            match name {
+                "regexSplit" | "mustRegexSplit" => (&[Str, Str, Int], None),
+                _ => (&[Str, Str], None),
+            }
+        }
+        "replace"
+        | "regexReplaceAll"
+        | "mustRegexReplaceAll"
+        | "regexReplaceAllLiteral"
+        | "mustRegexReplaceAllLiteral" => (&[Str, Str, Str], None),
+        "regexFindAll" | "mustRegexFindAll" => (&[Str, Str, Int], None),
+        "derivePassword" => (&[Any, Str, Str, Str, Str], None),
+        "repeat" => (&[Int, Str], None),
+        "substr" => (&[Int, Int, Str], None),
+        "trunc" | "abbrev" | "wrap" | "indent" | "nindent" => (&[Int, Str], None),
+        "abbrevboth" => (&[Int, Int, Str], None),
+        "wrapWith" => (&[Int, Str, Str], None),
+        "splitn" => (&[Str, Int, Str], None),
+        "plural" => (&[Str, Str, Int], None),
+        "quote" | "squote" | "cat" | "list" | "tuple" | "dict" | "coalesce" | "all" | "any"
+        | "concat" | "add" | "mul" | "addf" | "mulf" | "max" | "min" | "maxf" | "minf" | "seq"
+        | "dig" | "uuidv4" | "now" | "randBytes" => match name {
+            "add" | "mul" | "max" | "min" | "addf" | "mulf" | "maxf" | "minf" => {
+                if name == "add" || name == "addf" {
+                    (&[], Some(Any))
+                } else {
+                    (&[Any], Some(Any))
+                }
+            }
+            "uuidv4" | "now" => (&[], None),
+            "randBytes" => (&[Int], None),
+            _ => (&[], Some(Any)),
+        },
+        "join" => (&[Str, Any], None),
+        "toString" | "toStrings" | "int" | "int64" | "float64" | "toDecimal" | "add1" | "add1f"
+        | "floor" | "ceil" | "empty" | "kindOf" | "typeOf" | "deepCopy" | "mustDeepCopy"
+        | "first" | "mustFirst" | "rest" | "mustRest" | "last" | "mustLast" | "initial"
+        | "mustInitial" | "reverse" | "mustReverse" | "uniq" | "mustUniq" | "compact"
+        | "mustCompact" | "sortAlpha" | "keys" | "values" | "fail_" | "until" | "unixEpoch"
+        | "htmlDate" | "ago" | "duration" | "durationRound" | "semver" | "urlJoin"
+        | "toRawJson_" => match name {
+            "until" => (&[Int], None),
+            "keys" => (&[], Some(Map)),
+            "values" => (&[Map], None),
+            "unixEpoch" => (&[Any], None),
+            _ => (&[Any], None),
+        },
+        "round" => (&[Any, Int], Some(Float)),
+        "sub" | "div" | "mod" | "subf" | "divf" | "randInt" => (&[Any, Any], None),
+        "untilStep" => (&[Int, Int, Int], None),
+        "default" => (&[Any], Some(Any)),
+        "ternary" => (&[Any, Any, Bool], None),
+        "kindIs" | "typeIs" | "typeIsLike" => (&[Str, Any], None),
+        "deepEqual" => (&[Any, Any], None),
+        "get" => (&[Map, Str], None),
+        "set" => (&[Map, Str, Any], None),
+        "unset" => (&[Map, Str], None),
+        "hasKey" => (&[Map, Str], None),
+        "pluck" => (&[Str], Some(Map)),
+        "pick" | "omit" => (&[Map], Some(Str)),
+        "merge" | "mustMerge" | "mergeOverwrite" | "mustMergeOverwrite" => (&[Map], Some(Map)),
+        "append" | "push" | "mustAppend" | "mustPush" | "prepend" | "mustPrepend" => {
+            (&[Any, Any], None)
+        }
+        "without" | "mustWithout" => (&[Any], Some(Any)),
+        "has" | "mustHas" => (&[Any, Any], None),
+        "chunk" | "mustChunk" => (&[Int, Any], None),
+        "sortAlpha_" => (&[Any], None),
+        "date" | "dateInZone" | "dateModify" | "mustDateModify" => match name {
+            "dateInZone" => (&[Str, Any, Str], None),
+            "dateModify" | "mustDateModify" => (&[Str, Any], None),
+            _ => (&[Str, Any], None),
+        },
+        "genCA" => (&[Str, Int], None),
+        "genCAWithKey" => (&[Str, Int, Str], None),
+        "genSelfSignedCert" => (&[Str, List, List, Int], None),
+        "genSelfSignedCertWithKey" => (&[Str, List, List, Int, Str], None),
+        "genSignedCert" => (&[Str, List, List, Int, Any], None),
+        "genSignedCertWithKey" => (&[Str, List, List, Int, Any, Str], None),
+        "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => (&[Int], None),
+        _ => return None,
+    })
+}
+
+/// Is `name` a defined function (for the parser)?
+pub fn has_function(name: &str) -> bool {
+    signature(name).is_some()
+}
+
+fn ferr<T>(msg: impl Into<String>) -> Result<T, TErr> {
+    Err(TErr::new(msg))
+}
+
+/// Sprig `strval`.
+pub fn strval(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        _ => sprint(v),
+    }
+}
+
+fn s_arg(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+fn i_arg(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) | Value::Int64(i) => *i,
+        _ => 0,
+    }
+}
+
+/// spf13/cast ToInt64.
+pub fn to_int64(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) | Value::Int64(i) => *i,
+        Value::Uint(u) => *u as i64,
+        Value::Float(f) => *f as i64,
+        Value::Bool(b) => *b as i64,
+        Value::Str(s) => {
+            let t = trim_zero_decimal(s);
+            super::yaml::go_parse_int(&t).unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+fn trim_zero_decimal(s: &str) -> String {
+    let mut found_zero = false;
+    let b = s.as_bytes();
+    for i in (0..b.len()).rev() {
+        match b[i] {
+            b'.' => {
+                if found_zero {
+                    return s[..i].to_string();
+                }
+                return s.to_string();
+            }
+            b'0' => found_zero = true,
+            _ => return s.to_string(),
+        }
+    }
+    s.to_string()
+}
+
+/// spf13/cast ToFloat64.
+pub fn to_float64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) | Value::Int64(i) => *i as f64,
+        Value::Uint(u) => *u as f64,
+        Value::Float(f) => *f,
+        Value::Bool(b) => *b as i64 as f64,
+        Value::Str(s) => super::yaml::go_parse_float(s).unwrap_or(0.0),
+        _ => 0.0,
+    }
+}
+
+/// Sprig `empty`.
+pub fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Nil => true,
+        Value::Bool(b) => !b,
+        Value::Int(i) | Value::Int64(i) => *i == 0,
+        Value::Uint(u) => *u == 0,
+        Value::Float(f) => *f == 0.0,
+        Value::Str(s) => s.is_empty(),
+        Value::List(l) => l.is_empty(),
+        Value::Map(m) => m.borrow().is_empty(),
+        Value::Object(o) => match &**o {
+            Object::Files(f) => f.is_empty(),
+            Object::ApiVersions(a) => a.is_empty(),
+            _ => false,
+        },
+    }
+}
+
+/// Sprig `strslice`.
+fn strslice(v: &Value) -> Vec<String> {
+    match v {
+        Value::List(l) => l.iter().filter(|x| !x.is_nil()).map(strval).collect(),
+        Value::Nil => vec![],
+        v => vec![strval(v)],
+    }
+}
+
+fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TErr> {
+    match v {
+        Value::List(l) => Ok(l.as_ref().clone()),
+        Value::Nil => ferr(format!("Cannot find {} on type <nil>", fname)),
+        _ => ferr(format!("Cannot find {} on type {}", fname, v.type_name())),
+    }
+}
+
+/// Go's JSON encoding (encoding/json.Marshal), with optional HTML escaping.
+pub fn to_json_string(v: &Value, escape_html: bool) -> Result<String, TErr> {
+    let mut out = String::new();
+    json_enc(v, escape_html, &mut out)?;
+    Ok(out)
+}
+
+fn json_str(s: &str, escape_html: bool, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' if escape_html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => match c {
+                '\x08' => out.push_str("\\b"),
+                '\x0c' => out.push_str("\\f"),
+                _ => out.push_str(&format!("\\u{:04x}", c as u32)),
+            },
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
+    match v {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
+        Value::Uint(u) => out.push_str(&u.to_string()),
+        Value::Float(f) => {
+            if !f.is_finite() {
+                return ferr(format!(
+                    "json: unsupported value: {}",
+                    super::value::format_float_g(*f)
+                ));
+            }
+            out.push_str(&format_float_json(*f))
+        }
+        Value::Str(s) => json_str(s, eh, out),
+        Value::List(l) => {
+            out.push('[');
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_enc(x, eh, out)?;
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_str(k, eh, out);
+                out.push(':');
+                json_enc(x, eh, out)?;
+            }
+            out.push('}');
+        }
+        Value::Object(o) => match &**o {
+            Object::Files(f) => {
+                use base64::Engine;
+                out.push('{');
+                for (i, (k, x)) in f.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    json_str(k, eh, out);
+                    out.push(':');
+                    json_str(
+                        &base64::engine::general_purpose::STANDARD.encode(x),
+                        eh,
+                        out,
+                    );
+                }
+                out.push('}');
+            }
+            Object::KubeVersion {
+                version,
+                major,
+                minor,
+            } => {
+                out.push_str("{\"version\":");
+                json_str(version, eh, out);
+                out.push_str(",\"major\":");
+                json_str(major, eh, out);
+                out.push_str(",\"minor\":");
+                json_str(minor, eh, out);
+                out.push('}');
+            }
+            Object::ApiVersions(a) => {
+                json_enc(
+                    &Value::list(a.iter().map(|s| Value::str(s)).collect()),
+                    eh,
+                    out,
+                )?;
+            }
+            Object::Time { .. } => json_str(&time_rfc3339nano(v), eh, out),
+            _ => out.push_str("{}"),
+        },
+    }
+    Ok(())
+}
+
+/// Parse JSON into a JSON-typed value (numbers float64).
+pub fn parse_json(s: &str) -> Result<Value, String> {
+    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| e.to_string())?;
+    Ok(from_serde(&v))
+}
+
+pub fn from_serde(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
+        serde_json::Value::String(s) => Value::str(s),
+        serde_json::Value::Array(a) => Value::list(a.iter().map(from_serde).collect()),
+        serde_json::Value::Object(o) => {
+            Value::map(o.iter().map(|(k, v)| (k.clone(), from_serde(v))).collect())
+        }
+    }
+}
+
+/// Go's eq/lt basic kinds.
+#[derive(PartialEq, Clone, Copy, Debug)]
+enum BK {
+    Invalid,
+    Bool,
+    Int,
+    Uint,
+    Float,
+    Str,
+    Other,
+}
+
+fn basic_kind(v: &Value) -> BK {
+    match v {
+        Value::Nil => BK::Invalid,
+        Value::Bool(_) => BK::Bool,
+        Value::Int(_) | Value::Int64(_) => BK::Int,
+        Value::Uint(_) => BK::Uint,
+        Value::Float(_) => BK::Float,
+        Value::Str(_) => BK::Str,
+        _ => BK::Other,
+    }
+}
+
+fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TErr> {
+    if args.is_empty() {
+        return ferr("missing argument for comparison");
+    }
+    let k1 = basic_kind(a);
+    for b in args {
+        let k2 = basic_kind(b);
+        let truth;
+        if k1 != k2 {
+            match (k1, k2) {
+                (BK::Int, BK::Uint) => truth = i_arg(a) >= 0 && i_arg(a) as u64 == uval(b),
+                (BK::Uint, BK::Int) => truth = i_arg(b) >= 0 && uval(a) == i_arg(b) as u64,
+                _ => {
+                    if !a.is_nil() && !b.is_nil() {
+                        return ferr(format!(
+                            "incompatible types for comparison: {} and {}",
+                            a.type_name(),
+                            b.type_name()
+                        ));
+                    }
+                    truth = false;
+                }
+            }
+        } else {
+            truth = match k1 {
+                BK::Bool => a.truthy() == b.truthy(),
+                BK::Int => i_arg(a) == i_arg(b),
+                BK::Uint => uval(a) == uval(b),
+                BK::Float => to_float64(a) == to_float64(b),
+                BK::Str => a.as_str() == b.as_str(),
+                BK::Invalid => true,
+                BK::Other => match (a, b) {
+                    (Value::Map(_), _) | (Value::List(_), _) => {
+                        return ferr(format!(
+                            "non-comparable type {}: {}",
+                            sprint(a),
+                            a.type_name()
+                        ));
+                    }
+                    _ => false,
+                },
+            };
+        }
+        if truth {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn uval(v: &Value) -> u64 {
+    match v {
+        Value::Uint(u) => *u,
+        _ => 0,
+    }
+}
+
+fn go_lt(a: &Value, b: &Value) -> Result<bool, TErr> {
+    let k1 = basic_kind(a);
+    let k2 = basic_kind(b);
+    if matches!(k1, BK::Invalid | BK::Other | BK::Bool)
+        || matches!(k2, BK::Invalid | BK::Other | BK::Bool)
+    {
+        return ferr("invalid type for comparison");
+    }
+    if k1 != k2 {
+        return match (k1, k2) {
+            (BK::Int, BK::Uint) => Ok(i_arg(a) < 0 || (i_arg(a) as u64) < uval(b)),
+            (BK::Uint, BK::Int) => Ok(i_arg(b) >= 0 && uval(a) < i_arg(b) as u64),
+            _ => ferr(format!(
+                "incompatible types for comparison: {} and {}",
+                a.type_name(),
+                b.type_name()
+            )),
+        };
+    }
+    Ok(match k1 {
+        BK::Int => i_arg(a) < i_arg(b),
+        BK::Uint => uval(a) < uval(b),
+        BK::Float => to_float64(a) < to_float64(b),
+        BK::Str => a.as_str() < b.as_str(),
+        _ => false,
+    })
+}
+
+fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
+    let mut cur = item.clone();
+    for i in idx {
+        cur = match &cur {
+            Value::List(l) => {
+                let n = match i {
+                    Value::Int(n) | Value::Int64(n) => *n,
+                    Value::Uint(u) => *u as i64,
+                    Value::Nil => return ferr("cannot index slice/array with nil"),
+                    _ => {
+                        return ferr(format!(
+                            "cannot index slice/array with type {}",
+                            i.type_name()
+                        ));
+                    }
+                };
+                if n < 0 || n as usize >= l.len() {
+                    return ferr(format!("index out of range: {}", n));
+                }
+                l[n as usize].clone()
+            }
+            Value::Str(s) => {
+                let n = match i {
+                    Value::Int(n) | Value::Int64(n) => *n,
+                    _ => {
+                        return ferr(format!(
+                            "cannot index slice/array with type {}",
+                            i.type_name()
+                        ));
+                    }
+                };
+                if n < 0 || n as usize >= s.len() {
+                    return ferr(format!("index out of range: {}", n));
+                }
+                Value::Int(s.as_bytes()[n as usize] as i64)
+            }
+            Value::Map(m) => match i {
+                Value::Str(k) => m.borrow().get(&**k).cloned().unwrap_or(Value::Nil),
+                Value::Nil => Value::Nil,
+                _ => {
+                    return ferr(format!(
+                        "value has type {}; should be string",
+                        i.type_name()
+                    ));
+                }
+            },
+            Value::Object(o) => match (&**o, i) {
+                (Object::Files(f), Value::Str(k)) => f
+                    .get(&**k)
+                    .map(|b| Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()))
+                    .unwrap_or(Value::Nil),
+                _ => return ferr(format!("can't index item of type {}", cur.type_name())),
+            },
+            Value::Nil => return ferr("index of untyped nil"),
+            _ => return ferr(format!("can't index item of type {}", cur.type_name())),
+        };
+    }
+    Ok(cur)
+}
+
+fn go_len(v: &Value) -> Result<Value, TErr> {
+    Ok(Value::Int(match v {
+        Value::Str(s) => s.len() as i64,
+        Value::List(l) => l.len() as i64,
+        Value::Map(m) => m.borrow().len() as i64,
+        Value::Object(o) => match &**o {
+            Object::Files(f) => f.len() as i64,
+            Object::ApiVersions(a) => a.len() as i64,
+            _ => return ferr(format!("len of type {}", v.type_name())),
+        },
+        Value::Nil => return ferr("len of nil pointer"),
+        _ => return ferr(format!("len of type {}", v.type_name())),
+    }))
+}
+
+fn html_escape(s: &str) -> String {
+    let mut o = String::new();
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("&#34;"),
+            '\'' => o.push_str("&#39;"),
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '\0' => o.push('\u{FFFD}'),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn js_escape(s: &str) -> String {
+    let mut o = String::new();
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\\\"),
+            '\'' => o.push_str("\\'"),
+            '"' => o.push_str("\\\""),
+            '<' => o.push_str("\\u003C"),
+            '>' => o.push_str("\\u003E"),
+            '&' => o.push_str("\\u0026"),
+            '=' => o.push_str("\\u003D"),
+            '\n' => o.push_str("\\n"),
+            '\r' => o.push_str("\\r"),
+            '\t' => o.push_str("\\t"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04X}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn url_query_escape(s: &str) -> String {
+    let mut o = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                o.push(b as char)
+            }
+            b' ' => o.push('+'),
+            _ => o.push_str(&format!("%{:02X}", b)),
+        }
+    }
+    o
+}
+
+/// Go's fmt.Sprint (spaces between operands when neither is a string).
+pub fn go_sprint(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 && !matches!(a, Value::Str(_)) && !matches!(args[i - 1], Value::Str(_)) {
+            out.push(' ');
+        }
+        super::value::go_sprint_value(a, &mut out);
+    }
+    out
+}
+
+fn go_sprintln(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        super::value::go_sprint_value(a, &mut out);
+    }
+    out.push('\n');
+    out
+}
+
+fn eval_args_string(args: &[Value]) -> String {
+    // text/template evalArgs: a single string arg is used as-is; otherwise fmt.Sprint
+    if args.len() == 1
+        && let Value::Str(s) = &args[0]
+    {
+        return s.to_string();
+    }
+    go_sprint(args)
+}
+
+fn regex(pat: &str) -> Result<regex::Regex, TErr> {
+    super::gofmt::go_regex(pat).map_err(|e| TErr::new(e))
+}
+
+fn go_title(s: &str) -> String {
+    let mut out = String::new();
+    let mut prev_letter = false;
+    for c in s.chars() {
+        if !prev_letter && c.is_alphabetic() {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        prev_letter = c.is_alphanumeric() || c == '_' || c == '\'';
+    }
+    out
+}
+
+fn merge_into(dst: &Value, src: &Value, overwrite: bool) {
+    if let (Value::Map(d), Value::Map(s)) = (dst, src) {
+        if Rc::ptr_eq(d, s) {
+            return;
+        }
+        let src_entries: Vec<(String, Value)> = s
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, sv) in src_entries {
+            let dv = d.borrow().get(&k).cloned();
+            match dv {
+                Some(dv @ Value::Map(_)) if matches!(sv, Value::Map(_)) => {
+                    merge_into(&dv, &sv, overwrite)
+                }
+                Some(dv) => {
+                    if overwrite {
+                        if !is_empty(&sv) || !matches!(sv, Value::Nil) {
+                            // mergo WithOverride: overwrite with non-empty src values
+                            if !is_empty_mergo(&sv) {
+                                d.borrow_mut().insert(k, sv);
+                            }
+                        }
+                    } else if is_empty_mergo(&dv) {
+                        d.borrow_mut().insert(k, sv);
+                    }
+                }
+                None => {
+                    d.borrow_mut().insert(k, sv);
+                }
+            }
+        }
+    }
+}
+
+fn is_empty_mergo(v: &Value) -> bool {
+    is_empty(v)
+}
+
+fn cert_map(cert: String, key: String) -> Value {
+    let mut m = BTreeMap::new();
+    m.insert("Cert".to_string(), Value::string(cert));
+    m.insert("Key".to_string(), Value::string(key));
+    Value::map(m)
+}
+
+/// Call a method on an object.
+pub fn call_method(o: &Rc<Object>, name: &str, args: Vec<Value>) -> Result<Value, TErr> {
+    match (&**o, name) {
+        (Object::KubeVersion { version, .. }, _) => Ok(Value::str(version)),
+        (Object::ApiVersions(v), "Has") => Ok(Value::Bool(v.iter().any(|x| x == s_arg(&args[0])))),
+        (Object::Files(f), _) => super::chart::files_method(f, name, &args),
+        _ => ferr(format!("can't call method {}", name)),
+    }
+}
+
+/// Call a function by name with already-converted arguments.
+pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<Value, TErr> {
+    let s = |i: usize| -> &str { a.get(i).map(s_arg).unwrap_or("") };
+    let str_v = |x: String| -> Result<Value, TErr> { Ok(Value::string(x)) };
+    match name {
+        // ---------- Go builtins
+        "not" => Ok(Value::Bool(!a[0].truthy())),
+        "len" => go_len(&a[0]),
+        "index" => go_index(&a[0], &a[1..]),
+        "eq" => Ok(Value::Bool(go_eq(&a[0], &a[1..])?)),
+        "ne" => Ok(Value::Bool(!go_eq(&a[0], &a[1..])?)),
+        "lt" => Ok(Value::Bool(go_lt(&a[0], &a[1])?)),
+        "le" => Ok(Value::Bool(go_lt(&a[0], &a[1])? || go_eq(&a[0], &a[1..2])?)),
+        "gt" => Ok(Value::Bool(
+            !(go_lt(&a[0], &a[1])? || go_eq(&a[0], &a[1..2])?),
+        )),
+        "ge" => Ok(Value::Bool(!go_lt(&a[0], &a[1])?)),
+        "print" => str_v(go_sprint(&a)),
+        "println" => str_v(go_sprintln(&a)),
+        "printf" => str_v(sprintf(s(0), &a[1..])),
+        "html" => str_v(html_escape(&eval_args_string(&a))),
+        "js" => str_v(js_escape(&eval_args_string(&a))),
+        "urlquery" => str_v(url_query_escape(&eval_args_string(&a))),
+        "call" => ferr("call of non-function"),
+        // ---------- Helm
+        "include" => {
+            let tname = s(0).to_string();
+            {
+                let mut inc = st.ctx.included.borrow_mut();
+                let c = inc.entry(tname.clone()).or_insert(0);
+                if *c > 1000 {
+                    return Err(TErr::wrap(
+                        format!(
+                            "rendering template has a nested reference name: {}: unable to execute template",
+                            tname
+                        ),
+                        TErr::new("unable to execute template"),
+                    ));
+                }
+                *c += 1;
+            }
+            let r = st.exec_named(&tname, a[1].clone());
+            *st.ctx.included.borrow_mut().get_mut(&tname).unwrap() -= 1;
+            r.map(Value::string)
+        }
+        "tpl" => super::render::tpl(st, s(0), &a[1]),
+        "required" => {
+            let bad = match &a[1] {
+                Value::Nil => true,
+                Value::Str(x) => x.is_empty(),
+                _ => false,
+            };
+            if bad {
+                return ferr(format!("HELM_ERR_START{}HELM_ERR_END", s(0)));
+            }
+            Ok(a[1].clone())
+        }
+        "fail" => ferr(format!("HELM_ERR_START{}HELM_ERR_END", s(0))),
+        "toYaml" => Ok(Value::string(
+            super::yamlout::to_yaml(&a[0]).unwrap_or_default(),
+        )),
+        "mustToYaml" => super::yamlout::to_yaml(&a[0])
+            .map(Value::string)
+            .map_err(|e| TErr::new(e.0)),
+        "toYamlPretty" => Ok(Value::string(
+            super::yamlout::to_yaml(&a[0]).unwrap_or_default(),
+        )),
+        "toJson" => Ok(Value::string(
+            to_json_string(&a[0], true).unwrap_or_default(),
+        )),
+        "mustToJson" => to_json_string(&a[0], true).map(Value::string),
+        "toRawJson" => Ok(Value::string(
+            to_json_string(&a[0], false).unwrap_or_default(),
+        )),
+        "mustToRawJson" => to_json_string(&a[0], false).map(Value::string),
+        "toPrettyJson" | "mustToPrettyJson" => {
+            let j = to_json_string(&a[0], false)?;
+            let v: serde_json::Value =
+                serde_json::from_str(&j).map_err(|e| TErr::new(e.to_string()))?;
+            Ok(Value::string(
+                serde_json::to_string_pretty(&v).unwrap_or_default(),
+            ))
+        }
+        "fromYaml" => Ok(match super::yaml::parse(s(0)) {
+            Ok(v @ Value::Map(_)) => v,
+            Ok(Value::Nil) => Value::empty_map(),
+            Ok(_) => {
+                let mut m = BTreeMap::new();
+                m.insert("Error".into(), Value::str("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"));
+                Value::map(m)
+            }
+            Err(e) => {
+                let mut m = BTreeMap::new();
+                m.insert(
+                    "Error".into(),
+                    Value::string(format!("error converting YAML to JSON: {}", e.0)),
+                );
+                Value::map(m)
+            }
+        }),
+        "fromYamlArray" => Ok(match super::yaml::parse(s(0)) {
+            Ok(v @ Value::List(_)) => v,
+            Ok(Value::Nil) => Value::list(vec![]),
+            Ok(_) => Value::list(vec![Value::str(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}",
+            )]),
+            Err(e) => Value::list(vec![Value::string(format!(
+                "error converting YAML to JSON: {}",
+                e.0
+            ))]),
+        }),
+        "fromJson" => Ok(match parse_json(s(0)) {
+            Ok(v @ Value::Map(_)) => v,
+            Ok(_) | Err(_) => {
+                let mut m = BTreeMap::new();
+                m.insert("Error".into(), Value::str("invalid JSON"));
+                Value::map(m)
+            }
+        }),
+        "fromJsonArray" => Ok(match parse_json(s(0)) {
+            Ok(v @ Value::List(_)) => v,
+            _ => Value::list(vec![Value::str("invalid JSON")]),
+        }),
+        "toToml" | "mustToToml" => str_v(String::new()),
+        "fromToml" => Ok(Value::empty_map()),
+        "lookup" => Ok(Value::empty_map()),
+        // ---------- strings
+        "trim" => str_v(s(0).trim_matches(|c: char| c.is_whitespace()).to_string()),
+        "trimAll" => str_v(s(1).trim_matches(|c: char| s(0).contains(c)).to_string()),
+        "trimSuffix" => str_v(s(1).strip_suffix(s(0)).unwrap_or(s(1)).to_string()),
+        "trimPrefix" => str_v(s(1).strip_prefix(s(0)).unwrap_or(s(1)).to_string()),
+        "upper" => str_v(s(0).to_uppercase()),
+        "lower" => str_v(s(0).to_lowercase()),
+        "title" => str_v(go_title(s(0))),
+        "untitle" => {
+            let mut out = String::new();
+            let mut prev_space = true;
+            for c in s(0).chars() {
+                if prev_space && c.is_uppercase() {
+                    out.extend(c.to_lowercase());
+                } else {
+                    out.push(c);
+                }
+                prev_space = c.is_whitespace();
+            }
+            str_v(out)
+        }
+        "repeat" => str_v(s(1).repeat(i_arg(&a[0]).max(0) as usize)),
+        "substr" => {
+            let (st_, en, x) = (i_arg(&a[0]), i_arg(&a[1]), s(2));
+            let b = x.as_bytes();
+            let r = if st_ < 0 {
+                &b[..(en.max(0) as usize).min(b.len())]
+            } else if en < 0 || en as usize > b.len() {
+                &b[(st_ as usize).min(b.len())..]
+            } else {
+                &b[(st_ as usize).min(en as usize)..en as usize]
+            };
+            str_v(String::from_utf8_lossy(r).into_owned())
+        }
+        "nospace" => str_v(s(0).chars().filter(|c| !c.is_whitespace()).collect()),
+        "trunc" => {
+            let (c, x) = (i_arg(&a[0]), s(1));
+            let l = x.len() as i64;
+            let r = if c < 0 && l + c > 0 {
+                &x.as_bytes()[(l + c) as usize..]
+            } else if c >= 0 && l > c {
+                &x.as_bytes()[..c as usize]
+            } else {
+                x.as_bytes()
+            };
+            str_v(String::from_utf8_lossy(r).into_owned())
+        }
+        "abbrev" => {
+            let (w, x) = (i_arg(&a[0]) as usize, s(1));
+            if w < 4 || x.chars().count() <= w {
+                return str_v(x.to_string());
+            }
+            str_v(format!("{}...", x.chars().take(w - 3).collect::<String>()))
+        }
+        "initials" => str_v(
+            s(0).split_whitespace()
+                .filter_map(|w| w.chars().next())
+                .collect(),
+        ),
+        "contains" => Ok(Value::Bool(s(1).contains(s(0)))),
+        "hasPrefix" => Ok(Value::Bool(s(1).starts_with(s(0)))),
+        "hasSuffix" => Ok(Value::Bool(s(1).ends_with(s(0)))),
+        "quote" => str_v(
+            a.iter()
+                .filter(|v| !v.is_nil())
+                .map(|v| go_quote(&strval(v)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        "squote" => str_v(
+            a.iter()
+                .filter(|v| !v.is_nil())
+                .map(|v| format!("'{}'", strval(v)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        "cat" => str_v(
+            go_sprintln(
+                &a.iter()
+                    .filter(|v| !v.is_nil())
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+            .trim_end_matches('\n')
+            .to_string(),
+        ),
+        "indent" => {
+            let pad = " ".repeat(i_arg(&a[0]).max(0) as usize);
+            str_v(format!(
+                "{}{}",
+                pad,
+                s(1).replace('\n', &format!("\n{}", pad))
+            ))
+        }
+        "nindent" => {
+            let pad = " ".repeat(i_arg(&a[0]).max(0) as usize);
+            str_v(format!(
+                "\n{}{}",
+                pad,
+                s(1).replace('\n', &format!("\n{}", pad))
+            ))
+        }
+        "replace" => str_v(s(2).replace(s(0), s(1))),
+        "plural" => str_v(if i_arg(&a[2]) == 1 {
+            s(0).to_string()
+        } else {
+            s(1).to_string()
+        }),
+        "snakecase" => str_v(super::gofmt::snake_case(s(0))),
+        "camelcase" => str_v(super::gofmt::camel_case(s(0))),
+        "kebabcase" => str_v(super::gofmt::snake_case(s(0)).replace('_', "-")),
+        "swapcase" => str_v(
+            s(0).chars()
+                .map(|c| {
+                    if c.is_uppercase() {
+                        c.to_lowercase().next().unwrap_or(c)
+                    } else {
+                        c.to_uppercase().next().unwrap_or(c)
+                    }
+                })
+                .collect(),
+        ),
+        "wrap" => str_v(super::gofmt::wrap(s(1), i_arg(&a[0]) as usize, "\n")),
+        "wrapWith" => str_v(super::gofmt::wrap(s(2), i_arg(&a[0]) as usize, s(1))),
+        "toString" => str_v(strval(&a[0])),
+        "toStrings" => Ok(Value::list(
+            strslice(&a[0]).into_iter().map(Value::string).collect(),
+        )),
+        "join" => str_v(strslice(&a[1]).join(s(0))),
+        "split" => {
+            let mut m = BTreeMap::new();
+            for (i, p) in s(1).split(s(0)).enumerate() {
+                m.insert(format!("_{}", i), Value::str(p));
+            }
+            Ok(Value::map(m))
+        }
+        "splitn" => {
+            let mut m = BTreeMap::new();
+            let n = i_arg(&a[1]);
+            let parts: Vec<&str> = if n < 0 {
+                s(2).split(s(0)).collect()
+            } else {
+                s(2).splitn(n as usize, s(0)).collect()
+            };
+            for (i, p) in parts.into_iter().enumerate() {
+                m.insert(format!("_{}", i), Value::str(p));
+            }
+            Ok(Value::map(m))
+        }
+        "splitList" => {
+            if s(0).is_empty() {
+                return Ok(Value::list(
+                    s(1).chars().map(|c| Value::string(c.to_string())).collect(),
+                ));
+            }
+            Ok(Value::list(s(1).split(s(0)).map(Value::str).collect()))
+        }
+        "sortAlpha" => {
+            let mut v = match &a[0] {
+                Value::List(_) => strslice(&a[0]),
+                Value::Nil => vec![],
+                x => vec![strval(x)],
+            };
+            v.sort();
+            Ok(Value::list(v.into_iter().map(Value::string).collect()))
+        }
+        "b64enc" => {
+            use base64::Engine;
+            str_v(base64::engine::general_purpose::STANDARD.encode(s(0)))
+        }
+        "b64dec" => {
+            use base64::Engine;
+            match base64::engine::general_purpose::STANDARD.decode(s(0)) {
+                Ok(b) => str_v(String::from_utf8_lossy(&b).into_owned()),
+                Err(e) => str_v(e.to_string()),
+            }
+        }
+        "b32enc" => str_v(super::gofmt::base32_encode(s(0).as_bytes())),
+        "sha256sum" => {
+            use sha2::Digest;
+            str_v(hex_lower(&sha2::Sha256::digest(s(0).as_bytes())))
+        }
+        "sha512sum" => {
+            use sha2::Digest;
+            str_v(hex_lower(&sha2::Sha512::digest(s(0).as_bytes())))
+        }
+        "sha1sum" => {
+            use sha1::Digest;
+            str_v(hex_lower(&sha1::Sha1::digest(s(0).as_bytes())))
+        }
+        "adler32sum" => {
+            let (mut x, mut y) = (1u32, 0u32);
+            for b in s(0).bytes() {
+                x = (x + b as u32) % 65521;
+                y = (y + x) % 65521;
+            }
+            str_v(((y << 16) | x).to_string())
+        }
+        "base" | "osBase" => str_v(super::gofmt::path_base(s(0))),
+        "dir" | "osDir" => str_v(super::gofmt::path_dir(s(0))),
+        "clean" | "osClean" => str_v(super::gofmt::path_clean(s(0))),
+        "ext" | "osExt" => {
+            let b = super::gofmt::path_base(s(0));
+            let x = s(0);
+            let e = match x.rfind(['.', '/']) {
+                Some(i) if x.as_bytes()[i] == b'.' => &x[i..],
+                _ => "",
+            };
+            let _ = b;
+            str_v(e.to_string())
+        }
+        "isAbs" | "osIsAbs" => Ok(Value::Bool(s(0).starts_with('/'))),
+        // ---------- regex
+        "regexMatch" => Ok(Value::Bool(
+            regex(s(0)).map(|r| r.is_match(s(1))).unwrap_or(false),
+        )),
+        "mustRegexMatch" => Ok(Value::Bool(regex(s(0))?.is_match(s(1)))),
+        "regexFind" | "mustRegexFind" => {
+            let r = match regex(s(0)) {
+                Ok(r) => r,
+                Err(e) => {
+                    return if name == "regexFind" {
+                        str_v(String::new())
+                    } else {
+                        Err(e)
+                    };
+                }
+            };
+            str_v(
+                r.find(s(1))
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        }
+        "regexFindAll" | "mustRegexFindAll" => {
+            let r = regex(s(0))?;
+            let n = i_arg(&a[2]);
+            let mut v: Vec<Value> = r.find_iter(s(1)).map(|m| Value::str(m.as_str())).collect();
+            if n >= 0 {
+                v.truncate(n as usize);
+            }
+            Ok(Value::list(v))
+        }
+        "regexReplaceAll" | "mustRegexReplaceAll" => {
+            let r = regex(s(0))?;
+            str_v(super::gofmt::go_replace_all(&r, s(1), s(2)))
+        }
+        "regexReplaceAllLiteral" | "mustRegexReplaceAllLiteral" => {
+            let r = regex(s(0))?;
+            str_v(r.replace_all(s(1), regex::NoExpand(s(2))).into_owned())
+        }
+        "regexSplit" | "mustRegexSplit" => {
+            let r = regex(s(0))?;
+            let n = i_arg(&a[2]);
+            let v: Vec<Value> = if n < 0 {
+                r.split(s(1)).map(Value::str).collect()
+            } else if n == 0 {
+                vec![]
+            } else {
+                r.splitn(s(1), n as usize).map(Value::str).collect()
+            };
+            Ok(Value::list(v))
+        }
+        "regexQuoteMeta" => str_v(regex::escape(s(0))),
+        // ---------- conversions & math
+        "atoi" => Ok(Value::Int(s(0).parse::<i64>().unwrap_or(0))),
+        "int" => Ok(Value::Int(to_int64(&a[0]))),
+        "int64" => Ok(Value::Int64(to_int64(&a[0]))),
+        "float64" => Ok(Value::Float(to_float64(&a[0]))),
+        "toDecimal" => Ok(Value::Int64(
+            i64::from_str_radix(&strval(&a[0]), 8).unwrap_or(0),
+        )),
+        "add" => Ok(Value::Int64(
+            a.iter().map(to_int64).fold(0i64, |x, y| x.wrapping_add(y)),
+        )),
+        "add1" => Ok(Value::Int64(to_int64(&a[0]).wrapping_add(1))),
+        "sub" => Ok(Value::Int64(to_int64(&a[0]).wrapping_sub(to_int64(&a[1])))),
+        "mul" => Ok(Value::Int64(
+            a.iter().map(to_int64).fold(1i64, |x, y| x.wrapping_mul(y)),
+        )),
+        "div" | "mod" => {
+            let d = to_int64(&a[1]);
+            if d == 0 {
+                return ferr("runtime error: integer divide by zero");
+            }
+            Ok(Value::Int64(if name == "div" {
+                to_int64(&a[0]).wrapping_div(d)
+            } else {
+                to_int64(&a[0]).wrapping_rem(d)
+            }))
+        }
+        "max" => Ok(Value::Int64(a.iter().map(to_int64).max().unwrap_or(0))),
+        "min" => Ok(Value::Int64(a.iter().map(to_int64).min().unwrap_or(0))),
+        "addf" => Ok(Value::Float(a.iter().map(to_float64).sum())),
+        "add1f" => Ok(Value::Float(to_float64(&a[0]) + 1.0)),
+        "subf" => Ok(Value::Float(to_float64(&a[0]) - to_float64(&a[1]))),
+        "mulf" => Ok(Value::Float(a.iter().map(to_float64).product())),
+        "divf" => Ok(Value::Float(to_float64(&a[0]) / to_float64(&a[1]))),
+        "maxf" => Ok(Value::Float(
+            a.iter().map(to_float64).fold(f64::NEG_INFINITY, f64::max),
+        )),
+        "minf" => Ok(Value::Float(
+            a.iter().map(to_float64).fold(f64::INFINITY, f64::min),
+        )),
+        "floor" => Ok(Value::Float(to_float64(&a[0]).floor())),
+        "ceil" => Ok(Value::Float(to_float64(&a[0]).ceil())),
+        "round" => {
+            let p = i_arg(&a[1]);
+            let f = to_float64(&a[0]);
+            let m = 10f64.powi(p as i32);
+            Ok(Value::Float((f * m).round() / m))
+        }
+        "until" => {
+            let n = i_arg(&a[0]);
+            let v: Vec<Value> = if n >= 0 {
+                (0..n).map(Value::Int).collect()
+            } else {
+                (n + 1..=0).rev().map(Value::Int).collect()
+            };
+            Ok(Value::list(v))
+        }
+        "untilStep" => {
+            let (st_, stop, step) = (i_arg(&a[0]), i_arg(&a[1]), i_arg(&a[2]));
+            let mut v = vec![];
+            if step > 0 {
+                let mut i = st_;
+                while i < stop {
+                    v.push(Value::Int(i));
+                    i += step;
+                }
+            } else if step < 0 {
+                let mut i = st_;
+                while i > stop {
+                    v.push(Value::Int(i));
+                    i += step;
+                }
+            }
+            Ok(Value::list(v))
+        }
+        "seq" => {
+            let nums: Vec<i64> = a.iter().map(to_int64).collect();
+            let (st_, step, end) = match nums.len() {
+                0 => return str_v(String::new()),
+                1 => (1, if nums[0] >= 1 { 1 } else { -1 }, nums[0]),
+                2 => (nums[0], if nums[1] >= nums[0] { 1 } else { -1 }, nums[1]),
+                _ => (nums[0], nums[1], nums[2]),
+            };
+            let mut out = vec![];
+            if step == 0 {
+                return str_v(String::new());
+            }
+            let mut i = st_;
+            while (step > 0 && i <= end) || (step < 0 && i >= end) {
+                out.push(i.to_string());
+                i += step;
+            }
+            str_v(out.join(" "))
+        }
+        // ---------- defaults & flow
+        "default" => {
+            if a.len() < 2 || is_empty(&a[1]) {
+                Ok(a[0].clone())
+            } else {
+                Ok(a[1].clone())
+            }
+        }
+        "empty" => Ok(Value::Bool(is_empty(&a[0]))),
+        "coalesce" => Ok(a
+            .iter()
+            .find(|v| !is_empty(v))
+            .cloned()
+            .unwrap_or(Value::Nil)),
+        "all" => Ok(Value::Bool(a.iter().all(|v| !is_empty(v)))),
+        "any" => Ok(Value::Bool(a.iter().any(|v| !is_empty(v)))),
+        "ternary" => Ok(if a[2].truthy() {
+            a[0].clone()
+        } else {
+            a[1].clone()
+        }),
+        "kindOf" => str_v(a[0].kind_name().to_string()),
+        "kindIs" => Ok(Value::Bool(a[1].kind_name() == s(0))),
+        "typeOf" => str_v(a[0].type_name().to_string()),
+        "typeIs" => Ok(Value::Bool(a[1].type_name() == s(0))),
+        "typeIsLike" => {
+            let t = a[1].type_name();
+            Ok(Value::Bool(t == s(0) || format!("*{}", t) == s(0)))
+        }
+        "deepEqual" => Ok(Value::Bool(deep_equal(&a[0], &a[1]))),
+        "deepCopy" | "mustDeepCopy" => Ok(a[0].deep_copy()),
+        // ---------- lists
+        "list" | "tuple" => Ok(Value::list(a)),
+        "first" | "mustFirst" => {
+            let l = as_list(&a[0], "first")?;
+            Ok(l.first().cloned().unwrap_or(Value::Nil))
+        }
+        "last" | "mustLast" => {
+            let l = as_list(&a[0], "last")?;
+            Ok(l.last().cloned().unwrap_or(Value::Nil))
+        }
+        "rest" | "mustRest" => {
+            let l = as_list(&a[0], "rest")?;
+            if l.is_empty() {
+                return Ok(Value::Nil);
+            }
+            Ok(Value::list(l[1..].to_vec()))
+        }
+        "initial" | "mustInitial" => {
+            let l = as_list(&a[0], "initial")?;
+            if l.is_empty() {
+                return Ok(Value::Nil);
+            }
+            Ok(Value::list(l[..l.len() - 1].to_vec()))
+        }
+        "reverse" | "mustReverse" => {
+            let mut l = as_list(&a[0], "reverse")?;
+            l.reverse();
+            Ok(Value::list(l))
+        }
+        "append" | "push" | "mustAppend" | "mustPush" => {
+            let mut l = match &a[0] {
+                Value::Nil => vec![],
+                _ => as_list(&a[0], "push")?,
+            };
+            l.push(a[1].clone());
+            Ok(Value::list(l))
+        }
+        "prepend" | "mustPrepend" => {
+            let mut l = match &a[0] {
+                Value::Nil => vec![],
+                _ => as_list(&a[0], "prepend")?,
+            };
+            l.insert(0, a[1].clone());
+            Ok(Value::list(l))
+        }
+        "concat" => {
+            let mut out = vec![];
+            for x in &a {
+                match x {
+                    Value::List(l) => out.extend(l.iter().cloned()),
+                    Value::Nil => {}
+                    _ => return ferr(format!("Cannot concat type {} as list", x.type_name())),
+                }
+            }
+            Ok(Value::list(out))
+        }
+        "uniq" | "mustUniq" => {
+            let l = as_list(&a[0], "uniq")?;
+            let mut out: Vec<Value> = vec![];
+            for x in l {
+                if !out.iter().any(|y| deep_equal(y, &x)) {
+                    out.push(x);
+                }
+            }
+            Ok(Value::list(out))
+        }
+        "compact" | "mustCompact" => {
+            let l = as_list(&a[0], "compact")?;
+            Ok(Value::list(
+                l.into_iter().filter(|x| !is_empty(x)).collect(),
+            ))
+        }
+        "without" | "mustWithout" => {
+            let l = as_list(&a[0], "without")?;
+            Ok(Value::list(
+                l.into_iter()
+                    .filter(|x| !a[1..].iter().any(|y| deep_equal(x, y)))
+                    .collect(),
+            ))
+        }
+        "has" | "mustHas" => {
+            let l = match &a[1] {
+                Value::Nil => return Ok(Value::Bool(false)),
+                _ => as_list(&a[1], "has")?,
+            };
+            Ok(Value::Bool(l.iter().any(|x| deep_equal(x, &a[0]))))
+        }
+        "slice" => {
+            let l = as_list(&a[0], "slice")?;
+            let st_ = a.get(1).map(to_int64).unwrap_or(0) as usize;
+            let en = a
+                .get(2)
+                .map(to_int64)
+                .map(|x| x as usize)
+                .unwrap_or(l.len());
+            if st_ > en || en > l.len() {
+                return ferr(format!("slice bounds out of range [{}:{}]", st_, en));
+            }
+            Ok(Value::list(l[st_..en].to_vec()))
+        }
+        "chunk" | "mustChunk" => {
+            let l = as_list(&a[1], "chunk")?;
+            let n = i_arg(&a[0]).max(1) as usize;
+            Ok(Value::list(
+                l.chunks(n).map(|c| Value::list(c.to_vec())).collect(),
+            ))
+        }
+        // ---------- dicts
+        "dict" => {
+            let mut m = BTreeMap::new();
+            let mut i = 0;
+            while i < a.len() {
+                let k = strval(&a[i]);
+                let v = a.get(i + 1).cloned().unwrap_or(Value::str(""));
+                m.insert(k, v);
+                i += 2;
+            }
+            Ok(Value::map(m))
+        }
+        "get" => Ok(match &a[0] {
+            Value::Map(m) => m.borrow().get(s(1)).cloned().unwrap_or(Value::str("")),
+            _ => Value::str(""),
+        }),
+        "set" => {
+            match &a[0] {
+                Value::Map(m) => {
+                    m.borrow_mut().insert(s(1).to_string(), a[2].clone());
+                }
+                _ => return ferr("assignment to entry in nil map"),
+            }
+            Ok(a[0].clone())
+        }
+        "unset" => {
+            if let Value::Map(m) = &a[0] {
+                m.borrow_mut().remove(s(1));
+            }
+            Ok(a[0].clone())
+        }
+        "hasKey" => Ok(Value::Bool(match &a[0] {
+            Value::Map(m) => m.borrow().contains_key(s(1)),
+            _ => false,
+        })),
+        "pluck" => Ok(Value::list(
+            a[1..].iter().filter_map(|d| d.get(s(0))).collect(),
+        )),
+        "keys" => {
+            let mut ks = vec![];
+            for d in &a {
+                if let Value::Map(m) = d {
+                    ks.extend(m.borrow().keys().cloned());
+                }
+            }
+            Ok(Value::list(ks.into_iter().map(Value::string).collect()))
+        }
+        "values" => Ok(match &a[0] {
+            Value::Map(m) => Value::list(m.borrow().values().cloned().collect()),
+            _ => Value::list(vec![]),
+        }),
+        "pick" => {
+            let mut m = BTreeMap::new();
+            if let Value::Map(src) = &a[0] {
+                for k in &a[1..] {
+                    if let Some(v) = src.borrow().get(s_arg(k)) {
+                        m.insert(s_arg(k).to_string(), v.clone());
+                    }
+                }
+            }
+            Ok(Value::map(m))
+        }
+        "omit" => {
+            let mut m = BTreeMap::new();
+            if let Value::Map(src) = &a[0] {
+                for (k, v) in src.borrow().iter() {
+                    if !a[1..].iter().any(|x| s_arg(x) == k) {
+                        m.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            Ok(Value::map(m))
+        }
+        "merge" | "mustMerge" | "mergeOverwrite" | "mustMergeOverwrite" => {
+            let dst = match &a[0] {
+                Value::Nil => Value::empty_map(),
+                d => d.clone(),
+            };
+            for src in &a[1..] {
+                merge_into(&dst, src, name.contains("Overwrite"));
+            }
+            Ok(dst)
+        }
+        "dig" => {
+            if a.len() < 3 {
+                return ferr("dig needs at least three arguments");
+            }
+            let dict = &a[a.len() - 1];
+            let def = &a[a.len() - 2];
+            let mut cur = match dict {
+                Value::Map(_) => dict.clone(),
+                _ => {
+                    return ferr(format!(
+                        "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
+                        dict.type_name()
+                    ));
+                }
+            };
+            for k in &a[..a.len() - 2] {
+                let ks = match k {
+                    Value::Str(s) => s.to_string(),
+                    _ => {
+                        return ferr(format!(
+                            "interface conversion: interface {{}} is {}, not string",
+                            k.type_name()
+                        ));
+                    }
+                };
+                let next = match &cur {
+                    Value::Map(m) => m.borrow().get(&ks).cloned(),
+                    _ => {
+                        return ferr(format!(
+                            "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
+                            cur.type_name()
+                        ));
+                    }
+                };
+                match next {
+                    None => return Ok(def.clone()),
+                    Some(v) => cur = v,
+                }
+            }
+            Ok(cur)
+        }
+        // ---------- semver
+        "semverCompare" => match super::semver::compare(s(0), s(1)) {
+            Ok(b) => Ok(Value::Bool(b)),
+            Err(e) => ferr(e),
+        },
+        "semver" => match super::semver::parse_version_map(&strval(&a[0])) {
+            Ok(v) => Ok(v),
+            Err(e) => ferr(e),
+        },
+        // ---------- dates
+        "now" => Ok(now_value()),
+        "date" => str_v(super::gofmt::go_date(s(0), &a[1])),
+        "dateInZone" => str_v(super::gofmt::go_date(s(0), &a[1])),
+        "htmlDate" => str_v(super::gofmt::go_date("2006-01-02", &a[0])),
+        "unixEpoch" => str_v(match &a[0] {
+            Value::Object(o) => match &**o {
+                Object::Time { unix_nanos, .. } => {
+                    (unix_nanos.div_euclid(1_000_000_000)).to_string()
+                }
+                _ => String::new(),
+            },
+            _ => String::new(),
+        }),
+        "dateModify" | "mustDateModify" => match super::gofmt::parse_duration(s(0)) {
+            Some(d) => Ok(match &a[1] {
+                Value::Object(o) => match &**o {
+                    Object::Time { unix_nanos, offset } => Value::Object(Rc::new(Object::Time {
+                        unix_nanos: unix_nanos + d,
+                        offset: *offset,
+                    })),
+                    _ => a[1].clone(),
+                },
+                _ => a[1].clone(),
+            }),
+            None => {
+                if name == "mustDateModify" {
+                    ferr(format!("time: invalid duration {}", go_quote(s(0))))
+                } else {
+                    Ok(a[1].clone())
+                }
+            }
+        },
+        "duration" => str_v(super::gofmt::format_duration(
+            to_int64(&a[0]) as i128 * 1_000_000_000,
+        )),
+        // ---------- crypto
+        "uuidv4" => str_v(super::crypto::uuidv4()),
+        "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => str_v(
+            super::crypto::rand_string(name, i_arg(&a[0]).max(0) as usize),
+        ),
+        "genPrivateKey" => super::crypto::gen_private_key(st.ctx, s(0)).map(Value::string),
+        "genCA" => {
+            let (c, k) = super::crypto::gen_ca(st.ctx, s(0), i_arg(&a[1]))?;
+            Ok(cert_map(c, k))
+        }
+        "genSelfSignedCert" => {
+            let (c, k) = super::crypto::gen_self_signed(st.ctx, s(0), &a[1], &a[2], i_arg(&a[3]))?;
+            Ok(cert_map(c, k))
+        }
+        "genSignedCert" => {
+            let ca = &a[4];
+            let ca_cert = ca.get("Cert").map(|v| strval(&v)).unwrap_or_default();
+            let ca_key = ca.get("Key").map(|v| strval(&v)).unwrap_or_default();
+            let (c, k) = super::crypto::gen_signed(
+                st.ctx,
+                s(0),
+                &a[1],
+                &a[2],
+                i_arg(&a[3]),
+                &ca_cert,
+                &ca_key,
+            )?;
+            Ok(cert_map(c, k))
+        }
+        "buildCustomCert" => {
+            use base64::Engine;
+            let e = base64::engine::general_purpose::STANDARD;
+            let c = e
+                .decode(s(0))
+                .map_err(|_| TErr::new("unable to decode base64 certificate"))?;
+            let k = e
+                .decode(s(1))
+                .map_err(|_| TErr::new("unable to decode base64 private key"))?;
+            Ok(cert_map(
+                String::from_utf8_lossy(&c).into_owned(),
+                String::from_utf8_lossy(&k).into_owned(),
+            ))
+        }
+        "htpasswd" => str_v(super::crypto::htpasswd(s(0), s(1))),
+        "getHostByName" => str_v(String::new()),
+        "urlParse" => Ok(super::gofmt::url_parse(s(0))),
+        "urlJoin" => str_v(super::gofmt::url_join(&a[0])),
+        _ => ferr(format!("function {} is not implemented", go_quote(name))),
+    }
+}
+
+fn deep_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) | (Value::Int64(x), Value::Int64(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            let x = x.borrow();
+            let y = y.borrow();
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
+        }
+        _ => false,
+    }
+}
+
+fn hex_lower(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        s.push_str(&format!("{:02x}", x));
+    }
+    s
+}
+
+fn now_value() -> Value {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Value::Object(Rc::new(Object::Time {
+        unix_nanos: d.as_nanos() as i128,
+        offset: 0,
+    }))
+}
+
+/// `time.Time.String()`.
+pub fn time_string(v: &Value) -> String {
+    super::gofmt::go_date("2006-01-02 15:04:05.999999999 -0700 MST", v)
+}
+
+fn time_rfc3339nano(v: &Value) -> String {
+    super::gofmt::go_date("2006-01-02T15:04:05.999999999Z07:00", v)
+}

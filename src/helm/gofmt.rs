@@ -1,0 +1,777 @@
+//! Go `fmt.Sprintf` and assorted Go standard-library behaviours (paths, time, regexp).
+
+use super::exec::go_quote;
+use super::value::{
+    Object, Value, format_float_e, format_float_f, format_float_g, format_float_g_prec, sprint,
+};
+
+struct Spec {
+    minus: bool,
+    plus: bool,
+    sharp: bool,
+    space: bool,
+    zero: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+fn pad(s: String, sp: &Spec, numeric: bool) -> String {
+    let w = match sp.width {
+        Some(w) => w,
+        None => return s,
+    };
+    let n = s.chars().count();
+    if n >= w {
+        return s;
+    }
+    let fill = w - n;
+    if sp.minus {
+        format!("{}{}", s, " ".repeat(fill))
+    } else if sp.zero && numeric {
+        // zero padding after sign
+        let (sign, rest) = if s.starts_with(['-', '+', ' ']) {
+            s.split_at(1)
+        } else {
+            ("", s.as_str())
+        };
+        format!("{}{}{}", sign, "0".repeat(fill), rest)
+    } else {
+        format!("{}{}", " ".repeat(fill), s)
+    }
+}
+
+fn bad_verb(verb: char, v: &Value) -> String {
+    match v {
+        Value::Nil => format!("%!{}(<nil>)", verb),
+        _ => format!("%!{}({}={})", verb, v.type_name(), sprint(v)),
+    }
+}
+
+fn fmt_int(i: i128, verb: char, sp: &Spec) -> Option<String> {
+    let neg = i < 0;
+    let a = i.unsigned_abs();
+    let mut digits = match verb {
+        'd' | 'v' => a.to_string(),
+        'x' => format!("{:x}", a),
+        'X' => format!("{:X}", a),
+        'o' => format!("{:o}", a),
+        'O' => format!("0o{:o}", a),
+        'b' => format!("{:b}", a),
+        'c' => return Some(char::from_u32(i as u32).unwrap_or('\u{FFFD}').to_string()),
+        'q' => {
+            return Some(format!(
+                "'{}'",
+                char::from_u32(i as u32).unwrap_or('\u{FFFD}')
+            ));
+        }
+        'U' => return Some(format!("U+{:04X}", a)),
+        _ => return None,
+    };
+    if let Some(p) = sp.prec
+        && digits.len() < p
+    {
+        digits = format!("{}{}", "0".repeat(p - digits.len()), digits);
+    }
+    if sp.sharp {
+        match verb {
+            'x' => digits = format!("0x{}", digits),
+            'X' => digits = format!("0X{}", digits),
+            'o' => digits = format!("0{}", digits),
+            _ => {}
+        }
+    }
+    let sign = if neg {
+        "-"
+    } else if sp.plus {
+        "+"
+    } else if sp.space {
+        " "
+    } else {
+        ""
+    };
+    Some(format!("{}{}", sign, digits))
+}
+
+fn fmt_float(f: f64, verb: char, sp: &Spec) -> Option<String> {
+    let mut s = match verb {
+        'v' | 'g' => match sp.prec {
+            None => format_float_g(f),
+            Some(p) => format_float_g_prec(f, p),
+        },
+        'G' => match sp.prec {
+            None => format_float_g(f).to_uppercase(),
+            Some(p) => format_float_g_prec(f, p).to_uppercase(),
+        },
+        'f' | 'F' => format_float_f(f, Some(sp.prec.unwrap_or(6))),
+        'e' => format_float_e(f, sp.prec.unwrap_or(6), false),
+        'E' => format_float_e(f, sp.prec.unwrap_or(6), true),
+        _ => return None,
+    };
+    if (sp.plus || sp.space) && !s.starts_with('-') && !s.starts_with('+') {
+        s = format!("{}{}", if sp.plus { '+' } else { ' ' }, s);
+    }
+    Some(s)
+}
+
+fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
+    match (verb, v) {
+        ('T', _) => return pad(v.type_name().to_string(), sp, false),
+        ('v', Value::Nil) | ('s', Value::Nil) if verb == 'v' => {
+            return pad("<nil>".into(), sp, false);
+        }
+        _ => {}
+    }
+    match v {
+        Value::Nil => {
+            if verb == 'v' {
+                pad("<nil>".into(), sp, false)
+            } else {
+                format!("%!{}(<nil>)", verb)
+            }
+        }
+        Value::Bool(b) => match verb {
+            'v' | 't' => pad(b.to_string(), sp, false),
+            _ => bad_verb(verb, v),
+        },
+        Value::Int(i) | Value::Int64(i) => match fmt_int(*i as i128, verb, sp) {
+            Some(s) => pad(s, sp, true),
+            None => bad_verb(verb, v),
+        },
+        Value::Uint(u) => match fmt_int(*u as i128, verb, sp) {
+            Some(s) => pad(s, sp, true),
+            None => bad_verb(verb, v),
+        },
+        Value::Float(f) => match fmt_float(*f, verb, sp) {
+            Some(s) => pad(s, sp, true),
+            None => bad_verb(verb, v),
+        },
+        Value::Str(s) => match verb {
+            'v' | 's' => {
+                let t: String = match sp.prec {
+                    Some(p) => s.chars().take(p).collect(),
+                    None => s.to_string(),
+                };
+                pad(t, sp, false)
+            }
+            'q' => pad(go_quote(s), sp, false),
+            'x' | 'X' => {
+                let mut o = String::new();
+                for (i, b) in s.bytes().enumerate() {
+                    if sp.space && i > 0 {
+                        o.push(' ');
+                    }
+                    if verb == 'x' {
+                        o.push_str(&format!("{:02x}", b));
+                    } else {
+                        o.push_str(&format!("{:02X}", b));
+                    }
+                }
+                pad(o, sp, false)
+            }
+            _ => bad_verb(verb, v),
+        },
+        Value::List(l) => {
+            if verb == 'v' || verb == 's' || verb == 'd' || verb == 'q' || verb == 'x' {
+                let parts: Vec<String> = l
+                    .iter()
+                    .map(|x| fmt_value(x, verb, &Spec { width: None, ..*sp }))
+                    .collect();
+                pad(format!("[{}]", parts.join(" ")), sp, false)
+            } else {
+                bad_verb(verb, v)
+            }
+        }
+        Value::Map(m) => {
+            let parts: Vec<String> = m
+                .borrow()
+                .iter()
+                .map(|(k, x)| {
+                    format!(
+                        "{}:{}",
+                        fmt_value(&Value::str(k), verb, &Spec { width: None, ..*sp }),
+                        fmt_value(x, verb, &Spec { width: None, ..*sp })
+                    )
+                })
+                .collect();
+            pad(format!("map[{}]", parts.join(" ")), sp, false)
+        }
+        Value::Object(_) => match verb {
+            'v' | 's' => pad(sprint(v), sp, false),
+            'q' => pad(go_quote(&sprint(v)), sp, false),
+            _ => bad_verb(verb, v),
+        },
+    }
+}
+
+impl Clone for Spec {
+    fn clone(&self) -> Self {
+        Spec { ..*self }
+    }
+}
+impl Copy for Spec {}
+
+/// Go `fmt.Sprintf`.
+pub fn sprintf(format: &str, args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut argi = 0;
+    let chars: Vec<char> = format.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '%' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let mut sp = Spec {
+            minus: false,
+            plus: false,
+            sharp: false,
+            space: false,
+            zero: false,
+            width: None,
+            prec: None,
+        };
+        while i < chars.len() {
+            match chars[i] {
+                '-' => sp.minus = true,
+                '+' => sp.plus = true,
+                '#' => sp.sharp = true,
+                ' ' => sp.space = true,
+                '0' => sp.zero = !sp.minus,
+                _ => break,
+            }
+            i += 1;
+        }
+        // width
+        if i < chars.len() && chars[i] == '*' {
+            i += 1;
+            if let Some(Value::Int(w) | Value::Int64(w)) = args.get(argi) {
+                if *w < 0 {
+                    sp.minus = true;
+                }
+                sp.width = Some(w.unsigned_abs() as usize);
+            } else {
+                out.push_str("%!(BADWIDTH)");
+            }
+            argi += 1;
+        } else {
+            let st = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i > st {
+                sp.width = chars[st..i].iter().collect::<String>().parse().ok();
+            }
+        }
+        if i < chars.len() && chars[i] == '.' {
+            i += 1;
+            if i < chars.len() && chars[i] == '*' {
+                i += 1;
+                if let Some(Value::Int(p) | Value::Int64(p)) = args.get(argi) {
+                    sp.prec = Some((*p).max(0) as usize);
+                } else {
+                    out.push_str("%!(BADPREC)");
+                }
+                argi += 1;
+            } else {
+                let st = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                sp.prec = Some(chars[st..i].iter().collect::<String>().parse().unwrap_or(0));
+            }
+        }
+        if i >= chars.len() {
+            out.push_str("%!(NOVERB)");
+            break;
+        }
+        let verb = chars[i];
+        i += 1;
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        if argi >= args.len() {
+            out.push_str(&format!("%!{}(MISSING)", verb));
+            continue;
+        }
+        let v = &args[argi];
+        argi += 1;
+        out.push_str(&fmt_value(v, verb, &sp));
+    }
+    if argi < args.len() {
+        out.push_str("%!(EXTRA ");
+        let parts: Vec<String> = args[argi..]
+            .iter()
+            .map(|v| match v {
+                Value::Nil => "<nil>".to_string(),
+                _ => format!("{}={}", v.type_name(), sprint(v)),
+            })
+            .collect();
+        out.push_str(&parts.join(", "));
+        out.push(')');
+    }
+    out
+}
+
+/// Compile a Go RE2 regular expression with the Rust regex crate.
+pub fn go_regex(pat: &str) -> Result<regex::Regex, String> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> = Default::default();
+    }
+    if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
+        return Ok(r);
+    }
+    let r = regex::Regex::new(pat).map_err(|e| format!("error parsing regexp: {}", e))?;
+    CACHE.with(|c| c.borrow_mut().insert(pat.to_string(), r.clone()));
+    Ok(r)
+}
+
+/// Go `Regexp.ReplaceAllString` (with `$1` / `${name}` expansion).
+pub fn go_replace_all(r: &regex::Regex, s: &str, repl: &str) -> String {
+    r.replace_all(s, repl).into_owned()
+}
+
+pub fn snake_case(s: &str) -> String {
+    // xstrings.ToSnakeCase approximation
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            if i > 0
+                && (chars[i - 1].is_lowercase()
+                    || (i + 1 < chars.len() && chars[i + 1].is_lowercase() && chars[i - 1] != '_'))
+                && !out.ends_with('_')
+            {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else if c == '-' || c == ' ' || c == '.' {
+            if !out.ends_with('_') {
+                out.push('_');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn camel_case(s: &str) -> String {
+    let mut out = String::new();
+    let mut up = true;
+    for c in s.chars() {
+        if c == '_' || c == '-' || c == ' ' {
+            up = true;
+            continue;
+        }
+        if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// goutils WrapCustom (simplified).
+pub fn wrap(s: &str, width: usize, nl: &str) -> String {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        for w in para.split(' ') {
+            if !line.is_empty() && line.len() + 1 + w.len() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(w);
+        }
+        lines.push(line);
+    }
+    lines.join(nl)
+}
+
+pub fn base32_encode(b: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    for chunk in b.chunks(5) {
+        let mut buf = [0u8; 5];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = u64::from_be_bytes([0, 0, 0, buf[0], buf[1], buf[2], buf[3], buf[4]]);
+        let chars = match chunk.len() {
+            1 => 2,
+            2 => 4,
+            3 => 5,
+            4 => 7,
+            _ => 8,
+        };
+        for i in 0..8 {
+            if i < chars {
+                out.push(A[((n >> (35 - i * 5)) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn path_clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let j = parts.join("/");
+    if rooted {
+        format!("/{}", j)
+    } else if j.is_empty() {
+        ".".into()
+    } else {
+        j
+    }
+}
+
+pub fn path_base(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        return "/".into();
+    }
+    t.rsplit('/').next().unwrap_or(t).to_string()
+}
+
+pub fn path_dir(p: &str) -> String {
+    let i = p.rfind('/').map(|i| i + 1).unwrap_or(0);
+    path_clean(&p[..i])
+}
+
+/// Go `time.ParseDuration` → nanoseconds.
+pub fn parse_duration(s: &str) -> Option<i128> {
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if n == 0 {
+            return None;
+        }
+        let num: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..u] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += num * mult;
+        rest = &rest[u..];
+    }
+    Some(if neg { -(total as i128) } else { total as i128 })
+}
+
+/// Go `time.Duration.String()`.
+pub fn format_duration(ns: i128) -> String {
+    if ns == 0 {
+        return "0s".into();
+    }
+    let neg = ns < 0;
+    let a = ns.unsigned_abs();
+    let mut s = String::new();
+    if a < 1_000_000_000 {
+        let (v, unit) = if a < 1000 {
+            (a as f64, "ns")
+        } else if a < 1_000_000 {
+            (a as f64 / 1e3, "µs")
+        } else {
+            (a as f64 / 1e6, "ms")
+        };
+        s = format!("{}{}", format_float_g(v), unit);
+    } else {
+        let h = a / 3_600_000_000_000;
+        let m = (a / 60_000_000_000) % 60;
+        let sec = (a % 60_000_000_000) as f64 / 1e9;
+        if h > 0 {
+            s.push_str(&format!("{}h", h));
+        }
+        if h > 0 || m > 0 {
+            s.push_str(&format!("{}m", m));
+        }
+        s.push_str(&format!("{}s", format_float_f(sec, None)));
+    }
+    if neg { format!("-{}", s) } else { s }
+}
+
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Go time formatting for a Time value (UTC) with a Go layout.
+pub fn go_date(layout: &str, v: &Value) -> String {
+    let (nanos, off) = match v {
+        Value::Object(o) => match &**o {
+            Object::Time { unix_nanos, offset } => (*unix_nanos, *offset),
+            _ => (0, 0),
+        },
+        Value::Int(i) | Value::Int64(i) => (*i as i128 * 1_000_000_000, 0),
+        Value::Float(f) => ((*f as i128) * 1_000_000_000, 0),
+        _ => {
+            let d = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            (d.as_nanos() as i128, 0)
+        }
+    };
+    let local = nanos + off as i128 * 1_000_000_000;
+    let secs = local.div_euclid(1_000_000_000) as i64;
+    let frac = local.rem_euclid(1_000_000_000) as u32;
+    let days = secs.div_euclid(86400);
+    let sod = secs.rem_euclid(86400);
+    let (y, mo, d) = civil(days);
+    let (h, mi, s) = (sod / 3600, (sod / 60) % 60, sod % 60);
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const DAYS: [&str; 7] = [
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+    ];
+    let wd = DAYS[days.rem_euclid(7) as usize];
+    let mut out = String::new();
+    let mut rest = layout;
+    while !rest.is_empty() {
+        let toks: &[(&str, &dyn Fn() -> String)] = &[
+            ("2006", &|| format!("{:04}", y)),
+            ("January", &|| MONTHS[mo as usize - 1].to_string()),
+            ("Jan", &|| MONTHS[mo as usize - 1][..3].to_string()),
+            ("Monday", &|| wd.to_string()),
+            ("Mon", &|| wd[..3].to_string()),
+            ("MST", &|| {
+                if off == 0 {
+                    "UTC".into()
+                } else {
+                    format!("{:+03}", off / 3600)
+                }
+            }),
+            ("01", &|| format!("{:02}", mo)),
+            ("02", &|| format!("{:02}", d)),
+            ("_2", &|| format!("{:>2}", d)),
+            ("15", &|| format!("{:02}", h)),
+            ("03", &|| {
+                format!("{:02}", if h % 12 == 0 { 12 } else { h % 12 })
+            }),
+            ("04", &|| format!("{:02}", mi)),
+            ("05", &|| format!("{:02}", s)),
+            ("06", &|| format!("{:02}", y % 100)),
+            ("PM", &|| if h >= 12 { "PM".into() } else { "AM".into() }),
+            ("pm", &|| if h >= 12 { "pm".into() } else { "am".into() }),
+            ("-0700", &|| {
+                format!(
+                    "{}{:02}{:02}",
+                    if off < 0 { '-' } else { '+' },
+                    off.abs() / 3600,
+                    (off.abs() / 60) % 60
+                )
+            }),
+            ("-07:00", &|| {
+                format!(
+                    "{}{:02}:{:02}",
+                    if off < 0 { '-' } else { '+' },
+                    off.abs() / 3600,
+                    (off.abs() / 60) % 60
+                )
+            }),
+            ("Z07:00", &|| {
+                if off == 0 {
+                    "Z".into()
+                } else {
+                    format!(
+                        "{}{:02}:{:02}",
+                        if off < 0 { '-' } else { '+' },
+                        off.abs() / 3600,
+                        (off.abs() / 60) % 60
+                    )
+                }
+            }),
+            (".999999999", &|| {
+                let f = format!("{:09}", frac);
+                let t = f.trim_end_matches('0');
+                if t.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{}", t)
+                }
+            }),
+            (".000000", &|| format!(".{:06}", frac / 1000)),
+            (".000", &|| format!(".{:03}", frac / 1_000_000)),
+            ("1", &|| mo.to_string()),
+            ("2", &|| d.to_string()),
+            ("3", &|| (if h % 12 == 0 { 12 } else { h % 12 }).to_string()),
+            ("4", &|| mi.to_string()),
+            ("5", &|| s.to_string()),
+        ];
+        let mut matched = false;
+        for (t, f) in toks {
+            if rest.starts_with(t) {
+                out.push_str(&f());
+                rest = &rest[t.len()..];
+                matched = true;
+                break;
+            }
+        }
+        if !matched {
+            let c = rest.chars().next().unwrap();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+pub fn url_parse(s: &str) -> Value {
+    let mut m = std::collections::BTreeMap::new();
+    let (scheme, rest) = match s.find("://") {
+        Some(i) => (&s[..i], &s[i + 3..]),
+        None => ("", s),
+    };
+    let (hostpart, path) = match rest.find('/') {
+        Some(i) if !scheme.is_empty() => (&rest[..i], &rest[i..]),
+        _ if !scheme.is_empty() => (rest, ""),
+        _ => ("", rest),
+    };
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let (query, fragment) = query.split_once('#').unwrap_or((query, ""));
+    let (userinfo, host) = match hostpart.rfind('@') {
+        Some(i) => (&hostpart[..i], &hostpart[i + 1..]),
+        None => ("", hostpart),
+    };
+    for (k, v) in [
+        ("scheme", scheme),
+        ("host", host),
+        ("hostname", host.split(':').next().unwrap_or("")),
+        ("path", path),
+        ("query", query),
+        ("fragment", fragment),
+        ("userinfo", userinfo),
+        ("opaque", ""),
+    ] {
+        m.insert(k.to_string(), Value::str(v));
+    }
+    Value::map(m)
+}
+
+pub fn url_join(v: &Value) -> String {
+    let g = |k: &str| {
+        v.get(k)
+            .map(|x| super::funcs::strval(&x))
+            .unwrap_or_default()
+    };
+    let mut s = String::new();
+    if !g("scheme").is_empty() {
+        s.push_str(&g("scheme"));
+        s.push_str("://");
+    }
+    if !g("userinfo").is_empty() {
+        s.push_str(&g("userinfo"));
+        s.push('@');
+    }
+    s.push_str(&g("host"));
+    s.push_str(&g("path"));
+    if !g("query").is_empty() {
+        s.push('?');
+        s.push_str(&g("query"));
+    }
+    if !g("fragment").is_empty() {
+        s.push('#');
+        s.push_str(&g("fragment"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn printf_basics() {
+        assert_eq!(
+            sprintf(
+                "%s-%d-%v",
+                &[Value::str("a"), Value::Int(3), Value::Float(1e6)]
+            ),
+            "a-3-1e+06"
+        );
+        assert_eq!(sprintf("%d", &[Value::Float(1.5)]), "%!d(float64=1.5)");
+        assert_eq!(
+            sprintf("%05.2f|%-4s|", &[Value::Float(3.14159), Value::str("x")]),
+            "03.14|x   |"
+        );
+        assert_eq!(
+            sprintf("%q %v", &[Value::str("a\"b"), Value::Nil]),
+            "\"a\\\"b\" <nil>"
+        );
+        assert_eq!(sprintf("%s", &[]), "%!s(MISSING)");
+    }
+}

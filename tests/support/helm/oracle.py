@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Helm v4 oracle: answers JSON-lines requests on stdin with JSON lines on stdout.
+
+Request:  {"op": "render", "chart": PATH, "values_yaml": [STR...], "values": {...}|null,
+           "name": STR, "namespace": STR, "is_upgrade": bool}
+Response: {"ok": true, "manifests": {path: text}} | {"ok": false, "error": STR, "kind": STR}
+Other ops: {"op": "values_from_yaml", "yaml": STR}, {"op": "ping"}.
+"""
+import json
+import sys
+
+import helm_python as helm
+
+
+def merge_maps(a, b):
+    """Helm CLI's mergeMaps for -f files (later wins, maps merge recursively)."""
+    out = dict(a)
+    for k, v in b.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge_maps(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def handle(req):
+    op = req.get("op")
+    if op == "ping":
+        return {"ok": True, "version": helm.helm_sdk_version() if hasattr(helm, "helm_sdk_version") else ""}
+    if op == "values_from_yaml":
+        return {"ok": True, "values": helm.values_from_yaml(req["yaml"])}
+    if op == "render":
+        values = {}
+        for y in req.get("values_yaml") or []:
+            values = merge_maps(values, helm.values_from_yaml(y))
+        if req.get("values"):
+            values = merge_maps(values, req["values"])
+        kwargs = {"name": req.get("name", "release-name"), "namespace": req.get("namespace", "default")}
+        if req.get("is_upgrade"):
+            kwargs["is_upgrade"] = True
+            kwargs["is_install"] = False
+        with helm.Chart.load(req["chart"]) as chart:
+            return {"ok": True, "manifests": chart.render(values, **kwargs)}
+    return {"ok": False, "error": "unknown op", "kind": "protocol"}
+
+
+def main():
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            resp = handle(json.loads(line))
+        except Exception as e:  # noqa: BLE001 - report every failure to the caller
+            resp = {"ok": False, "error": str(e), "kind": type(e).__name__}
+        sys.stdout.write(json.dumps(resp) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

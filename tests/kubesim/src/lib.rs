@@ -12,6 +12,7 @@ pub mod error;
 pub mod faults;
 pub mod fields;
 pub mod load;
+pub mod obj;
 pub mod openapi;
 pub mod patch;
 pub mod proto;

@@ -71,52 +71,54 @@ fn rank(o: &Value) -> u8 {
 /// Stores objects as written (CRDs first). Missing namespaces are created.
 pub fn load_objects(st: &mut Store, mut objs: Vec<Value>) -> Result<usize, String> {
     objs.sort_by_key(rank);
+    let mut n = 0;
+    for o in objs {
+        load_one(st, o)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Stores one object as written; its namespace is created when missing.
+pub fn load_one(st: &mut Store, o: Value) -> Result<(), String> {
     let opts = WriteOpts {
         as_loaded: true,
         ..Default::default()
     };
-    let mut n = 0;
-    for o in objs {
-        let av = o["apiVersion"].as_str().unwrap_or("").to_string();
-        let kind = o["kind"].as_str().unwrap_or("").to_string();
-        let Some(rt) = st.find_kind(&av, &kind) else {
-            return Err(format!(
-                "no resource type for {av} {kind} ({})",
-                name_of(&o)
-            ));
-        };
-        let ns = if rt.namespaced {
-            let ns = ns_of(&o);
-            if ns.is_empty() {
-                "default".to_string()
-            } else {
-                ns.to_string()
-            }
+    let av = o["apiVersion"].as_str().unwrap_or("").to_string();
+    let kind = o["kind"].as_str().unwrap_or("").to_string();
+    let Some(rt) = st.find_kind(&av, &kind) else {
+        return Err(format!(
+            "no resource type for {av} {kind} ({})",
+            name_of(&o)
+        ));
+    };
+    let ns = if rt.namespaced {
+        let ns = ns_of(&o);
+        if ns.is_empty() {
+            "default".to_string()
         } else {
-            String::new()
-        };
-        if rt.namespaced && st.get_raw("namespaces", "", &ns).is_none() {
-            let nsrt = st.find("", "v1", "namespaces").ok_or("namespaces")?;
-            st.create(
-                &nsrt,
-                "",
-                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
-                &WriteOpts::default(),
-            )
-            .map_err(|e| e.message)?;
+            ns.to_string()
         }
-        if st.get_raw(&rt.key(), &ns, name_of(&o)).is_some() {
-            // a later document replaces an earlier one
-            let _ = st.delete(&rt, &ns, name_of(&o), &Default::default());
-        }
-        st.create(&rt, &ns, o, &opts).map_err(|e| {
-            format!(
-                "{kind} {}: {}",
-                name_of(&e.details.clone().unwrap_or_default()),
-                e.message
-            )
-        })?;
-        n += 1;
+    } else {
+        String::new()
+    };
+    if rt.namespaced && !st.exists("namespaces", "", &ns) {
+        let nsrt = st.find("", "v1", "namespaces").ok_or("namespaces")?;
+        st.create(
+            &nsrt,
+            "",
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+            &WriteOpts::default(),
+        )
+        .map_err(|e| e.message)?;
     }
-    Ok(n)
+    let name = name_of(&o).to_string();
+    if st.exists(&rt.key(), &ns, &name) {
+        // a later document replaces an earlier one
+        let _ = st.delete(&rt, &ns, &name, &Default::default());
+    }
+    st.create_quiet(&rt, &ns, o, &opts)
+        .map_err(|e| format!("{kind} {name}: {}", e.message))?;
+    Ok(())
 }

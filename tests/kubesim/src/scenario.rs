@@ -11,7 +11,7 @@
 //! `kube-system/kubesim-scenario` records the VPC layout (subnet ids, CIDRs, zones) so tests
 //! can mirror it in a fake EC2.
 
-use crate::load::load_objects;
+use crate::load::load_one;
 use crate::store::Store;
 use crate::util::{self, ipv4, parse_ipv4, rfc3339, splitmix};
 use serde_json::{Value, json};
@@ -103,12 +103,32 @@ const TYPES: &[(&str, u32, &str, &str)] = &[
 
 pub fn generate(st: &mut Store, spec: &str) -> Result<usize, String> {
     let p = Params::parse(spec)?;
-    let objs = build(&p);
-    load_objects(st, objs)
+    let mut n = 0;
+    let mut err = None;
+    build_into(&p, &mut |o| {
+        if err.is_none() {
+            match load_one(st, o) {
+                Ok(()) => n += 1,
+                Err(e) => err = Some(e),
+            }
+        }
+    });
+    match err {
+        Some(e) => Err(e),
+        None => Ok(n),
+    }
 }
 
 /// Builds the scenario's objects.
 pub fn build(p: &Params) -> Vec<Value> {
+    let mut v = vec![];
+    build_into(p, &mut |o| v.push(o));
+    v
+}
+
+/// Builds the scenario's objects, handing each to `sink` as it is made (CRDs come first).
+pub fn build_into(p: &Params, sink: &mut dyn FnMut(Value)) {
+    let mut out = Sink(sink);
     let mut rng = Rng(p.seed.wrapping_mul(0x9E37_79B9));
     let created = rfc3339(util::now_secs() - 86_400 * 3);
     let zones: Vec<String> = (0..p.zones)
@@ -130,7 +150,6 @@ pub fn build(p: &Params) -> Vec<Value> {
         .map(|_| format!("subnet-0{}", rng.hex(16)))
         .collect();
     let sg = format!("sg-0{}", rng.hex(16));
-    let mut out: Vec<Value> = Vec::with_capacity(p.nodes + p.pods + 64);
 
     // ---- layout record
     let mut subnets = vec![];
@@ -513,12 +532,19 @@ pub fn build(p: &Params) -> Vec<Value> {
             }
         }
     }
-    out
+}
+
+struct Sink<'a>(&'a mut dyn FnMut(Value));
+impl Sink<'_> {
+    fn push(&mut self, v: Value) {
+        (self.0)(v)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::load_objects;
 
     #[test]
     fn small_eks() {

@@ -192,6 +192,21 @@ impl FieldSelector {
         self.0.is_empty()
     }
 
+    /// Matches a stored object, parsing it only for fields that are not indexed.
+    pub fn matches_obj(&self, o: &crate::obj::Obj) -> bool {
+        if self.0.is_empty() {
+            return true;
+        }
+        let mut parsed: Option<Value> = None;
+        self.0.iter().all(|(k, eq, v)| match o.indexed_field(k) {
+            Some(s) => (s == *v) == *eq,
+            None => {
+                let full = parsed.get_or_insert_with(|| o.value());
+                FieldSelector(vec![(k.clone(), *eq, v.clone())]).matches(full)
+            }
+        })
+    }
+
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|(k, eq, v)| {
             let mut cur = obj;

@@ -5,13 +5,14 @@ use crate::discovery;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::Faults;
 use crate::fields;
+use crate::obj::Obj;
 use crate::openapi;
 use crate::patch;
 use crate::resources::ResourceType;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{DeleteOpts, Snapshot, Store, WatchEvent, WriteOpts};
 use crate::table;
-use crate::util::{self, name_of, ns_of};
+use crate::util;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -461,14 +462,14 @@ async fn dispatch(
             let ls = LabelSelector::parse(r.q("labelSelector").unwrap_or(""))?;
             let fs = FieldSelector::parse(r.q("fieldSelector").unwrap_or(""))?;
             let mut st = shared.lock();
-            let victims: Vec<Arc<Value>> = st
+            let victims: Vec<Arc<Obj>> = st
                 .list(&rt, ns.as_deref())
                 .into_iter()
-                .filter(|o| ls.matches(util::labels_of(o)) && fs.matches(o))
+                .filter(|o| ls.matches(o.labels()) && fs.matches_obj(o))
                 .collect();
             let mut items = vec![];
             for v in victims {
-                if let Ok(o) = st.delete(&rt, ns_of(&v), name_of(&v), &opts) {
+                if let Ok(o) = st.delete(&rt, &v.ns, &v.name, &opts) {
                     items.push(o);
                 }
             }
@@ -675,11 +676,11 @@ fn list(shared: &Arc<Shared>, r: &Req, rt: &ResourceType, ns: Option<&str>) -> A
             (snap.items.clone(), snap.rv, off, Some(id))
         } else {
             let all = st.list(rt, ns);
-            let items: Vec<Arc<Value>> = if ls.is_empty() && fs.is_empty() {
+            let items: Vec<Arc<Obj>> = if ls.is_empty() && fs.is_empty() {
                 all
             } else {
                 all.into_iter()
-                    .filter(|o| ls.matches(util::labels_of(o)) && fs.matches(o))
+                    .filter(|o| ls.matches(o.labels()) && fs.matches_obj(o))
                     .collect()
             };
             let rv = st.rv;
@@ -714,7 +715,8 @@ fn list(shared: &Arc<Shared>, r: &Req, rt: &ResourceType, ns: Option<&str>) -> A
         meta["remainingItemCount"] = json!(items.len() - end);
     }
     if r.wants_table() {
-        let t = table::table(rt, page, r.q("includeObject").unwrap_or(""), meta);
+        let vals: Vec<Arc<Value>> = page.iter().map(|o| Arc::new(o.value())).collect();
+        let t = table::table(rt, &vals, r.q("includeObject").unwrap_or(""), meta);
         return Ok(json_resp(200, &t));
     }
     // hand-rolled serialisation: big lists stay cheap
@@ -731,10 +733,10 @@ fn list(shared: &Arc<Shared>, r: &Req, rt: &ResourceType, ns: Option<&str>) -> A
         if i > 0 {
             out.push(b',');
         }
-        if o["apiVersion"].as_str() == Some(want_av.as_str()) {
-            let _ = serde_json::to_writer(&mut out, &**o);
+        if *o.api_version == *want_av {
+            out.extend_from_slice(o.raw());
         } else {
-            let _ = serde_json::to_writer(&mut out, &out_obj(rt, o));
+            let _ = serde_json::to_writer(&mut out, &out_obj(rt, &o.value()));
         }
     }
     out.extend_from_slice(b"]}");
@@ -751,17 +753,17 @@ struct WatchFilter {
 }
 
 impl WatchFilter {
-    fn matches(&self, o: &Value) -> bool {
+    fn matches(&self, o: &Obj) -> bool {
         if let Some(ns) = &self.ns
-            && ns_of(o) != ns
+            && *o.ns != **ns
         {
             return false;
         }
-        self.ls.matches(util::labels_of(o)) && self.fs.matches(o)
+        self.ls.matches(o.labels()) && self.fs.matches_obj(o)
     }
 
     /// Translates a store event into the event this watcher sees, if any.
-    fn translate(&self, ev: &WatchEvent) -> Option<(&'static str, Arc<Value>)> {
+    fn translate(&self, ev: &WatchEvent) -> Option<(&'static str, Arc<Obj>)> {
         if ev.key != self.key {
             return None;
         }
@@ -779,6 +781,20 @@ impl WatchFilter {
             t => now.then(|| (t, ev.obj.clone())),
         }
     }
+}
+
+/// One watch event line for a stored object.
+fn obj_event_line(rt: &ResourceType, etype: &str, obj: &Obj, table_mode: Option<&str>) -> Bytes {
+    if table_mode.is_none() && *obj.api_version == *rt.api_version() {
+        let mut v = Vec::with_capacity(obj.raw().len() + 32);
+        v.extend_from_slice(b"{\"type\":\"");
+        v.extend_from_slice(etype.as_bytes());
+        v.extend_from_slice(b"\",\"object\":");
+        v.extend_from_slice(obj.raw());
+        v.extend_from_slice(b"}\n");
+        return Bytes::from(v);
+    }
+    event_line(rt, etype, &obj.value(), table_mode)
 }
 
 fn event_line(rt: &ResourceType, etype: &str, obj: &Value, table_mode: Option<&str>) -> Bytes {
@@ -829,7 +845,7 @@ async fn watch(
         if rv_param.is_empty() || rv_param == "0" || send_initial {
             for o in st.list(&rt, filter.ns.as_deref()) {
                 if filter.matches(&o) {
-                    initial.push(event_line(&rt, "ADDED", &o, table_mode.as_deref()));
+                    initial.push(obj_event_line(&rt, "ADDED", &o, table_mode.as_deref()));
                 }
             }
             if send_initial && bookmarks {
@@ -848,7 +864,7 @@ async fn watch(
             } else {
                 for ev in st.history.iter().filter(|e| e.rv > from) {
                     if let Some((t, o)) = filter.translate(ev) {
-                        initial.push(event_line(&rt, t, &o, table_mode.as_deref()));
+                        initial.push(obj_event_line(&rt, t, &o, table_mode.as_deref()));
                     }
                 }
                 (brx, cur_rv, false)
@@ -901,7 +917,7 @@ async fn watch(
                             }
                             last_rv = ev.rv;
                             if let Some((t, o)) = filter.translate(&ev) {
-                                if tx.send(event_line(&rt2, t, &o, table_mode.as_deref())).await.is_err() {
+                                if tx.send(obj_event_line(&rt2, t, &o, table_mode.as_deref())).await.is_err() {
                                     return;
                                 }
                                 sent += 1;

@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::fields;
+use crate::obj::Obj;
 use crate::resources::{self, ResourceType};
 use crate::util::{self, name_of, ns_of, uid_of};
 use serde_json::{Map, Value, json};
@@ -9,20 +10,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
-pub type Bucket = BTreeMap<(String, String), Arc<Value>>;
+pub type Bucket = BTreeMap<(String, String), Arc<Obj>>;
 
 #[derive(Debug)]
 pub struct WatchEvent {
     pub rv: u64,
     pub key: String,
     pub etype: &'static str,
-    pub obj: Arc<Value>,
+    pub obj: Arc<Obj>,
     /// The object before this change (MODIFIED only), for selector transitions.
-    pub prev: Option<Arc<Value>>,
+    pub prev: Option<Arc<Obj>>,
 }
 
 pub struct Snapshot {
-    pub items: Arc<Vec<Arc<Value>>>,
+    pub items: Arc<Vec<Arc<Obj>>>,
     pub rv: u64,
     pub created: std::time::Instant,
 }
@@ -156,11 +157,38 @@ impl Store {
         self.buckets.get(key)
     }
 
+    /// The stored object, parsed.
     pub fn get_raw(&self, key: &str, ns: &str, name: &str) -> Option<Arc<Value>> {
+        self.get_obj(key, ns, name).map(|o| Arc::new(o.value()))
+    }
+
+    pub fn get_obj(&self, key: &str, ns: &str, name: &str) -> Option<Arc<Obj>> {
         self.buckets
             .get(key)?
             .get(&(ns.to_string(), name.to_string()))
             .cloned()
+    }
+
+    pub fn exists(&self, key: &str, ns: &str, name: &str) -> bool {
+        self.buckets
+            .get(key)
+            .is_some_and(|b| b.contains_key(&(ns.to_string(), name.to_string())))
+    }
+
+    /// All objects of a storage key, parsed (for small kinds like nodes and namespaces).
+    pub fn values(&self, key: &str) -> Vec<Arc<Value>> {
+        self.buckets
+            .get(key)
+            .map(|b| b.values().map(|o| Arc::new(o.value())).collect())
+            .unwrap_or_default()
+    }
+
+    /// All objects of a storage key, unparsed.
+    pub fn objs(&self, key: &str) -> Vec<Arc<Obj>> {
+        self.buckets
+            .get(key)
+            .map(|b| b.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn next_rv(&mut self) -> u64 {
@@ -183,8 +211,8 @@ impl Store {
         &mut self,
         key: &str,
         etype: &'static str,
-        obj: Arc<Value>,
-        prev: Option<Arc<Value>>,
+        obj: Arc<Obj>,
+        prev: Option<Arc<Obj>>,
         rv: u64,
     ) {
         let ev = Arc::new(WatchEvent {
@@ -210,17 +238,16 @@ impl Store {
         obj["metadata"]["resourceVersion"] = json!(rv.to_string());
         let ns = ns_of(&obj).to_string();
         let name = name_of(&obj).to_string();
-        let uid = uid_of(&obj).to_string();
-        let obj = Arc::new(obj);
+        let stored = Arc::new(Obj::from_value(&obj));
         let old = self
             .buckets
             .entry(key.to_string())
             .or_default()
-            .insert((ns.clone(), name.clone()), obj.clone());
+            .insert((ns.clone(), name.clone()), stored.clone());
         let entry = (key.to_string(), ns, name);
         if let Some(old) = &old {
-            for o in Self::owner_uids(old) {
-                if let Some(s) = self.dependents.get_mut(&o) {
+            for o in old.owners.iter() {
+                if let Some(s) = self.dependents.get_mut(&**o) {
                     s.remove(&entry);
                 }
             }
@@ -228,10 +255,9 @@ impl Store {
         for o in Self::owner_uids(&obj) {
             self.dependents.entry(o).or_default().insert(entry.clone());
         }
-        let _ = uid;
         let etype = if old.is_none() { "ADDED" } else { etype };
-        self.emit(key, etype, obj.clone(), old, rv);
-        obj
+        self.emit(key, etype, stored, old, rv);
+        Arc::new(obj)
     }
 
     /// Removes an object for good, emitting DELETED; returns it.
@@ -241,18 +267,17 @@ impl Store {
             .get_mut(key)?
             .remove(&(ns.to_string(), name.to_string()))?;
         let entry = (key.to_string(), ns.to_string(), name.to_string());
-        for o in Self::owner_uids(&old) {
-            if let Some(s) = self.dependents.get_mut(&o) {
+        for o in old.owners.iter() {
+            if let Some(s) = self.dependents.get_mut(&**o) {
                 s.remove(&entry);
             }
         }
         let rv = self.next_rv();
-        let mut v = (*old).clone();
+        let mut v = old.value();
         v["metadata"]["resourceVersion"] = json!(rv.to_string());
-        let v = Arc::new(v);
-        self.loaded.remove(uid_of(&v));
-        self.emit(key, "DELETED", v.clone(), None, rv);
-        Some(v)
+        self.loaded.remove(&*old.uid);
+        self.emit(key, "DELETED", Arc::new(Obj::from_value(&v)), None, rv);
+        Some(Arc::new(v))
     }
 
     // ---------------------------------------------------------------- verbs
@@ -272,9 +297,9 @@ impl Store {
                 "the server could not find the requested resource: namespace is required",
             ));
         }
-        match self.get_raw("namespaces", "", ns) {
+        match self.get_obj("namespaces", "", ns) {
             None => Err(ApiError::not_found("", "namespaces", ns)),
-            Some(n) if n["metadata"].get("deletionTimestamp").is_some() => Err(ApiError::new(
+            Some(n) if n.deleting => Err(ApiError::new(
                 403,
                 "Forbidden",
                 format!(
@@ -286,14 +311,35 @@ impl Store {
         }
     }
 
+    /// Create without handing back a copy (bulk loads).
+    pub fn create_quiet(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        obj: Value,
+        opts: &WriteOpts,
+    ) -> ApiResult<()> {
+        self.create_inner(rt, ns, obj, opts).map(|_| ())
+    }
+
     /// Create. `obj` must already be decoded; kind/apiVersion are set from `rt` when missing.
     pub fn create(
         &mut self,
         rt: &ResourceType,
         ns: &str,
-        mut obj: Value,
+        obj: Value,
         opts: &WriteOpts,
     ) -> ApiResult<Value> {
+        self.create_inner(rt, ns, obj, opts).map(|v| (*v).clone())
+    }
+
+    fn create_inner(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        mut obj: Value,
+        opts: &WriteOpts,
+    ) -> ApiResult<Arc<Value>> {
         if !obj.is_object() {
             return Err(ApiError::bad_request("body must be a JSON object"));
         }
@@ -324,7 +370,7 @@ impl Store {
                 Some(g) if !g.is_empty() => {
                     loop {
                         name = format!("{g}{}", util::rand_suffix(5));
-                        if self.get_raw(&rt.key(), ns, &name).is_none() {
+                        if !self.exists(&rt.key(), ns, &name) {
                             break;
                         }
                     }
@@ -351,7 +397,7 @@ impl Store {
             ));
         }
         self.check_namespace(rt, ns)?;
-        if self.get_raw(&rt.key(), ns, &name).is_some() {
+        if self.exists(&rt.key(), ns, &name) {
             return Err(ApiError::already_exists(&rt.group, &rt.plural, &name));
         }
         let m = util::obj_mut(&mut obj, "metadata");
@@ -394,7 +440,7 @@ impl Store {
         }
         if opts.dry_run {
             obj["metadata"]["resourceVersion"] = json!("");
-            return Ok(obj);
+            return Ok(Arc::new(obj));
         }
         let uid = uid_of(&obj).to_string();
         let stored = self.commit(&rt.key(), obj, "ADDED");
@@ -404,7 +450,7 @@ impl Store {
         if rt.kind == "CustomResourceDefinition" {
             self.serve_crd(&stored);
         }
-        Ok((*stored).clone())
+        Ok(stored)
     }
 
     /// Defaulting and type-specific fix-ups run on create and update.
@@ -921,7 +967,7 @@ impl Store {
         }
         self.buckets
             .values()
-            .any(|b| b.values().any(|o| uid_of(o) == uid))
+            .any(|b| b.values().any(|o| &*o.uid == uid))
     }
 
     fn purge_namespace(&mut self, ns: &str) {
@@ -945,7 +991,7 @@ impl Store {
     }
 
     /// All objects of a type, optionally in one namespace, in key order.
-    pub fn list(&self, rt: &ResourceType, ns: Option<&str>) -> Vec<Arc<Value>> {
+    pub fn list(&self, rt: &ResourceType, ns: Option<&str>) -> Vec<Arc<Obj>> {
         let Some(b) = self.buckets.get(&rt.key()) else {
             return vec![];
         };
@@ -960,23 +1006,13 @@ impl Store {
     }
 
     /// Completes deletions of pods marked for graceful deletion (simulated kubelet).
-    pub fn reap_terminating_pods(&mut self, min_age_secs: i64) {
-        let now = util::now_secs();
+    pub fn reap_terminating_pods(&mut self) {
         let victims: Vec<(String, String)> = self
             .buckets
             .get("pods")
             .map(|b| {
                 b.iter()
-                    .filter(|(_, p)| {
-                        p["metadata"]
-                            .get("deletionTimestamp")
-                            .and_then(Value::as_str)
-                            .and_then(util::parse_rfc3339)
-                            .is_some_and(|t| now - t >= min_age_secs)
-                            && p["metadata"]["finalizers"]
-                                .as_array()
-                                .is_none_or(|a| a.is_empty())
-                    })
+                    .filter(|(_, p)| p.deleting && !p.has_finalizers)
                     .map(|(k, _)| k.clone())
                     .collect()
             })

@@ -11,5 +11,4 @@ pub mod fsutil;
 pub mod helm;
 pub mod input;
 pub mod net;
-pub mod oci;
 pub mod report;

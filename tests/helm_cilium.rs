@@ -1,7 +1,8 @@
 //! Differential tests: our engine vs Helm v4 (helm-python-sdk) on the shared cilium chart.
-mod support;
+#[path = "support/helm/mod.rs"]
+mod helm_support;
+use helm_support::{Oracle, compare, ours};
 use std::path::PathBuf;
-use support::helm::{Oracle, compare, ours};
 
 fn cilium_chart() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz")
@@ -49,4 +50,61 @@ fn cilium_defaults() {
 #[test]
 fn cilium_hybrid() {
     check("hybrid", vec![fixture("cilium-hybrid.yaml")]);
+}
+
+#[test]
+fn cilium_kpr() {
+    check(
+        "kpr",
+        vec![fixture("cilium-hybrid.yaml"), fixture("cilium-kpr.yaml")],
+    );
+}
+
+#[test]
+fn cilium_hubble() {
+    check(
+        "hubble",
+        vec![fixture("cilium-hybrid.yaml"), fixture("cilium-hubble.yaml")],
+    );
+}
+
+#[test]
+fn cilium_clustermesh() {
+    check(
+        "clustermesh",
+        vec![
+            fixture("cilium-hybrid.yaml"),
+            fixture("cilium-clustermesh.yaml"),
+        ],
+    );
+}
+
+#[test]
+fn cilium_bgp_ingress() {
+    check(
+        "bgp-ingress",
+        vec![
+            fixture("cilium-hybrid.yaml"),
+            fixture("cilium-bgp-ingress.yaml"),
+        ],
+    );
+}
+
+#[test]
+fn cilium_odd() {
+    check(
+        "odd",
+        vec![fixture("cilium-hybrid.yaml"), fixture("cilium-odd.yaml")],
+    );
+}
+
+#[test]
+fn cilium_preflight() {
+    check(
+        "preflight",
+        vec![
+            fixture("cilium-hybrid.yaml"),
+            fixture("cilium-preflight.yaml"),
+        ],
+    );
 }

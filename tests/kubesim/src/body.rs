@@ -2,7 +2,6 @@
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::sync::mpsc;
@@ -10,7 +9,20 @@ use tokio::sync::mpsc;
 pub enum RespBody {
     Full(Option<Bytes>),
     Stream(mpsc::Receiver<Bytes>),
+    /// Fails at once: the server drops the connection (fault injection).
+    Abort,
 }
+
+#[derive(Debug)]
+pub struct Aborted;
+
+impl std::fmt::Display for Aborted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by kubesim fault")
+    }
+}
+
+impl std::error::Error for Aborted {}
 
 impl RespBody {
     pub fn full(b: impl Into<Bytes>) -> Self {
@@ -20,15 +32,16 @@ impl RespBody {
 
 impl Body for RespBody {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = Aborted;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, Aborted>>> {
         match self.get_mut() {
             RespBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             RespBody::Stream(rx) => rx.poll_recv(cx).map(|o| o.map(|b| Ok(Frame::data(b)))),
+            RespBody::Abort => Poll::Ready(Some(Err(Aborted))),
         }
     }
 
@@ -40,7 +53,7 @@ impl Body for RespBody {
         match self {
             RespBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
             RespBody::Full(None) => SizeHint::with_exact(0),
-            RespBody::Stream(_) => SizeHint::default(),
+            RespBody::Stream(_) | RespBody::Abort => SizeHint::default(),
         }
     }
 }

@@ -65,6 +65,7 @@ pub async fn run(shared: Arc<Shared>, ready_after: Duration) {
                 }
                 full = false;
             }
+            state.image_faults = shared.cfg.faults.image_pull_patterns();
             reconcile(&mut st, &mut state);
         }
         let wait = if state.pending.is_empty() { 1000 } else { 50 };

@@ -228,6 +228,12 @@ impl Kubesim {
         f(&mut self.shared.lock())
     }
 
+    /// Replaces the active faults (same syntax as `--fault`).
+    pub fn set_faults(&self, specs: &[&str]) -> Result<(), String> {
+        let v: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
+        self.shared.cfg.faults.set(&v)
+    }
+
     /// Blocks until stopped (used by the binary).
     pub fn wait(mut self) {
         if let Some(t) = self.thread.take() {

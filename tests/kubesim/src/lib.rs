@@ -22,6 +22,7 @@ pub mod selector;
 pub mod server;
 pub mod store;
 pub mod table;
+pub mod tls;
 pub mod util;
 
 use hyper::server::conn::http1;
@@ -50,8 +51,11 @@ pub struct Options {
     pub faults: Vec<String>,
     /// Run the simulated controllers (DaemonSet, Deployment, ReplicaSet, pods, GC).
     pub controllers: bool,
-    /// Require this bearer token (also written to the kubeconfig).
+    /// Require this bearer token (also written to the kubeconfig). With `tls` and no token,
+    /// a random token is generated.
     pub token: Option<String>,
+    /// Serve HTTPS with a generated CA (written to the kubeconfig).
+    pub tls: bool,
     /// Log every request to stderr.
     pub verbose: bool,
 }
@@ -68,6 +72,7 @@ impl Default for Options {
             faults: vec![],
             controllers: true,
             token: None,
+            tls: false,
             verbose: std::env::var_os("KUBESIM_VERBOSE").is_some(),
         }
     }
@@ -80,6 +85,8 @@ pub struct Kubesim {
     kubeconfig: String,
     temp_dir: Option<PathBuf>,
     shared: Arc<Shared>,
+    ca_pem: Option<String>,
+    token: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     /// Time spent loading files and scenarios at start.
@@ -93,8 +100,18 @@ impl Kubesim {
     }
 
     /// Starts a simulator on its own runtime thread (no async context needed).
-    pub fn start_blocking(opts: Options) -> Result<Kubesim, String> {
+    pub fn start_blocking(mut opts: Options) -> Result<Kubesim, String> {
         let faults = faults::Faults::parse(&opts.faults)?;
+        let tls = if opts.tls {
+            Some(tls::generate()?)
+        } else {
+            None
+        };
+        if opts.tls && opts.token.is_none() {
+            opts.token = Some(format!("kubesim-{}", util::rand_suffix(24)));
+        }
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let acceptor = tls.map(|t| t.acceptor);
         let mut store = Store::new();
         let t0 = std::time::Instant::now();
         if let Some(sc) = &opts.scenario {
@@ -121,7 +138,11 @@ impl Kubesim {
             .map_err(|e| e.to_string())?;
         let local = std_listener.local_addr().map_err(|e| e.to_string())?;
         *shared.server_addr.lock().map_err(|e| e.to_string())? = local.to_string();
-        let url = format!("http://{local}");
+        let url = if acceptor.is_some() {
+            format!("https://{local}")
+        } else {
+            format!("http://{local}")
+        };
         let (stx, srx) = tokio::sync::oneshot::channel::<()>();
         let sh = shared.clone();
         let ctl = opts.controllers;
@@ -158,6 +179,7 @@ impl Kubesim {
                             };
                             let _ = stream.set_nodelay(true);
                             let sh = sh.clone();
+                            let acceptor = acceptor.clone();
                             tokio::spawn(async move {
                                 let svc = service_fn(move |req| {
                                     let sh = sh.clone();
@@ -167,10 +189,23 @@ impl Kubesim {
                                         )
                                     }
                                 });
-                                let _ = http1::Builder::new()
-                                    .keep_alive(true)
-                                    .serve_connection(TokioIo::new(stream), svc)
-                                    .await;
+                                match acceptor {
+                                    Some(a) => {
+                                        let Ok(tls) = a.accept(stream).await else {
+                                            return;
+                                        };
+                                        let _ = http1::Builder::new()
+                                            .keep_alive(true)
+                                            .serve_connection(TokioIo::new(tls), svc)
+                                            .await;
+                                    }
+                                    None => {
+                                        let _ = http1::Builder::new()
+                                            .keep_alive(true)
+                                            .serve_connection(TokioIo::new(stream), svc)
+                                            .await;
+                                    }
+                                }
                             });
                         }
                     };
@@ -182,7 +217,7 @@ impl Kubesim {
                 rt.shutdown_timeout(Duration::from_millis(200));
             })
             .map_err(|e| e.to_string())?;
-        let kubeconfig = kubeconfig_yaml(&url, opts.token.as_deref());
+        let kubeconfig = kubeconfig_yaml(&url, opts.token.as_deref(), ca_pem.as_deref());
         let (kubeconfig_path, temp_dir) = match &opts.kubeconfig_out {
             Some(p) => (p.clone(), None),
             None => {
@@ -203,6 +238,8 @@ impl Kubesim {
             kubeconfig,
             temp_dir,
             shared,
+            ca_pem,
+            token: opts.token.clone(),
             shutdown: Some(stx),
             thread: Some(thread),
             load_time,
@@ -216,6 +253,16 @@ impl Kubesim {
     /// Path of the kubeconfig file.
     pub fn kubeconfig(&self) -> &Path {
         &self.kubeconfig_path
+    }
+
+    /// PEM of the generated CA (TLS only).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The bearer token clients must send, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
     /// The kubeconfig YAML.
@@ -256,12 +303,20 @@ impl Drop for Kubesim {
     }
 }
 
-pub fn kubeconfig_yaml(url: &str, token: Option<&str>) -> String {
+pub fn kubeconfig_yaml(url: &str, token: Option<&str>, ca_pem: Option<&str>) -> String {
     let user = match token {
         Some(t) => format!("    token: {t}\n"),
         None => "    username: admin\n".to_string(),
     };
+    let ca = ca_pem
+        .map(|p| {
+            format!(
+                "    certificate-authority-data: {}\n",
+                util::base64_encode(p.as_bytes())
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n    server: {url}\ncontexts:\n- name: kubesim\n  context:\n    cluster: kubesim\n    user: kubesim\n    namespace: default\ncurrent-context: kubesim\nusers:\n- name: kubesim\n  user:\n{user}preferences: {{}}\n"
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n    server: {url}\n{ca}contexts:\n- name: kubesim\n  context:\n    cluster: kubesim\n    user: kubesim\n    namespace: default\ncurrent-context: kubesim\nusers:\n- name: kubesim\n  user:\n{user}preferences: {{}}\n"
     )
 }

@@ -30,9 +30,12 @@ struct Cli {
     /// Do not run the simulated controllers.
     #[arg(long)]
     no_controllers: bool,
-    /// Require this bearer token.
+    /// Require this bearer token (generated when --tls is given without one).
     #[arg(long)]
     token: Option<String>,
+    /// Serve HTTPS with a generated CA; the kubeconfig carries the CA and the token.
+    #[arg(long)]
+    tls: bool,
     /// Log every request to stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -54,6 +57,7 @@ fn main() {
         faults: cli.fault,
         controllers: !cli.no_controllers,
         token: cli.token,
+        tls: cli.tls,
         verbose: cli.verbose,
     };
     match kubesim::Kubesim::start_blocking(opts) {

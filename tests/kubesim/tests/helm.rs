@@ -123,10 +123,13 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
     let dir = tempfile::tempdir().unwrap();
     let script = write_temp(dir.path(), "helm_helper.py", HELPER);
     let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(2, 2));
+    // TLS with a generated CA and a bearer token: Helm reads both from the kubeconfig.
     let sim = start_with(Options {
         load: vec![nodes],
+        tls: true,
         ..Options::default()
     });
+    assert!(sim.url().starts_with("https://"));
     let k = Kubectl::new(&sim);
     let helm = Helm {
         py,

@@ -761,3 +761,41 @@ fn loaded_objects_are_kept_as_written() {
     assert_eq!(p["status"]["phase"], "Running");
     assert_eq!(p["spec"]["nodeName"], "n1");
 }
+
+#[test]
+fn tls_with_generated_ca_and_bearer_token() {
+    let sim = start_with(Options {
+        tls: true,
+        ..Options::default()
+    });
+    assert!(sim.url().starts_with("https://127.0.0.1:"));
+    let token = sim.token().expect("token generated").to_string();
+    assert!(
+        sim.kubeconfig_yaml()
+            .contains("certificate-authority-data:")
+    );
+    let k = Kubectl::new(&sim);
+    let out = k.ok_stdin(&["apply", "-f", "-"], APP);
+    assert!(out.contains("deployment.apps/web created"), "{out}");
+    k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    k.ok(&["get", "pods", "-n", "demo", "-o", "wide"]);
+    // without the token: 401
+    let dir = tempfile::tempdir().unwrap();
+    let bad = sim.kubeconfig_yaml().replace(&token, "wrong-token");
+    let bad_path = write_temp(dir.path(), "bad-kubeconfig", &bad);
+    let o = k
+        .cmd(&["get", "ns"])
+        .env("KUBECONFIG", &bad_path)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Unauthorized"), "{err}");
+}

@@ -56,10 +56,28 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A Kubernetes API call failed after retries, or no cluster could be reached.
+    #[error("{message}")]
+    #[diagnostic(code(podnet::kube))]
+    Kube {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
     /// An AWS call failed after retries.
     #[error("{message}")]
     #[diagnostic(code(podnet::aws))]
     Aws {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A registry or chart-cache operation failed (after retries); names registry, repository, status.
+    #[error("{message}")]
+    #[diagnostic(code(podnet::registry))]
+    Registry {
         message: String,
         #[help]
         help: Option<String>,
@@ -100,7 +118,9 @@ impl Error {
             Error::Flag { help, .. }
             | Error::Conflict { help, .. }
             | Error::Input { help, .. }
-            | Error::Aws { help, .. } => *help = Some(text.into()),
+            | Error::Aws { help, .. }
+            | Error::Kube { help, .. }
+            | Error::Registry { help, .. } => *help = Some(text.into()),
             Error::Read { .. } | Error::Write { .. } => {}
         }
         self

@@ -24,6 +24,10 @@ pub enum CiliumCommand {
     /// Check a Cilium values file against the cluster's networks and the hybrid-node rules
     #[command(long_about = VALIDATE_ABOUT)]
     Validate(ValidateArgs),
+    /// Download the Cilium chart from an OCI registry (like helm pull), through the cache
+    Pull(super::oci::PullArgs),
+    /// List the chart versions in an OCI registry, newest first
+    Versions(super::oci::VersionsArgs),
 }
 
 const CAPACITY_HELP: &str = "Capacity: the operator gives each node one /MASK block of the pod CIDRs; \
@@ -147,6 +151,8 @@ pub fn run(cmd: CiliumCommand, g: &GlobalArgs) -> Result<u8> {
     match cmd {
         CiliumCommand::Values(a) => values(a, g),
         CiliumCommand::Validate(a) => validate_cmd(a, g),
+        CiliumCommand::Pull(a) => super::oci::pull(a, g),
+        CiliumCommand::Versions(a) => super::oci::versions(a, g),
     }
 }
 

@@ -2,6 +2,7 @@
 //! this layer turns flags into plans, runs them, and maps results to exit codes.
 
 mod cilium;
+pub mod oci;
 mod maxpods;
 
 use std::io::{self, IsTerminal, Write};
@@ -73,6 +74,9 @@ pub enum Command {
     Cilium(Box<cilium::CiliumCommand>),
     /// Max pods per node of the Amazon VPC CNI for an instance type
     MaxPods(maxpods::MaxPodsArgs),
+    /// Chart cache: list and prune charts pulled from OCI registries
+    #[command(subcommand)]
+    Cache(oci::CacheCommand),
     /// Print the version and git commit of this build
     Version,
     /// Print a shell completion script
@@ -147,6 +151,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Cilium(c) => cilium::run(*c, &cli.global),
         Command::MaxPods(a) => maxpods::run(a, &cli.global),
+        Command::Cache(c) => oci::cache(c, &cli.global),
         Command::Version => version(&cli.global),
         Command::Completion { shell } => {
             let mut cmd = Cli::command();

@@ -2,8 +2,8 @@
 //! this layer turns flags into plans, runs them, and maps results to exit codes.
 
 mod cilium;
-pub mod oci;
 mod maxpods;
+pub mod oci;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;

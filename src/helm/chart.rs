@@ -408,6 +408,7 @@ pub fn files_method(
             if s.is_empty() {
                 return Ok(Value::list(vec![]));
             }
+            let s = s.strip_suffix('\n').unwrap_or(&s);
             Ok(Value::list(s.split('\n').map(Value::str).collect()))
         }
         "Glob" => {

@@ -136,6 +136,7 @@ fn go_is_print(c: char) -> bool {
         && u != 0xffff
 }
 
+#[allow(dead_code)]
 fn truncate_ctx(s: &str) -> String {
     if s.chars().count() > 20 {
         let t: String = s.chars().take(20).collect();
@@ -172,7 +173,7 @@ impl<'a> State<'a> {
                 "template: {}: executing {} at <{}>: {}",
                 self.tree.location(self.node_pos),
                 go_quote(&self.tree.name),
-                truncate_ctx(&self.node_ctx),
+                self.node_ctx,
                 msg
             )
         };
@@ -254,7 +255,11 @@ impl<'a> State<'a> {
             Node::Break(_) => return Ok(Flow::Break),
             Node::Continue(_) => return Ok(Flow::Continue),
             Node::Template { pos, name, pipe } => {
-                self.at(*pos, format!("template {}", go_quote(name)));
+                let ctx = match pipe {
+                    Some(p) => format!("{{{{template {} {}}}}}", go_quote(name), p),
+                    None => format!("{{{{template {}}}}}", go_quote(name)),
+                };
+                self.at(*pos, ctx);
                 let tmpl = match self.set.get(name) {
                     Some(t) => t.clone(),
                     None => {

@@ -647,7 +647,8 @@ impl<'a> Parser<'a> {
             }
             match self.text_or_action()? {
                 Item::Node(n) => list.push(n),
-                Item::End(t) | Item::Else(t, _) => return self.unexpected(&t, "input"),
+                Item::End(t) => return self.err(t.line, "unexpected {{end}}".into()),
+                Item::Else(t, _) => return self.err(t.line, "unexpected {{else}}".into()),
                 Item::Nothing => {}
             }
         }
@@ -823,8 +824,9 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
+        let _ = t;
         Ok(Item::Node(Node::Template {
-            pos: t.pos,
+            pos: tok.pos,
             name,
             pipe,
         }))
@@ -856,8 +858,9 @@ impl<'a> Parser<'a> {
             text: self.text.clone(),
             root: list,
         });
+        let _ = t;
         Ok(Item::Node(Node::Template {
-            pos: t.pos,
+            pos: tok.pos,
             name,
             pipe,
         }))

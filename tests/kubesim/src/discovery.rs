@@ -162,3 +162,84 @@ pub fn resource_list(st: &Store, group: &str, version: &str) -> Option<Value> {
         json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": rs}),
     )
 }
+
+/// Content type of aggregated discovery (apidiscovery.k8s.io/v2).
+pub const AGGREGATED_V2: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+fn resource_v2(t: &ResourceType) -> Value {
+    let gvk = |g: &str, v: &str, k: &str| json!({"group": g, "version": v, "kind": k});
+    let mut subs = vec![];
+    if t.status {
+        subs.push(
+            json!({"subresource": "status", "responseKind": gvk(&t.group, &t.version, &t.kind),
+                         "verbs": ["get", "patch", "update"]}),
+        );
+    }
+    if t.scale {
+        subs.push(
+            json!({"subresource": "scale", "responseKind": gvk("autoscaling", "v1", "Scale"),
+                         "verbs": ["get", "patch", "update"]}),
+        );
+    }
+    if t.group.is_empty() && t.kind == "Pod" {
+        subs.push(json!({"subresource": "eviction", "responseKind": gvk("policy", "v1", "Eviction"), "verbs": ["create"]}));
+        subs.push(
+            json!({"subresource": "log", "responseKind": gvk("", "v1", "Pod"), "verbs": ["get"]}),
+        );
+    }
+    if t.group.is_empty() && t.kind == "ServiceAccount" {
+        subs.push(json!({"subresource": "token", "responseKind": gvk("authentication.k8s.io", "v1", "TokenRequest"), "verbs": ["create"]}));
+    }
+    let mut r = json!({
+        "resource": t.plural,
+        "responseKind": gvk(&t.group, &t.version, &t.kind),
+        "scope": if t.namespaced { "Namespaced" } else { "Cluster" },
+        "singularResource": t.singular,
+        "verbs": t.verbs,
+    });
+    if !t.short_names.is_empty() {
+        r["shortNames"] = json!(t.short_names);
+    }
+    if !t.categories.is_empty() {
+        r["categories"] = json!(t.categories);
+    }
+    if !subs.is_empty() {
+        r["subresources"] = json!(subs);
+    }
+    r
+}
+
+/// Aggregated discovery for `/api` (core) or `/apis` (all groups).
+pub fn aggregated(st: &Store, core: bool) -> Value {
+    let mut items = vec![];
+    if core {
+        let rs: Vec<Value> = st
+            .types
+            .iter()
+            .filter(|t| t.group.is_empty())
+            .map(|t| resource_v2(t))
+            .collect();
+        items.push(json!({"metadata": {"creationTimestamp": null},
+                          "versions": [{"version": "v1", "resources": rs, "freshness": "Current"}]}));
+    } else {
+        for (g, vs, _) in groups(st) {
+            let versions: Vec<Value> = vs
+                .iter()
+                .map(|v| {
+                    let rs: Vec<Value> = st
+                        .types
+                        .iter()
+                        .filter(|t| t.group == g && &t.version == v)
+                        .map(|t| resource_v2(t))
+                        .collect();
+                    json!({"version": v, "resources": rs, "freshness": "Current"})
+                })
+                .collect();
+            items.push(
+                json!({"metadata": {"name": g, "creationTimestamp": null}, "versions": versions}),
+            );
+        }
+    }
+    json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items})
+}

@@ -202,16 +202,24 @@ async fn route(shared: &Arc<Shared>, r: &Req) -> Resp {
     match path {
         "/healthz" | "/readyz" | "/livez" => return bytes_resp(200, "text/plain", "ok"),
         "/version" => return json_resp(200, &discovery::version(&shared.cfg.kube_version)),
-        "/api" => {
-            let addr = shared
-                .server_addr
-                .lock()
-                .map(|a| a.clone())
-                .unwrap_or_default();
-            return json_resp(200, &discovery::api_versions(&addr));
-        }
-        "/apis" => {
-            // aggregated discovery is not served: plain lists make clients fall back
+        "/api" | "/apis" => {
+            let core = path == "/api";
+            if wants_aggregated(&r.accept) {
+                let v = discovery::aggregated(&shared.lock(), core);
+                return bytes_resp(
+                    200,
+                    discovery::AGGREGATED_V2,
+                    serde_json::to_vec(&v).unwrap_or_default(),
+                );
+            }
+            if core {
+                let addr = shared
+                    .server_addr
+                    .lock()
+                    .map(|a| a.clone())
+                    .unwrap_or_default();
+                return json_resp(200, &discovery::api_versions(&addr));
+            }
             return json_resp(200, &discovery::api_groups(&shared.lock()));
         }
         _ => {}
@@ -277,6 +285,14 @@ async fn route(shared: &Arc<Shared>, r: &Req) -> Resp {
         Ok(resp) => resp,
         Err(e) => error_resp(&e),
     }
+}
+
+/// Whether the client accepts aggregated discovery v2 (and prefers it to plain JSON).
+fn wants_aggregated(accept: &str) -> bool {
+    accept.split(',').any(|a| {
+        let a = a.replace(' ', "");
+        a.contains("as=APIGroupDiscoveryList") && a.contains("v=v2") && !a.contains("v=v2beta1")
+    }) && std::env::var_os("KUBESIM_NO_AGGREGATED_DISCOVERY").is_none()
 }
 
 fn not_found_path() -> Resp {

@@ -17,7 +17,7 @@ from helm_python import Config
 kubeconfig, action, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 with Config(kubeconfig_path=kubeconfig, namespace="kube-system") as cfg:
     if action == "install":
-        r = cfg.install(args["chart"], "cilium", args["values"], timeout=60)
+        r = cfg.install(args["chart"], "cilium", args["values"], timeout=60, wait="watcher")
     elif action == "upgrade":
         r = cfg.upgrade(args["chart"], "cilium", args["values"], timeout=60)
     elif action == "rollback":

@@ -489,6 +489,8 @@ fn pods(st: &mut Store, state: &mut State) {
                 "ready": true, "started": true, "restartCount": 0,
                 "state": {"running": {"startedAt": now_s}}}))
             .collect();
+        pod_events(st, &pod, &node_name, &containers);
+        let st_status = &mut pod["status"];
         st_status["phase"] = json!("Running");
         st_status["podIP"] = json!(pod_ip);
         st_status["podIPs"] = json!([{"ip": pod_ip}]);
@@ -503,6 +505,43 @@ fn pods(st: &mut Store, state: &mut State) {
         if let Some(rt) = st.preferred("pods") {
             st.put_system(&rt, pod);
         }
+    }
+}
+
+/// The events a scheduler and kubelet record for a pod that starts.
+fn pod_events(st: &mut Store, pod: &Value, node: &str, containers: &[Value]) {
+    let ns = ns_of(pod).to_string();
+    let name = name_of(pod).to_string();
+    let now = util::now_rfc3339();
+    let mut evs = vec![(
+        "Scheduled",
+        "default-scheduler",
+        format!(
+            "Successfully assigned {ns}/{name} to {}",
+            if node.is_empty() { "kubesim" } else { node }
+        ),
+    )];
+    for c in containers {
+        let img = c["image"].as_str().unwrap_or("");
+        let cn = c["name"].as_str().unwrap_or("");
+        evs.push((
+            "Pulled",
+            "kubelet",
+            format!("Container image \"{img}\" already present on machine"),
+        ));
+        evs.push(("Created", "kubelet", format!("Created container: {cn}")));
+        evs.push(("Started", "kubelet", format!("Started container {cn}")));
+    }
+    for (reason, component, message) in evs {
+        let ev = json!({"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": format!("{name}.{}", util::rand_suffix(10)), "namespace": ns},
+            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": name, "namespace": ns,
+                               "uid": pod["metadata"]["uid"], "resourceVersion": pod["metadata"]["resourceVersion"]},
+            "reason": reason, "type": "Normal", "count": 1, "message": message,
+            "source": {"component": component, "host": node},
+            "reportingComponent": component, "reportingInstance": node,
+            "firstTimestamp": now, "lastTimestamp": now});
+        create(st, "events", &ns, ev);
     }
 }
 

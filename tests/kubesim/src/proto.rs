@@ -293,6 +293,7 @@ pub fn decode(b: &[u8]) -> Result<Value, String> {
         "Secret" => secret(raw)?,
         "ConfigMap" => config_map(raw)?,
         "DeleteOptions" => delete_options(raw)?,
+        k if k.ends_with("Review") => serde_json::json!({"kind": k, "spec": {}}),
         other => {
             return Err(format!(
                 "kubesim decodes protobuf only for Secret, ConfigMap and DeleteOptions (got {other:?}); use JSON"

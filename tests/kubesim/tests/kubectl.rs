@@ -799,3 +799,115 @@ fn tls_with_generated_ca_and_bearer_token() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("Unauthorized"), "{err}");
 }
+
+#[test]
+fn rollout_history_undo_restart_drain_diff_auth_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(2, 0));
+    let sim = start_with(Options {
+        load: vec![nodes],
+        ..Options::default()
+    });
+    let k = Kubectl::new(&sim);
+    k.ok_stdin(&["apply", "-f", "-"], APP);
+    k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    k.ok(&[
+        "set",
+        "image",
+        "deployment/web",
+        "-n",
+        "demo",
+        "web=nginx:1.28",
+    ]);
+    k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    let h = k.ok(&["rollout", "history", "deployment/web", "-n", "demo"]);
+    assert!(
+        h.contains("REVISION") && h.lines().any(|l| l.starts_with('2')),
+        "{h}"
+    );
+    let out = k.ok(&["rollout", "undo", "deployment/web", "-n", "demo"]);
+    assert!(out.contains("rolled back"), "{out}");
+    k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    let d = k.json(&["get", "deploy", "web", "-n", "demo"]);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.27"
+    );
+    k.ok(&["rollout", "restart", "deployment/web", "-n", "demo"]);
+    k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+
+    // describe shows scheduler/kubelet events; logs; auth can-i; diff
+    let pod = k
+        .ok(&["get", "pods", "-n", "demo", "-o", "name"])
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let d = k.ok(&["describe", &pod, "-n", "demo"]);
+    assert!(
+        d.contains("Scheduled") && d.contains("Started container web"),
+        "{d}"
+    );
+    let ev = k.ok(&["get", "events", "-n", "demo"]);
+    assert!(ev.contains("Successfully assigned demo/"), "{ev}");
+    k.ok(&["logs", &pod, "-n", "demo"]);
+    assert_eq!(k.ok(&["auth", "can-i", "create", "pods"]).trim(), "yes");
+    let changed = APP.replace("nginx:1.27", "nginx:9");
+    let o = k.run_stdin(&["diff", "-f", "-"], &changed);
+    let diff = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        diff.contains("+        image: nginx:9") || diff.contains("+      - image: nginx:9"),
+        "{diff}"
+    );
+
+    // cordon and drain (evictions)
+    let node = "ip-10-0-0-10.ec2.internal";
+    k.ok(&["cordon", node]);
+    let nodes = k.ok(&["get", "nodes"]);
+    assert!(nodes.contains("Ready,SchedulingDisabled"), "{nodes}");
+    let out = k.ok(&["drain", node, "--ignore-daemonsets", "--timeout=30s"]);
+    assert!(out.contains("drained"), "{out}");
+    k.ok(&[
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "demo",
+        "--timeout=30s",
+    ]);
+    let pods = k.json(&["get", "pods", "-n", "demo"]);
+    for p in pods["items"].as_array().unwrap() {
+        assert_ne!(
+            p["spec"]["nodeName"], node,
+            "no pod left on the drained node"
+        );
+    }
+}

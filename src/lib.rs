@@ -10,5 +10,7 @@ pub mod error;
 pub mod fsutil;
 pub mod helm;
 pub mod input;
+pub mod kube;
 pub mod net;
+pub mod oci;
 pub mod report;

@@ -128,7 +128,10 @@ fn parse_all(what: &str, list: &[String]) -> Result<Vec<Cidr>> {
 
 /// Reads the network facts of a hybrid-nodes cluster. Errors if the cluster has no remote
 /// networks (not a hybrid cluster) or uses IPv6.
-pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
+/// DescribeCluster, with the loaded config and region for follow-up calls.
+async fn describe_cluster(
+    target: &ClusterRef,
+) -> Result<(aws_config::SdkConfig, String, aws_sdk_eks::types::Cluster)> {
     let conf = config(target).await;
     let region = conf.region().map(|r| r.to_string()).ok_or_else(|| {
         Error::flag_help(
@@ -153,13 +156,19 @@ pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
                 DisplayErrorContext(&e).to_string(),
             )
         })?;
-    let cluster = out.cluster().ok_or_else(|| Error::Aws {
+    let cluster = out.cluster().cloned().ok_or_else(|| Error::Aws {
         message: format!(
             "eks:DescribeCluster returned no cluster for `{}`",
             target.name
         ),
         help: None,
     })?;
+    Ok((conf, region, cluster))
+}
+
+pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
+    let (conf, region, cluster) = describe_cluster(target).await?;
+    let cluster = &cluster;
 
     let mut facts = NetworkFacts {
         cluster: Some(target.name.clone()),
@@ -361,5 +370,96 @@ pub async fn instance_limits(
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(0),
         nitro,
+    })
+}
+
+/// What the audit reads from AWS: the cluster's VPC, remote pod networks, and every subnet of the
+/// VPC plus any subnet an ENIConfig names (which may sit in another VPC).
+pub struct AuditAws {
+    pub vpc_id: Option<String>,
+    pub remote_pod_networks: Vec<Cidr>,
+    pub subnets: std::collections::HashMap<String, crate::audit::facts::Subnet>,
+}
+
+pub async fn audit_facts(target: &ClusterRef, eniconfig_subnets: &[String]) -> Result<AuditAws> {
+    let (conf, region, cluster) = describe_cluster(target).await?;
+    let pods: Vec<String> = cluster
+        .remote_network_config()
+        .map(|r| {
+            r.remote_pod_networks()
+                .iter()
+                .flat_map(|n| n.cidrs().iter().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let vpc_id = cluster
+        .resources_vpc_config()
+        .and_then(|v| v.vpc_id())
+        .map(str::to_string);
+    let mut subnets = std::collections::HashMap::new();
+    let add = |subnets: &mut std::collections::HashMap<String, crate::audit::facts::Subnet>,
+               list: &[aws_sdk_ec2::types::Subnet]| {
+        for s in list {
+            let (Some(id), Some(cidr), Some(az), Some(vpc)) = (
+                s.subnet_id(),
+                s.cidr_block().and_then(|c| c.parse().ok()),
+                s.availability_zone(),
+                s.vpc_id(),
+            ) else {
+                continue;
+            };
+            subnets.insert(
+                id.to_string(),
+                crate::audit::facts::Subnet {
+                    id: id.to_string(),
+                    cidr,
+                    az: az.to_string(),
+                    vpc_id: vpc.to_string(),
+                    available: s
+                        .available_ip_address_count()
+                        .and_then(|n| u64::try_from(n).ok())
+                        .unwrap_or(0),
+                },
+            );
+        }
+    };
+    let fail = |call: &str, e: String| explain(call, target, &region, "ec2", e);
+    if let Some(vpc) = &vpc_id {
+        let mut pages = ec2
+            .describe_subnets()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("vpc-id")
+                    .values(vpc)
+                    .build(),
+            )
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| fail("ec2:DescribeSubnets", DisplayErrorContext(&e).to_string()))?;
+            add(&mut subnets, page.subnets());
+        }
+    }
+    // ENIConfig subnets outside the VPC, asked one by one so a missing one does not hide the rest.
+    for id in eniconfig_subnets {
+        if subnets.contains_key(id) {
+            continue;
+        }
+        match ec2.describe_subnets().subnet_ids(id).send().await {
+            Ok(out) => add(&mut subnets, out.subnets()),
+            Err(e) => {
+                let raw = DisplayErrorContext(&e).to_string();
+                if !raw.contains("InvalidSubnetID") {
+                    return Err(fail("ec2:DescribeSubnets", raw));
+                }
+            }
+        }
+    }
+    Ok(AuditAws {
+        vpc_id,
+        remote_pod_networks: parse_all("remote pod network", &pods)?,
+        subnets,
     })
 }

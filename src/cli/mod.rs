@@ -1,6 +1,7 @@
 //! Command line: clap definitions and dispatch. Business logic lives in the library modules;
 //! this layer turns flags into plans, runs them, and maps results to exit codes.
 
+mod audit;
 mod cilium;
 mod maxpods;
 pub mod oci;
@@ -65,6 +66,10 @@ pub enum Output {
     Table,
     Json,
     Yaml,
+    /// SARIF 2.1.0 (audit)
+    Sarif,
+    /// JUnit XML (audit)
+    Junit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +77,8 @@ pub enum Command {
     /// Cilium for EKS Hybrid Nodes: values and validation
     #[command(subcommand)]
     Cilium(Box<cilium::CiliumCommand>),
+    /// Audit VPC CNI custom networking: ENIConfigs, subnets, pod IPs, max pods, Windows, hybrid nodes
+    Audit(audit::AuditArgs),
     /// Max pods per node of the Amazon VPC CNI for an instance type
     MaxPods(maxpods::MaxPodsArgs),
     /// Chart cache: list and prune charts pulled from OCI registries
@@ -150,6 +157,7 @@ fn init_tracing(verbose: u8) {
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Cilium(c) => cilium::run(*c, &cli.global),
+        Command::Audit(a) => audit::run(a, &cli.global),
         Command::MaxPods(a) => maxpods::run(a, &cli.global),
         Command::Cache(c) => oci::cache(c, &cli.global),
         Command::Version => version(&cli.global),

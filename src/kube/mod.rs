@@ -1,0 +1,169 @@
+//! Kubernetes client construction and paged listing, shaped like kubectl's: `--kubeconfig`,
+//! `--context`, `KUBECONFIG`, then in-cluster config. Every request has a timeout; lists are read
+//! in pages so a 150,000-pod cluster never sits in memory at once.
+
+use std::time::Duration;
+
+use futures::Future;
+use kube::api::{Api, ListParams, ObjectList};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+/// Where to connect, as the global flags say.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub kubeconfig: Option<std::path::PathBuf>,
+    pub context: Option<String>,
+}
+
+/// Items per list page; kubectl uses 500.
+pub const PAGE: u32 = 500;
+const ATTEMPTS: u32 = 5;
+
+pub async fn client(t: &Target) -> Result<Client> {
+    let opts = KubeConfigOptions {
+        context: t.context.clone(),
+        ..Default::default()
+    };
+    let config = match &t.kubeconfig {
+        Some(path) => {
+            let kc = Kubeconfig::read_from(path).map_err(|e| Error::Input {
+                location: path.display().to_string(),
+                message: format!("cannot use this kubeconfig: {e}"),
+                help: Some(
+                    "check the file, or drop --kubeconfig to use KUBECONFIG / ~/.kube/config"
+                        .into(),
+                ),
+            })?;
+            Config::from_custom_kubeconfig(kc, &opts)
+                .await
+                .map_err(|e| kubeconfig_err(&e.to_string(), t))?
+        }
+        None if t.context.is_some() => Config::from_kubeconfig(&opts)
+            .await
+            .map_err(|e| kubeconfig_err(&e.to_string(), t))?,
+        None => Config::infer()
+            .await
+            .map_err(|e| kubeconfig_err(&e.to_string(), t))?,
+    };
+    let mut config = config;
+    config.connect_timeout = Some(Duration::from_secs(10));
+    config.read_timeout = Some(Duration::from_secs(60));
+    Client::try_from(config).map_err(|e| Error::Kube {
+        message: format!("cannot build a Kubernetes client: {e}"),
+        help: None,
+    })
+}
+
+fn kubeconfig_err(msg: &str, t: &Target) -> Error {
+    let help = match &t.context {
+        Some(c) => format!("check that context `{c}` exists (kubectl config get-contexts)"),
+        None => {
+            "set KUBECONFIG, pass --kubeconfig, or run `aws eks update-kubeconfig --name CLUSTER`"
+                .into()
+        }
+    };
+    Error::Kube {
+        message: format!("no usable kubeconfig: {msg}"),
+        help: Some(help),
+    }
+}
+
+/// True for errors worth another attempt: throttling, server faults, dropped connections.
+fn retryable(e: &kube::Error) -> Option<Duration> {
+    match e {
+        kube::Error::Api(s) if s.code == 429 => Some(Duration::from_millis(500)),
+        kube::Error::Api(s) if s.code >= 500 => Some(Duration::from_millis(200)),
+        kube::Error::Api(_) => None,
+        kube::Error::HyperError(_) | kube::Error::Service(_) => Some(Duration::from_millis(200)),
+        _ => None,
+    }
+}
+
+/// Runs `call` with bounded retries and exponential backoff; `what` names the request in errors.
+pub async fn with_retries<T, F, Fut>(what: &str, mut call: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<T, kube::Error>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) => match retryable(&e) {
+                Some(base) if attempt < ATTEMPTS => {
+                    let wait = base * 2u32.pow(attempt - 1);
+                    tracing::info!(%what, attempt, error = %e, "retrying in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                }
+                _ => return Err(api_error(what, &e, attempt)),
+            },
+        }
+    }
+}
+
+pub fn api_error(what: &str, e: &kube::Error, attempts: u32) -> Error {
+    let tries = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
+    let (message, help) = match e {
+        kube::Error::Api(s) if s.code == 401 || s.code == 403 => (
+            format!("{what}: {} {}{tries}", s.code, s.message),
+            "your identity lacks permission; check RBAC or the kubeconfig user".to_string(),
+        ),
+        kube::Error::Api(s) => (
+            format!("{what}: {} {} ({}){tries}", s.code, s.message, s.reason),
+            "retry later; with -v podnet logs each attempt".to_string(),
+        ),
+        other => (
+            format!("{what}: {other}{tries}"),
+            "check that the API server in the kubeconfig is reachable".to_string(),
+        ),
+    };
+    Error::Kube {
+        message,
+        help: Some(help),
+    }
+}
+
+/// Gets one object, `None` when it does not exist.
+pub async fn get_opt<K>(api: &Api<K>, name: &str, what: &str) -> Result<Option<K>>
+where
+    K: Clone + DeserializeOwned + std::fmt::Debug,
+{
+    with_retries(what, || api.get_opt(name)).await
+}
+
+/// Lists in pages of [`PAGE`], handing each page to `sink` before fetching the next.
+pub async fn list_pages<K, S>(
+    api: &Api<K>,
+    params: ListParams,
+    what: &str,
+    mut sink: S,
+) -> Result<usize>
+where
+    K: Clone + DeserializeOwned + std::fmt::Debug,
+    S: FnMut(Vec<K>),
+{
+    let mut token: Option<String> = None;
+    let mut total = 0;
+    loop {
+        let mut p = params.clone().limit(PAGE);
+        if let Some(t) = &token {
+            p = p.continue_token(t);
+        }
+        let page: ObjectList<K> = with_retries(what, || api.list(&p)).await?;
+        token = page.metadata.continue_.clone().filter(|t| !t.is_empty());
+        total += page.items.len();
+        sink(page.items);
+        if token.is_none() {
+            return Ok(total);
+        }
+    }
+}

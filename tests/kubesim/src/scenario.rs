@@ -79,6 +79,19 @@ impl Params {
     }
 }
 
+/// A distinct 5-character name suffix for each n below 27^5 (Kubernetes' alphabet).
+fn suffix(n: u64) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut x = (n.wrapping_mul(7_368_787)) % 14_348_907;
+    (0..5)
+        .map(|_| {
+            let c = ALPHABET[(x % 27) as usize] as char;
+            x /= 27;
+            c
+        })
+        .collect()
+}
+
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -434,14 +447,14 @@ pub fn build_into(p: &Params, sink: &mut dyn FnMut(Value)) {
                                {"type": "PodScheduled", "status": "True", "lastTransitionTime": created}],
                 "containerStatuses": cs}})
     };
-    for n in &ec2_linux {
-        let name = format!("aws-node-{}", util::rand_suffix(5));
+    for (i, n) in ec2_linux.iter().enumerate() {
+        let name = format!("aws-node-{}", suffix(i as u64));
         out.push(host_pod(name, ("DaemonSet", "aws-node", &aws_node_uid),
             json!({"k8s-app": "aws-node", "app.kubernetes.io/name": "aws-node", "app.kubernetes.io/instance": "aws-vpc-cni", "controller-revision-hash": cni_hash}),
             &aws_tmpl_spec, n, &mut rng));
     }
-    for n in &proxy_nodes {
-        let name = format!("kube-proxy-{}", util::rand_suffix(5));
+    for (i, n) in proxy_nodes.iter().enumerate() {
+        let name = format!("kube-proxy-{}", suffix(i as u64));
         out.push(host_pod(
             name,
             ("DaemonSet", "kube-proxy", &proxy_uid),
@@ -517,7 +530,7 @@ pub fn build_into(p: &Params, sink: &mut dyn FnMut(Value)) {
                 let pod_ip = ipv4(ip);
                 let host = ipv4(node.ip);
                 out.push(json!({"apiVersion": "v1", "kind": "Pod",
-                    "metadata": {"name": format!("{rs_name}-{}", util::rand_suffix(5)), "namespace": ns, "creationTimestamp": created,
+                    "metadata": {"name": format!("{rs_name}-{}", suffix(pod_i as u64)), "namespace": ns, "creationTimestamp": created,
                         "labels": {"app": app, "pod-template-hash": hash},
                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs_name, "uid": rs_uid, "controller": true, "blockOwnerDeletion": true}]},
                     "spec": {"nodeName": node.name, "containers": tmpl["spec"]["containers"].clone(), "restartPolicy": "Always",
@@ -569,5 +582,7 @@ mod tests {
         let n = load_objects(&mut st, objs).unwrap();
         assert!(n > 20);
         assert!(Params::parse("gke").is_err());
+        let names: std::collections::HashSet<String> = (0..200_000).map(suffix).collect();
+        assert_eq!(names.len(), 200_000);
     }
 }

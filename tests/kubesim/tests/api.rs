@@ -335,10 +335,15 @@ fn scenario_scale_load_and_paginated_lists() {
     assert!(load < Duration::from_secs(10), "load took {load:?}");
     let url = sim.url().to_string();
     let t1 = Instant::now();
-    let (code, all) = get(&url, "/api/v1/pods");
+    let (code, _, body) = http(&url, "GET", "/api/v1/pods", &[], b"").unwrap();
+    let fetched = t1.elapsed();
     assert_eq!(code, 200);
+    let all: Value = serde_json::from_slice(&body).unwrap();
     let n = all["items"].as_array().unwrap().len();
-    eprintln!("full pod list: {n} pods in {:?}", t1.elapsed());
+    eprintln!(
+        "full pod list: {n} pods, {} bytes, served in {fetched:?}",
+        body.len()
+    );
     let pods = if full { 150_000 } else { 15_000 };
     let nodes = if full { 5_000 } else { 500 };
     let hybrid_n = if full { 50 } else { 5 };

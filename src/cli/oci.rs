@@ -45,8 +45,10 @@ pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
     Ok(Duration::from_secs_f64(n * mult))
 }
 
-/// Which chart: an OCI reference and a version.
+/// Which chart: an OCI reference and a version. Flattening it turns off the subcommand's
+/// automatic `--version` (the CLI propagates one), as `--version` is the chart version here.
 #[derive(Debug, Args, Clone)]
+#[command(disable_version_flag = true)]
 pub struct ChartArgs {
     /// Chart in an OCI registry: oci://HOST/REPO[:TAG|@sha256:DIGEST]
     #[arg(long, value_name = "REF", default_value = oci::DEFAULT_CHART, value_parser = parse_chart_ref)]
@@ -82,6 +84,9 @@ pub struct RegistryArgs {
     /// Helm's registry credentials file [default: ~/.config/helm/registry/config.json]; docker's config.json is read after it
     #[arg(long, value_name = "FILE", help_heading = "Registry")]
     pub registry_config: Option<PathBuf>,
+    /// Retries of a failed registry request (429, 5xx, connection errors), with backoff
+    #[arg(long, value_name = "N", default_value_t = 4, help_heading = "Registry")]
+    pub registry_retries: u32,
     /// Limit per registry request (connect, response, each read)
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, help_heading = "Registry")]
     pub registry_timeout: Duration,
@@ -132,7 +137,7 @@ impl RegistryArgs {
             credentials,
             registry_config: self.registry_config.clone(),
             timeout: self.registry_timeout,
-            ..Default::default()
+            retries: self.registry_retries,
         })
     }
 }

@@ -1,0 +1,592 @@
+//! `kubectl podnet audit` against kubesim (the real API server simulator, loaded with the
+//! objects of each scenario) and subnets as `aws ec2 describe-subnets` prints them: every check
+//! is raised by one cluster and passed by a near twin.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use kubesim::{Kubesim, Options};
+use serde_json::{Value, json};
+
+const CNI_IMAGE: &str =
+    "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1";
+
+/// A small EKS cluster after AWS's custom networking tutorial: two zones, ENIConfigs named by
+/// zone, ENI_CONFIG_LABEL_DEF set, nodes recycled (pods in the ENIConfig subnets), max pods lowered.
+#[derive(Clone)]
+struct World {
+    objects: Vec<Value>,
+    subnets: Vec<Value>,
+    extra_flags: Vec<String>,
+}
+
+fn subnet(id: &str, cidr: &str, az: &str, vpc: &str, free: u64) -> Value {
+    json!({"SubnetId": id, "CidrBlock": cidr, "AvailabilityZone": az, "VpcId": vpc, "AvailableIpAddressCount": free})
+}
+
+fn node(name: &str, zone: &str, ip: &str, itype: &str, pods: u64) -> Value {
+    json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {
+            "topology.kubernetes.io/zone": zone, "node.kubernetes.io/instance-type": itype,
+            "kubernetes.io/os": "linux", "kubernetes.io/hostname": name}},
+        "spec": {"providerID": format!("aws:///{zone}/i-0{}", name.len())},
+        "status": {"addresses": [{"type": "InternalIP", "address": ip}],
+            "capacity": {"pods": pods.to_string(), "cpu": "2"}, "allocatable": {"pods": pods.to_string()},
+            "conditions": [{"type": "Ready", "status": "True"}]}})
+}
+
+fn pod(ns: &str, name: &str, node: &str, ip: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
+        "spec": {"nodeName": node, "containers": [{"name": "app", "image": "nginx"}]},
+        "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]}})
+}
+
+fn aws_node(env: &[(&str, &str)]) -> Value {
+    let env: Vec<Value> = env
+        .iter()
+        .map(|(k, v)| json!({"name": k, "value": v}))
+        .collect();
+    json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "aws-node", "namespace": "kube-system"},
+        "spec": {"selector": {"matchLabels": {"k8s-app": "aws-node"}}, "template": {
+            "metadata": {"labels": {"k8s-app": "aws-node"}},
+            "spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["hybrid", "fargate"]}]}]}}},
+             "containers": [{"name": "aws-node", "image": CNI_IMAGE, "env": env}]}}}})
+}
+
+fn eniconfig(name: &str, subnet: &str, sgs: &[&str]) -> Value {
+    json!({"apiVersion": "crd.k8s.amazonaws.com/v1alpha1", "kind": "ENIConfig", "metadata": {"name": name},
+        "spec": {"subnet": subnet, "securityGroups": sgs}})
+}
+
+fn crd() -> Value {
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "eniconfigs.crd.k8s.amazonaws.com"},
+        "spec": {"group": "crd.k8s.amazonaws.com", "scope": "Cluster",
+            "names": {"kind": "ENIConfig", "listKind": "ENIConfigList", "plural": "eniconfigs", "singular": "eniconfig"},
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}})
+}
+
+fn config_map(name: &str, data: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}, "data": data})
+}
+
+const LINUX_ROLE: &str = "- rolearn: arn:aws:iam::111122223333:role/eks-linux-nodes\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n  - system:bootstrappers\n  - system:nodes\n";
+
+fn tutorial() -> World {
+    let env = [
+        ("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "true"),
+        ("ENI_CONFIG_LABEL_DEF", "topology.kubernetes.io/zone"),
+        ("AWS_VPC_K8S_CNI_EXTERNALSNAT", "false"),
+    ];
+    World {
+        objects: vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}}),
+            crd(),
+            aws_node(&env),
+            config_map("amazon-vpc-cni", json!({"enable-windows-ipam": "false"})),
+            config_map("aws-auth", json!({"mapRoles": LINUX_ROLE})),
+            eniconfig("us-west-2a", "subnet-pod-a", &["sg-1"]),
+            eniconfig("us-west-2b", "subnet-pod-b", &["sg-1"]),
+            node(
+                "ip-192-168-0-10",
+                "us-west-2a",
+                "192.168.0.10",
+                "m5.large",
+                20,
+            ),
+            node(
+                "ip-192-168-32-10",
+                "us-west-2b",
+                "192.168.32.10",
+                "m5.large",
+                20,
+            ),
+            pod("apps", "web-a", "ip-192-168-0-10", "100.64.0.5"),
+            pod("apps", "web-b", "ip-192-168-32-10", "100.65.0.5"),
+        ],
+        subnets: vec![
+            subnet(
+                "subnet-node-a",
+                "192.168.0.0/19",
+                "us-west-2a",
+                "vpc-1",
+                8000,
+            ),
+            subnet(
+                "subnet-node-b",
+                "192.168.32.0/19",
+                "us-west-2b",
+                "vpc-1",
+                8000,
+            ),
+            subnet(
+                "subnet-pod-a",
+                "100.64.0.0/16",
+                "us-west-2a",
+                "vpc-1",
+                65000,
+            ),
+            subnet(
+                "subnet-pod-b",
+                "100.65.0.0/16",
+                "us-west-2b",
+                "vpc-1",
+                65000,
+            ),
+        ],
+        extra_flags: vec![],
+    }
+}
+
+impl World {
+    fn with(mut self, f: impl FnOnce(&mut Vec<Value>)) -> Self {
+        f(&mut self.objects);
+        self
+    }
+
+    fn replace(self, kind: &str, name: &str, new: Value) -> Self {
+        self.with(|objs| {
+            let i = objs
+                .iter()
+                .position(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+                .unwrap_or_else(|| panic!("no {kind}/{name}"));
+            if new.is_null() {
+                objs.remove(i);
+            } else {
+                objs[i] = new;
+            }
+        })
+    }
+
+    fn subnets(mut self, f: impl FnOnce(&mut Vec<Value>)) -> Self {
+        f(&mut self.subnets);
+        self
+    }
+
+    fn flags(mut self, flags: &[&str]) -> Self {
+        self.extra_flags.extend(flags.iter().map(|s| s.to_string()));
+        self
+    }
+
+    /// Starts kubesim with the objects, runs the audit (-o json), returns (exit code, report).
+    fn audit(&self) -> (i32, Value) {
+        let dir = tempfile::tempdir().unwrap();
+        let objects = dir.path().join("objects.json");
+        std::fs::write(
+            &objects,
+            json!({"apiVersion": "v1", "kind": "List", "items": self.objects}).to_string(),
+        )
+        .unwrap();
+        let subnets = dir.path().join("subnets.json");
+        std::fs::write(&subnets, json!({"Subnets": self.subnets}).to_string()).unwrap();
+        let sim = Kubesim::start_blocking(Options {
+            load: vec![objects],
+            controllers: false,
+            ..Default::default()
+        })
+        .expect("kubesim starts");
+        run_audit(sim.kubeconfig(), &subnets, &self.extra_flags)
+    }
+}
+
+fn run_audit(kubeconfig: &Path, subnets: &Path, extra: &[String]) -> (i32, Value) {
+    let out = Command::cargo_bin("kubectl-podnet")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["audit", "-o", "json", "--kubeconfig"])
+        .arg(kubeconfig)
+        .arg("--subnets")
+        .arg(subnets)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("check {id} missing"))
+}
+
+fn status(report: &Value, id: &str) -> String {
+    check(report, id)["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn tutorial_cluster_passes_every_check() {
+    let (code, r) = tutorial()
+        .flags(&["--remote-pod-network", "192.168.64.0/18"])
+        .audit();
+    let failed: Vec<&Value> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] != "pass")
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{}",
+        serde_json::to_string_pretty(&failed).unwrap()
+    );
+    assert_eq!(code, 0);
+    assert_eq!(r["schemaVersion"], 1);
+    assert_eq!(r["cluster"]["cni"]["version"], "v1.19.2-eksbuild.1");
+    assert_eq!(r["cluster"]["cni"]["customNetworking"], true);
+    assert_eq!(r["cluster"]["eniConfigs"].as_array().unwrap().len(), 2);
+    assert_eq!(r["cluster"]["podsSeen"], 2);
+    assert_eq!(r["summary"]["pass"], 21);
+}
+
+#[test]
+fn tutorial_with_one_node_group_not_recycled() {
+    // The tutorial's own failure: a node created before the switch keeps its pods in its subnet.
+    let w = tutorial().with(|o| {
+        o.push(node(
+            "ip-192-168-1-20",
+            "us-west-2a",
+            "192.168.1.20",
+            "m5.large",
+            29,
+        ));
+        o.push(pod("apps", "old-1", "ip-192-168-1-20", "192.168.1.33"));
+        o.push(pod("apps", "old-2", "ip-192-168-1-20", "192.168.1.34"));
+    });
+    let (code, r) = w.audit();
+    assert_eq!(code, 1);
+    let failed: Vec<&str> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        ["node-needs-replacement", "max-pods-exceeds-capacity"],
+        "{r}"
+    );
+    assert_eq!(
+        check(&r, "node-needs-replacement")["objects"],
+        json!(["node/ip-192-168-1-20 (2 pod(s) in the node's own subnet)"])
+    );
+    assert_eq!(
+        check(&r, "max-pods-exceeds-capacity")["objects"],
+        json!(["node/ip-192-168-1-20 (m5.large: capacity 29 pods, VPC CNI allows 20)"])
+    );
+}
+
+/// (check ID, cluster that raises it, near twin that passes it)
+fn cases() -> Vec<(&'static str, World, World)> {
+    let t = tutorial;
+    let env_plus = |extra: &[(&str, &str)]| {
+        let mut env = vec![
+            ("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "true"),
+            ("ENI_CONFIG_LABEL_DEF", "topology.kubernetes.io/zone"),
+        ];
+        env.extend_from_slice(extra);
+        aws_node(&env)
+    };
+    let windows_node = || {
+        let mut n = node("win-1", "us-west-2a", "192.168.0.50", "m5.large", 20);
+        n["metadata"]["labels"]["kubernetes.io/os"] = json!("windows");
+        n
+    };
+    let hybrid_node = || {
+        let mut n = node("mi-0abc", "onprem", "10.80.0.10", "", 110);
+        n["metadata"]["labels"]["eks.amazonaws.com/compute-type"] = json!("hybrid");
+        n
+    };
+    vec![
+        ("custom-networking-disabled", t().replace("DaemonSet", "aws-node", aws_node(&[("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "false")])), t()),
+        ("cni-version-too-old",
+            t().with(|o| { let i = o.iter().position(|x| x["kind"] == "DaemonSet").unwrap(); o[i]["spec"]["template"]["spec"]["containers"][0]["image"] = json!("x/amazon-k8s-cni:v1.6.3-eksbuild.1"); }),
+            t().with(|o| { let i = o.iter().position(|x| x["kind"] == "DaemonSet").unwrap(); o[i]["spec"]["template"]["spec"]["containers"][0]["image"] = json!("x/amazon-k8s-cni:v1.6.3-eksbuild.2"); })),
+        ("ipv6-with-custom-networking", t().replace("DaemonSet", "aws-node", env_plus(&[("ENABLE_IPv6", "true")])), t().replace("DaemonSet", "aws-node", env_plus(&[("ENABLE_IPv6", "false")]))),
+        ("eniconfig-missing-for-node", t().replace("ENIConfig", "us-west-2b", Value::Null), t()),
+        ("eniconfig-default-fallback",
+            t().replace("DaemonSet", "aws-node", aws_node(&[("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "true")])).with(|o| o.push(eniconfig("default", "subnet-pod-a", &["sg-1"]))),
+            t().with(|o| o.push(eniconfig("default", "subnet-pod-a", &["sg-1"])))),
+        ("eniconfig-subnet-not-found", t().replace("ENIConfig", "us-west-2b", eniconfig("us-west-2b", "subnet-gone", &["sg-1"])), t()),
+        ("eniconfig-subnet-wrong-az", t().replace("ENIConfig", "us-west-2b", eniconfig("us-west-2b", "subnet-pod-a", &["sg-1"])), t()),
+        ("eniconfig-subnet-wrong-vpc", t().subnets(|s| s[3] = subnet("subnet-pod-b", "100.65.0.0/16", "us-west-2b", "vpc-other", 65000)), t()),
+        ("eniconfig-no-security-groups", t().replace("ENIConfig", "us-west-2b", eniconfig("us-west-2b", "subnet-pod-b", &[])), t()),
+        ("eniconfig-unused", t().with(|o| o.push(eniconfig("us-west-2c", "subnet-pod-a", &["sg-1"]))), t()),
+        ("pod-ip-outside-eniconfig-subnet", t().with(|o| o.push(pod("apps", "stray", "ip-192-168-0-10", "100.65.3.3"))), t().with(|o| o.push(pod("apps", "fine", "ip-192-168-0-10", "100.64.3.3")))),
+        ("node-needs-replacement", t().with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.77"))), t().with(|o| { let mut p = pod("kube-system", "kube-proxy-x", "ip-192-168-0-10", "192.168.0.10"); p["spec"]["hostNetwork"] = json!(true); o.push(p); })),
+        ("max-pods-exceeds-capacity", t().replace("Node", "ip-192-168-0-10", node("ip-192-168-0-10", "us-west-2a", "192.168.0.10", "m5.large", 21)), t()),
+        ("subnet-ip-exhaustion", t().subnets(|s| s[2] = subnet("subnet-pod-a", "100.64.0.0/16", "us-west-2a", "vpc-1", 18)), t().subnets(|s| s[2] = subnet("subnet-pod-a", "100.64.0.0/16", "us-west-2a", "vpc-1", 24))),
+        ("security-groups-for-pods-override", t().replace("DaemonSet", "aws-node", env_plus(&[("ENABLE_POD_ENI", "true")])), t()),
+        ("external-snat-required", t().replace("DaemonSet", "aws-node", env_plus(&[("AWS_VPC_K8S_CNI_EXTERNALSNAT", "true")])), t()),
+        ("windows-ipam-disabled", t().with(|o| o.push(windows_node())), t().with(|o| o.push(windows_node())).replace("ConfigMap", "amazon-vpc-cni", config_map("amazon-vpc-cni", json!({"enable-windows-ipam": "true"})))),
+        ("aws-auth-windows-role-missing-groups",
+            t().with(|o| o.push(windows_node())),
+            t().with(|o| o.push(windows_node())).replace("ConfigMap", "aws-auth", config_map("aws-auth", json!({"mapRoles": format!("{LINUX_ROLE}- rolearn: arn:aws:iam::111122223333:role/eks-windows-nodes\n  groups:\n  - eks:kube-proxy-windows\n  - system:bootstrappers\n  - system:nodes\n")})))),
+        ("aws-auth-shared-node-role",
+            t().with(|o| o.push(windows_node())).replace("ConfigMap", "aws-auth", config_map("aws-auth", json!({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/eks-nodes\n  groups:\n  - eks:kube-proxy-windows\n  - system:bootstrappers\n  - system:nodes\n"}))),
+            t().with(|o| o.push(windows_node())).replace("ConfigMap", "aws-auth", config_map("aws-auth", json!({"mapRoles": format!("{LINUX_ROLE}- rolearn: arn:aws:iam::111122223333:role/eks-windows-nodes\n  groups:\n  - eks:kube-proxy-windows\n  - system:bootstrappers\n  - system:nodes\n")})))),
+        ("hybrid-node-runs-aws-node",
+            t().with(|o| { o.push(hybrid_node()); let mut p = pod("kube-system", "aws-node-h1", "mi-0abc", "10.80.0.10"); p["metadata"]["labels"] = json!({"k8s-app": "aws-node"}); p["spec"]["hostNetwork"] = json!(true); o.push(p); }),
+            t().with(|o| o.push(hybrid_node()))),
+        ("hybrid-pod-ip-outside-remote-pod-networks",
+            t().with(|o| { o.push(hybrid_node()); o.push(pod("apps", "h1", "mi-0abc", "10.99.0.4")); }).flags(&["--remote-pod-network", "192.168.64.0/18"]),
+            t().with(|o| { o.push(hybrid_node()); o.push(pod("apps", "h1", "mi-0abc", "192.168.64.4")); }).flags(&["--remote-pod-network", "192.168.64.0/18"])),
+    ]
+}
+
+#[test]
+fn every_check_is_raised_and_passed() {
+    let cases = cases();
+    let ids: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    for (id, _) in podnet::audit::checks::CHECKS {
+        assert!(ids.contains(id), "no scenario for {id}");
+    }
+    for (id, bad, good) in cases {
+        let (_, r) = bad.audit();
+        assert_eq!(status(&r, id), "fail", "{id} not raised: {}", check(&r, id));
+        assert!(
+            check(&r, id)["objects"]
+                .as_array()
+                .is_some_and(|o| !o.is_empty()),
+            "{id} names no objects"
+        );
+        let (_, r) = good.audit();
+        assert_eq!(
+            status(&r, id),
+            "pass",
+            "{id} raised on the twin: {}",
+            check(&r, id)
+        );
+    }
+}
+
+#[test]
+fn missing_data_is_skipped_never_passed() {
+    // No subnets at all: subnet-dependent checks are skipped with the reason.
+    let w = tutorial();
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("o.json");
+    std::fs::write(
+        &objects,
+        json!({"kind": "List", "apiVersion": "v1", "items": w.objects}).to_string(),
+    )
+    .unwrap();
+    let sim = Kubesim::start_blocking(Options {
+        load: vec![objects],
+        controllers: false,
+        ..Default::default()
+    })
+    .unwrap();
+    let out = Command::cargo_bin("kubectl-podnet")
+        .unwrap()
+        .args(["audit", "-o", "json", "--kubeconfig"])
+        .arg(sim.kubeconfig())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for id in [
+        "eniconfig-subnet-not-found",
+        "pod-ip-outside-eniconfig-subnet",
+        "node-needs-replacement",
+        "subnet-ip-exhaustion",
+    ] {
+        assert_eq!(status(&r, id), "skipped", "{id}");
+        assert!(
+            check(&r, id)["message"]
+                .as_str()
+                .unwrap()
+                .contains("--subnets"),
+            "{id}"
+        );
+    }
+    // No aws-node at all: the CNI checks are skipped, not passed.
+    let (_, r) = tutorial()
+        .replace("DaemonSet", "aws-node", Value::Null)
+        .audit();
+    for id in [
+        "custom-networking-disabled",
+        "cni-version-too-old",
+        "eniconfig-missing-for-node",
+    ] {
+        assert_eq!(status(&r, id), "skipped", "{id}");
+    }
+}
+
+#[test]
+fn output_formats_and_selection() {
+    let w = tutorial().with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.77")));
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("o.json");
+    std::fs::write(
+        &objects,
+        json!({"kind": "List", "apiVersion": "v1", "items": w.objects}).to_string(),
+    )
+    .unwrap();
+    let subnets = dir.path().join("s.json");
+    std::fs::write(&subnets, json!({"Subnets": w.subnets}).to_string()).unwrap();
+    let sim = Kubesim::start_blocking(Options {
+        load: vec![objects],
+        controllers: false,
+        ..Default::default()
+    })
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("kubectl-podnet")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .arg("audit")
+            .arg("--kubeconfig")
+            .arg(sim.kubeconfig())
+            .arg("--subnets")
+            .arg(&subnets)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("Audit: 21 checks: 20 passed, 1 failed (1 error"),
+        "{text}"
+    );
+    assert!(
+        text.contains("node-needs-replacement") && text.contains("fix: cordon"),
+        "{text}"
+    );
+    let out = run(&["-o", "sarif"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(
+        v["runs"][0]["results"][0]["ruleId"],
+        "node-needs-replacement"
+    );
+    assert_eq!(v["runs"][0]["results"][0]["level"], "error");
+    let out = run(&["-o", "junit"]);
+    let x = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        x.contains("<testsuite name=\"audit\" tests=\"21\" failures=\"1\" skipped=\"0\">"),
+        "{x}"
+    );
+    assert!(x.contains("<failure type=\"error\""), "{x}");
+    let out = run(&["--skip", "node-needs-replacement"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(&[
+        "-o",
+        "json",
+        "--check",
+        "eniconfig-unused",
+        "--check",
+        "cni-version-too-old",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["checks"].as_array().unwrap().len(), 2);
+    let out = run(&["--check", "no-such-check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown check"));
+    let out = run(&["--fail-on", "none"]);
+    assert_eq!(out.status.code(), Some(0));
+    // -n narrows pods: the stray pod is in `apps`, so kube-system alone passes.
+    let out = run(&["-n", "kube-system"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn faults_are_retried_or_end_in_a_clear_error() {
+    let w = tutorial();
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("o.json");
+    std::fs::write(
+        &objects,
+        json!({"kind": "List", "apiVersion": "v1", "items": w.objects}).to_string(),
+    )
+    .unwrap();
+    let subnets = dir.path().join("s.json");
+    std::fs::write(&subnets, json!({"Subnets": w.subnets}).to_string()).unwrap();
+    let sim = Kubesim::start_blocking(Options {
+        load: vec![objects],
+        controllers: false,
+        ..Default::default()
+    })
+    .unwrap();
+    let audit = || {
+        Command::cargo_bin("kubectl-podnet")
+            .unwrap()
+            .args(["audit", "-o", "json", "--kubeconfig"])
+            .arg(sim.kubeconfig())
+            .arg("--subnets")
+            .arg(&subnets)
+            .output()
+            .unwrap()
+    };
+    // Transient faults on the pod list are retried: the result is the same as without them.
+    for fault in [
+        "error:500:2x:GET:/api/v1/pods",
+        "throttle:2x:0:GET:/api/v1/pods",
+        "drop:2x:GET:/api/v1/pods",
+        "error:503:1x:GET:/api/v1/nodes",
+    ] {
+        sim.set_faults(&[fault]).unwrap();
+        let out = audit();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{fault}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["cluster"]["podsSeen"], 2, "{fault}");
+        assert_eq!(v["summary"]["pass"], 21, "{fault}");
+    }
+    // A server that always answers 500 on pod lists: exit 2 naming the request, never a pass.
+    sim.set_faults(&["error:500:1:GET:/api/v1/pods"]).unwrap();
+    let out = Command::cargo_bin("kubectl-podnet")
+        .unwrap()
+        .args(["audit", "--kubeconfig"])
+        .arg(sim.kubeconfig())
+        .arg("--subnets")
+        .arg(&subnets)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("list pods") && e.contains("500") && e.contains("attempts"),
+        "{e}"
+    );
+    assert!(out.stdout.is_empty());
+    // Unreachable API server.
+    sim.set_faults(&[]).unwrap();
+    let kc = std::fs::read_to_string(sim.kubeconfig()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = kc.replace(sim.url(), &format!("http://127.0.0.1:{port}"));
+    let dead_path = dir.path().join("dead.kubeconfig");
+    std::fs::write(&dead_path, dead).unwrap();
+    let out = Command::cargo_bin("kubectl-podnet")
+        .unwrap()
+        .args(["audit", "--kubeconfig"])
+        .arg(&dead_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,116 @@
+//! Property tests: the YAML reader, template parser and executor never panic or hang.
+use proptest::prelude::*;
+
+fn render_str(tpl: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: f\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("values.yaml"), "a: {b: [1, x]}\ns: str\n").unwrap();
+    std::fs::write(dir.path().join("templates/t.yaml"), tpl).unwrap();
+    let _ = podnet::helm::render_files(
+        dir.path(),
+        &podnet::helm::Values::new(),
+        &Default::default(),
+    );
+}
+
+const PIECES: &[&str] = &[
+    "{{", "}}", "{{-", "-}}", " ", ".Values", ".a", ".b", "$x", ":=", "=", "|", "(", ")", "if",
+    "else", "end", "range", "with", "define", "template", "include", "\"t\"", "`r`", "'c'", "1",
+    "-2.5", "printf", "\"%v\"", "toYaml", "index", "0", "nil", "and", "or", "not", "len", "\n",
+    "é", "\\", "\"", "/*", "*/", "break", "continue", "$", ",", "tpl", "default", "dict",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    #[test]
+    fn yaml_reader_never_panics(s in "\\PC{0,200}") {
+        let _ = podnet::helm::yaml::parse(&s);
+    }
+
+    #[test]
+    fn yaml_reader_structured(parts in proptest::collection::vec(prop::sample::select(vec!["a", ":", " ", "\n", "- ", "  ", "{", "}", "[", "]", ",", "'", "\"", "|", ">", "&x", "*x", "#", "!!str", "? ", "<<", "é", "\t", "1", "yes", "~"]), 0..40)) {
+        let s: String = parts.concat();
+        let _ = podnet::helm::yaml::parse(&s);
+        if let Ok(v) = podnet::helm::yaml::parse(&s) {
+            let _ = podnet::helm::yamlout::to_yaml(&v);
+        }
+    }
+
+    #[test]
+    fn templates_never_panic(parts in proptest::collection::vec(prop::sample::select(PIECES.to_vec()), 0..30)) {
+        render_str(&parts.concat());
+    }
+}
+
+#[test]
+fn tricky_inputs_do_not_panic() {
+    for t in [
+        "{{ \"\\é\" }}",
+        "{{ 'é' }}",
+        "{{ '\\é' }}",
+        "{{ .é }}",
+        "{{ $é := 1 }}{{ $é }}",
+        "{{- /* é */ -}}",
+        "{{ `é",
+        "{{ printf \"%é\" 1 }}",
+        "{{ printf \"%*d\" \"x\" 1 }}",
+        "{{ substr 5 2 \"é\" }}",
+        "{{ trunc 1 \"é\" }}",
+        "{{ index \"é\" 1 }}",
+        "{{ range 1000 }}{{ end }}x",
+    ] {
+        render_str(t);
+    }
+    for y in [
+        "a: \"\\é\"",
+        "a: |9\n  x",
+        "- - - ",
+        "a: b: c",
+        "? x",
+        "&a [*a]",
+        "a: *b",
+        "a: !!binary é",
+        "\u{feff}a: 1",
+        "a: \"\\U0010FFFF\\UFFFFFFFF\"",
+    ] {
+        let _ = podnet::helm::yaml::parse(y);
+    }
+}
+
+#[test]
+fn generated_certificates_have_helm_pem_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("templates/t.yaml"),
+        "{{ $ca := genCA \"my-ca\" 365 }}{{ $c := genSignedCert \"svc\" (list \"10.0.0.1\") (list \"svc.ns\") 365 $ca }}{{ $s := genSelfSignedCert \"self\" nil nil 30 }}{{ $ca.Cert }}{{ $ca.Key }}{{ $c.Cert }}{{ $c.Key }}{{ $s.Cert }}{{ genPrivateKey \"rsa\" }}",
+    )
+    .unwrap();
+    let out = podnet::helm::render_files(
+        dir.path(),
+        &podnet::helm::Values::new(),
+        &Default::default(),
+    )
+    .unwrap();
+    let s = &out["c/templates/t.yaml"];
+    assert_eq!(s.matches("-----BEGIN CERTIFICATE-----\n").count(), 3, "{s}");
+    assert_eq!(
+        s.matches("-----BEGIN RSA PRIVATE KEY-----\n").count(),
+        3,
+        "{s}"
+    );
+    for line in s.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(line.len() <= 64);
+    }
+}

@@ -67,3 +67,13 @@ fn template_stream_orders_kinds_and_hooks() {
     );
     assert!(s.contains("---\n# Source: parent/templates/hook.yaml\n"));
 }
+
+#[test]
+fn render_chart_path_matches_render() {
+    let v = podnet::helm::Values::new();
+    let o = podnet::helm::RenderOptions::default();
+    let a = podnet::helm::render_chart_path(&chart("parent"), &v, &o).unwrap();
+    let c = podnet::helm::Chart::load(chart("parent")).unwrap();
+    let b = podnet::helm::render(&c, &v, &o).unwrap();
+    assert_eq!(a, b);
+}

@@ -16,7 +16,7 @@
 //!   Helm's decompression limits enforced).
 //! * [`Values`] collects `-f` files in order (YAML 1.1 read exactly as Helm reads it).
 //! * [`render_files`] returns `{template path: rendered text}` like Helm's engine;
-//!   [`render`] returns the manifest documents in Helm's install order;
+//!   [`render_chart_path`] / [`render`] return the manifest documents in Helm's install order;
 //!   [`write_template_stream`] writes them as `helm template` prints them.
 //!
 //! Rendering runs on a dedicated thread with a large stack (deep `include` recursion is capped
@@ -156,7 +156,26 @@ pub fn render_files(
     })
 }
 
-/// Render a loaded chart into manifest documents in Helm's install order.
+/// Load a chart (`.tgz` or directory) and render it into manifest documents in Helm's install
+/// order, on a dedicated large-stack thread (preferred entry point for the CLI).
+pub fn render_chart_path(
+    chart_path: &std::path::Path,
+    values: &Values,
+    opts: &RenderOptions,
+) -> Result<Vec<RenderedDoc>, RenderError> {
+    let path = chart_path.to_path_buf();
+    let vals = values.as_json();
+    let opts = opts.clone();
+    on_big_stack(move || {
+        let chart = Chart::load(&path).map_err(|e| RenderError(e.0))?;
+        let v = funcs::from_serde(&vals);
+        let files = render::render_files(&chart, &v, &opts)?;
+        render::sort_manifests(&files)
+    })
+}
+
+/// Render a loaded chart into manifest documents in Helm's install order (on the caller's
+/// thread; prefer [`render_chart_path`] for untrusted charts because of deep `include` recursion).
 pub fn render(
     chart: &Chart,
     values: &Values,

@@ -39,6 +39,7 @@ pub async fn run(shared: Arc<Shared>, ready_after: Duration) {
         image_faults: shared.cfg.faults.image_pull_patterns(),
     };
     let mut full = true;
+    let mut last_pass = Instant::now();
     loop {
         let mut dirty = full;
         loop {
@@ -57,7 +58,10 @@ pub async fn run(shared: Arc<Shared>, ready_after: Duration) {
             }
         }
         let timers_due = state.pending.values().any(|t| *t <= Instant::now());
-        if dirty || timers_due {
+        // a periodic pass notices time-based changes (progress deadlines)
+        let periodic = last_pass.elapsed() >= Duration::from_secs(2);
+        if dirty || timers_due || periodic {
+            last_pass = Instant::now();
             let mut st = shared.lock();
             if full {
                 for p in st.objs("pods") {
@@ -566,6 +570,7 @@ fn daemonsets(st: &mut Store) {
     let nodes: Vec<Arc<Value>> = st.values("nodes");
     for ds in dss {
         let hash = template_hash(&ds);
+        revision(st, &ds, &hash);
         let spec = ds["spec"]["template"]["spec"].clone();
         let eligible: Vec<String> = nodes
             .iter()
@@ -899,7 +904,21 @@ fn deployments(st: &mut Store) {
             json!({"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable",
                    "message": "Deployment does not have minimum availability.", "lastUpdateTime": now, "lastTransitionTime": now})
         };
-        let prog_cond = if complete {
+        let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
+        let stuck_since = d["status"]["conditions"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["type"] == "Progressing"))
+            .filter(|c| {
+                c["reason"] == "ReplicaSetUpdated" || c["reason"] == "ProgressDeadlineExceeded"
+            })
+            .and_then(|c| c["lastUpdateTime"].as_str())
+            .and_then(util::parse_rfc3339);
+        let exceeded = !complete && stuck_since.is_some_and(|t| util::now_secs() - t > deadline);
+        let prog_cond = if exceeded {
+            json!({"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                   "message": format!("ReplicaSet \"{}\" has timed out progressing.", name_of(&cur)),
+                   "lastUpdateTime": now, "lastTransitionTime": now})
+        } else if complete {
             json!({"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
                    "message": format!("ReplicaSet \"{}\" has successfully progressed.", name_of(&cur)),
                    "lastUpdateTime": now, "lastTransitionTime": now})
@@ -951,6 +970,48 @@ fn deployments(st: &mut Store) {
         }
         if let Some(rt) = st.preferred("deployments.apps") {
             st.put_system(&rt, d2);
+        }
+    }
+}
+
+/// Keeps a ControllerRevision per DaemonSet template (for `kubectl rollout history/undo ds`).
+fn revision(st: &mut Store, ds: &Value, hash: &str) {
+    let ns = ns_of(ds).to_string();
+    let revs = owned(st, uid_of(ds), "controllerrevisions.apps");
+    let max = revs
+        .iter()
+        .filter_map(|r| r["revision"].as_i64())
+        .max()
+        .unwrap_or(0);
+    let name = format!("{}-{hash}", name_of(ds));
+    match revs.iter().find(|r| name_of(r) == name) {
+        Some(r) => {
+            if r["revision"].as_i64().unwrap_or(0) < max {
+                let mut r2 = (**r).clone();
+                r2["revision"] = json!(max + 1);
+                if let Some(rt) = st.preferred("controllerrevisions.apps") {
+                    st.put_system(&rt, r2);
+                }
+            }
+        }
+        None => {
+            let mut tmpl = ds["spec"]["template"].clone();
+            tmpl["$patch"] = json!("replace");
+            let mut labels = ds["spec"]["template"]["metadata"]["labels"].clone();
+            if !labels.is_object() {
+                labels = json!({});
+            }
+            labels["controller-revision-hash"] = json!(hash);
+            create(
+                st,
+                "controllerrevisions.apps",
+                &ns,
+                json!({
+                "apiVersion": "apps/v1", "kind": "ControllerRevision",
+                "metadata": {"name": name, "labels": labels, "ownerReferences": [owner_ref(ds)]},
+                "data": {"spec": {"template": tmpl}},
+                "revision": max + 1}),
+            );
         }
     }
 }

@@ -94,6 +94,12 @@ fn columns(rt: &ResourceType) -> Vec<Col> {
             Col("Selector", "string", 1),
         ],
         ("apps", "StatefulSet") => vec![name, Col("Ready", "string", 0), agec],
+        ("apps", "ControllerRevision") => vec![
+            name,
+            Col("Controller", "string", 0),
+            Col("Revision", "integer", 0),
+            agec,
+        ],
         ("batch", "Job") => vec![
             name,
             Col("Status", "string", 0),
@@ -420,6 +426,31 @@ fn row(rt: &ResourceType, o: &Value) -> Vec<Value> {
                 json!(c),
                 json!(i),
                 json!(selector_string(&o["spec"]["selector"])),
+            ]
+        }
+        ("apps", "ControllerRevision") => {
+            let owner = o["metadata"]["ownerReferences"]
+                .as_array()
+                .and_then(|a| a.first())
+                .map(|r| {
+                    format!(
+                        "{}.{}/{}",
+                        r["kind"].as_str().unwrap_or("").to_lowercase(),
+                        r["apiVersion"]
+                            .as_str()
+                            .unwrap_or("")
+                            .split('/')
+                            .next()
+                            .unwrap_or(""),
+                        r["name"].as_str().unwrap_or("")
+                    )
+                })
+                .unwrap_or_else(|| "<none>".into());
+            vec![
+                name,
+                json!(owner),
+                json!(o["revision"].as_i64().unwrap_or(0)),
+                agev,
             ]
         }
         ("apps", "StatefulSet") => vec![

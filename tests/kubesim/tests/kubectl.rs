@@ -911,3 +911,93 @@ fn rollout_history_undo_restart_drain_diff_auth_events() {
         );
     }
 }
+
+#[test]
+fn daemonset_history_undo_and_deployment_progress_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(3, 0));
+    let sim = start_with(Options {
+        load: vec![nodes],
+        faults: vec!["image-pull:broken/".into()],
+        ..Options::default()
+    });
+    let k = Kubectl::new(&sim);
+    let manifest = r#"
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: "img:1"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: stuck, namespace: default}
+spec:
+  progressDeadlineSeconds: 2
+  replicas: 1
+  selector: {matchLabels: {app: stuck}}
+  template:
+    metadata: {labels: {app: stuck}}
+    spec:
+      containers: [{name: c, image: "broken/x:1"}]
+"#;
+    k.ok_stdin(&["apply", "-f", "-"], manifest);
+    k.ok(&[
+        "rollout",
+        "status",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "--timeout=30s",
+    ]);
+    k.ok(&[
+        "set",
+        "image",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "agent=img:2",
+    ]);
+    let out = k.ok(&[
+        "rollout",
+        "status",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "--timeout=30s",
+    ]);
+    assert!(
+        out.contains("new pods have been updated") || out.contains("successfully rolled out"),
+        "{out}"
+    );
+    let h = k.ok(&["rollout", "history", "ds/agent", "-n", "kube-system"]);
+    assert!(
+        h.lines().any(|l| l.starts_with('1')) && h.lines().any(|l| l.starts_with('2')),
+        "{h}"
+    );
+    let crs = k.ok(&["get", "controllerrevisions", "-n", "kube-system"]);
+    assert!(crs.contains("daemonset.apps/agent"), "{crs}");
+    k.ok(&["rollout", "undo", "ds/agent", "-n", "kube-system"]);
+    k.ok(&[
+        "rollout",
+        "status",
+        "ds/agent",
+        "-n",
+        "kube-system",
+        "--timeout=30s",
+    ]);
+    let ds = k.json(&["get", "ds", "agent", "-n", "kube-system"]);
+    assert_eq!(
+        ds["spec"]["template"]["spec"]["containers"][0]["image"],
+        "img:1"
+    );
+    // a Deployment whose image cannot be pulled exceeds its progress deadline
+    let o = k.run(&["rollout", "status", "deploy/stuck", "--timeout=30s"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("exceeded its progress deadline"), "{err}");
+}

@@ -295,9 +295,26 @@ pub fn header(plan: &Plan, g: &Generated) -> String {
     h
 }
 
+/// A copy with every map's keys in sorted order, whatever map type serde_json was built with.
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 /// YAML text of the values; keys sorted, so output is byte-stable across runs.
 pub fn to_yaml(values: &Value) -> Result<String> {
-    serde_saphyr::to_string(values).map_err(|e| Error::Conflict {
+    serde_saphyr::to_string(&sorted(values)).map_err(|e| Error::Conflict {
         message: format!("cannot write values as YAML: {e}"),
         help: None,
     })

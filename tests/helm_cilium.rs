@@ -18,7 +18,15 @@ fn fixture(name: &str) -> String {
 }
 
 fn check(set: &str, values: Vec<String>) {
-    let chart = cilium_chart();
+    check_chart(cilium_chart(), set, values)
+}
+
+fn vendored(v: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/fixtures/charts/cilium/cilium-{v}.tgz"))
+}
+
+fn check_chart(chart: PathBuf, set: &str, values: Vec<String>) {
     assert!(chart.exists(), "missing {}", chart.display());
     let mut o = Oracle::start();
     let theirs = o.render(&chart, &values, "cilium", "kube-system");
@@ -105,6 +113,82 @@ fn cilium_preflight() {
         vec![
             fixture("cilium-hybrid.yaml"),
             fixture("cilium-preflight.yaml"),
+        ],
+    );
+}
+
+#[test]
+fn cilium_1_16_19_defaults_and_hybrid() {
+    check_chart(vendored("1.16.19"), "1.16.19 defaults", vec![]);
+    check_chart(
+        vendored("1.16.19"),
+        "1.16.19 hybrid",
+        vec![fixture("cilium-hybrid.yaml")],
+    );
+    check_chart(
+        vendored("1.16.19"),
+        "1.16.19 hubble+clustermesh",
+        vec![
+            fixture("cilium-hybrid.yaml"),
+            fixture("cilium-hubble.yaml"),
+            fixture("cilium-clustermesh.yaml"),
+        ],
+    );
+}
+
+#[test]
+fn cilium_1_18_12_defaults_and_hybrid() {
+    check_chart(vendored("1.18.12"), "1.18.12 defaults", vec![]);
+    check_chart(
+        vendored("1.18.12"),
+        "1.18.12 hybrid",
+        vec![fixture("cilium-hybrid.yaml")],
+    );
+    check_chart(
+        vendored("1.18.12"),
+        "1.18.12 hubble+clustermesh",
+        vec![
+            fixture("cilium-hybrid.yaml"),
+            fixture("cilium-hubble.yaml"),
+            fixture("cilium-clustermesh.yaml"),
+        ],
+    );
+}
+
+#[test]
+fn cilium_1_19_6_defaults_and_hybrid() {
+    check_chart(vendored("1.19.6"), "1.19.6 defaults", vec![]);
+    check_chart(
+        vendored("1.19.6"),
+        "1.19.6 hybrid",
+        vec![fixture("cilium-hybrid.yaml")],
+    );
+    check_chart(
+        vendored("1.19.6"),
+        "1.19.6 hubble+clustermesh",
+        vec![
+            fixture("cilium-hybrid.yaml"),
+            fixture("cilium-hubble.yaml"),
+            fixture("cilium-clustermesh.yaml"),
+        ],
+    );
+}
+
+#[test]
+fn cilium_1_20_0_defaults_and_hybrid() {
+    check_chart(vendored("1.20.0"), "1.20.0 defaults", vec![]);
+    check_chart(
+        vendored("1.20.0"),
+        "1.20.0 hybrid",
+        vec![fixture("cilium-hybrid.yaml")],
+    );
+    check_chart(
+        vendored("1.20.0"),
+        "1.20.0 hubble+clustermesh",
+        vec![
+            fixture("cilium-hybrid.yaml"),
+            fixture("cilium-hubble.yaml"),
+            fixture("cilium-clustermesh.yaml"),
         ],
     );
 }

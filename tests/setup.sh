@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests run against, only what is missing, so reruns cost nothing:
-#   - Debian: docker-registry (OCI registry), hyperfine (benchmarks)
+#   - Debian: docker-registry (OCI registry), hyperfine (benchmarks), apache2-utils (htpasswd)
 #   - a Python venv ($PODNET_VENV, default ~/.cache/podnet-venv) with helm-python-sdk (Helm v4),
 #     moto[server] (EKS/EC2) and pyyaml.
 # kubectl must already be on PATH (it is on the project's machines); the script checks it.
@@ -10,6 +10,7 @@ VENV="${PODNET_VENV:-$HOME/.cache/podnet-venv}"
 need_apt=()
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 command -v hyperfine >/dev/null 2>&1 || need_apt+=(hyperfine)
+command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)   # htpasswd: registry basic-auth tests
 python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
 if ((${#need_apt[@]})); then
   echo "setup: apt-get install ${need_apt[*]}" >&2

@@ -372,11 +372,12 @@ impl Transport {
                     tokio::time::sleep(d).await;
                     continue;
                 }
+                let detail = error_body(&body);
                 return Err(fail(
                     format!(
-                        "{status} after {} attempts: {}",
+                        "{status} after {} attempts{}{detail}",
                         attempt + 1,
-                        error_body(&body)
+                        if detail.is_empty() { "" } else { ": " },
                     ),
                     Some(status.as_u16()),
                 ));

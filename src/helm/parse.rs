@@ -1122,6 +1122,29 @@ pub fn unquote(s: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// Go hex float literal (`0x1p60`, `0x1.8p-2`).
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let body = s.strip_prefix("0x")?;
+    let (mant, exp) = body.split_once('p')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+    let mut v = 0f64;
+    for c in ip.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in fp.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    let r = v * 2f64.powi(exp);
+    Some(if neg { -r } else { r })
+}
+
 fn parse_number(text: &str, is_char: bool) -> Result<Num, String> {
     let mut n = Num {
         is_int: false,
@@ -1156,7 +1179,18 @@ fn parse_number(text: &str, is_char: bool) -> Result<Num, String> {
     }
     let lower = clean.to_ascii_lowercase();
     if lower.contains("0x") {
-        return Err(format!("illegal number syntax: {:?}", text));
+        return match parse_hex_float(&lower) {
+            Some(f) => {
+                n.is_float = true;
+                n.float = f;
+                if f == f.trunc() && f.abs() < 9.2e18 {
+                    n.is_int = true;
+                    n.int = f as i64;
+                }
+                Ok(n)
+            }
+            None => Err(format!("illegal number syntax: {:?}", text)),
+        };
     }
     match clean.parse::<f64>() {
         Ok(f) if !lower.contains("inf") && !lower.contains("nan") => {

@@ -268,3 +268,57 @@ fn bearer_token_flow_anonymous_and_with_credentials() {
     );
     assert!(!e.contains("nope-not-it"), "{e}");
 }
+
+#[test]
+fn tls_registry_needs_the_ca_file_or_insecure_skip_verify() {
+    let reg = Registry::start_tls();
+    let digests = registry::push(&reg, &["1.17.18"]);
+    let work = tempfile::tempdir().unwrap();
+    let chart = format!("oci://{}/charts/cilium:1.17.18", reg.addr);
+    let ca = reg.ca.clone().unwrap();
+
+    // The test CA is not trusted by default: a certificate error, named.
+    let out = podnet(&work.path().join("a"))
+        .args([
+            "cilium",
+            "pull",
+            "--chart",
+            &chart,
+            "--registry-retries",
+            "0",
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let e = flat(&out.stderr);
+    assert!(e.contains(&format!("registry {}", reg.addr)), "{e}");
+    assert!(e.to_lowercase().contains("certificate"), "{e}");
+
+    podnet(&work.path().join("b"))
+        .args(["cilium", "pull", "--chart", &chart, "--ca-file"])
+        .arg(&ca)
+        .arg("-d")
+        .arg(work.path().join("ca"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(digests["1.17.18"].as_str()));
+    podnet(&work.path().join("c"))
+        .args([
+            "cilium",
+            "pull",
+            "--chart",
+            &chart,
+            "--insecure-skip-tls-verify",
+            "-d",
+        ])
+        .arg(work.path().join("insecure"))
+        .assert()
+        .success();
+    for d in ["ca", "insecure"] {
+        assert_eq!(
+            std::fs::read(work.path().join(d).join("cilium-1.17.18.tgz")).unwrap(),
+            std::fs::read(registry::SHARED_CHART).unwrap()
+        );
+    }
+}

@@ -251,6 +251,12 @@ pub fn pull(a: PullArgs, g: &GlobalArgs) -> Result<u8> {
             source,
         })?;
         crate::fsutil::atomic_write(&dest, &bytes)?;
+        #[cfg(unix)]
+        {
+            // A chart is not a secret: readable like the file `helm pull` writes.
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o644));
+        }
         dest
     };
     let out = match g.output {

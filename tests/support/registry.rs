@@ -40,19 +40,26 @@ pub struct Registry {
     pub addr: String,
     pub storage: PathBuf,
     pub auth: Option<(String, String)>,
+    /// PEM file of the CA that signed the registry's certificate (TLS registries only).
+    pub ca: Option<PathBuf>,
 }
 
 impl Registry {
     pub fn start() -> Registry {
-        Self::start_inner(None)
+        Self::start_inner(None, false)
+    }
+
+    /// Serving HTTPS with a certificate for 127.0.0.1 from a test CA (`self.ca`).
+    pub fn start_tls() -> Registry {
+        Self::start_inner(None, true)
     }
 
     /// With htpasswd basic auth (bcrypt entry made by `htpasswd` from apache2-utils).
     pub fn start_with_htpasswd(user: &str, password: &str) -> Registry {
-        Self::start_inner(Some((user.to_string(), password.to_string())))
+        Self::start_inner(Some((user.to_string(), password.to_string())), false)
     }
 
-    fn start_inner(auth: Option<(String, String)>) -> Registry {
+    fn start_inner(auth: Option<(String, String)>, tls: bool) -> Registry {
         let dir = tempfile::tempdir().unwrap();
         let storage = dir.path().join("data");
         let mut cfg = format!(
@@ -72,10 +79,23 @@ impl Registry {
                 htpasswd.display()
             ));
         }
+        let ca = tls.then(|| {
+            let (ca, cert, key) = test_ca_and_cert(dir.path());
+            cfg.push_str(&format!(
+                "http:\n  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ));
+            ca
+        });
         for _ in 0..5 {
             let port = free_port();
             let addr = format!("127.0.0.1:{port}");
-            let c = format!("{cfg}http:\n  addr: {addr}\n");
+            let c = if tls {
+                format!("{cfg}  addr: {addr}\n")
+            } else {
+                format!("{cfg}http:\n  addr: {addr}\n")
+            };
             let cfg_path = dir.path().join("config.yml");
             std::fs::write(&cfg_path, c).unwrap();
             let mut child = Command::new("docker-registry")
@@ -90,15 +110,19 @@ impl Registry {
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // port taken: try another
                 }
-                if let Some(code) = http_status(&addr, "GET", "/v2/", None)
-                    && (code == 200 || code == 401)
-                {
+                let up = if tls {
+                    TcpStream::connect(&addr).is_ok()
+                } else {
+                    http_status(&addr, "GET", "/v2/", None).is_some_and(|c| c == 200 || c == 401)
+                };
+                if up {
                     return Registry {
                         child,
                         dir,
                         addr,
                         storage,
                         auth,
+                        ca,
                     };
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -125,6 +149,34 @@ impl Drop for Registry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A test CA and a server certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem).
+fn test_ca_and_cert(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "podnet test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "127.0.0.1");
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let (ca_p, cert_p, key_p) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    std::fs::write(&ca_p, ca_cert.pem()).unwrap();
+    std::fs::write(&cert_p, cert.pem()).unwrap();
+    std::fs::write(&key_p, key.serialize_pem()).unwrap();
+    (ca_p, cert_p, key_p)
 }
 
 /// One plain HTTP/1.0 request; the status code, or None when nothing answers.
@@ -158,10 +210,11 @@ if op == "package":
     for v in req["versions"]:
         out["charts"][v] = helm.package(os.path.join(work, name), destination=req["dest"], version=v)
 elif op == "push":
-    client = helm.RegistryClient(plain_http=True, credentials_file=req["credentials_file"])
+    plain = not req.get("tls")
+    client = helm.RegistryClient(plain_http=plain, credentials_file=req["credentials_file"])
     host = req["remote"][len("oci://"):].split("/")[0]
     if req.get("username"):
-        client.login(host, req["username"], req["password"], plain_http=True)
+        client.login(host, req["username"], req["password"], plain_http=plain)
     out["digests"] = {}
     for path in req["charts"]:
         client.push(path, req["remote"])
@@ -178,7 +231,16 @@ print(json.dumps(out))
 
 /// Runs one Helm v4 operation through helm-python-sdk.
 pub fn helm(req: serde_json::Value) -> serde_json::Value {
-    let out = Command::new(python())
+    helm_env(req, &[])
+}
+
+/// [`helm`] with extra environment (e.g. `SSL_CERT_FILE` to trust a test CA).
+pub fn helm_env(req: serde_json::Value, env: &[(&str, &Path)]) -> serde_json::Value {
+    let mut cmd = Command::new(python());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
         .arg("-c")
         .arg(HELM_PY)
         .arg(req.to_string())
@@ -262,7 +324,13 @@ pub fn push(reg: &Registry, versions: &[&str]) -> std::collections::BTreeMap<Str
         req["username"] = u.clone().into();
         req["password"] = p.clone().into();
     }
-    let r = helm(req);
+    let r = match &reg.ca {
+        Some(ca) => {
+            req["tls"] = true.into();
+            helm_env(req, &[("SSL_CERT_FILE", ca)])
+        }
+        None => helm(req),
+    };
     r["digests"]
         .as_object()
         .unwrap()

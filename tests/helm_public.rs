@@ -116,7 +116,7 @@ fn rich_for(chart: &std::path::Path) -> String {
     }
 }
 
-fn check(chart: &PathBuf, set: &str, values: Vec<String>) -> (usize, usize, Vec<String>) {
+fn check(chart: &std::path::Path, set: &str, values: Vec<String>) -> (usize, usize, Vec<String>) {
     let mut o = Oracle::start();
     let theirs = o.render(chart, &values, "rel", "ns");
     let mine = ours(chart, &values, "rel", "ns");

@@ -70,12 +70,10 @@ impl Req {
     fn manager(&self) -> String {
         match self.q("fieldManager") {
             Some(m) if !m.is_empty() => m.to_string(),
-            _ => self
-                .user_agent
-                .split('/')
-                .next()
-                .unwrap_or("unknown")
-                .to_string(),
+            _ => match self.user_agent.split('/').next() {
+                Some(ua) if !ua.trim().is_empty() => ua.trim().to_string(),
+                _ => "unknown".to_string(),
+            },
         }
     }
 

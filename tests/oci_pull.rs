@@ -661,3 +661,44 @@ fn interrupted_download_leaves_no_cache_entry_and_is_retried() {
         std::fs::read(registry::SHARED_CHART).unwrap()
     );
 }
+
+#[test]
+fn concurrent_pulls_share_one_consistent_cache() {
+    let reg = Registry::start();
+    let digests = registry::push(&reg, &["1.17.18"]);
+    let work = tempfile::tempdir().unwrap();
+    let cache = work.path().join("cache");
+    let chart = format!("oci://{}/charts/cilium:1.17.18", reg.addr);
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-podnet"));
+            c.env("PODNET_CACHE_DIR", &cache)
+                .env("DOCKER_CONFIG", work.path().join("none"))
+                .env("HELM_REGISTRY_CONFIG", work.path().join("none.json"))
+                .args(["cilium", "pull", "--chart", &chart, "--plain-http", "-d"])
+                .arg(work.path().join(format!("out{i}")))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    for ch in children {
+        let out = ch.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(files_under(&cache.join("blobs")).len(), 3);
+    assert!(files_under(&cache.join("tmp")).is_empty());
+    let idx: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cache.join("index.json")).unwrap()).unwrap();
+    assert!(idx["charts"][&digests["1.17.18"]].is_object(), "{idx}");
+    for i in 0..4 {
+        assert_eq!(
+            std::fs::read(work.path().join(format!("out{i}/cilium-1.17.18.tgz"))).unwrap(),
+            std::fs::read(registry::SHARED_CHART).unwrap()
+        );
+    }
+}

@@ -332,6 +332,16 @@ pub fn fits(spec: &Value, node: &Value, daemon: bool) -> bool {
         }
     } else if node["spec"]["unschedulable"].as_bool() == Some(true) {
         return false;
+    } else {
+        // a node that is not Ready carries the not-ready taint
+        let ready = node["status"]["conditions"].as_array().is_none_or(|a| {
+            !a.iter()
+                .any(|c| c["type"] == "Ready" && c["status"] != "True")
+        });
+        let t = json!({"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"});
+        if !ready && !tolerates(&tols, &t) {
+            return false;
+        }
     }
     node["spec"]["taints"]
         .as_array()
@@ -506,9 +516,45 @@ fn pods(st: &mut Store, state: &mut State) {
             {"type": "ContainersReady", "status": "True", "lastTransitionTime": now_s},
             {"type": "PodScheduled", "status": "True", "lastTransitionTime": now_s},
         ]);
+        let cni_agent = pod["metadata"]["labels"]["k8s-app"] == "cilium";
         if let Some(rt) = st.preferred("pods") {
             st.put_system(&rt, pod);
         }
+        if cni_agent && !node_name.is_empty() {
+            cni_ready(st, &node_name);
+        }
+    }
+}
+
+/// A CNI agent (Cilium) became ready on a node: the kubelet reports the network ready and the
+/// agent removes its `node.cilium.io/agent-not-ready` taint.
+fn cni_ready(st: &mut Store, node: &str) {
+    let Some(n) = st.get_raw("nodes", "", node) else {
+        return;
+    };
+    let mut n2 = (*n).clone();
+    if let Some(taints) = n2["spec"]["taints"].as_array_mut() {
+        taints.retain(|t| t["key"] != "node.cilium.io/agent-not-ready");
+        if taints.is_empty() {
+            n2["spec"].as_object_mut().map(|o| o.remove("taints"));
+        }
+    }
+    let now = util::now_rfc3339();
+    if let Some(conds) = n2["status"]["conditions"].as_array_mut() {
+        for c in conds.iter_mut() {
+            if c["type"] == "Ready"
+                && c["status"] != "True"
+                && c["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("cni") || m.contains("network"))
+            {
+                *c = json!({"type": "Ready", "status": "True", "reason": "KubeletReady",
+                    "message": "kubelet is posting ready status", "lastHeartbeatTime": now, "lastTransitionTime": now});
+            }
+        }
+    }
+    if let Some(rt) = st.preferred("nodes") {
+        st.put_system(&rt, n2);
     }
 }
 

@@ -187,6 +187,20 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
         "kube-system",
         "--timeout=30s",
     ]);
+    // with the agent running, the hybrid nodes become Ready and lose the agent-not-ready taint
+    eventually("hybrid nodes Ready", Duration::from_secs(10), || {
+        k.ok(&[
+            "get",
+            "nodes",
+            "-l",
+            "eks.amazonaws.com/compute-type=hybrid",
+            "--no-headers",
+        ])
+        .lines()
+        .all(|l| l.split_whitespace().nth(1) == Some("Ready"))
+    });
+    let n = k.json(&["get", "node", "mi-00000000000000000"]);
+    assert!(n["spec"].get("taints").is_none(), "{}", n["spec"]);
     let op = k.json(&["get", "deploy", "cilium-operator", "-n", "kube-system"]);
     assert_eq!(op["spec"]["replicas"], 2);
     assert_eq!(

@@ -163,7 +163,8 @@ pub fn write_temp(dir: &Path, name: &str, content: &str) -> PathBuf {
     p
 }
 
-/// Nodes: `ec2` EC2 nodes and `hybrid` hybrid nodes (label eks.amazonaws.com/compute-type=hybrid).
+/// Nodes: `ec2` Ready EC2 nodes and `hybrid` hybrid nodes (label eks.amazonaws.com/compute-type=hybrid,
+/// taint node.cilium.io/agent-not-ready, NotReady until a CNI agent runs on them).
 pub fn nodes_yaml(ec2: usize, hybrid: usize) -> String {
     let mut out = String::new();
     for i in 0..ec2 {
@@ -173,7 +174,7 @@ pub fn nodes_yaml(ec2: usize, hybrid: usize) -> String {
     }
     for i in 0..hybrid {
         out.push_str(&format!(
-            "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: mi-0000000000000000{i}\n  labels:\n    kubernetes.io/os: linux\n    eks.amazonaws.com/compute-type: hybrid\nspec:\n  podCIDR: 192.168.64.{}/28\n  taints:\n  - key: node.cilium.io/agent-not-ready\n    value: \"true\"\n    effect: NoSchedule\nstatus:\n  addresses:\n  - type: InternalIP\n    address: 172.16.0.{}\n  conditions:\n  - type: Ready\n    status: \"True\"\n  nodeInfo:\n    kubeletVersion: v1.33.1-eks\n",
+            "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: mi-0000000000000000{i}\n  labels:\n    kubernetes.io/os: linux\n    eks.amazonaws.com/compute-type: hybrid\nspec:\n  podCIDR: 192.168.64.{}/28\n  taints:\n  - key: node.cilium.io/agent-not-ready\n    value: \"true\"\n    effect: NoSchedule\nstatus:\n  addresses:\n  - type: InternalIP\n    address: 172.16.0.{}\n  conditions:\n  - type: Ready\n    status: \"False\"\n    reason: KubeletNotReady\n    message: \"container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized\"\n  nodeInfo:\n    kubeletVersion: v1.33.1-eks\n",
             i * 16,
             10 + i
         ));

@@ -905,6 +905,9 @@ async fn watch(
             }
             sent += 1;
         }
+        if max_events.is_some_and(|m| sent >= m) {
+            return;
+        }
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         let mut tick = tokio::time::interval(Duration::from_secs(5));

@@ -118,10 +118,19 @@ fn watch_from_resource_version_gone_bookmarks_and_timeout() {
         "true"
     );
     // label-selector watch sees an object leave the selection as DELETED
+    // (from the current resourceVersion, so the test does not race the watch registration)
+    let (_, list) = get(&url, "/api/v1/namespaces/default/configmaps");
+    let from = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let w = std::thread::spawn({
         let url = url.clone();
         move || {
-            http(&url, "GET", "/api/v1/namespaces/default/configmaps?watch=true&labelSelector=team%3Da&timeoutSeconds=2", &[], b"").unwrap()
+            let p = format!(
+                "/api/v1/namespaces/default/configmaps?watch=true&labelSelector=team%3Da&timeoutSeconds=2&resourceVersion={from}"
+            );
+            http(&url, "GET", &p, &[], b"").unwrap()
         }
     });
     std::thread::sleep(Duration::from_millis(300));

@@ -494,13 +494,14 @@ spec:
 fn watch_streams_events() {
     let sim = start();
     let k = Kubectl::new(&sim);
+    k.ok(&["create", "configmap", "first", "--from-literal=a=b"]);
     let mut child = k
         .cmd(&[
             "get",
             "configmaps",
             "-w",
             "--output-watch-events",
-            "--request-timeout=20s",
+            "--request-timeout=30s",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -515,27 +516,52 @@ fn watch_streams_events() {
             }
         }
     });
-    std::thread::sleep(Duration::from_millis(800));
+    // the initial list is printed before the watch starts
+    let mut seen = vec![];
+    let t0 = std::time::Instant::now();
+    while !seen.iter().any(|l: &String| l.contains("first")) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "kubectl get -w printed nothing: {seen:?}"
+        );
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push(l);
+        }
+    }
+    assert!(
+        seen[0].contains("EVENT") && seen[0].contains("NAME") && seen[0].contains("DATA"),
+        "{seen:?}"
+    );
     k.ok(&["create", "configmap", "watched", "--from-literal=a=b"]);
     k.ok(&["label", "configmap", "watched", "x=y"]);
     k.ok(&["delete", "configmap", "watched"]);
-    let mut seen = vec![];
     let t0 = std::time::Instant::now();
     while t0.elapsed() < Duration::from_secs(15) {
         if let Ok(l) = rx.recv_timeout(Duration::from_millis(200)) {
             seen.push(l);
         }
-        let all = seen.join("\n");
-        if all.contains("DELETED") {
+        if seen.iter().any(|l| l.contains("DELETED")) {
             break;
         }
     }
     let _ = child.kill();
     let _ = child.wait();
     let all = seen.join("\n");
-    assert!(all.contains("ADDED") && all.contains("watched"), "{all}");
-    assert!(all.contains("MODIFIED"), "{all}");
-    assert!(all.contains("DELETED"), "{all}");
+    assert!(
+        all.lines()
+            .any(|l| l.contains("ADDED") && l.contains("watched")),
+        "{all}"
+    );
+    assert!(
+        all.lines()
+            .any(|l| l.contains("MODIFIED") && l.contains("watched")),
+        "{all}"
+    );
+    assert!(
+        all.lines()
+            .any(|l| l.contains("DELETED") && l.contains("watched")),
+        "{all}"
+    );
 }
 
 #[test]

@@ -235,7 +235,11 @@ impl<'a> P<'a> {
             });
         }
         if c == b'?' && self.blank_at(1) {
-            return self.err("complex mapping keys are not supported");
+            if inline {
+                return self.err("mapping values are not allowed in this context");
+            }
+            let key = self.complex_key(col)?;
+            return self.parse_map(col, key);
         }
         // a key or a scalar / flow node / alias
         let first = if c == b'[' || c == b'{' {
@@ -264,7 +268,7 @@ impl<'a> P<'a> {
         self.skip_inline_ws();
         if self.peek() == Some(b':') && self.blank_at(1) {
             // block mapping at col
-            if inline && parent >= 0 && col <= parent {
+            if inline {
                 return self.err("mapping values are not allowed in this context");
             }
             let key = apply_tag(first, tag.clone());
@@ -287,6 +291,30 @@ impl<'a> P<'a> {
             n => n,
         };
         Ok(apply_tag(node, tag))
+    }
+
+    /// `? key` (explicit key); leaves the position at the following `:` line.
+    fn complex_key(&mut self, col: i32) -> R<Node> {
+        self.i += 1;
+        self.skip_inline_ws();
+        let key = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
+            self.skip_to_content();
+            if self.col() > col {
+                self.parse_node(col, false)?
+            } else {
+                Node::Null
+            }
+        } else {
+            self.parse_node(col, false)?
+        };
+        if matches!(key, Node::Seq(_) | Node::Map(_)) {
+            return self.err("complex mapping keys are not supported");
+        }
+        self.skip_to_content();
+        if !(self.col() == col && self.peek() == Some(b':') && self.blank_at(1)) {
+            return self.err("could not find expected ':'");
+        }
+        Ok(key)
     }
 
     fn parse_alias(&mut self) -> R<Node> {
@@ -364,7 +392,7 @@ impl<'a> P<'a> {
                 let _ = n;
                 return self.err("properties on mapping keys are not supported");
             } else if c == b'?' && self.blank_at(1) {
-                return self.err("complex mapping keys are not supported");
+                self.complex_key(col)?
             } else {
                 let text = self.plain_line(false);
                 Node::Scalar {
@@ -395,7 +423,7 @@ impl<'a> P<'a> {
                     self.parse_node(col, false)?
                 }
             } else {
-                self.parse_node(col, true)?
+                self.parse_node(col, false)?
             };
             items.push(item);
             self.skip_to_content();

@@ -28,6 +28,8 @@ pub enum CiliumCommand {
     Pull(super::oci::PullArgs),
     /// List the chart versions in an OCI registry, newest first
     Versions(super::oci::VersionsArgs),
+    /// Render the chart locally, exactly as `helm template` (Helm v4) prints it
+    Template(Box<super::template::TemplateArgs>),
 }
 
 const CAPACITY_HELP: &str = "Capacity: the operator gives each node one /MASK block of the pod CIDRs; \
@@ -153,6 +155,7 @@ pub fn run(cmd: CiliumCommand, g: &GlobalArgs) -> Result<u8> {
         CiliumCommand::Validate(a) => validate_cmd(a, g),
         CiliumCommand::Pull(a) => super::oci::pull(a, g),
         CiliumCommand::Versions(a) => super::oci::versions(a, g),
+        CiliumCommand::Template(a) => super::template::run(*a, g),
     }
 }
 

@@ -5,6 +5,7 @@ mod audit;
 mod cilium;
 mod maxpods;
 pub mod oci;
+mod template;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;

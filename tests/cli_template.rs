@@ -1,0 +1,181 @@
+//! `kubectl podnet cilium template` through the binary against Helm v4 itself (helm-python-sdk):
+//! the printed stream, document by document, masking only random key material.
+#[path = "support/helm/mod.rs"]
+mod helm_support;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use helm_support::{Oracle, mask};
+
+fn chart() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz")
+}
+
+/// `# Source:` path → its documents, from a `helm template` style stream.
+fn parse_stream(text: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for chunk in text.split("---\n# Source: ").skip(1) {
+        let (src, body) = chunk.split_once('\n').unwrap_or((chunk, ""));
+        out.entry(src.to_string())
+            .or_default()
+            .push(mask(body.trim_end_matches('\n')));
+    }
+    out
+}
+
+fn oracle_docs(files: &BTreeMap<String, String>) -> BTreeMap<String, Vec<String>> {
+    files
+        .iter()
+        .filter(|(k, _)| !k.ends_with("NOTES.txt"))
+        .map(|(k, v)| {
+            let docs: Vec<String> = podnet::helm::render::split_manifests(v)
+                .iter()
+                .map(|d| mask(d.trim_end_matches('\n')))
+                .collect();
+            (k.clone(), docs)
+        })
+        .filter(|(_, d)| !d.is_empty())
+        .collect()
+}
+
+fn podnet() -> Command {
+    let mut c = Command::cargo_bin("kubectl-podnet").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+#[test]
+fn template_stream_equals_helm_for_generated_hybrid_values() {
+    // The values podnet generates, piped into podnet's template: the two commands compose.
+    let values = podnet()
+        .args([
+            "cilium",
+            "values",
+            "--cilium-version",
+            "1.17",
+            "--pod-cidr",
+            "192.168.64.0/20",
+            "--remote-node-network",
+            "192.168.100.0/23",
+            "--vpc-cidr",
+            "10.0.0.0/16",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        values.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&values.stderr)
+    );
+    let out = podnet()
+        .args(["cilium", "template", "-f", "-", "--chart"])
+        .arg(chart())
+        .write_stdin(values.stdout.clone())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours = parse_stream(&String::from_utf8(out.stdout).unwrap());
+
+    let mut oracle = Oracle::start();
+    let theirs = oracle
+        .render(
+            &chart(),
+            &[String::from_utf8(values.stdout).unwrap()],
+            "cilium",
+            "kube-system",
+        )
+        .expect("Helm renders the values");
+    let theirs = oracle_docs(&theirs);
+    let total: usize = theirs.values().map(Vec::len).sum();
+    assert!(total > 10, "Helm rendered only {total} documents");
+    let mut identical = 0;
+    for (src, docs) in &theirs {
+        let mine = ours
+            .get(src)
+            .unwrap_or_else(|| panic!("{src} missing from podnet's output"));
+        assert_eq!(mine.len(), docs.len(), "{src}: document count");
+        for (a, b) in mine.iter().zip(docs) {
+            assert_eq!(a, b, "{src} differs from Helm");
+            identical += 1;
+        }
+    }
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "podnet printed templates Helm did not"
+    );
+    eprintln!("cilium template vs Helm v4: {identical}/{total} documents identical");
+}
+
+#[test]
+fn show_only_output_dir_and_errors() {
+    let out = podnet()
+        .args([
+            "cilium",
+            "template",
+            "-s",
+            "templates/cilium-agent/daemonset.yaml",
+            "--chart",
+        ])
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let docs = parse_stream(&text);
+    assert_eq!(
+        docs.keys().collect::<Vec<_>>(),
+        ["cilium/templates/cilium-agent/daemonset.yaml"]
+    );
+    assert!(text.contains("kind: DaemonSet"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = podnet()
+        .args(["cilium", "template", "--output-dir"])
+        .arg(dir.path())
+        .arg("--chart")
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let ds = std::fs::read_to_string(
+        dir.path()
+            .join("cilium/templates/cilium-agent/daemonset.yaml"),
+    )
+    .unwrap();
+    assert!(ds.starts_with("---\n# Source: cilium/templates/cilium-agent/daemonset.yaml\n"));
+
+    let out = podnet()
+        .args(["cilium", "template", "-s", "templates/nope.yaml", "--chart"])
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("templates/nope.yaml"));
+    let out = podnet()
+        .args(["cilium", "template", "--chart", "/nonexistent/chart.tgz"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/chart.tgz"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "a: [1\n").unwrap();
+    let out = podnet()
+        .args(["cilium", "template", "-f"])
+        .arg(&bad)
+        .arg("--chart")
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml"));
+}

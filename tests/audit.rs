@@ -590,3 +590,157 @@ fn faults_are_retried_or_end_in_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[path = "support/moto.rs"]
+mod moto;
+
+/// `--cluster`: the VPC, its subnets and an ENIConfig subnet in another VPC come from EC2
+/// DescribeSubnets on a real moto server; the cluster from EKS DescribeCluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_reads_subnets_from_ec2_and_eks() {
+    let m = moto::Moto::start();
+    let creds = aws_sdk_eks::config::Credentials::new("testing", "testing", None, None, "test");
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&m.url)
+        .region(aws_config::Region::new("us-west-2"))
+        .credentials_provider(creds)
+        .load()
+        .await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("192.168.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    ec2.associate_vpc_cidr_block()
+        .vpc_id(&vpc)
+        .cidr_block("100.64.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let other = ec2
+        .create_vpc()
+        .cidr_block("172.31.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let mk = |vpc: String, cidr: &'static str, az: &'static str| {
+        let ec2 = ec2.clone();
+        async move {
+            ec2.create_subnet()
+                .vpc_id(vpc)
+                .cidr_block(cidr)
+                .availability_zone(az)
+                .send()
+                .await
+                .unwrap()
+                .subnet()
+                .unwrap()
+                .subnet_id()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let node_a = mk(vpc.clone(), "192.168.0.0/19", "us-west-2a").await;
+    let _node_b = mk(vpc.clone(), "192.168.32.0/19", "us-west-2b").await;
+    let pod_a = mk(vpc.clone(), "100.64.0.0/17", "us-west-2a").await;
+    let pod_b = mk(vpc.clone(), "100.64.128.0/17", "us-west-2b").await;
+    let foreign = mk(other, "172.31.0.0/20", "us-west-2b").await;
+    let eks = aws_sdk_eks::Client::new(&conf);
+    eks.create_cluster()
+        .name("prod")
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .resources_vpc_config(
+            aws_sdk_eks::types::VpcConfigRequest::builder()
+                .subnet_ids(&node_a)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // us-west-2b's ENIConfig points at a subnet of another VPC; a node in 2a predates the switch.
+    let w = tutorial()
+        .replace(
+            "ENIConfig",
+            "us-west-2a",
+            eniconfig("us-west-2a", &pod_a, &["sg-1"]),
+        )
+        .replace(
+            "ENIConfig",
+            "us-west-2b",
+            eniconfig("us-west-2b", &foreign, &["sg-1"]),
+        )
+        .with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.99")));
+    let _ = pod_b;
+    let dir = tempfile::tempdir().unwrap();
+    let objects = dir.path().join("o.json");
+    std::fs::write(
+        &objects,
+        json!({"kind": "List", "apiVersion": "v1", "items": w.objects}).to_string(),
+    )
+    .unwrap();
+    let sim = Kubesim::start_blocking(Options {
+        load: vec![objects],
+        controllers: false,
+        ..Default::default()
+    })
+    .unwrap();
+    let out = Command::cargo_bin("kubectl-podnet")
+        .unwrap()
+        .envs(m.env())
+        .args(["audit", "-o", "json", "--cluster", "prod", "--kubeconfig"])
+        .arg(sim.kubeconfig())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(r["cluster"]["vpcId"], json!(vpc));
+    assert_eq!(r["cluster"]["awsFacts"], "cluster");
+    assert_eq!(status(&r, "eniconfig-subnet-wrong-vpc"), "fail");
+    assert!(
+        check(&r, "eniconfig-subnet-wrong-vpc")["objects"][0]
+            .as_str()
+            .unwrap()
+            .contains(&foreign)
+    );
+    assert_eq!(status(&r, "eniconfig-subnet-not-found"), "pass");
+    assert_eq!(status(&r, "node-needs-replacement"), "fail");
+    assert_eq!(
+        check(&r, "node-needs-replacement")["objects"],
+        json!(["node/ip-192-168-0-10 (1 pod(s) in the node's own subnet)"])
+    );
+    // web-b sits in 100.65.0.5 while its node's ENIConfig subnet is 172.31.0.0/20.
+    assert_eq!(status(&r, "pod-ip-outside-eniconfig-subnet"), "fail");
+}
+
+#[test]
+fn tutorial_report_golden() {
+    // The tutorial cluster with one node group not recycled: the whole JSON report, golden.
+    let w = tutorial().with(|o| {
+        o.push(node(
+            "ip-192-168-1-20",
+            "us-west-2a",
+            "192.168.1.20",
+            "m5.large",
+            29,
+        ));
+        o.push(pod("apps", "old-1", "ip-192-168-1-20", "192.168.1.33"));
+    });
+    let (_, r) = w.audit();
+    insta::with_settings!({sort_maps => true}, {
+        insta::assert_json_snapshot!("audit_tutorial_not_recycled", r);
+    });
+}

@@ -393,10 +393,38 @@ pub async fn audit_facts(target: &ClusterRef, eniconfig_subnets: &[String]) -> R
         })
         .unwrap_or_default();
     let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let vpc_id = cluster
+    let mut vpc_id = cluster
         .resources_vpc_config()
         .and_then(|v| v.vpc_id())
         .map(str::to_string);
+    if vpc_id.is_none() {
+        // EKS always reports the VPC; when an endpoint does not, the cluster's subnets name it.
+        let ids = cluster
+            .resources_vpc_config()
+            .map(|v| v.subnet_ids().to_vec())
+            .unwrap_or_default();
+        if !ids.is_empty() {
+            let out = ec2
+                .describe_subnets()
+                .set_subnet_ids(Some(ids))
+                .send()
+                .await
+                .map_err(|e| {
+                    explain(
+                        "ec2:DescribeSubnets",
+                        target,
+                        &region,
+                        "ec2",
+                        DisplayErrorContext(&e).to_string(),
+                    )
+                })?;
+            vpc_id = out
+                .subnets()
+                .iter()
+                .find_map(|s| s.vpc_id())
+                .map(str::to_string);
+        }
+    }
     let mut subnets = std::collections::HashMap::new();
     let add = |subnets: &mut std::collections::HashMap<String, crate::audit::facts::Subnet>,
                list: &[aws_sdk_ec2::types::Subnet]| {

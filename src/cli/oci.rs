@@ -138,6 +138,7 @@ impl RegistryArgs {
             registry_config: self.registry_config.clone(),
             timeout: self.registry_timeout,
             retries: self.registry_retries,
+            resolve: Vec::new(),
         })
     }
 }

@@ -32,6 +32,8 @@ pub struct TransportOptions {
     /// Longest `Retry-After` honoured; a registry asking for more gets an error instead.
     pub max_retry_after: Duration,
     pub credentials: Option<Credentials>,
+    /// Fixed addresses for host names (curl's `--resolve`).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Default for TransportOptions {
@@ -44,6 +46,7 @@ impl Default for TransportOptions {
             retries: 4,
             max_retry_after: Duration::from_secs(60),
             credentials: None,
+            resolve: Vec::new(),
         }
     }
 }
@@ -217,6 +220,9 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::limited(5));
         if opts.insecure_skip_tls_verify {
             b = b.danger_accept_invalid_certs(true);
+        }
+        for (host, addr) in &opts.resolve {
+            b = b.resolve(host, *addr);
         }
         if let Some(ca) = &opts.ca_file {
             let pem = std::fs::read(ca).map_err(|e| {

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod ecr;
 pub mod http;
 pub mod reference;
 pub mod versions;
@@ -53,6 +54,8 @@ pub struct PullOptions {
     pub timeout: Duration,
     /// Retries after the first attempt.
     pub retries: u32,
+    /// Fixed addresses for host names, like curl's `--resolve` (the URL's port is kept).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Default for PullOptions {
@@ -68,6 +71,7 @@ impl Default for PullOptions {
             registry_config: None,
             timeout: Duration::from_secs(30),
             retries: 4,
+            resolve: Vec::new(),
         }
     }
 }
@@ -135,8 +139,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         })
 }
 
-fn transport(chart: &ChartRef, opts: &PullOptions) -> Result<http::Transport> {
-    let credentials = match &opts.credentials {
+/// Credentials: explicit ones, else Helm's/docker's config files, else (private ECR hosts)
+/// `ecr:GetAuthorizationToken`; none means anonymous (bearer tokens are still fetched).
+async fn transport(chart: &ChartRef, opts: &PullOptions) -> Result<http::Transport> {
+    let mut credentials = match &opts.credentials {
         Some(c) => Some(c.clone()),
         None => auth::lookup(&chart.registry, opts.registry_config.as_deref()).map_err(|m| {
             Error::Registry {
@@ -145,6 +151,12 @@ fn transport(chart: &ChartRef, opts: &PullOptions) -> Result<http::Transport> {
             }
         })?,
     };
+    if credentials.is_none() {
+        match ecr::credentials(&chart.registry, opts.timeout).await {
+            Ok(c) => credentials = c,
+            Err(m) => tracing::warn!("{m}; trying without credentials"),
+        }
+    }
     if let Some(c) = &credentials {
         tracing::info!(
             "using credentials for {} from {} (user {})",
@@ -163,6 +175,7 @@ fn transport(chart: &ChartRef, opts: &PullOptions) -> Result<http::Transport> {
             timeout: opts.timeout,
             retries: opts.retries,
             credentials,
+            resolve: opts.resolve.clone(),
             ..Default::default()
         },
     )
@@ -180,7 +193,11 @@ pub async fn list_tags_async(chart: &ChartRef, opts: &PullOptions) -> Result<Vec
             .collect();
         return Ok(tags);
     }
-    transport(chart, opts)?.list_tags().await.map_err(reg_err)
+    transport(chart, opts)
+        .await?
+        .list_tags()
+        .await
+        .map_err(reg_err)
 }
 
 /// The cached chart for a manifest digest, re-verified; `None` if anything is missing.
@@ -268,7 +285,7 @@ pub async fn resolve_chart_async(chart: &ChartRef, opts: &PullOptions) -> Result
         if opts.offline {
             return Err(offline_missing(&cache, chart, &format!("manifest {d}")));
         }
-        let t = transport(chart, opts)?;
+        let t = transport(chart, opts).await?;
         let r = fetch_and_store(&cache, &t, chart, d, None).await?;
         check_version(&r.version, version, chart)?;
         return Ok(r);
@@ -278,7 +295,7 @@ pub async fn resolve_chart_async(chart: &ChartRef, opts: &PullOptions) -> Result
     let t = if opts.offline {
         None
     } else {
-        Some(transport(chart, opts)?)
+        Some(transport(chart, opts).await?)
     };
     let tag = match (&chart.tag, version) {
         (Some(tag), _) => tag.clone(),

@@ -48,6 +48,7 @@ pub mod gofmt;
 pub mod parse;
 pub mod render;
 pub mod semver;
+pub mod strvals;
 pub mod value;
 pub mod yaml;
 pub mod yamlout;
@@ -119,9 +120,50 @@ impl Values {
             merge_json(&mut self.json, o);
         }
     }
+    /// `--set a.b=1,c={x,y}` (ints become int64, as in Helm).
+    pub fn add_set(&mut self, expr: &str) -> Result<(), RenderError> {
+        strvals::parse_into(expr, &mut self.json)
+            .map_err(|e| RenderError(format!("failed parsing --set data: {e}")))
+    }
+    /// `--set-string a=1` (values stay strings).
+    pub fn add_set_string(&mut self, expr: &str) -> Result<(), RenderError> {
+        strvals::parse_into_string(expr, &mut self.json)
+            .map_err(|e| RenderError(format!("failed parsing --set-string data: {e}")))
+    }
+    /// `--set-json 'a={"b":1}'` (numbers float64, as in Helm).
+    pub fn add_set_json(&mut self, expr: &str) -> Result<(), RenderError> {
+        strvals::parse_json(expr, &mut self.json)
+            .map_err(|e| RenderError(format!("failed parsing --set-json data {expr}: {e}")))
+    }
+    /// `--set-file a=path` (the file's content as a string).
+    pub fn add_set_file(&mut self, expr: &str) -> Result<(), RenderError> {
+        let reader = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("open {p}: {e}"));
+        strvals::parse_into_file(expr, &mut self.json, &reader)
+            .map_err(|e| RenderError(format!("failed parsing --set-file data: {e}")))
+    }
     /// The values as JSON.
     pub fn as_json(&self) -> serde_json::Value {
         serde_json::Value::Object(self.json.clone())
+    }
+}
+
+/// JSON values → engine values: integers (only `--set` makes them) stay int64, others float64.
+fn values_from_serde(v: &serde_json::Value) -> value::Value {
+    use value::Value as V;
+    match v {
+        serde_json::Value::Null => V::Nil,
+        serde_json::Value::Bool(b) => V::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) if !n.is_f64() => V::Int64(i),
+            _ => V::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => V::str(s),
+        serde_json::Value::Array(a) => V::list(a.iter().map(values_from_serde).collect()),
+        serde_json::Value::Object(o) => V::map(
+            o.iter()
+                .map(|(k, v)| (k.clone(), values_from_serde(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -151,7 +193,7 @@ pub fn render_files(
     let opts = opts.clone();
     on_big_stack(move || {
         let chart = Chart::load(&path).map_err(|e| RenderError(e.0))?;
-        let v = funcs::from_serde(&vals);
+        let v = values_from_serde(&vals);
         render::render_files(&chart, &v, &opts)
     })
 }
@@ -168,7 +210,7 @@ pub fn render_chart_path(
     let opts = opts.clone();
     on_big_stack(move || {
         let chart = Chart::load(&path).map_err(|e| RenderError(e.0))?;
-        let v = funcs::from_serde(&vals);
+        let v = values_from_serde(&vals);
         let files = render::render_files(&chart, &v, &opts)?;
         render::sort_manifests(&files)
     })
@@ -182,7 +224,7 @@ pub fn render(
     opts: &RenderOptions,
 ) -> Result<Vec<RenderedDoc>, RenderError> {
     let c = chart_source(chart);
-    let v = funcs::from_serde(&values.as_json());
+    let v = values_from_serde(&values.as_json());
     let files = render::render_files(&c, &v, opts)?;
     render::sort_manifests(&files)
 }

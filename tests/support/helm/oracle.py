@@ -4,7 +4,8 @@
 Request:  {"op": "render", "chart": PATH, "values_yaml": [STR...], "values": {...}|null,
            "name": STR, "namespace": STR, "is_upgrade": bool}
 Response: {"ok": true, "manifests": {path: text}} | {"ok": false, "error": STR, "kind": STR}
-Other ops: {"op": "values_from_yaml", "yaml": STR}, {"op": "ping"}.
+Other ops: {"op": "values_from_yaml", "yaml": STR}, {"op": "ping"},
+           {"op": "strvals", "kind": "set"|"set-string"|"set-json", "expr": STR}.
 """
 import json
 import sys
@@ -29,6 +30,10 @@ def handle(req):
         return {"ok": True, "version": helm.helm_sdk_version() if hasattr(helm, "helm_sdk_version") else ""}
     if op == "values_from_yaml":
         return {"ok": True, "values": helm.values_from_yaml(req["yaml"])}
+    if op == "strvals":
+        fn = {"set": helm.parse_set_string, "set-string": helm.parse_set_string_values,
+              "set-json": helm.parse_set_json}[req["kind"]]
+        return {"ok": True, "values": fn(req["expr"])}
     if op == "render":
         values = {}
         for y in req.get("values_yaml") or []:

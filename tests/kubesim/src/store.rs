@@ -63,6 +63,7 @@ pub struct Store {
     pub snapshots: HashMap<u64, Snapshot>,
     pub snap_seq: u64,
     pub service_ip_next: u32,
+    pub node_port_next: u32,
     /// Wakes the controllers after every committed change.
     pub notify: Arc<tokio::sync::Notify>,
 }
@@ -89,6 +90,7 @@ impl Store {
             snapshots: HashMap::new(),
             snap_seq: 0,
             service_ip_next: 10,
+            node_port_next: 0,
             notify: Arc::new(tokio::sync::Notify::new()),
         };
         let nsrt = s.find("", "v1", "namespaces").expect("namespaces");
@@ -512,8 +514,17 @@ impl Store {
                 if !spec.contains_key("sessionAffinity") {
                     spec.insert("sessionAffinity".into(), json!("None"));
                 }
+                let node_ports = matches!(
+                    spec.get("type").and_then(Value::as_str),
+                    Some("NodePort") | Some("LoadBalancer")
+                );
                 if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
                     for p in ports {
+                        if node_ports && p.get("nodePort").and_then(Value::as_i64).unwrap_or(0) == 0
+                        {
+                            self.node_port_next += 1;
+                            p["nodePort"] = json!(30000 + (self.node_port_next % 2768));
+                        }
                         if p.get("protocol").is_none() {
                             p["protocol"] = json!("TCP");
                         }

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use kubesim::Options;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
@@ -1026,4 +1026,187 @@ spec:
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("exceeded its progress deadline"), "{err}");
+}
+
+#[test]
+fn imperative_create_commands_send_protobuf_and_work() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    // kubectl's typed clients send these bodies as protobuf
+    let cmds: &[&[&str]] = &[
+        &["create", "namespace", "team"],
+        &["create", "serviceaccount", "robot", "-n", "team"],
+        &[
+            "create",
+            "secret",
+            "generic",
+            "creds",
+            "-n",
+            "team",
+            "--from-literal=user=admin",
+        ],
+        &[
+            "create",
+            "configmap",
+            "settings",
+            "-n",
+            "team",
+            "--from-literal=mode=fast",
+        ],
+        &[
+            "create",
+            "role",
+            "reader",
+            "-n",
+            "team",
+            "--verb=get,list",
+            "--resource=pods",
+        ],
+        &[
+            "create",
+            "rolebinding",
+            "reader",
+            "-n",
+            "team",
+            "--role=reader",
+            "--serviceaccount=team:robot",
+        ],
+        &[
+            "create",
+            "clusterrole",
+            "node-reader",
+            "--verb=get",
+            "--resource=nodes",
+        ],
+        &[
+            "create",
+            "clusterrolebinding",
+            "node-reader",
+            "--clusterrole=node-reader",
+            "--user=alice",
+        ],
+        &[
+            "create",
+            "deployment",
+            "api",
+            "-n",
+            "team",
+            "--image=nginx:1.27",
+            "--replicas=2",
+            "--port=8080",
+        ],
+        &[
+            "create",
+            "service",
+            "nodeport",
+            "api-np",
+            "-n",
+            "team",
+            "--tcp=80:8080",
+        ],
+        &["create", "job", "once", "-n", "team", "--image=busybox"],
+        &[
+            "create",
+            "cronjob",
+            "tick",
+            "-n",
+            "team",
+            "--image=busybox",
+            "--schedule=*/5 * * * *",
+        ],
+        &["create", "priorityclass", "high", "--value=1000"],
+        &[
+            "create",
+            "poddisruptionbudget",
+            "api",
+            "-n",
+            "team",
+            "--selector=app=api",
+            "--min-available=1",
+        ],
+        &["create", "quota", "small", "-n", "team", "--hard=pods=20"],
+        &[
+            "create",
+            "ingress",
+            "web",
+            "-n",
+            "team",
+            "--rule=example.com/=api:80",
+        ],
+        &[
+            "run",
+            "shell",
+            "-n",
+            "team",
+            "--image=busybox",
+            "--labels=app=shell",
+        ],
+        &[
+            "expose",
+            "deployment",
+            "api",
+            "-n",
+            "team",
+            "--port=80",
+            "--target-port=8080",
+        ],
+    ];
+    for c in cmds {
+        k.ok(c);
+    }
+    k.ok(&[
+        "rollout",
+        "status",
+        "deployment/api",
+        "-n",
+        "team",
+        "--timeout=30s",
+    ]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Complete",
+        "job/once",
+        "-n",
+        "team",
+        "--timeout=30s",
+    ]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready",
+        "pod/shell",
+        "-n",
+        "team",
+        "--timeout=30s",
+    ]);
+    let d = k.json(&["get", "deploy", "api", "-n", "team"]);
+    assert_eq!(d["spec"]["replicas"], 2);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"],
+        8080
+    );
+    let role = k.json(&["get", "role", "reader", "-n", "team"]);
+    assert_eq!(role["rules"][0]["verbs"], json!(["get", "list"]));
+    let rb = k.json(&["get", "rolebinding", "reader", "-n", "team"]);
+    assert_eq!(rb["subjects"][0]["kind"], "ServiceAccount");
+    assert_eq!(rb["roleRef"]["name"], "reader");
+    let s = k.json(&["get", "secret", "creds", "-n", "team"]);
+    assert_eq!(s["data"]["user"], "YWRtaW4=");
+    let np = k.json(&["get", "svc", "api-np", "-n", "team"]);
+    let port = np["spec"]["ports"][0]["nodePort"].as_i64().unwrap();
+    assert!((30000..32768).contains(&port), "{port}");
+    let svc = k.json(&["get", "svc", "api", "-n", "team"]);
+    assert_eq!(svc["spec"]["selector"]["app"], "api");
+    assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8080);
+    let pdb = k.json(&["get", "pdb", "api", "-n", "team"]);
+    assert_eq!(pdb["spec"]["minAvailable"], 1);
+    let pc = k.json(&["get", "priorityclass", "high"]);
+    assert_eq!(pc["value"], 1000);
+    let cj = k.json(&["get", "cronjob", "tick", "-n", "team"]);
+    assert_eq!(cj["spec"]["schedule"], "*/5 * * * *");
+    let token = k.ok(&["create", "token", "robot", "-n", "team"]);
+    assert!(!token.trim().is_empty());
+    let out = k.ok(&["delete", "namespace", "team"]);
+    assert!(out.contains("deleted"), "{out}");
+    let err = k.fails(&["get", "deploy", "api", "-n", "team"]);
+    assert!(err.contains("NotFound"), "{err}");
 }

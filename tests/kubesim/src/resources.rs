@@ -203,6 +203,14 @@ fn builtin_table() -> Vec<B> {
             &[],
         ),
         all(st(b("batch", "v1", "Job", "jobs", true, &[]))),
+        all(st(b(
+            "autoscaling",
+            "v2",
+            "HorizontalPodAutoscaler",
+            "horizontalpodautoscalers",
+            true,
+            &["hpa"],
+        ))),
         all(st(b("batch", "v1", "CronJob", "cronjobs", true, &["cj"]))),
         b(
             "rbac.authorization.k8s.io",

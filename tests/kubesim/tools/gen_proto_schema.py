@@ -20,7 +20,7 @@ ROOTS = [
     "k8s.io.api.policy.v1.PodDisruptionBudget", "k8s.io.api.policy.v1.Eviction",
     "k8s.io.api.networking.v1.NetworkPolicy", "k8s.io.api.networking.v1.Ingress", "k8s.io.api.networking.v1.IngressClass",
     "k8s.io.api.scheduling.v1.PriorityClass", "k8s.io.api.coordination.v1.Lease",
-    "k8s.io.api.storage.v1.StorageClass",
+    "k8s.io.api.storage.v1.StorageClass", "k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler",
     "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions",
 ]
 

@@ -1178,6 +1178,17 @@ fn imperative_create_commands_send_protobuf_and_work() {
         "team",
         "--timeout=30s",
     ]);
+    k.ok(&[
+        "autoscale",
+        "deployment",
+        "api",
+        "-n",
+        "team",
+        "--max=5",
+        "--cpu-percent=80",
+    ]);
+    let hpa = k.json(&["get", "hpa", "api", "-n", "team"]);
+    assert_eq!(hpa["spec"]["maxReplicas"], 5);
     let d = k.json(&["get", "deploy", "api", "-n", "team"]);
     assert_eq!(d["spec"]["replicas"], 2);
     assert_eq!(

@@ -34,6 +34,19 @@ def handle(req):
         fn = {"set": helm.parse_set_string, "set-string": helm.parse_set_string_values,
               "set-json": helm.parse_set_json}[req["kind"]]
         return {"ok": True, "values": fn(req["expr"])}
+    if op == "bench":
+        import time
+        values = {}
+        for y in req.get("values_yaml") or []:
+            values = merge_maps(values, helm.values_from_yaml(y))
+        times = []
+        with helm.Chart.load(req["chart"]) as chart:
+            for _ in range(int(req.get("n", 10))):
+                t0 = time.perf_counter()
+                chart.render(values, name="cilium", namespace="kube-system")
+                times.append((time.perf_counter() - t0) * 1000.0)
+        times.sort()
+        return {"ok": True, "median_ms": times[len(times) // 2], "min_ms": times[0]}
     if op == "render":
         values = {}
         for y in req.get("values_yaml") or []:

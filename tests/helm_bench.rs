@@ -1,0 +1,62 @@
+//! Benchmark (ignored by default; run in release):
+//! `cargo test --release --test helm_bench -- --ignored --nocapture`
+//! Compares our in-process render of cilium-1.17.18 (hybrid values) with Helm v4's in-process
+//! render through helm-python-sdk: (a) engine only (hubble.tls.auto.method=cronJob, no keys),
+//! (b) with key generation (the hybrid values as they are).
+#[path = "support/helm/mod.rs"]
+mod helm_support;
+use helm_support::Oracle;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+#[test]
+#[ignore]
+fn bench_cilium_hybrid() {
+    let chart =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz");
+    let hybrid = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/values/cilium-hybrid.yaml"),
+    )
+    .unwrap();
+    let cron = "hubble:\n  tls:\n    auto:\n      method: cronJob\n".to_string();
+    let mut o = Oracle::start();
+    for (label, vals) in [
+        (
+            "engine (cronJob, no keys)",
+            vec![hybrid.clone(), cron.clone()],
+        ),
+        ("with keys (hybrid)", vec![hybrid.clone()]),
+    ] {
+        let r = o.request(
+            &serde_json::json!({"op": "bench", "chart": chart, "values_yaml": vals, "n": 15}),
+        );
+        let helm_ms = r["median_ms"].as_f64().unwrap();
+        let mut v = podnet::helm::Values::new();
+        for (i, y) in vals.iter().enumerate() {
+            v.add_yaml_file(&format!("{i}.yaml"), y).unwrap();
+        }
+        let opts = podnet::helm::RenderOptions {
+            release_name: "cilium".into(),
+            namespace: "kube-system".into(),
+            ..Default::default()
+        };
+        let mut times = Vec::new();
+        for _ in 0..15 {
+            let t0 = Instant::now();
+            let docs = podnet::helm::render_chart_path(&chart, &v, &opts).unwrap();
+            let mut out = Vec::new();
+            podnet::helm::write_template_stream(&mut out, &docs).unwrap();
+            times.push(t0.elapsed().as_secs_f64() * 1000.0);
+        }
+        let ours_ms = median(times);
+        eprintln!(
+            "{label}: helm v4 {helm_ms:.1} ms, ours {ours_ms:.1} ms (load+render+sort+stream), ratio {:.1}x",
+            helm_ms / ours_ms
+        );
+    }
+}

@@ -62,6 +62,13 @@ fn normalize_key(key: &str) -> &str {
     k.split('/').next().unwrap_or(k)
 }
 
+/// Whether a config key names `registry` (Docker Hub has three spellings).
+fn key_matches(key: &str, registry: &str) -> bool {
+    let k = normalize_key(key);
+    const HUB: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+    k == registry || (HUB.contains(&k) && HUB.contains(&registry))
+}
+
 /// The config files to consult, in order.
 pub fn config_files(registry_config: Option<&Path>) -> Vec<PathBuf> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
@@ -128,7 +135,7 @@ fn from_config(
     let helper = cfg
         .cred_helpers
         .iter()
-        .find(|(k, _)| normalize_key(k) == registry)
+        .find(|(k, _)| key_matches(k, registry))
         .map(|(_, v)| v.clone())
         .or_else(|| cfg.creds_store.clone().filter(|s| !s.is_empty()));
     if let Some(h) = helper
@@ -139,7 +146,7 @@ fn from_config(
     let Some(entry) = cfg
         .auths
         .iter()
-        .find(|(k, _)| normalize_key(k) == registry)
+        .find(|(k, _)| key_matches(k, registry))
         .map(|(_, v)| v)
     else {
         return Ok(None);
@@ -250,6 +257,15 @@ mod tests {
         assert!(!format!("{c:?}").contains("pa:ss"));
         let c = lookup("other.example", Some(&f)).unwrap().unwrap();
         assert_eq!(c.username, "u2");
+        std::fs::write(
+            &f,
+            r#"{"auths":{"https://index.docker.io/v1/":{"auth":"aHViOnB3"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            lookup("docker.io", Some(&f)).unwrap().unwrap().username,
+            "hub"
+        );
     }
 
     #[test]

@@ -151,10 +151,47 @@ fn parse_challenge(h: &str) -> Challenge {
     }
 }
 
-/// Seconds form of `Retry-After` (the HTTP-date form falls back to backoff).
+/// `Retry-After`: delay-seconds, or an HTTP-date (IMF-fixdate) turned into the time left.
 fn retry_after(h: &HeaderMap) -> Option<Duration> {
     let v = h.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    v.parse::<u64>().ok().map(Duration::from_secs)
+    if let Ok(s) = v.parse::<u64>() {
+        return Some(Duration::from_secs(s));
+    }
+    let at = http_date(v)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+/// Unix seconds of `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn http_date(v: &str) -> Option<u64> {
+    let f: Vec<&str> = v.split_whitespace().collect();
+    if f.len() != 6 || f[5] != "GMT" {
+        return None;
+    }
+    let day: i64 = f[1].parse().ok()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == f[2])? as i64
+        + 1;
+    let year: i64 = f[3].parse().ok()?;
+    let hms: Vec<i64> = f[4].split(':').filter_map(|x| x.parse().ok()).collect();
+    if hms.len() != 3 {
+        return None;
+    }
+    // days from civil (Howard Hinnant's algorithm)
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86400 + hms[0] * 3600 + hms[1] * 60 + hms[2]).ok()
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -243,9 +280,15 @@ impl Transport {
             ))
         })?;
         let scheme = if opts.plain_http { "http" } else { "https" };
+        // Docker Hub's registry API lives at registry-1.docker.io (as Helm/ORAS map it).
+        let host = if registry == "docker.io" {
+            "registry-1.docker.io"
+        } else {
+            registry
+        };
         Ok(Transport {
             client,
-            base: format!("{scheme}://{registry}"),
+            base: format!("{scheme}://{host}"),
             registry: registry.to_string(),
             repository: repository.to_string(),
             auth: Mutex::new(AuthState::Anonymous),
@@ -818,6 +861,12 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, "2".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        assert_eq!(http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777));
+        h.insert(
+            RETRY_AFTER,
+            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
         assert!(backoff(1) >= Duration::from_millis(500) && backoff(9) <= Duration::from_secs(5));
         assert_eq!(
             urlencode("repository:a/b:pull"),

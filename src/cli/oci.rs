@@ -224,7 +224,7 @@ fn plain_table(header: &[&str]) -> Table {
 }
 
 fn only_table_or_json(g: &GlobalArgs) -> Result<()> {
-    if matches!(g.output, Some(Output::Yaml)) {
+    if !matches!(g.output, None | Some(Output::Table) | Some(Output::Json)) {
         return Err(Error::flag_help(
             "--output",
             "this command prints table or json",

@@ -21,8 +21,8 @@ struct State {
     pending: HashMap<(String, String), Instant>,
     /// Pods already reported as failing to pull their image.
     pull_failed: HashSet<String>,
-    /// Per-node pod address pools: node -> (base, size, next).
-    pools: HashMap<String, (u32, u32, u32)>,
+    /// Per-node pod address pools: node -> (base, size, next, source CIDR).
+    pools: HashMap<String, (u32, u32, u32, Option<String>)>,
     next_pool: u32,
     image_faults: Vec<String>,
 }
@@ -107,6 +107,7 @@ fn reconcile(st: &mut Store, state: &mut State) {
     jobs(st);
     replicasets(st);
     deployments(st);
+    crate::cilium::operator(st);
 }
 
 fn sys() -> WriteOpts {
@@ -363,16 +364,22 @@ fn node_ip(node: &Value) -> Option<String> {
 }
 
 fn alloc_ip(state: &mut State, st: &Store, node: &str) -> String {
-    if !state.pools.contains_key(node) {
-        let cidr = st
-            .get_raw("nodes", "", node)
-            .and_then(|n| n["spec"]["podCIDR"].as_str().and_then(util::parse_cidr));
-        let pool = match cidr {
-            Some((base, p)) => (base, 1u32 << (32 - p as u32).min(31), 0),
+    // Cilium's cluster-pool IPAM (CiliumNode) wins over the node's podCIDR
+    let cidr = crate::cilium::node_pod_cidr(st, node).or_else(|| {
+        st.get_raw("nodes", "", node)
+            .and_then(|n| n["spec"]["podCIDR"].as_str().map(str::to_string))
+    });
+    let stale = state
+        .pools
+        .get(node)
+        .is_some_and(|p| p.3.as_deref() != cidr.as_deref());
+    if stale || !state.pools.contains_key(node) {
+        let pool = match cidr.as_deref().and_then(util::parse_cidr) {
+            Some((base, p)) => (base, 1u32 << (32 - p as u32).min(31), 0, cidr.clone()),
             None => {
                 state.next_pool += 1;
                 let base = util::parse_ipv4("10.244.0.0").unwrap_or(0) + (state.next_pool << 8);
-                (base, 256, 0)
+                (base, 256, 0, None)
             }
         };
         state.pools.insert(node.to_string(), pool);

@@ -6,6 +6,7 @@
 //! ```
 
 pub mod body;
+pub mod cilium;
 pub mod controllers;
 pub mod discovery;
 pub mod error;

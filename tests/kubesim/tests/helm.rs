@@ -199,6 +199,23 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
         .lines()
         .all(|l| l.split_whitespace().nth(1) == Some("Ready"))
     });
+    // the simulated operator registers the Cilium CRDs and allocates pod CIDRs from the pool
+    eventually("CiliumNodes", Duration::from_secs(10), || {
+        k.run(&["get", "ciliumnodes", "-o", "json"])
+            .status
+            .success()
+            && k.json(&["get", "ciliumnodes"])["items"]
+                .as_array()
+                .is_some_and(|a| a.len() == 2)
+    });
+    let cns = k.json(&["get", "ciliumnodes"]);
+    for cn in cns["items"].as_array().unwrap() {
+        let cidr = cn["spec"]["ipam"]["podCIDRs"][0].as_str().unwrap();
+        assert!(
+            cidr.starts_with("192.168.6") && cidr.ends_with("/24"),
+            "{cidr}"
+        );
+    }
     let n = k.json(&["get", "node", "mi-00000000000000000"]);
     assert!(n["spec"].get("taints").is_none(), "{}", n["spec"]);
     let op = k.json(&["get", "deploy", "cilium-operator", "-n", "kube-system"]);
@@ -290,4 +307,6 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
     );
     let l = helm.run("list", json!({}));
     assert_eq!(l, json!([]));
+    // CRDs (made by the operator, not the chart) stay, as in a real cluster
+    k.ok(&["get", "crd", "ciliumnodes.cilium.io"]);
 }

@@ -702,3 +702,48 @@ fn concurrent_pulls_share_one_consistent_cache() {
         );
     }
 }
+
+#[test]
+fn killed_mid_download_leaves_no_cache_entry() {
+    let reg = Registry::start();
+    registry::push(&reg, &["1.17.18"]);
+    let proxy = Proxy::start(&reg.addr);
+    let work = tempfile::tempdir().unwrap();
+    let cache = work.path().join("cache");
+    let chart = format!("oci://{}/charts/cilium:1.17.18", proxy.addr);
+    proxy.stall_blobs(true);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-podnet"))
+        .env("PODNET_CACHE_DIR", &cache)
+        .env("DOCKER_CONFIG", work.path().join("none"))
+        .env("HELM_REGISTRY_CONFIG", work.path().join("none.json"))
+        .args(["cilium", "pull", "--chart", &chart, "--plain-http", "-d"])
+        .arg(work.path().join("out"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !proxy.log().iter().any(|l| l.contains("/blobs/")) {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no blob request");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap(); // SIGKILL: no destructor runs
+    child.wait().unwrap();
+    // Half a blob may sit in tmp/, but nothing is an entry: no blob, no index.
+    assert!(
+        files_under(&cache.join("blobs")).is_empty(),
+        "{:?}",
+        files_under(&cache)
+    );
+    assert!(!cache.join("index.json").exists());
+    assert!(!work.path().join("out").exists());
+    // The next run is unaffected.
+    proxy.stall_blobs(false);
+    podnet(&cache)
+        .args(["cilium", "pull", "--chart", &chart, "--plain-http", "-d"])
+        .arg(work.path().join("out"))
+        .assert()
+        .success();
+    assert_eq!(files_under(&cache.join("blobs")).len(), 3);
+}

@@ -338,6 +338,9 @@ pub fn versions(a: VersionsArgs, g: &GlobalArgs) -> Result<u8> {
                 .any(|m| m.minor == min)
     };
     let rows = oci::versions::rows(&tags, a.all, &supported);
+    if a.registry.offline {
+        eprintln!("note: --offline: only the tags the cache has resolved before are listed");
+    }
     let out = match g.output {
         Some(Output::Json) => to_json(&serde_json::json!({
             "schemaVersion": 1,

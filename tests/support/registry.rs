@@ -400,6 +400,8 @@ pub struct ProxyState {
     pub faults: VecDeque<(u16, Option<u64>)>,
     /// How many blob downloads to cut halfway (after the headers announced the full length).
     pub cut_blobs: usize,
+    /// Blob downloads send half their body, then hang (until the client gives up or dies).
+    pub stall_blobs: bool,
     pub token: Option<TokenMode>,
 }
 
@@ -454,6 +456,10 @@ impl Proxy {
 
     pub fn cut_blobs(&self, n: usize) {
         self.state.lock().unwrap().cut_blobs = n;
+    }
+
+    pub fn stall_blobs(&self, on: bool) {
+        self.state.lock().unwrap().stall_blobs = on;
     }
 
     pub fn token_mode(&self, mode: TokenMode) {
@@ -556,9 +562,12 @@ fn handle(
             } else {
                 None
             };
-            let cut = method == "GET" && target.contains("/blobs/") && s.cut_blobs > 0;
-            (fault, s.token.clone(), cut)
+            let blob = method == "GET" && target.contains("/blobs/");
+            let cut = blob && s.cut_blobs > 0;
+            let stall = blob && s.stall_blobs;
+            (fault, s.token.clone(), (cut, stall))
         };
+        let (cut, stall) = cut;
         if let Some((code, retry_after)) = fault {
             let mut h = vec![("Content-Type".to_string(), "application/json".to_string())];
             if let Some(s) = retry_after {
@@ -683,8 +692,10 @@ fn handle(
                 .unwrap_or_else(|| "0".into());
             rh.push(("Content-Length".into(), l));
         }
-        if cut && code == 200 {
-            state.lock().unwrap().cut_blobs -= 1;
+        if (cut || stall) && code == 200 {
+            if cut {
+                state.lock().unwrap().cut_blobs -= 1;
+            }
             rh.push(("Content-Length".into(), rbody.len().to_string()));
             let mut out = format!("HTTP/1.1 {code} {reason}\r\n");
             for (k, v) in &rh {
@@ -694,6 +705,9 @@ fn handle(
             w.write_all(out.as_bytes())?;
             w.write_all(&rbody[..rbody.len() / 2])?;
             w.flush()?;
+            if stall && !cut {
+                std::thread::sleep(Duration::from_secs(30));
+            }
             let _ = w.shutdown(Shutdown::Both);
             return Ok(());
         }

@@ -67,8 +67,12 @@ pub struct Kubectl {
 
 impl Kubectl {
     pub fn new(sim: &Kubesim) -> Self {
+        Self::with_kubeconfig(sim.kubeconfig())
+    }
+
+    pub fn with_kubeconfig(kubeconfig: &Path) -> Self {
         Kubectl {
-            kubeconfig: sim.kubeconfig().to_path_buf(),
+            kubeconfig: kubeconfig.to_path_buf(),
             bin: kubectl_bin(),
         }
     }

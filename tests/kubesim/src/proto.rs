@@ -367,6 +367,14 @@ fn message(b: &[u8], name: &str, depth: usize) -> Result<Value, String> {
             }
         }
     }
+    // embedded Go structs are inline in JSON
+    for name in INLINE {
+        if let Some(Value::Object(inner)) = out.remove(*name) {
+            for (k, v) in inner {
+                out.entry(k).or_insert(v);
+            }
+        }
+    }
     Ok(Value::Object(out))
 }
 
@@ -419,6 +427,99 @@ pub fn decode(b: &[u8]) -> Result<Value, String> {
         v["kind"] = json!(kind);
     }
     Ok(v)
+}
+
+/// Types whose JSON form is a scalar or free-form: not checked for unknown fields.
+fn opaque(ty: &str) -> bool {
+    is_scalar(ty)
+        || matches!(
+            ty,
+            "k8s.io.apimachinery.pkg.apis.meta.v1.Time"
+                | "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime"
+                | "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1"
+                | "k8s.io.apimachinery.pkg.apis.meta.v1.Duration"
+                | "k8s.io.apimachinery.pkg.runtime.RawExtension"
+                | "k8s.io.apimachinery.pkg.api.resource.Quantity"
+                | "k8s.io.apimachinery.pkg.util.intstr.IntOrString"
+        )
+        || !schema().contains_key(ty)
+}
+
+/// Protobuf fields whose Go structs are embedded inline in the JSON form.
+const INLINE: &[&str] = &[
+    "volumeSource",
+    "handler",
+    "localObjectReference",
+    "persistentVolumeSource",
+    "ephemeralContainerCommon",
+    "ingressRuleValue",
+];
+
+/// A JSON field of a message, looking into inlined members.
+fn find_field<'a>(msg: &str, name: &str, depth: usize) -> Option<&'a FieldDef> {
+    let defs = schema().get(msg)?;
+    if let Some(d) = defs
+        .values()
+        .find(|d| d.name == name && !INLINE.contains(&d.name.as_str()))
+    {
+        return Some(d);
+    }
+    if depth > 4 {
+        return None;
+    }
+    defs.values()
+        .filter(|d| INLINE.contains(&d.name.as_str()) && d.kind == b'o' && !is_scalar(&d.ty))
+        .find_map(|d| find_field(&d.ty, name, depth + 1))
+}
+
+fn walk_unknown(v: &Value, msg: &str, path: &str, out: &mut Vec<String>) {
+    if !schema().contains_key(msg) {
+        return;
+    }
+    let Some(obj) = v.as_object() else { return };
+    for (k, child) in obj {
+        if k.starts_with('$') || (path.is_empty() && (k == "apiVersion" || k == "kind")) {
+            continue;
+        }
+        let p = if path.is_empty() {
+            k.clone()
+        } else {
+            format!("{path}.{k}")
+        };
+        let Some(d) = find_field(msg, k, 0) else {
+            out.push(p);
+            continue;
+        };
+        match d.kind {
+            b'p' if !opaque(&d.map_val) => {
+                if let Some(m) = child.as_object() {
+                    for (mk, mv) in m {
+                        walk_unknown(mv, &d.map_val, &format!("{p}[{mk}]"), out);
+                    }
+                }
+            }
+            b'r' if !opaque(&d.ty) => {
+                if let Some(a) = child.as_array() {
+                    for (i, item) in a.iter().enumerate() {
+                        walk_unknown(item, &d.ty, &format!("{p}[{i}]"), out);
+                    }
+                }
+            }
+            b'o' if !opaque(&d.ty) => walk_unknown(child, &d.ty, &p, out),
+            _ => {}
+        }
+    }
+}
+
+/// Fields of a built-in kind's JSON that its schema does not know (`spec.replica`), as the
+/// API server's strict field validation reports them. Empty for kinds without a schema (CRDs).
+pub fn unknown_fields(api_version: &str, kind: &str, v: &Value) -> Vec<String> {
+    let name = message_name(api_version, kind);
+    let mut out = vec![];
+    if schema().contains_key(&name) {
+        walk_unknown(v, &name, "", &mut out);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -383,6 +383,7 @@ async fn dispatch(
             verb_ok("create")?;
             let body = r.body_value()?;
             check_kind(&rt, &body)?;
+            check_fields(r, &rt, &body)?;
             if rt.has_verb("get") {
                 let mut st = shared.lock();
                 let opts = WriteOpts {
@@ -443,6 +444,7 @@ async fn dispatch(
             }
             if sub.is_empty() {
                 check_kind(&rt, &body)?;
+                check_fields(r, &rt, &body)?;
             }
             let sub = if sub == "finalize" {
                 String::new()
@@ -499,6 +501,29 @@ async fn dispatch(
             r.method
         ))),
     }
+}
+
+/// Server-side field validation (`fieldValidation=Strict`) of a request body against the
+/// built-in kinds' schemas.
+fn check_fields(r: &Req, rt: &ResourceType, body: &Value) -> ApiResult<()> {
+    if r.q("fieldValidation") != Some("Strict") || rt.crd.is_some() {
+        return Ok(());
+    }
+    let unknown = crate::proto::unknown_fields(&rt.api_version(), &rt.kind, body);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = unknown
+        .iter()
+        .map(|u| format!("unknown field \"{u}\""))
+        .collect();
+    Err(ApiError::bad_request(format!(
+        "{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}",
+        rt.kind,
+        rt.version,
+        rt.kind,
+        list.join(", ")
+    )))
 }
 
 fn check_kind(rt: &ResourceType, body: &Value) -> ApiResult<()> {
@@ -583,6 +608,7 @@ fn patch_obj(
         let applied = r.body_value()?;
         if sub.is_empty() {
             check_kind(rt, &applied)?;
+            check_fields(r, rt, &applied)?;
         }
         let force = r.flag("force");
         let cur = st.get(rt, ns, name).ok();
@@ -633,6 +659,9 @@ fn patch_obj(
     }
     let cur = st.get(rt, ns, name)?;
     let p = r.body_value()?;
+    if sub.is_empty() && ct != "application/json-patch+json" {
+        check_fields(r, rt, &p)?;
+    }
     let base = if sub == "scale" {
         scale_of(rt, &cur)
     } else {

@@ -1221,3 +1221,42 @@ fn imperative_create_commands_send_protobuf_and_work() {
     let err = k.fails(&["get", "deploy", "api", "-n", "team"]);
     assert!(err.contains("NotFound"), "{err}");
 }
+
+#[test]
+fn strict_field_validation_rejects_unknown_fields() {
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let typo = APP
+        .replace("replicas: 2", "replica: 2")
+        .replace("image: nginx:1.27", "imagee: nginx:1.27");
+    let o = k.run_stdin(&["apply", "-f", "-"], &typo);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("strict decoding error: unknown field \"spec.replica\", unknown field \"spec.template.spec.containers[0].imagee\""),
+        "{err}"
+    );
+    // inline members (volume sources, probe handlers, key selectors) are known fields
+    let ok = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: default}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    readinessProbe:
+      httpGet: {path: /, port: 80}
+    env:
+    - name: X
+      valueFrom:
+        configMapKeyRef: {name: cm, key: k}
+    volumeMounts: [{name: v, mountPath: /v}]
+  volumes:
+  - name: v
+    configMap: {name: cm}
+"#;
+    k.ok_stdin(&["apply", "-f", "-"], ok);
+    // --validate=false skips it
+    k.ok_stdin(&["apply", "--validate=false", "-f", "-"], &typo);
+}

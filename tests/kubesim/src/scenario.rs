@@ -82,7 +82,7 @@ impl Params {
 /// A distinct 5-character name suffix for each n below 27^5 (Kubernetes' alphabet).
 fn suffix(n: u64) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut x = (n.wrapping_mul(7_368_787)) % 14_348_907;
+    let mut x = (n.wrapping_add(1_000_003).wrapping_mul(7_368_787)) % 14_348_907;
     (0..5)
         .map(|_| {
             let c = ALPHABET[(x % 27) as usize] as char;

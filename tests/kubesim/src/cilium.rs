@@ -5,7 +5,7 @@
 //! from the CiliumNode's pod CIDRs. CRDs and CiliumNodes outlive an uninstall, as in a real cluster.
 
 use crate::store::{Store, WriteOpts};
-use crate::util::{self, name_of, ns_of, uid_of};
+use crate::util::{self, ns_of, uid_of};
 use serde_json::{Value, json};
 
 const CRDS: &[(&str, &str, &str, bool, &[&str])] = &[
@@ -307,7 +307,6 @@ pub fn operator(st: &mut Store) {
             cn["status"]["ipam"]["operator-status"] =
                 json!({"error": "allocator clusterpool-ipv4: no more CIDRs available"});
         }
-        let _ = name_of(&cn);
         let _ = st.create(&cnrt, "", cn, &sys());
     }
 }

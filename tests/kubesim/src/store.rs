@@ -5,7 +5,7 @@ use crate::fields;
 use crate::obj::Obj;
 use crate::resources::{self, ResourceType};
 use crate::util::{self, name_of, ns_of, uid_of};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -615,12 +615,6 @@ impl Store {
             "status" => {
                 let mut n = (*cur).clone();
                 n["status"] = obj.get("status").cloned().unwrap_or(Value::Null);
-                if let Some(lbl) = obj["metadata"].get("labels").cloned()
-                    && rt.crd.is_none()
-                    && false
-                {
-                    n["metadata"]["labels"] = lbl;
-                }
                 n
             }
             _ => {
@@ -667,9 +661,6 @@ impl Store {
             {
                 m.insert("managedFields".into(), mf.clone());
             }
-        }
-        if rt.kind == "Namespace" || subresource == "status" {
-            // keep spec
         }
         self.default_object(rt, &mut new, Some(&cur))?;
         // generation bumps when anything but metadata/status changes
@@ -1057,8 +1048,4 @@ fn valid_name(name: &str, rt: &ResourceType) -> bool {
     });
     let b = name.as_bytes();
     ok_chars && b[0].is_ascii_alphanumeric() && b[b.len() - 1].is_ascii_alphanumeric()
-}
-
-pub fn new_map() -> Map<String, Value> {
-    Map::new()
 }

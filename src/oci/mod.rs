@@ -119,7 +119,8 @@ fn cache_err(cache: &Cache, e: std::io::Error) -> Error {
     }
 }
 
-/// Resolves `chart` to a verified, cached chart archive (blocking; for sync callers).
+/// Resolves `chart` to a verified, cached chart archive. Blocking: it runs its own
+/// current-thread runtime, so call [`resolve_chart_async`] from inside an async context.
 pub fn resolve_chart(chart: &ChartRef, opts: &PullOptions) -> Result<ResolvedChart> {
     runtime()?.block_on(resolve_chart_async(chart, opts))
 }

@@ -110,6 +110,15 @@ impl FromStr for ChartRef {
         let rest = input
             .strip_prefix("oci://")
             .ok_or_else(|| err("OCI chart references start with oci://"))?;
+        if let Some((before, _)) = rest.split_once('@')
+            && !before.contains('/')
+        {
+            // user:password@host — never echo it back.
+            return Err(RefError {
+                input: "oci://<credentials>@…".into(),
+                reason: "credentials in the reference are not supported; use --username with --password-stdin or a registry config".into(),
+            });
+        }
         let (rest, digest) = match rest.split_once('@') {
             Some((r, d)) => {
                 if !valid_digest(d) {
@@ -202,6 +211,10 @@ mod tests {
         ] {
             assert!(bad.parse::<ChartRef>().is_err(), "{bad}");
         }
+        let e = "oci://me:hunter2@host/repo"
+            .parse::<ChartRef>()
+            .unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 
     #[test]

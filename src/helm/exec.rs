@@ -929,6 +929,7 @@ impl<'a> State<'a> {
             K::Map => matches!(v, Value::Map(_)),
             K::List => matches!(v, Value::List(_)),
             K::StrList => matches!(v, Value::List(_)),
+            K::Time => matches!(&v, Value::Object(o) if matches!(**o, Object::Time { .. })),
         };
         if !ok {
             return Err(self.errorf(

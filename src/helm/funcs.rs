@@ -18,6 +18,7 @@ pub enum K {
     Map,
     List,
     StrList,
+    Time,
 }
 
 impl K {
@@ -35,6 +36,7 @@ impl K {
             K::Map => "map[string]interface {}",
             K::List => "[]interface {}",
             K::StrList => "[]string",
+            K::Time => "time.Time",
         }
     }
 }
@@ -71,8 +73,15 @@ pub fn signature(name: &str) -> Option<Sig> {
         | "camelcase" | "kebabcase" | "swapcase" | "shuffle" | "b64enc" | "b64dec" | "b32enc"
         | "b32dec" | "sha1sum" | "sha256sum" | "sha512sum" | "adler32sum" | "base" | "dir"
         | "clean" | "ext" | "isAbs" | "osBase" | "osDir" | "osClean" | "osExt" | "osIsAbs"
-        | "regexQuoteMeta" | "atoi" | "urlParse" | "getHostByName" | "bcrypt"
-        | "htmlDateInZone" | "genPrivateKey" => (&[Str], None),
+        | "regexQuoteMeta" | "atoi" | "urlParse" | "getHostByName" | "bcrypt" | "genPrivateKey"
+        | "mustFromJson" => (&[Str], None),
+        "htmlDateInZone" => (&[Any, Str], None),
+        "trimall" => (&[Str, Str], None),
+        "date_in_zone" => (&[Str, Any, Str], None),
+        "date_modify" => (&[Str, Time], None),
+        "hello" => (&[], None),
+        "biggest" => (&[Any], Some(Any)),
+        "mustSlice" => (&[Any], Some(Any)),
         "trimAll" | "trimSuffix" | "trimPrefix" | "contains" | "hasPrefix" | "hasSuffix"
         | "split" | "splitList" | "regexMatch" | "mustRegexMatch" | "regexFind"
         | "mustRegexFind" | "regexSplit" | "mustRegexSplit" | "htpasswd" | "encryptAES"
@@ -121,7 +130,7 @@ pub fn signature(name: &str) -> Option<Sig> {
             "until" => (&[Int], None),
             "keys" => (&[], Some(Map)),
             "values" => (&[Map], None),
-            "unixEpoch" => (&[Any], None),
+            "unixEpoch" => (&[Time], None),
             _ => (&[Any], None),
         },
         "round" => (&[Any, Int], Some(Float)),
@@ -147,7 +156,7 @@ pub fn signature(name: &str) -> Option<Sig> {
         "sortAlpha_" => (&[Any], None),
         "date" | "dateInZone" | "dateModify" | "mustDateModify" => match name {
             "dateInZone" => (&[Str, Any, Str], None),
-            "dateModify" | "mustDateModify" => (&[Str, Any], None),
+            "dateModify" | "mustDateModify" => (&[Str, Time], None),
             _ => (&[Str, Any], None),
         },
         "genCA" => (&[Str, Int], None),
@@ -194,13 +203,22 @@ pub fn to_int64(v: &Value) -> i64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i,
         Value::Uint(u) => *u as i64,
-        Value::Float(f) => *f as i64,
+        Value::Float(f) => go_f64_to_i64(*f),
         Value::Bool(b) => *b as i64,
         Value::Str(s) => {
             let t = trim_zero_decimal(s);
             super::yaml::go_parse_int(&t).unwrap_or(0)
         }
         _ => 0,
+    }
+}
+
+/// Go's float64→int64 conversion on amd64 (out of range → MinInt64).
+fn go_f64_to_i64(f: f64) -> i64 {
+    if f.is_nan() || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+        i64::MIN
+    } else {
+        f as i64
     }
 }
 
@@ -868,12 +886,49 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             Ok(v @ Value::List(_)) => v,
             _ => Value::list(vec![Value::str("invalid JSON")]),
         }),
-        "toToml" | "mustToToml" => str_v(String::new()),
+        "toToml" | "mustToToml" => str_v(super::gofmt::to_toml(&a[0])),
         "fromToml" => Ok(Value::empty_map()),
         "lookup" => Ok(Value::empty_map()),
         // ---------- strings
         "trim" => str_v(s(0).trim_matches(|c: char| c.is_whitespace()).to_string()),
-        "trimAll" => str_v(s(1).trim_matches(|c: char| s(0).contains(c)).to_string()),
+        "trimAll" | "trimall" => str_v(s(1).trim_matches(|c: char| s(0).contains(c)).to_string()),
+        "hello" => str_v("Hello!".to_string()),
+        "biggest" => Ok(Value::Int64(a.iter().map(to_int64).max().unwrap_or(0))),
+        "mustFromJson" => match parse_json(s(0)) {
+            Ok(v) => Ok(v),
+            Err(e) => ferr(e),
+        },
+        "b32dec" => match super::gofmt::base32_decode(s(0)) {
+            Some(b) => str_v(String::from_utf8_lossy(&b).into_owned()),
+            None => str_v("illegal base32 data at input byte 0".to_string()),
+        },
+        "shuffle" => {
+            let mut c: Vec<char> = s(0).chars().collect();
+            let mut r = vec![0u8; c.len()];
+            let _ = aws_lc_rs::rand::fill(&mut r);
+            for i in (1..c.len()).rev() {
+                let j = r[i] as usize % (i + 1);
+                c.swap(i, j);
+            }
+            str_v(c.into_iter().collect())
+        }
+        "randInt" => {
+            let (lo, hi) = (to_int64(&a[0]), to_int64(&a[1]));
+            if hi <= lo {
+                return ferr("invalid argument to Int63n");
+            }
+            let mut r = [0u8; 8];
+            let _ = aws_lc_rs::rand::fill(&mut r);
+            Ok(Value::Int(
+                lo + (u64::from_le_bytes(r) % (hi - lo) as u64) as i64,
+            ))
+        }
+        "randBytes" => {
+            use base64::Engine;
+            let mut r = vec![0u8; i_arg(&a[0]).max(0) as usize];
+            let _ = aws_lc_rs::rand::fill(&mut r);
+            str_v(base64::engine::general_purpose::STANDARD.encode(r))
+        }
         "trimSuffix" => str_v(s(1).strip_suffix(s(0)).unwrap_or(s(1)).to_string()),
         "trimPrefix" => str_v(s(1).strip_prefix(s(0)).unwrap_or(s(1)).to_string()),
         "upper" => str_v(s(0).to_uppercase()),
@@ -1347,7 +1402,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             };
             Ok(Value::Bool(l.iter().any(|x| deep_equal(x, &a[0]))))
         }
-        "slice" => {
+        "slice" | "mustSlice" => {
             let l = as_list(&a[0], "slice")?;
             let st_ = a.get(1).map(to_int64).unwrap_or(0) as usize;
             let en = a
@@ -1503,7 +1558,8 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         // ---------- dates
         "now" => Ok(now_value()),
         "date" => str_v(super::gofmt::go_date(s(0), &a[1])),
-        "dateInZone" => str_v(super::gofmt::go_date(s(0), &a[1])),
+        "dateInZone" | "date_in_zone" => str_v(super::gofmt::go_date(s(0), &a[1])),
+        "htmlDateInZone" => str_v(super::gofmt::go_date("2006-01-02", &a[0])),
         "htmlDate" => str_v(super::gofmt::go_date("2006-01-02", &a[0])),
         "unixEpoch" => str_v(match &a[0] {
             Value::Object(o) => match &**o {
@@ -1514,7 +1570,8 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             },
             _ => String::new(),
         }),
-        "dateModify" | "mustDateModify" => match super::gofmt::parse_duration(s(0)) {
+        "dateModify" | "mustDateModify" | "date_modify" => match super::gofmt::parse_duration(s(0))
+        {
             Some(d) => Ok(match &a[1] {
                 Value::Object(o) => match &**o {
                     Object::Time { unix_nanos, offset } => Value::Object(Rc::new(Object::Time {
@@ -1533,9 +1590,15 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
                 }
             }
         },
-        "duration" => str_v(super::gofmt::format_duration(
-            to_int64(&a[0]) as i128 * 1_000_000_000,
-        )),
+        "duration" => {
+            // sprig: only string and int64 inputs count; anything else is 0s
+            let n = match &a[0] {
+                Value::Str(x) => x.parse::<i64>().unwrap_or(0),
+                Value::Int64(i) => *i,
+                _ => 0,
+            };
+            str_v(super::gofmt::format_duration(n as i128 * 1_000_000_000))
+        }
         // ---------- crypto
         "uuidv4" => str_v(super::crypto::uuidv4()),
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => str_v(

@@ -422,6 +422,88 @@ pub fn base32_encode(b: &[u8]) -> String {
     out
 }
 
+pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let t = s.trim_end_matches('=');
+    let mut bits: u64 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in t.bytes() {
+        let v = A.iter().position(|&x| x == c)? as u64;
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// BurntSushi/toml encoding of a map (simple tables, sorted keys, values then sub-tables).
+pub fn to_toml(v: &Value) -> String {
+    fn key(k: &str) -> String {
+        if !k.is_empty()
+            && k.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        {
+            k.to_string()
+        } else {
+            go_quote(k)
+        }
+    }
+    fn scalar(v: &Value) -> Option<String> {
+        Some(match v {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) | Value::Int64(i) => i.to_string(),
+            Value::Uint(u) => u.to_string(),
+            Value::Float(f) => {
+                let s = format_float_g(*f);
+                if s.contains(['.', 'e', 'n', 'I']) {
+                    s
+                } else {
+                    format!("{}.0", s)
+                }
+            }
+            Value::Str(s) => go_quote(s),
+            Value::List(l) => {
+                let items: Vec<String> = l.iter().filter_map(scalar).collect();
+                format!("[{}]", items.join(", "))
+            }
+            _ => return None,
+        })
+    }
+    fn table(prefix: &str, v: &Value, out: &mut String) {
+        let Value::Map(m) = v else { return };
+        let m = m.borrow();
+        for (k, x) in m.iter() {
+            if !matches!(x, Value::Map(_) | Value::Nil)
+                && let Some(s) = scalar(x)
+            {
+                if !prefix.is_empty() {
+                    out.push_str("  ");
+                }
+                out.push_str(&format!("{} = {}\n", key(k), s));
+            }
+        }
+        for (k, x) in m.iter() {
+            if let Value::Map(_) = x {
+                let p = if prefix.is_empty() {
+                    key(k)
+                } else {
+                    format!("{}.{}", prefix, key(k))
+                };
+                out.push_str(&format!("\n[{}]\n", p));
+                table(&p, x, out);
+            }
+        }
+    }
+    let mut out = String::new();
+    table("", v, &mut out);
+    out
+}
+
 pub fn path_clean(p: &str) -> String {
     if p.is_empty() {
         return ".".into();

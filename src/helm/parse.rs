@@ -784,9 +784,9 @@ impl<'a> Parser<'a> {
                     };
                     else_list = Some(vec![node]);
                 } else if chained.is_some() {
-                    // e.g. "else with" inside if: Go parses "else" then expects rightDelim
+                    // e.g. "else if" inside with: Go treats the keyword as stray input
                     let r = self.next_non_space();
-                    return self.unexpected(&r, "else");
+                    return self.unexpected(&r, "input");
                 } else {
                     let (el, end) = self.item_list()?;
                     match end {

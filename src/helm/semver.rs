@@ -37,10 +37,10 @@ pub fn parse(v: &str) -> Result<Ver, String> {
         && !valid_ids(&meta)
         && v.contains('+')
     {
-        return Err("Invalid Semantic Version".into());
+        return Err("invalid semantic version".into());
     }
     if v.contains('-') && !valid_ids(&pre) {
-        return Err("Invalid Semantic Version".into());
+        return Err("invalid semantic version".into());
     }
     let parts: Vec<&str> = core.split('.').collect();
     if parts.is_empty()
@@ -49,14 +49,14 @@ pub fn parse(v: &str) -> Result<Ver, String> {
             .iter()
             .any(|p| p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()))
     {
-        return Err("Invalid Semantic Version".into());
+        return Err("invalid semantic version".into());
     }
     let n = |i: usize| -> Result<u64, String> {
         parts
             .get(i)
             .map(|p| {
                 p.parse::<u64>()
-                    .map_err(|_| "Invalid Semantic Version".to_string())
+                    .map_err(|_| "invalid semantic version".to_string())
             })
             .unwrap_or(Ok(0))
     };
@@ -142,7 +142,7 @@ fn parse_con(s: &str) -> Result<Con, String> {
         }
     }
     if core.is_empty() {
-        return Err(format!("improper constraint: {}", s));
+        return Err(format!("improper constraint: {}", super::exec::go_quote(s)));
     }
     parts.truncate(given);
     let mut vs = parts.join(".");
@@ -299,7 +299,9 @@ pub fn compare(constraint: &str, version: &str) -> Result<bool, String> {
             out
         };
         for it in items {
-            cons.push(parse_con(&it)?);
+            cons.push(parse_con(&it).map_err(|_| {
+                format!("improper constraint: {}", super::exec::go_quote(constraint))
+            })?);
         }
         if cons.is_empty() {
             return Err(format!("improper constraint: {}", constraint));

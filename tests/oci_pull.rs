@@ -140,6 +140,28 @@ fn pull_by_version_tag_and_digest_gives_helms_bytes() {
         .code(2)
         .stderr(predicate::str::contains("--version"));
 
+    // a version with `+` (tag `_`), as Helm stores it
+    let plus = registry::push(&reg, &["1.15.19+podnet.1"]);
+    podnet(&cache)
+        .args([
+            "cilium",
+            "pull",
+            "--chart",
+            &chart,
+            "--version",
+            "1.15.19+podnet.1",
+        ])
+        .args(["--plain-http", "-d"])
+        .arg(work.path().join("plus"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(plus["1.15.19+podnet.1"].as_str()));
+    assert!(
+        work.path()
+            .join("plus/cilium-1.15.19+podnet.1.tgz")
+            .is_file()
+    );
+
     // --untar
     let untar = work.path().join("untar");
     podnet(&cache)
@@ -261,9 +283,13 @@ fn versions_sorted_with_eks_rebuilds_and_prereleases() {
             ("1.17.6-0", false),
             ("1.16.16-0", true),
             ("1.16.15-0", false),
+            ("1.15.19+podnet.1", true),
         ]
     );
-    assert!(rows.iter().all(|r| r["hybridSupported"] == true));
+    // 1.15 is not a minor the hybrid values support; `+` is stored as `_` (Helm's tag rule).
+    assert!(rows[..6].iter().all(|r| r["hybridSupported"] == true));
+    assert_eq!(rows[6]["hybridSupported"], false);
+    assert_eq!(rows[6]["tag"], "1.15.19_podnet.1");
 
     let out = podnet(work.path())
         .args([
@@ -293,7 +319,7 @@ fn versions_sorted_with_eks_rebuilds_and_prereleases() {
         lines[2].contains("1.18.0-rc.1") && lines[2].contains("pre-release"),
         "{text}"
     );
-    assert_eq!(lines.len(), 1 + 7, "{text}");
+    assert_eq!(lines.len(), 1 + 8, "{text}");
 }
 
 #[test]

@@ -269,6 +269,7 @@ pub const VERSIONS: &[&str] = &[
     "1.17.18",
     "1.18.0-rc.1",
     "1.18.4-0",
+    "1.15.19+podnet.1",
 ];
 
 pub fn charts() -> &'static Vec<(String, PathBuf)> {

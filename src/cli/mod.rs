@@ -103,6 +103,18 @@ impl GlobalArgs {
 
 /// Parses, runs, reports. The only place that decides exit codes.
 pub fn main() -> ExitCode {
+    // `kubectl podnet __man [DIR]`: man pages for the release archives (krew/dist.sh). Handled before
+    // clap so that help and shell completions never offer it.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == "__man") {
+        return match man_pages(args.next().map(PathBuf::from)) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("{:?}", miette::Report::new(e));
+                ExitCode::from(EXIT_ERROR)
+            }
+        };
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -170,6 +182,28 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
     }
+}
+
+/// Man pages generated from the clap definitions: the top page to stdout, or one page per command
+/// into DIR (`kubectl-podnet.1`, `kubectl-podnet-cilium-values.1`, …).
+fn man_pages(dir: Option<PathBuf>) -> Result<u8, Error> {
+    let cmd = Cli::command();
+    match dir {
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut buf)
+                .map_err(|source| Error::Write {
+                    path: PathBuf::from("<stdout>"),
+                    source,
+                })?;
+            stdout_write(&buf)?;
+        }
+        Some(dir) => std::fs::create_dir_all(&dir)
+            .and_then(|()| clap_mangen::generate_to(cmd, &dir))
+            .map_err(|source| Error::Write { path: dir, source })?,
+    }
+    Ok(0)
 }
 
 fn version(g: &GlobalArgs) -> Result<u8, Error> {

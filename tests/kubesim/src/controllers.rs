@@ -363,12 +363,44 @@ fn node_ip(node: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The CIDR of the subnet of a node's ENIConfig (VPC CNI custom networking): the ENIConfig is
+/// named by the node label `k8s.amazonaws.com/eniConfig` or by its zone; the subnet CIDR comes
+/// from the ENIConfig annotation `kubesim.io/subnet-cidr` or the `kube-system/kubesim-scenario`
+/// subnet table.
+fn eniconfig_cidr(st: &Store, node: &str) -> Option<String> {
+    let key = "eniconfigs.crd.k8s.amazonaws.com";
+    if st.bucket(key).is_none_or(|b| b.is_empty()) {
+        return None;
+    }
+    let n = st.get_raw("nodes", "", node)?;
+    let labels = &n["metadata"]["labels"];
+    let name = labels["k8s.amazonaws.com/eniConfig"]
+        .as_str()
+        .or_else(|| labels["topology.kubernetes.io/zone"].as_str())?;
+    let eni = st.get_raw(key, "", name)?;
+    if let Some(c) = eni["metadata"]["annotations"]["kubesim.io/subnet-cidr"].as_str() {
+        return Some(c.to_string());
+    }
+    let subnet = eni["spec"]["subnet"].as_str()?;
+    let table = st.get_raw("configmaps", "kube-system", "kubesim-scenario")?;
+    let subnets: Value = serde_json::from_str(table["data"]["subnets"].as_str()?).ok()?;
+    subnets
+        .as_array()?
+        .iter()
+        .find(|s| s["id"] == subnet)
+        .and_then(|s| s["cidr"].as_str())
+        .map(str::to_string)
+}
+
 fn alloc_ip(state: &mut State, st: &Store, node: &str) -> String {
-    // Cilium's cluster-pool IPAM (CiliumNode) wins over the node's podCIDR
-    let cidr = crate::cilium::node_pod_cidr(st, node).or_else(|| {
-        st.get_raw("nodes", "", node)
-            .and_then(|n| n["spec"]["podCIDR"].as_str().map(str::to_string))
-    });
+    // Cilium's cluster-pool IPAM (CiliumNode), then VPC CNI custom networking (the node's
+    // ENIConfig subnet), then the node's podCIDR
+    let cidr = crate::cilium::node_pod_cidr(st, node)
+        .or_else(|| eniconfig_cidr(st, node))
+        .or_else(|| {
+            st.get_raw("nodes", "", node)
+                .and_then(|n| n["spec"]["podCIDR"].as_str().map(str::to_string))
+        });
     let stale = state
         .pools
         .get(node)
@@ -386,7 +418,9 @@ fn alloc_ip(state: &mut State, st: &Store, node: &str) -> String {
     }
     let p = state.pools.get_mut(node).expect("inserted");
     p.2 += 1;
-    let off = 1 + (p.2 - 1) % (p.1.saturating_sub(2).max(1));
+    // from the top of the range down: loaded objects usually take the low addresses
+    let usable = p.1.saturating_sub(2).max(1);
+    let off = usable - (p.2 - 1) % usable;
     util::ipv4(p.0 + off)
 }
 

@@ -423,6 +423,26 @@ fn scenario_scale_load_and_paginated_lists() {
             .starts_with("aws:///us-west-2a/i-0")
     );
     assert!(n0["status"]["capacity"]["pods"].as_str().is_some());
+    // new pods on an EC2 node take addresses from its ENIConfig subnet (custom networking)
+    k.ok(&[
+        "run",
+        "probe",
+        "--image=busybox",
+        "--overrides",
+        r#"{"spec":{"nodeSelector":{"topology.kubernetes.io/zone":"us-west-2b"}}}"#,
+    ]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready",
+        "pod/probe",
+        "--timeout=30s",
+    ]);
+    let probe = k.json(&["get", "pod", "probe"]);
+    let ip = probe["status"]["podIP"].as_str().unwrap();
+    assert!(
+        ip.starts_with("100.65."),
+        "pod IP {ip} from the us-west-2b pod subnet 100.65.0.0/16"
+    );
     // frozen: loaded pods keep their addresses
     std::thread::sleep(Duration::from_millis(500));
     let one = k.json(&[

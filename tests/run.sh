@@ -10,4 +10,8 @@ export CI="${CI:-true}"   # insta: never write snapshots here, fail on a mismatc
 bash tests/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Supply chain (deny.toml): licences, duplicate versions, sources; offline, ~2 s. Advisories need the
+# RustSec database from GitHub: the release workflow checks them.
+command -v cargo-deny >/dev/null 2>&1 || cargo install cargo-deny --locked
+cargo deny --frozen check --hide-inclusion-graph licenses bans sources
 cargo test --workspace --locked

@@ -215,7 +215,7 @@ pub fn to_int64(v: &Value) -> i64 {
 
 /// Go's float64→int64 conversion on amd64 (out of range → MinInt64).
 fn go_f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+    if f.is_nan() || f >= 9.223_372_036_854_776e18 || f < -9.223_372_036_854_776e18 {
         i64::MIN
     } else {
         f as i64

@@ -80,6 +80,29 @@ pub fn serve(st: &Store, path: &str, _q: &[(String, String)]) -> Option<Value> {
     Some(gv_doc(&ts))
 }
 
+/// A Swagger 2.0 document with a definition per kind (for clients that read /openapi/v2 as JSON).
+pub fn v2(st: &Store) -> Value {
+    let mut defs = Map::new();
+    defs.insert(META.into(), object_meta());
+    for rt in &st.types {
+        let mut sc = kind_schema(rt);
+        // v2 spells references #/definitions/…
+        let text = serde_json::to_string(&sc)
+            .unwrap_or_default()
+            .replace("#/components/schemas/", "#/definitions/");
+        sc = serde_json::from_str(&text).unwrap_or(sc);
+        defs.insert(schema_name(rt), sc);
+        for (n, x) in extra_schemas(rt) {
+            let text = serde_json::to_string(&x)
+                .unwrap_or_default()
+                .replace("#/components/schemas/", "#/definitions/");
+            defs.insert(n, serde_json::from_str(&text).unwrap_or(x));
+        }
+    }
+    json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": "unversioned"},
+           "paths": {}, "definitions": defs})
+}
+
 fn param(name: &str, typ: &str) -> Value {
     json!({"name": name, "in": "query", "description": format!("{name} query parameter"),
            "schema": {"type": typ, "uniqueItems": true}})

@@ -222,6 +222,19 @@ async fn route(shared: &Arc<Shared>, r: &Req) -> Resp {
         }
         _ => {}
     }
+    if path == "/openapi/v2" {
+        // JSON only: kubectl asks for protobuf and falls back to v3 when refused
+        if r.accept.contains("protobuf")
+            || !(r.accept.is_empty() || r.accept.contains("json") || r.accept.contains("*/*"))
+        {
+            return error_resp(&ApiError::new(
+                406,
+                "NotAcceptable",
+                "only application/json is supported for /openapi/v2",
+            ));
+        }
+        return json_resp(200, &openapi::v2(&shared.lock()));
+    }
     if path.starts_with("/openapi/") {
         let st = shared.lock();
         return match openapi::serve(&st, path, &r.query) {

@@ -71,14 +71,14 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
     let mut secs = days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + se;
-    let mut rest = &s[19..];
+    let mut rest = s.get(19..)?;
     if let Some(r) = rest.strip_prefix('.') {
         let n = r.bytes().take_while(|c| c.is_ascii_digit()).count();
         rest = &r[n..];
     }
     if rest.len() >= 6 && (rest.starts_with('+') || rest.starts_with('-')) {
-        let oh: i64 = rest[1..3].parse().ok()?;
-        let om: i64 = rest[4..6].parse().ok()?;
+        let oh: i64 = rest.get(1..3)?.parse().ok()?;
+        let om: i64 = rest.get(4..6)?.parse().ok()?;
         let off = oh * 3600 + om * 60;
         secs -= if rest.starts_with('+') { off } else { -off };
     }

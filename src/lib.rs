@@ -13,4 +13,5 @@ pub mod input;
 pub mod kube;
 pub mod net;
 pub mod oci;
+pub mod release;
 pub mod report;

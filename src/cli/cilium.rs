@@ -30,6 +30,14 @@ pub enum CiliumCommand {
     Versions(super::oci::VersionsArgs),
     /// Render the chart locally, exactly as `helm template` (Helm v4) prints it
     Template(Box<super::template::TemplateArgs>),
+    /// Install Cilium as a Helm release (validated values, server-side apply, Helm's records)
+    Install(Box<super::lifecycle::InstallArgs>),
+    /// Revisions of the release, as `helm history` shows them
+    History(super::lifecycle::ReleaseArgs),
+    /// The user values of the deployed revision, as `helm get values` prints them
+    GetValues(super::lifecycle::ReleaseArgs),
+    /// Remove the release's objects (never aws-node, never what it does not own) and its records
+    Uninstall(super::lifecycle::UninstallArgs),
 }
 
 const CAPACITY_HELP: &str = "Capacity: the operator gives each node one /MASK block of the pod CIDRs; \
@@ -156,6 +164,10 @@ pub fn run(cmd: CiliumCommand, g: &GlobalArgs) -> Result<u8> {
         CiliumCommand::Pull(a) => super::oci::pull(a, g),
         CiliumCommand::Versions(a) => super::oci::versions(a, g),
         CiliumCommand::Template(a) => super::template::run(*a, g),
+        CiliumCommand::Install(a) => super::lifecycle::install(*a, g),
+        CiliumCommand::History(a) => super::lifecycle::history(a, g),
+        CiliumCommand::GetValues(a) => super::lifecycle::get_values(a, g),
+        CiliumCommand::Uninstall(a) => super::lifecycle::uninstall(a, g),
     }
 }
 

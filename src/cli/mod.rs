@@ -3,6 +3,7 @@
 
 mod audit;
 mod cilium;
+mod lifecycle;
 mod maxpods;
 pub mod oci;
 mod template;

@@ -1,0 +1,258 @@
+//! `kubectl podnet cilium install | history | get-values | uninstall`: Helm-compatible releases.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+use comfy_table::{Table, presets};
+
+use super::oci::RegistryArgs;
+use super::{GlobalArgs, Output, stdout_write};
+use crate::cilium::lifecycle::{self, InstallPlan};
+use crate::cilium::validate::{self, Context};
+use crate::cilium::{facts::NetworkFacts, versions};
+use crate::error::{Error, Result};
+use crate::helm::{Chart, Values};
+use crate::kube::Target;
+use crate::oci::{self, ChartRef};
+use crate::release::Store;
+use crate::report::Report;
+
+#[derive(Debug, Args)]
+#[command(disable_version_flag = true)]
+pub struct InstallArgs {
+    /// Chart: a .tgz or oci://HOST/REPO[:TAG|@sha256:DIGEST]
+    #[arg(long, value_name = "CHART", default_value = oci::DEFAULT_CHART)]
+    pub chart: String,
+    /// Chart version for an OCI chart
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Values files (e.g. from `kubectl podnet cilium values`), merged in order; `-` reads stdin
+    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
+    pub values: Vec<PathBuf>,
+    /// Release name
+    #[arg(long, value_name = "NAME", default_value = "cilium")]
+    pub release: String,
+    /// Install even if the values fail validation
+    #[arg(long)]
+    pub force: bool,
+    /// Server-side apply field manager (Helm's CLI applies as `helm`; share it to avoid conflicts)
+    #[arg(long, value_name = "NAME", default_value = lifecycle::FIELD_MANAGER)]
+    pub field_manager: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// Release name
+    #[arg(long, value_name = "NAME", default_value = "cilium")]
+    pub release: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Release name
+    #[arg(long, value_name = "NAME", default_value = "cilium")]
+    pub release: String,
+    /// Also delete the *.cilium.io CRDs (and with them every Cilium custom resource)
+    #[arg(long)]
+    pub purge_crds: bool,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Kube {
+            message: format!("cannot start the async runtime: {e}"),
+            help: None,
+        })
+}
+
+fn target(g: &GlobalArgs) -> Target {
+    Target {
+        kubeconfig: g.kubeconfig.clone(),
+        context: g.context.clone(),
+    }
+}
+
+fn namespace(g: &GlobalArgs) -> String {
+    g.namespace.clone().unwrap_or_else(|| "kube-system".into())
+}
+
+pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
+    let path = if a.chart.starts_with("oci://") {
+        let r: ChartRef = a
+            .chart
+            .parse()
+            .map_err(|e: oci::reference::RefError| Error::flag("--chart", e.to_string()))?;
+        oci::resolve_chart(&r, &a.registry.pull_options(a.version.as_deref())?)?.path
+    } else {
+        PathBuf::from(&a.chart)
+    };
+    let bytes = std::fs::read(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let bad_chart = |e: crate::helm::LoadError| Error::Input {
+        location: path.display().to_string(),
+        message: format!("cannot load the chart: {}", e.0),
+        help: Some("install takes a chart .tgz or oci://…".into()),
+    };
+    let files = crate::helm::chart::read_tgz(&bytes).map_err(bad_chart)?;
+    let chart = Chart::load_archive(&bytes).map_err(bad_chart)?;
+
+    // Values: Helm's reading for the release, podnet's rules before anything touches the cluster.
+    let mut values = Values::new();
+    let mut merged = serde_json::json!({});
+    for p in &a.values {
+        let doc = crate::input::read_values(p, true)?;
+        crate::input::merge(&mut merged, &doc.value);
+        let text = serde_json::to_string(&doc.value).unwrap_or_default();
+        values
+            .add_yaml_file(&doc.source, &text)
+            .map_err(|e| Error::Input {
+                location: doc.source.clone(),
+                message: e.to_string(),
+                help: None,
+            })?;
+    }
+    let chart_version = chart
+        .metadata
+        .get("version")
+        .map(|v| crate::helm::funcs::strval(&v))
+        .unwrap_or_default();
+    let minor = versions::resolve(Some(&chart_version)).unwrap_or_else(|_| versions::newest());
+    let facts = NetworkFacts::default();
+    let report = Report::new(validate::validate(
+        &merged,
+        &Context {
+            minor,
+            facts: &facts,
+            nodes: None,
+        },
+    ));
+    if !report.valid {
+        let mut buf = Vec::new();
+        let _ = report.write_table(&mut buf, g.color_for(std::io::stderr().is_terminal()));
+        eprint!("{}", String::from_utf8_lossy(&buf));
+        if !a.force {
+            eprintln!("error: the values are invalid (see above); fix them or pass --force");
+            return Ok(super::EXIT_FINDINGS);
+        }
+    }
+
+    let ns = namespace(g);
+    let rt = runtime()?;
+    let outcome = rt.block_on(async {
+        let client = crate::kube::client(&target(g)).await?;
+        lifecycle::install(
+            &client,
+            &InstallPlan {
+                release: &a.release,
+                namespace: &ns,
+                chart: &chart,
+                chart_files: &files,
+                values: &values,
+                field_manager: &a.field_manager,
+            },
+        )
+        .await
+    })?;
+    let r = &outcome.release;
+    let text = match g.output {
+        Some(Output::Json) => format!("{}\n", serde_json::to_string_pretty(&serde_json::json!({
+            "name": r.name(), "namespace": r.namespace(), "revision": r.version(), "status": r.status(),
+            "chart": format!("{}-{}", r.chart_name(), r.chart_version()), "objects": outcome.applied,
+        })).unwrap_or_default()),
+        _ => format!(
+            "NAME: {}\nNAMESPACE: {}\nREVISION: {}\nSTATUS: {}\nCHART: {}-{}\nOBJECTS APPLIED: {}\n",
+            r.name(), r.namespace(), r.version(), r.status(), r.chart_name(), r.chart_version(), outcome.applied
+        ),
+    };
+    stdout_write(text.as_bytes())?;
+    Ok(0)
+}
+
+pub fn history(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
+    let ns = namespace(g);
+    let h = runtime()?.block_on(async {
+        let client = crate::kube::client(&target(g)).await?;
+        Store::new(&client, &ns).history(&a.release).await
+    })?;
+    if h.is_empty() {
+        return Err(Error::Conflict {
+            message: format!("release {} not found in {ns}", a.release),
+            help: Some("pass --release and -n as used at install time".into()),
+        });
+    }
+    let rows = lifecycle::history_rows(&h);
+    let text = match g.output {
+        Some(Output::Json) => {
+            let v: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| serde_json::json!({"revision": r[0].parse::<i64>().unwrap_or(0), "updated": r[1], "status": r[2], "chart": r[3], "app_version": r[4], "description": r[5]}))
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+        _ => {
+            let mut t = Table::new();
+            t.load_style(presets::NOTHING).force_no_tty();
+            t.set_header([
+                "REVISION",
+                "UPDATED",
+                "STATUS",
+                "CHART",
+                "APP VERSION",
+                "DESCRIPTION",
+            ]);
+            for r in rows {
+                t.add_row(r.to_vec());
+            }
+            format!("{}\n", t.trim_fmt())
+        }
+    };
+    stdout_write(text.as_bytes())?;
+    Ok(0)
+}
+
+pub fn get_values(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
+    let ns = namespace(g);
+    let h = runtime()?.block_on(async {
+        let client = crate::kube::client(&target(g)).await?;
+        Store::new(&client, &ns).history(&a.release).await
+    })?;
+    let last = h.last().ok_or_else(|| Error::Conflict {
+        message: format!("release {} not found in {ns}", a.release),
+        help: None,
+    })?;
+    let text = match g.output {
+        Some(Output::Json) => format!(
+            "{}\n",
+            serde_json::to_string_pretty(last.config()).unwrap_or_default()
+        ),
+        _ => crate::cilium::generate::to_yaml(last.config())?,
+    };
+    stdout_write(text.as_bytes())?;
+    Ok(0)
+}
+
+pub fn uninstall(a: UninstallArgs, g: &GlobalArgs) -> Result<u8> {
+    let ns = namespace(g);
+    let (deleted, kept) = runtime()?.block_on(async {
+        let client = crate::kube::client(&target(g)).await?;
+        lifecycle::uninstall(&client, &a.release, &ns, a.purge_crds).await
+    })?;
+    let mut out = format!(
+        "release \"{}\" uninstalled: {} object(s) deleted\n",
+        a.release,
+        deleted.len()
+    );
+    for k in &kept {
+        out.push_str(&format!("kept: {k}\n"));
+    }
+    out.push_str("note: Cilium leaves interfaces (cilium_host, cilium_net, cilium_vxlan), routes and iptables rules on the hybrid nodes; reboot or clean them before installing another CNI.\n");
+    stdout_write(out.as_bytes())?;
+    Ok(0)
+}

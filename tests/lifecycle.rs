@@ -1,0 +1,314 @@
+//! Releases that Helm understands: podnet installs on kubesim (EC2 + hybrid nodes), Helm v4
+//! (helm-python-sdk) lists, reads and upgrades the release, podnet reads the history and
+//! uninstalls; and the reverse, Helm installs and podnet reads it. aws-node is never touched.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Proc;
+
+use assert_cmd::Command;
+use kubesim::{Kubesim, Options};
+use serde_json::Value;
+
+const HELM: &str = r#"
+import json, sys
+from helm_python import Config
+kubeconfig, action, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with Config(kubeconfig_path=kubeconfig, namespace="kube-system") as cfg:
+    if action == "list":
+        r = cfg.list()
+    elif action == "values":
+        r = cfg.get_values("cilium")
+    elif action == "upgrade":
+        r = cfg.upgrade(args["chart"], "cilium", args["values"], timeout=60, reuse_values=True)
+    elif action == "install":
+        r = cfg.install(args["chart"], "cilium", args["values"], timeout=60)
+    elif action == "rollback":
+        cfg.rollback("cilium", version=args["version"], timeout=60)
+        r = cfg.status("cilium")
+    if isinstance(r, dict):
+        r.pop("manifest", None)
+        r.pop("notes", None)
+    print(json.dumps(r))
+"#;
+
+fn chart() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz")
+}
+
+fn venv_python() -> PathBuf {
+    let v = std::env::var_os("PODNET_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/podnet-venv")
+        });
+    let py = v.join("bin/python");
+    assert!(
+        py.exists(),
+        "{} missing: run `bash tests/setup.sh`",
+        py.display()
+    );
+    py
+}
+
+struct Helm {
+    script: tempfile::NamedTempFile,
+    kubeconfig: PathBuf,
+}
+
+impl Helm {
+    fn new(kubeconfig: &Path) -> Helm {
+        let script = tempfile::Builder::new().suffix(".py").tempfile().unwrap();
+        std::fs::write(script.path(), HELM).unwrap();
+        Helm {
+            script,
+            kubeconfig: kubeconfig.to_path_buf(),
+        }
+    }
+
+    fn run(&self, action: &str, args: Value) -> Value {
+        let o = Proc::new(venv_python())
+            .arg(self.script.path())
+            .arg(&self.kubeconfig)
+            .arg(action)
+            .arg(args.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "helm {action}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_slice(&o.stdout).unwrap()
+    }
+}
+
+fn podnet(kubeconfig: &Path) -> Command {
+    let mut c = Command::cargo_bin("kubectl-podnet").unwrap();
+    c.env("NO_COLOR", "1").arg("--kubeconfig").arg(kubeconfig);
+    c
+}
+
+fn kubectl_json(kubeconfig: &Path, args: &[&str]) -> Value {
+    let o = Proc::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .args(["-o", "json"])
+        .output()
+        .expect("kubectl on PATH");
+    serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
+}
+
+fn values_file(dir: &Path) -> PathBuf {
+    let out = Command::cargo_bin("kubectl-podnet")
+        .unwrap()
+        .args([
+            "cilium",
+            "values",
+            "--cilium-version",
+            "1.17",
+            "--pod-cidr",
+            "192.168.64.0/18",
+            "--remote-node-network",
+            "172.16.0.0/16",
+            "--vpc-cidr",
+            "10.0.0.0/16",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let p = dir.join("values.yaml");
+    std::fs::write(&p, out.stdout).unwrap();
+    p
+}
+
+fn sim() -> Kubesim {
+    Kubesim::start_blocking(Options {
+        scenario: Some("eks:nodes=2,hybrid=2,pods=4".into()),
+        ready_after: std::time::Duration::from_millis(50),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn podnet_installs_helm_upgrades_podnet_uninstalls() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let aws_node_before = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
+    assert_eq!(aws_node_before["metadata"]["name"], "aws-node");
+
+    // helm_python applies as "python"; share its identity as the Helm CLI shares "helm".
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--field-manager", "python", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("STATUS: deployed"));
+    let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
+    assert_eq!(
+        ds["metadata"]["annotations"]["meta.helm.sh/release-name"],
+        "cilium"
+    );
+    assert_eq!(
+        ds["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "Helm"
+    );
+
+    let helm = Helm::new(&kc);
+    let list = helm.run("list", Value::Null);
+    let rel = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "cilium")
+        .cloned()
+        .expect("helm lists podnet's release");
+    assert_eq!(rel["status"], "deployed");
+    assert_eq!(rel["revision"], 1);
+    let hv = helm.run("values", Value::Null);
+    assert_eq!(
+        hv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0], "192.168.64.0/18",
+        "{hv}"
+    );
+
+    // A second install is refused while the release exists.
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+    // Helm upgrades podnet's release; podnet reads Helm's revision.
+    let up = helm.run(
+        "upgrade",
+        serde_json::json!({"chart": chart(), "values": {"operator": {"replicas": 1}}}),
+    );
+    assert_eq!(up["revision"], 2);
+    let out = podnet(&kc)
+        .args(["cilium", "history", "-o", "json"])
+        .output()
+        .unwrap();
+    let h: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["superseded", "deployed"], "{h}");
+    let out = podnet(&kc)
+        .args(["cilium", "get-values", "-o", "json"])
+        .output()
+        .unwrap();
+    let gv: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(gv["operator"]["replicas"], 1);
+    assert_eq!(
+        gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0],
+        "192.168.64.0/18"
+    );
+
+    // Helm rolls back to podnet's revision.
+    let rb = helm.run("rollback", serde_json::json!({"version": 1}));
+    assert_eq!(rb["revision"], 3);
+
+    // podnet uninstalls: the release's objects and records go; aws-node stays.
+    let out = podnet(&kc).args(["cilium", "uninstall"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]).is_null());
+    let aws_node_after = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
+    assert_eq!(
+        aws_node_after["metadata"]["uid"],
+        aws_node_before["metadata"]["uid"]
+    );
+    assert_eq!(
+        aws_node_after["metadata"]["resourceVersion"],
+        aws_node_before["metadata"]["resourceVersion"],
+        "aws-node untouched"
+    );
+    let secrets = kubectl_json(
+        &kc,
+        &[
+            "get",
+            "secrets",
+            "-n",
+            "kube-system",
+            "-l",
+            "owner=helm,name=cilium",
+        ],
+    );
+    assert_eq!(secrets["items"].as_array().map(Vec::len), Some(0));
+    assert!(
+        helm.run("list", Value::Null)
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["name"] != "cilium")
+    );
+}
+
+#[test]
+fn helm_installs_podnet_reads() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let helm = Helm::new(&kc);
+    helm.run("install", serde_json::json!({"chart": chart(), "values": {"ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": ["192.168.64.0/18"]}}}}));
+    let out = podnet(&kc).args(["cilium", "history"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("deployed")
+            && text.contains("cilium-1.17.18")
+            && text.contains("Install complete"),
+        "{text}"
+    );
+    let out = podnet(&kc).args(["cilium", "get-values"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("192.168.64.0/18"));
+    // An object the release does not own is never deleted.
+    let o = Proc::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args([
+            "annotate",
+            "serviceaccount",
+            "cilium",
+            "-n",
+            "kube-system",
+            "--overwrite",
+            "meta.helm.sh/release-name=someone-else",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let out = podnet(&kc).args(["cilium", "uninstall"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("kept: ServiceAccount/cilium (not owned by release cilium)")
+    );
+    assert_eq!(
+        kubectl_json(
+            &kc,
+            &["get", "serviceaccount", "cilium", "-n", "kube-system"]
+        )["metadata"]["name"],
+        "cilium"
+    );
+}

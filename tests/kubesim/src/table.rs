@@ -94,6 +94,51 @@ fn columns(rt: &ResourceType) -> Vec<Col> {
             Col("Selector", "string", 1),
         ],
         ("apps", "StatefulSet") => vec![name, Col("Ready", "string", 0), agec],
+        ("batch", "CronJob") => vec![
+            name,
+            Col("Schedule", "string", 0),
+            Col("Timezone", "string", 0),
+            Col("Suspend", "boolean", 0),
+            Col("Active", "integer", 0),
+            Col("Last Schedule", "string", 0),
+            agec,
+        ],
+        ("autoscaling", "HorizontalPodAutoscaler") => vec![
+            name,
+            Col("Reference", "string", 0),
+            Col("Targets", "string", 0),
+            Col("MinPods", "string", 0),
+            Col("MaxPods", "integer", 0),
+            Col("Replicas", "integer", 0),
+            agec,
+        ],
+        ("networking.k8s.io", "Ingress") => vec![
+            name,
+            Col("Class", "string", 0),
+            Col("Hosts", "string", 0),
+            Col("Address", "string", 0),
+            Col("Ports", "string", 0),
+            agec,
+        ],
+        ("networking.k8s.io", "NetworkPolicy") => {
+            vec![name, Col("Pod-Selector", "string", 0), agec]
+        }
+        ("discovery.k8s.io", "EndpointSlice") => vec![
+            name,
+            Col("AddressType", "string", 0),
+            Col("Ports", "string", 0),
+            Col("Endpoints", "string", 0),
+            agec,
+        ],
+        ("", "PersistentVolumeClaim") => vec![
+            name,
+            Col("Status", "string", 0),
+            Col("Volume", "string", 0),
+            Col("Capacity", "string", 0),
+            Col("Access Modes", "string", 0),
+            Col("StorageClass", "string", 0),
+            agec,
+        ],
         ("apps", "ControllerRevision") => vec![
             name,
             Col("Controller", "string", 0),
@@ -428,6 +473,112 @@ fn row(rt: &ResourceType, o: &Value) -> Vec<Value> {
                 json!(selector_string(&o["spec"]["selector"])),
             ]
         }
+        ("batch", "CronJob") => vec![
+            name,
+            json!(s(o, &["spec", "schedule"])),
+            json!(or_none(s(o, &["spec", "timeZone"]))),
+            json!(o["spec"]["suspend"].as_bool().unwrap_or(false)),
+            json!(
+                o["status"]["active"]
+                    .as_array()
+                    .map(|a| a.len())
+                    .unwrap_or(0)
+            ),
+            json!(
+                str_at(o, &["status", "lastScheduleTime"])
+                    .map(|t| age(Some(t)))
+                    .unwrap_or_else(|| "<none>".into())
+            ),
+            agev,
+        ],
+        ("autoscaling", "HorizontalPodAutoscaler") => vec![
+            name,
+            json!(format!(
+                "{}/{}",
+                s(o, &["spec", "scaleTargetRef", "kind"]),
+                s(o, &["spec", "scaleTargetRef", "name"])
+            )),
+            json!(
+                o["spec"]["metrics"]
+                    .as_array()
+                    .map(|a| a
+                        .iter()
+                        .map(
+                            |m| match m["resource"]["target"]["averageUtilization"].as_i64() {
+                                Some(u) => format!(
+                                    "{}: <unknown>/{u}%",
+                                    m["resource"]["name"].as_str().unwrap_or("")
+                                ),
+                                None => "<unknown>".to_string(),
+                            }
+                        )
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_else(|| "<none>".into())
+            ),
+            json!(o["spec"]["minReplicas"].as_i64().unwrap_or(1).to_string()),
+            json!(o["spec"]["maxReplicas"].as_i64().unwrap_or(0)),
+            json!(o["status"]["currentReplicas"].as_i64().unwrap_or(0)),
+            agev,
+        ],
+        ("networking.k8s.io", "Ingress") => {
+            let hosts: Vec<&str> = o["spec"]["rules"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|r| r["host"].as_str()).collect())
+                .unwrap_or_default();
+            vec![
+                name,
+                json!(or_none(s(o, &["spec", "ingressClassName"]))),
+                json!(if hosts.is_empty() {
+                    "*".to_string()
+                } else {
+                    hosts.join(",")
+                }),
+                json!(""),
+                json!(if o["spec"]["tls"].is_array() {
+                    "80, 443"
+                } else {
+                    "80"
+                }),
+                agev,
+            ]
+        }
+        ("networking.k8s.io", "NetworkPolicy") => vec![
+            name,
+            json!(or_none(selector_query(&o["spec"]["podSelector"]))),
+            agev,
+        ],
+        ("discovery.k8s.io", "EndpointSlice") => {
+            let ports: Vec<String> = o["ports"]
+                .as_array()
+                .map(|a| a.iter().map(|p| p["port"].to_string()).collect())
+                .unwrap_or_default();
+            let eps: Vec<String> = o["endpoints"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .flat_map(|e| e["addresses"].as_array().cloned().unwrap_or_default())
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            vec![
+                name,
+                json!(s(o, &["addressType"])),
+                json!(or_none(ports.join(","))),
+                json!(or_none(eps.join(","))),
+                agev,
+            ]
+        }
+        ("", "PersistentVolumeClaim") => vec![
+            name,
+            json!(s(o, &["status", "phase"])),
+            json!(s(o, &["spec", "volumeName"])),
+            json!(s(o, &["status", "capacity", "storage"])),
+            json!(""),
+            json!(or_none(s(o, &["spec", "storageClassName"]))),
+            agev,
+        ],
         ("apps", "ControllerRevision") => {
             let owner = o["metadata"]["ownerReferences"]
                 .as_array()

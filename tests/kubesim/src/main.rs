@@ -24,7 +24,7 @@ struct Cli {
     /// Delay before a scheduled pod is Running and Ready (e.g. 2s, 500ms).
     #[arg(long, default_value = "500ms", value_parser = parse_duration)]
     ready_after: Duration,
-    /// Fault spec (repeatable), e.g. `image-pull:cilium`, `latency:GET:/api/v1/pods:200ms`.
+    /// Fault spec (repeatable), e.g. `image-pull:cilium`, `latency:200ms:GET:/api/v1/pods`, `throttle:3x:2`.
     #[arg(long)]
     fault: Vec<String>,
     /// Do not run the simulated controllers.

@@ -276,6 +276,17 @@ impl Kubesim {
         f(&mut self.shared.lock())
     }
 
+    /// Stores objects from multi-document YAML (or JSON) as written, like `--load`, while running.
+    pub fn load_yaml(&self, text: &str) -> Result<usize, String> {
+        let objs = load::parse_documents(text)?;
+        load::load_objects(&mut self.shared.lock(), objs)
+    }
+
+    /// Stores objects as written, like `--load`, while running.
+    pub fn load_objects(&self, objs: Vec<serde_json::Value>) -> Result<usize, String> {
+        load::load_objects(&mut self.shared.lock(), objs)
+    }
+
     /// Replaces the active faults (same syntax as `--fault`).
     pub fn set_faults(&self, specs: &[&str]) -> Result<(), String> {
         let v: Vec<String> = specs.iter().map(|s| s.to_string()).collect();

@@ -233,6 +233,14 @@ fn subresources_dry_run_tables_and_status_errors() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(cols, vec!["Name", "Status", "Age"]);
+    // objects loaded while running are stored as written
+    let n = sim
+        .load_yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: late, namespace: extra}\nspec: {nodeName: n9, containers: [{name: c, image: x}]}\nstatus: {phase: Failed}\n")
+        .unwrap();
+    assert_eq!(n, 1);
+    let (code, late) = get(&url, "/api/v1/namespaces/extra/pods/late");
+    assert_eq!(code, 200);
+    assert_eq!(late["status"]["phase"], "Failed");
     // unknown resource
     let (code, _) = get(&url, "/api/v1/nothings");
     assert_eq!(code, 404);

@@ -312,3 +312,226 @@ fn helm_installs_podnet_reads() {
         "cilium"
     );
 }
+
+/// The shared chart re-packaged under another version (templates unchanged).
+fn chart_as(version: &str, dir: &Path) -> PathBuf {
+    let data = std::fs::read(chart()).unwrap();
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(&data[..]));
+    let out = dir.join(format!("cilium-{version}.tgz"));
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&out).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut b = tar::Builder::new(gz);
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let path = e.path().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+        if path.to_string_lossy() == "cilium/Chart.yaml" {
+            let text = String::from_utf8(bytes).unwrap();
+            bytes = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("version:") {
+                        format!("version: {version}")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes();
+        }
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, &path, &bytes[..]).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap();
+    out
+}
+
+#[test]
+fn upgrade_guards_upgrade_and_rollback() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let extra = dir.path().join("extra.yaml");
+    std::fs::write(&extra, "operator:\n  replicas: 1\n").unwrap();
+    let upgrade = |chart: &Path, values: &Path| {
+        podnet(&kc)
+            .args(["cilium", "upgrade", "-o", "json", "--chart"])
+            .arg(chart)
+            .arg("-f")
+            .arg(values)
+            .output()
+            .unwrap()
+    };
+    // Same minor, new patch: deployed values reused, new ones merged over them.
+    let out = upgrade(&chart_as("1.17.19", dir.path()), &extra);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            v["revision"].as_i64(),
+            v["status"].as_str(),
+            v["description"].as_str()
+        ),
+        (Some(2), Some("deployed"), Some("Upgrade complete"))
+    );
+    let gv: Value = serde_json::from_slice(
+        &podnet(&kc)
+            .args(["cilium", "get-values", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(gv["operator"]["replicas"], 1);
+    assert_eq!(
+        gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0],
+        "192.168.64.0/18"
+    );
+    assert!(
+        gv.get("upgradeCompatibility").is_none(),
+        "same minor: no upgradeCompatibility"
+    );
+
+    // Guards: each refused with a clear message, and nothing recorded.
+    let pool = dir.path().join("pool.yaml");
+    std::fs::write(
+        &pool,
+        "ipam:\n  operator:\n    clusterPoolIPv4PodCIDRList: [10.99.0.0/16]\n",
+    )
+    .unwrap();
+    for (chart, values, expect) in [
+        (
+            chart_as("1.17.20", dir.path()),
+            pool.clone(),
+            "changes ipam.operator.clusterPoolIPv4PodCIDRList",
+        ),
+        (
+            chart_as("1.19.0", dir.path()),
+            extra.clone(),
+            "skips a minor version",
+        ),
+        (chart_as("1.17.0", dir.path()), extra.clone(), "downgrade"),
+    ] {
+        let out = upgrade(&chart, &values);
+        assert_eq!(out.status.code(), Some(2), "{expect}");
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains(expect), "{expect}: {e}");
+    }
+    let h: Value = serde_json::from_slice(
+        &podnet(&kc)
+            .args(["cilium", "history", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        h.as_array().unwrap().len(),
+        2,
+        "refused upgrades record nothing: {h}"
+    );
+
+    // Next minor: upgradeCompatibility set to the minor first installed.
+    let out = upgrade(&chart_as("1.18.0", dir.path()), &extra);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gv: Value = serde_json::from_slice(
+        &podnet(&kc)
+            .args(["cilium", "get-values", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(gv["upgradeCompatibility"], "1.17");
+    let cm = kubectl_json(
+        &kc,
+        &["get", "configmap", "cilium-config", "-n", "kube-system"],
+    );
+    assert!(cm["data"].is_object());
+
+    // Rollback to revision 2 as revision 4; Helm sees it.
+    let out = podnet(&kc)
+        .args(["cilium", "rollback", "2", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["revision"].as_i64(), v["description"].as_str()),
+        (Some(4), Some("Rollback to 2"))
+    );
+    let h: Value = serde_json::from_slice(
+        &podnet(&kc)
+            .args(["cilium", "history", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let statuses: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["superseded", "superseded", "superseded", "deployed"],
+        "{h}"
+    );
+    let helm = Helm::new(&kc);
+    let rel = helm
+        .run("list", Value::Null)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "cilium")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (
+            rel["revision"].as_i64(),
+            rel["status"].as_str(),
+            rel["chart_version"].as_str()
+        ),
+        (Some(4), Some("deployed"), Some("1.17.19")),
+        "{rel}"
+    );
+}

@@ -407,3 +407,409 @@ pub fn kinds(manifest: &str) -> BTreeMap<String, usize> {
     }
     m
 }
+
+/// Options of `upgrade`.
+pub struct UpgradePlan<'a> {
+    pub release: &'a str,
+    pub namespace: &'a str,
+    pub chart: &'a Chart,
+    pub chart_files: &'a [(String, Vec<u8>)],
+    /// New user values, merged over the deployed revision's (Helm's reset-then-reuse).
+    pub new_values: &'a serde_json::Value,
+    pub field_manager: &'a str,
+    /// Allow a minor skip or a downgrade.
+    pub force: bool,
+}
+
+/// `(major, minor, patch)` of a chart version such as `1.17.6-0`.
+fn mmp(v: &str) -> Option<(u64, u64, u64)> {
+    let core = v.trim_start_matches('v').split(['-', '+']).next()?;
+    let mut p = core.split('.').map(|x| x.parse::<u64>().ok());
+    Some((p.next()??, p.next()??, p.next().flatten().unwrap_or(0)))
+}
+
+/// Keys the AWS guide forbids changing after install.
+const FROZEN: [&str; 3] = [
+    "ipam.mode",
+    "ipam.operator.clusterPoolIPv4PodCIDRList",
+    "ipam.operator.clusterPoolIPv4MaskSize",
+];
+
+/// The checks `upgrade` makes before touching anything; errors say what to do instead.
+pub fn upgrade_guards(
+    old_chart: &str,
+    new_chart: &str,
+    old_values: &Value,
+    new_values: &Value,
+    force: bool,
+) -> Result<()> {
+    for key in FROZEN {
+        let (a, b) = (
+            crate::input::get(old_values, key),
+            crate::input::get(new_values, key),
+        );
+        if a != b {
+            return Err(Error::Conflict {
+                message: format!(
+                    "the upgrade changes {key} ({} → {}); Cilium cannot renumber running pods",
+                    a.map(ToString::to_string).unwrap_or_else(|| "chart default".into()),
+                    b.map(ToString::to_string).unwrap_or_else(|| "chart default".into())
+                ),
+                help: Some("keep the deployed value; to grow the pool, add a new CIDR in a planned migration (AWS: do not change clusterPoolIPv4PodCIDRList or clusterPoolIPv4MaskSize after deploying)".into()),
+            });
+        }
+    }
+    let (Some(o), Some(n)) = (mmp(old_chart), mmp(new_chart)) else {
+        return Ok(());
+    };
+    if force {
+        return Ok(());
+    }
+    if n < o {
+        return Err(Error::Conflict {
+            message: format!(
+                "chart {new_chart} is older than the deployed {old_chart}: a downgrade"
+            ),
+            help: Some(
+                "use `kubectl podnet cilium rollback` to return to an earlier revision, or --force"
+                    .into(),
+            ),
+        });
+    }
+    if n.0 == o.0 && n.1 > o.1 + 1 {
+        return Err(Error::Conflict {
+            message: format!(
+                "{old_chart} → {new_chart} skips a minor version; Cilium supports one minor at a time"
+            ),
+            help: Some(format!(
+                "upgrade to the newest 1.{}.x patch first (kubectl podnet cilium versions), then to 1.{}",
+                o.1 + 1,
+                n.1
+            )),
+        });
+    }
+    Ok(())
+}
+
+fn identity(obj: &Value, namespace: &str) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        obj["apiVersion"].as_str().unwrap_or(""),
+        obj["kind"].as_str().unwrap_or(""),
+        obj["metadata"]["namespace"].as_str().unwrap_or(namespace),
+        obj["metadata"]["name"].as_str().unwrap_or("")
+    )
+}
+
+/// Deletes objects of `old_manifest` that `new_manifest` no longer has (owned ones only).
+async fn prune(
+    client: &Client,
+    release_name: &str,
+    namespace: &str,
+    old_manifest: &str,
+    new_manifest: &str,
+) -> Result<Vec<String>> {
+    let keep: std::collections::HashSet<String> = helm::render::split_manifests(new_manifest)
+        .iter()
+        .filter_map(|d| parse_doc("release manifest", d).ok().flatten())
+        .map(|o| identity(&o, namespace))
+        .collect();
+    let mut resolver = Resolver::new(client).await?;
+    let mut deleted = Vec::new();
+    for text in helm::render::split_manifests(old_manifest).iter().rev() {
+        let Some(obj) = parse_doc("release manifest", text)? else {
+            continue;
+        };
+        if keep.contains(&identity(&obj, namespace)) {
+            continue;
+        }
+        let (Some(gvk), Some(name)) = (gvk_of(&obj), obj["metadata"]["name"].as_str()) else {
+            continue;
+        };
+        if name == "aws-node" || gvk.kind == "CustomResourceDefinition" {
+            continue;
+        }
+        let Ok((ar, caps)) = resolver.resolve(&gvk).await else {
+            continue;
+        };
+        let ns = obj["metadata"]["namespace"].as_str().unwrap_or(namespace);
+        let api = resolver.api(&ar, &caps, ns);
+        let Some(live) =
+            crate::kube::get_opt(&api, name, &format!("get {}", object_ref(&obj))).await?
+        else {
+            continue;
+        };
+        let owned = live
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get("meta.helm.sh/release-name"))
+            .map(String::as_str)
+            == Some(release_name);
+        if owned {
+            let dp = DeleteParams::background();
+            with_retries(&format!("delete {}", object_ref(&obj)), || {
+                api.delete(name, &dp)
+            })
+            .await?;
+            deleted.push(object_ref(&obj));
+        }
+    }
+    Ok(deleted)
+}
+
+/// Applies every document of a stored manifest (rollback re-applies what a revision recorded).
+async fn apply_manifest(
+    client: &Client,
+    release: &str,
+    namespace: &str,
+    field_manager: &str,
+    manifest: &str,
+) -> Result<usize> {
+    let docs: Vec<helm::RenderedDoc> = helm::render::split_manifests(manifest)
+        .into_iter()
+        .map(|text| {
+            let source = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# Source: "))
+                .unwrap_or("release manifest")
+                .to_string();
+            helm::RenderedDoc {
+                source,
+                content: text,
+                kind: String::new(),
+                hook: false,
+            }
+        })
+        .collect();
+    apply_all(client, release, namespace, field_manager, &docs).await
+}
+
+/// Writes revision `next` as pending, applies it, prunes what the deployed revision had extra,
+/// supersedes the old revision and records the outcome.
+async fn roll_forward(
+    client: &Client,
+    store: &Store,
+    mut next: Release,
+    deployed: Option<Release>,
+    field_manager: &str,
+    done: &str,
+) -> Result<Outcome> {
+    store.create(&next).await?;
+    let name = next.name().to_string();
+    let ns = next.namespace().to_string();
+    let applied = apply_manifest(
+        client,
+        &name,
+        &ns,
+        field_manager,
+        &next.manifest().to_string(),
+    )
+    .await;
+    let result = match applied {
+        Ok(n) => {
+            if let Some(old) = &deployed {
+                prune(client, &name, &ns, old.manifest(), next.manifest()).await?;
+            }
+            Ok(n)
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(applied) => {
+            if let Some(mut old) = deployed {
+                let desc = old.description().to_string();
+                old.set_status(status::SUPERSEDED, &desc);
+                store.update(&old).await?;
+            }
+            next.set_status(status::DEPLOYED, done);
+            store.update(&next).await?;
+            store.prune(&name).await?;
+            Ok(Outcome {
+                release: next,
+                applied,
+            })
+        }
+        Err(e) => {
+            next.set_status(status::FAILED, &format!("Release \"{name}\" failed: {e}"));
+            let _ = store.update(&next).await;
+            Err(e)
+        }
+    }
+}
+
+fn pending_guard(history: &[Release]) -> Result<()> {
+    if let Some(last) = history.last()
+        && last.is_pending()
+    {
+        return Err(Error::Conflict {
+            message: format!(
+                "release {} has revision {} in state {}: another operation is running or was interrupted",
+                last.name(),
+                last.version(),
+                last.status()
+            ),
+            help: Some("wait for it to finish; if it was interrupted, `kubectl podnet cilium rollback` restores the last deployed revision".into()),
+        });
+    }
+    Ok(())
+}
+
+/// Upgrades to a new chart and/or values: guards, render, apply, prune, supersede.
+pub async fn upgrade(client: &Client, plan: &UpgradePlan<'_>) -> Result<Outcome> {
+    let store = Store::new(client, plan.namespace);
+    let history = store.history(plan.release).await?;
+    let Some(last) = history.last() else {
+        return Err(Error::Conflict {
+            message: format!("release {} not found in {}", plan.release, plan.namespace),
+            help: Some("install it first: kubectl podnet cilium install".into()),
+        });
+    };
+    pending_guard(&history)?;
+    let deployed = history
+        .iter()
+        .rev()
+        .find(|r| r.status() == status::DEPLOYED)
+        .cloned();
+    let base = deployed.as_ref().unwrap_or(last);
+    let mut merged = base.config().clone();
+    if !merged.is_object() {
+        merged = json!({});
+    }
+    crate::input::merge(&mut merged, plan.new_values);
+    let new_version = plan
+        .chart
+        .metadata
+        .get("version")
+        .map(|v| helm::funcs::strval(&v))
+        .unwrap_or_default();
+    upgrade_guards(
+        base.chart_version(),
+        &new_version,
+        base.config(),
+        &merged,
+        plan.force,
+    )?;
+    if crate::input::get(&merged, "upgradeCompatibility").is_none()
+        && let Some((maj, min, _)) = history.first().and_then(|r| mmp(r.chart_version()))
+        && mmp(&new_version).is_some_and(|n| (n.0, n.1) != (maj, min))
+    {
+        merged["upgradeCompatibility"] = json!(format!("{maj}.{min}"));
+    }
+    let mut values = Values::new();
+    values.add_json(&merged);
+    let revision = last.version() + 1;
+    let opts = RenderOptions {
+        release_name: plan.release.to_string(),
+        namespace: plan.namespace.to_string(),
+        revision,
+        is_install: false,
+        is_upgrade: true,
+        kube_version: None,
+        api_versions: vec![],
+    };
+    let docs = helm::render(plan.chart, &values, &opts).map_err(|e| Error::Conflict {
+        message: format!("rendering failed: {e}"),
+        help: None,
+    })?;
+    let now = release::now_rfc3339();
+    let first = history
+        .first()
+        .map(|r| r.0["info"]["first_deployed"].clone())
+        .unwrap_or(json!(now));
+    let next = Release(json!({
+        "name": plan.release,
+        "info": {"first_deployed": first, "last_deployed": now, "description": "Preparing upgrade", "status": status::PENDING_UPGRADE, "notes": ""},
+        "chart": release::chart_record(plan.chart_files, &chart_values(plan.chart_files)?)?,
+        "config": merged,
+        "manifest": manifest_of(&docs),
+        "version": revision,
+        "namespace": plan.namespace,
+        "apply_method": "ssa",
+    }));
+    roll_forward(
+        client,
+        &store,
+        next,
+        deployed,
+        plan.field_manager,
+        "Upgrade complete",
+    )
+    .await
+}
+
+/// Rolls back to `to` (default: the revision before the deployed one) as a new revision.
+pub async fn rollback(
+    client: &Client,
+    release_name: &str,
+    namespace: &str,
+    to: Option<i64>,
+    field_manager: &str,
+) -> Result<Outcome> {
+    let store = Store::new(client, namespace);
+    let history = store.history(release_name).await?;
+    let Some(last) = history.last() else {
+        return Err(Error::Conflict {
+            message: format!("release {release_name} not found in {namespace}"),
+            help: None,
+        });
+    };
+    let deployed = history
+        .iter()
+        .rev()
+        .find(|r| r.status() == status::DEPLOYED)
+        .cloned();
+    let target_rev = match to {
+        Some(r) => r,
+        None => {
+            let cur = deployed
+                .as_ref()
+                .map(Release::version)
+                .unwrap_or(last.version());
+            history
+                .iter()
+                .rev()
+                .map(Release::version)
+                .find(|v| *v < cur)
+                .ok_or_else(|| Error::Conflict {
+                    message: format!(
+                        "release {release_name} has no revision before {cur} to roll back to"
+                    ),
+                    help: None,
+                })?
+        }
+    };
+    let target = history
+        .iter()
+        .find(|r| r.version() == target_rev)
+        .ok_or_else(|| Error::Conflict {
+            message: format!(
+                "revision {target_rev} of {release_name} not found (kept: {})",
+                history
+                    .iter()
+                    .map(|r| r.version().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            help: Some("`kubectl podnet cilium history` lists the revisions".into()),
+        })?;
+    // An interrupted operation leaves a pending revision: rolling back recovers from it.
+    if last.is_pending() {
+        let mut stale = last.clone();
+        stale.set_status(status::FAILED, "interrupted; recovered by rollback");
+        store.update(&stale).await?;
+    }
+    let mut next = target.clone();
+    next.0["version"] = json!(last.version() + 1);
+    next.0["info"]["last_deployed"] = json!(release::now_rfc3339());
+    next.set_status(status::PENDING_ROLLBACK, "Rollback in progress");
+    roll_forward(
+        client,
+        &store,
+        next,
+        deployed,
+        field_manager,
+        &format!("Rollback to {target_rev}"),
+    )
+    .await
+}

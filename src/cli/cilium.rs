@@ -32,6 +32,10 @@ pub enum CiliumCommand {
     Template(Box<super::template::TemplateArgs>),
     /// Install Cilium as a Helm release (validated values, server-side apply, Helm's records)
     Install(Box<super::lifecycle::InstallArgs>),
+    /// Upgrade the release: deployed values reused, pool and minor-skip guards, prune, supersede
+    Upgrade(Box<super::lifecycle::UpgradeArgs>),
+    /// Return to an earlier revision (also recovers an interrupted operation)
+    Rollback(super::lifecycle::RollbackArgs),
     /// Revisions of the release, as `helm history` shows them
     History(super::lifecycle::ReleaseArgs),
     /// The user values of the deployed revision, as `helm get values` prints them
@@ -165,6 +169,8 @@ pub fn run(cmd: CiliumCommand, g: &GlobalArgs) -> Result<u8> {
         CiliumCommand::Versions(a) => super::oci::versions(a, g),
         CiliumCommand::Template(a) => super::template::run(*a, g),
         CiliumCommand::Install(a) => super::lifecycle::install(*a, g),
+        CiliumCommand::Upgrade(a) => super::lifecycle::upgrade(*a, g),
+        CiliumCommand::Rollback(a) => super::lifecycle::rollback(a, g),
         CiliumCommand::History(a) => super::lifecycle::history(a, g),
         CiliumCommand::GetValues(a) => super::lifecycle::get_values(a, g),
         CiliumCommand::Uninstall(a) => super::lifecycle::uninstall(a, g),

@@ -81,15 +81,19 @@ fn namespace(g: &GlobalArgs) -> String {
     g.namespace.clone().unwrap_or_else(|| "kube-system".into())
 }
 
-pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
-    let path = if a.chart.starts_with("oci://") {
-        let r: ChartRef = a
-            .chart
+/// Loads a chart from a .tgz or oci://, with the archive's files for the release record.
+fn load_chart(
+    chart: &str,
+    version: Option<&str>,
+    registry: &RegistryArgs,
+) -> Result<(Chart, Vec<(String, Vec<u8>)>)> {
+    let path = if chart.starts_with("oci://") {
+        let r: ChartRef = chart
             .parse()
             .map_err(|e: oci::reference::RefError| Error::flag("--chart", e.to_string()))?;
-        oci::resolve_chart(&r, &a.registry.pull_options(a.version.as_deref())?)?.path
+        oci::resolve_chart(&r, &registry.pull_options(version)?)?.path
     } else {
-        PathBuf::from(&a.chart)
+        PathBuf::from(chart)
     };
     let bytes = std::fs::read(&path).map_err(|source| Error::Read {
         path: path.clone(),
@@ -98,11 +102,15 @@ pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
     let bad_chart = |e: crate::helm::LoadError| Error::Input {
         location: path.display().to_string(),
         message: format!("cannot load the chart: {}", e.0),
-        help: Some("install takes a chart .tgz or oci://…".into()),
+        help: Some("pass a chart .tgz or oci://…".into()),
     };
     let files = crate::helm::chart::read_tgz(&bytes).map_err(bad_chart)?;
     let chart = Chart::load_archive(&bytes).map_err(bad_chart)?;
+    Ok((chart, files))
+}
 
+pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
+    let (chart, files) = load_chart(&a.chart, a.version.as_deref(), &a.registry)?;
     // Values: Helm's reading for the release, podnet's rules before anything touches the cluster.
     let mut values = Values::new();
     let mut merged = serde_json::json!({});
@@ -254,5 +262,95 @@ pub fn uninstall(a: UninstallArgs, g: &GlobalArgs) -> Result<u8> {
     }
     out.push_str("note: Cilium leaves interfaces (cilium_host, cilium_net, cilium_vxlan), routes and iptables rules on the hybrid nodes; reboot or clean them before installing another CNI.\n");
     stdout_write(out.as_bytes())?;
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+#[command(disable_version_flag = true)]
+pub struct UpgradeArgs {
+    /// Chart: a .tgz or oci://HOST/REPO[:TAG|@sha256:DIGEST]
+    #[arg(long, value_name = "CHART", default_value = oci::DEFAULT_CHART)]
+    pub chart: String,
+    /// Chart version for an OCI chart
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Values merged over the deployed revision's (as `helm get values` + `-f` does)
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Release name
+    #[arg(long, value_name = "NAME", default_value = "cilium")]
+    pub release: String,
+    /// Allow skipping a minor version or downgrading
+    #[arg(long)]
+    pub force: bool,
+    /// Server-side apply field manager
+    #[arg(long, value_name = "NAME", default_value = lifecycle::FIELD_MANAGER)]
+    pub field_manager: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Revision to return to [default: the one before the deployed revision]
+    pub revision: Option<i64>,
+    /// Release name
+    #[arg(long, value_name = "NAME", default_value = "cilium")]
+    pub release: String,
+    /// Server-side apply field manager
+    #[arg(long, value_name = "NAME", default_value = lifecycle::FIELD_MANAGER)]
+    pub field_manager: String,
+}
+
+fn print_outcome(o: &lifecycle::Outcome, g: &GlobalArgs) -> Result<()> {
+    let r = &o.release;
+    let text = match g.output {
+        Some(Output::Json) => format!("{}\n", serde_json::to_string_pretty(&serde_json::json!({
+            "name": r.name(), "namespace": r.namespace(), "revision": r.version(), "status": r.status(),
+            "description": r.description(), "chart": format!("{}-{}", r.chart_name(), r.chart_version()), "objects": o.applied,
+        })).unwrap_or_default()),
+        _ => format!(
+            "NAME: {}\nNAMESPACE: {}\nREVISION: {}\nSTATUS: {}\nDESCRIPTION: {}\nCHART: {}-{}\nOBJECTS APPLIED: {}\n",
+            r.name(), r.namespace(), r.version(), r.status(), r.description(), r.chart_name(), r.chart_version(), o.applied
+        ),
+    };
+    stdout_write(text.as_bytes())
+}
+
+pub fn upgrade(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
+    let (chart, files) = load_chart(&a.chart, a.version.as_deref(), &a.registry)?;
+    let mut new_values = serde_json::json!({});
+    for p in &a.values {
+        let doc = crate::input::read_values(p, true)?;
+        crate::input::merge(&mut new_values, &doc.value);
+    }
+    let ns = namespace(g);
+    let o = runtime()?.block_on(async {
+        let client = crate::kube::client(&target(g)).await?;
+        lifecycle::upgrade(
+            &client,
+            &lifecycle::UpgradePlan {
+                release: &a.release,
+                namespace: &ns,
+                chart: &chart,
+                chart_files: &files,
+                new_values: &new_values,
+                field_manager: &a.field_manager,
+                force: a.force,
+            },
+        )
+        .await
+    })?;
+    print_outcome(&o, g)?;
+    Ok(0)
+}
+
+pub fn rollback(a: RollbackArgs, g: &GlobalArgs) -> Result<u8> {
+    let ns = namespace(g);
+    let o = runtime()?.block_on(async {
+        let client = crate::kube::client(&target(g)).await?;
+        lifecycle::rollback(&client, &a.release, &ns, a.revision, &a.field_manager).await
+    })?;
+    print_outcome(&o, g)?;
     Ok(0)
 }

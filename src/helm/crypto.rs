@@ -6,40 +6,81 @@ use super::value::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, mpsc};
 
-/// Pre-generated RSA-2048 keys (PKCS#8 DER). Each key is used once.
+/// RSA-2048 keys (PKCS#8 DER) for one render. Each key is used once and never shared across
+/// renders. On the first request, background workers start generating the keys the chart is
+/// expected to need next (in parallel with the caller, which generates its own key), so
+/// independent keys are made concurrently and renders that need no keys pay nothing.
 pub struct KeyPool {
-    rx: Mutex<mpsc::Receiver<Result<Vec<u8>, String>>>,
+    expected: usize,
+    state: Mutex<PoolState>,
 }
 
-impl KeyPool {
-    /// Start generating `n` keys on worker threads right away.
-    pub fn start(n: usize) -> Arc<KeyPool> {
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..n {
+#[derive(Default)]
+struct PoolState {
+    started: bool,
+    tx: Option<mpsc::Sender<Result<Vec<u8>, String>>>,
+    rx: Option<mpsc::Receiver<Result<Vec<u8>, String>>>,
+    in_flight: usize,
+    taken: usize,
+}
+
+impl PoolState {
+    fn spawn(&mut self) {
+        if let Some(tx) = &self.tx {
             let tx = tx.clone();
+            self.in_flight += 1;
             std::thread::spawn(move || {
                 let _ = tx.send(gen_rsa_pkcs8());
             });
         }
-        Arc::new(KeyPool { rx: Mutex::new(rx) })
+    }
+}
+
+impl KeyPool {
+    /// A pool for a render whose templates contain `expected` key-generating calls.
+    pub fn start(expected: usize) -> Arc<KeyPool> {
+        Arc::new(KeyPool {
+            expected,
+            state: Mutex::new(PoolState::default()),
+        })
     }
 
     fn take(&self) -> Result<Vec<u8>, String> {
-        let rx = self
-            .rx
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let mut st = self
+            .state
             .lock()
             .map_err(|_| "key pool poisoned".to_string())?;
-        match rx.try_recv() {
-            Ok(k) => k,
-            Err(mpsc::TryRecvError::Empty) => {
-                // Wait for an in-flight key if any are pending, else generate here.
-                match rx.recv_timeout(std::time::Duration::from_secs(30)) {
-                    Ok(k) => k,
-                    Err(_) => gen_rsa_pkcs8(),
-                }
+        st.taken += 1;
+        if !st.started {
+            st.started = true;
+            let (tx, rx) = mpsc::channel();
+            st.tx = Some(tx);
+            st.rx = Some(rx);
+            // keep every core busy: the caller makes this key, workers make the next ones
+            let workers = self
+                .expected
+                .saturating_sub(1)
+                .min(cores.saturating_sub(1).max(1));
+            for _ in 0..workers {
+                st.spawn();
             }
-            Err(mpsc::TryRecvError::Disconnected) => gen_rsa_pkcs8(),
+            drop(st);
+            return gen_rsa_pkcs8();
         }
+        if st.in_flight > 0 {
+            let rx = st.rx.take();
+            let r = rx.as_ref().map(|rx| rx.recv());
+            st.rx = rx;
+            st.in_flight -= 1;
+            if let Some(Ok(k)) = r {
+                return k;
+            }
+        }
+        drop(st);
+        gen_rsa_pkcs8()
     }
 }
 

@@ -65,6 +65,71 @@ pub struct State<'a> {
     /// Position of the node being evaluated (for error context).
     node_pos: usize,
     node_ctx: String,
+    node_kind: NK,
+}
+
+/// Which kind of node the error position refers to (its text is recovered lazily on error).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum NK {
+    Raw,
+    Pipe,
+    Cmd,
+    Arg,
+    Template,
+}
+
+fn find_in_nodes(nodes: &[Node], pos: usize, k: NK) -> Option<String> {
+    for n in nodes {
+        let r = match n {
+            Node::Action(p) => find_in_pipe(p, pos, k),
+            Node::If(b) | Node::With(b) | Node::Range(b) => find_in_pipe(&b.pipe, pos, k)
+                .or_else(|| find_in_nodes(&b.list, pos, k))
+                .or_else(|| b.else_list.as_ref().and_then(|l| find_in_nodes(l, pos, k))),
+            Node::Template { pos: p, name, pipe } => {
+                if k == NK::Template && *p == pos {
+                    Some(match pipe {
+                        Some(pp) => format!("{{{{template {} {}}}}}", go_quote(name), pp),
+                        None => format!("{{{{template {}}}}}", go_quote(name)),
+                    })
+                } else {
+                    pipe.as_ref().and_then(|pp| find_in_pipe(pp, pos, k))
+                }
+            }
+            _ => None,
+        };
+        if r.is_some() {
+            return r;
+        }
+    }
+    None
+}
+
+fn find_in_pipe(p: &Pipe, pos: usize, k: NK) -> Option<String> {
+    if k == NK::Pipe && p.pos == pos {
+        return Some(p.to_string());
+    }
+    for c in &p.cmds {
+        if k == NK::Cmd && c.pos == pos {
+            return Some(c.to_string());
+        }
+        for a in &c.args {
+            if let Some(r) = find_in_arg(a, pos, k) {
+                return Some(r);
+            }
+        }
+    }
+    None
+}
+
+fn find_in_arg(a: &Arg, pos: usize, k: NK) -> Option<String> {
+    if k == NK::Arg && a.pos() == pos {
+        return Some(a.to_string());
+    }
+    match a {
+        Arg::Pipe(_, p) => find_in_pipe(p, pos, k),
+        Arg::Chain(_, inner, _) => find_in_arg(inner, pos, k),
+        _ => None,
+    }
 }
 
 pub type Res<T> = Result<T, TErr>;
@@ -156,12 +221,20 @@ impl<'a> State<'a> {
             depth: 0,
             node_pos: 0,
             node_ctx: String::new(),
+            node_kind: NK::Raw,
         }
     }
 
-    fn at(&mut self, pos: usize, ctx: String) {
+    fn at_k(&mut self, pos: usize, k: NK) {
         self.node_pos = pos;
-        self.node_ctx = ctx;
+        self.node_kind = k;
+    }
+
+    fn context_string(&self) -> String {
+        match self.node_kind {
+            NK::Raw => self.node_ctx.clone(),
+            k => find_in_nodes(&self.tree.root, self.node_pos, k).unwrap_or_default(),
+        }
     }
 
     /// Build an exec error at the current node.
@@ -173,7 +246,7 @@ impl<'a> State<'a> {
                 "template: {}: executing {} at <{}>: {}",
                 self.tree.location(self.node_pos),
                 go_quote(&self.tree.name),
-                self.node_ctx,
+                self.context_string(),
                 msg
             )
         };
@@ -255,11 +328,7 @@ impl<'a> State<'a> {
             Node::Break(_) => return Ok(Flow::Break),
             Node::Continue(_) => return Ok(Flow::Continue),
             Node::Template { pos, name, pipe } => {
-                let ctx = match pipe {
-                    Some(p) => format!("{{{{template {} {}}}}}", go_quote(name), p),
-                    None => format!("{{{{template {}}}}}", go_quote(name)),
-                };
-                self.at(*pos, ctx);
+                self.at_k(*pos, NK::Template);
                 let tmpl = match self.set.get(name) {
                     Some(t) => t.clone(),
                     None => {
@@ -409,7 +478,7 @@ impl<'a> State<'a> {
     }
 
     pub fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> Res<Value> {
-        self.at(pipe.pos, pipe.to_string());
+        self.at_k(pipe.pos, NK::Pipe);
         let mut value: Option<Value> = None;
         for cmd in &pipe.cmds {
             let v = self.eval_command(dot, cmd, value.take())?;
@@ -440,16 +509,16 @@ impl<'a> State<'a> {
         let first = &cmd.args[0];
         match first {
             Arg::Field(pos, ids) => {
-                self.at(*pos, first.to_string());
+                self.at_k(*pos, NK::Arg);
                 return self.eval_field_chain(dot, dot.clone(), first, ids, &cmd.args, fin);
             }
             Arg::Chain(pos, inner, ids) => {
-                self.at(*pos, first.to_string());
+                self.at_k(*pos, NK::Arg);
                 let recv = self.eval_arg_value(dot, inner)?;
                 return self.eval_field_chain(dot, recv, first, ids, &cmd.args, fin);
             }
             Arg::Ident(pos, name) => {
-                self.at(*pos, name.clone());
+                self.at_k(*pos, NK::Arg);
                 return self.eval_function(dot, name, *pos, cmd, &cmd.args, fin);
             }
             Arg::Pipe(_, p) => {
@@ -457,7 +526,7 @@ impl<'a> State<'a> {
                 return self.eval_pipeline(dot, p);
             }
             Arg::Variable(pos, name, ids) => {
-                self.at(*pos, first.to_string());
+                self.at_k(*pos, NK::Arg);
                 let v = self.var_value(name)?;
                 if ids.is_empty() {
                     self.not_a_function(&cmd.args, &fin)?;
@@ -467,7 +536,7 @@ impl<'a> State<'a> {
             }
             _ => {}
         }
-        self.at(first.pos(), first.to_string());
+        self.at_k(first.pos(), NK::Arg);
         self.not_a_function(&cmd.args, &fin)?;
         match first {
             Arg::Bool(_, b) => Ok(Value::Bool(*b)),
@@ -495,7 +564,7 @@ impl<'a> State<'a> {
 
     /// Evaluate an argument with no type constraint (evalEmptyInterface-ish, for chains/receivers).
     fn eval_arg_value(&mut self, dot: &Value, a: &Arg) -> Res<Value> {
-        self.at(a.pos(), a.to_string());
+        self.at_k(a.pos(), NK::Arg);
         match a {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Ok(Value::Nil),
@@ -709,7 +778,7 @@ impl<'a> State<'a> {
             return match r {
                 Ok(v) => Ok((v, false)),
                 Err(e) => {
-                    self.at(node.pos(), node.to_string());
+                    self.at_k(node.pos(), NK::Arg);
                     Err(self.errorf(format!("error calling {}: {}", name, e.msg), Some(e)))
                 }
             };
@@ -745,7 +814,7 @@ impl<'a> State<'a> {
         args: &[Arg],
         fin: Option<Value>,
     ) -> Res<Value> {
-        self.at(pos, name.to_string());
+        self.at_k(pos, NK::Arg);
         let rest = &args[1..];
         // short-circuit and/or
         if name == "and" || name == "or" {
@@ -773,22 +842,11 @@ impl<'a> State<'a> {
             None => return Err(self.errorf(format!("{:?} is not a defined function", name), None)),
         };
         let argv = self.eval_args(dot, name, sig.0, sig.1, args, fin)?;
-        self.at(pos, name.to_string());
-        // restore context string for error: Go reports the node of the whole command for calls
-        let cmd_ctx = {
-            let mut s = String::new();
-            for (i, a) in args.iter().enumerate() {
-                if i > 0 {
-                    s.push(' ');
-                }
-                s.push_str(&a.to_string());
-            }
-            s
-        };
+        self.at_k(pos, NK::Arg);
         match funcs::call(self, name, argv, dot) {
             Ok(v) => Ok(v),
             Err(e) => {
-                self.at(_cmd.pos, cmd_ctx);
+                self.at_k(_cmd.pos, NK::Cmd);
                 Err(self.errorf(format!("error calling {}: {}", name, e.msg), Some(e)))
             }
         }
@@ -848,7 +906,7 @@ impl<'a> State<'a> {
     }
 
     fn eval_typed_arg(&mut self, dot: &Value, k: K, a: &Arg) -> Res<Value> {
-        self.at(a.pos(), a.to_string());
+        self.at_k(a.pos(), NK::Arg);
         match a {
             Arg::Dot(_) => return self.validate_type(dot.clone(), k, false),
             Arg::Nil(_) => {
@@ -859,17 +917,17 @@ impl<'a> State<'a> {
             }
             Arg::Field(..) | Arg::Chain(..) => {
                 let v = self.eval_arg_value(dot, a)?;
-                self.at(a.pos(), a.to_string());
+                self.at_k(a.pos(), NK::Arg);
                 return self.validate_type(v, k, true);
             }
             Arg::Variable(_, _, ids) => {
                 let v = self.eval_arg_value(dot, a)?;
-                self.at(a.pos(), a.to_string());
+                self.at_k(a.pos(), NK::Arg);
                 return self.validate_type(v, k, !ids.is_empty());
             }
             Arg::Pipe(..) | Arg::Ident(..) => {
                 let v = self.eval_arg_value(dot, a)?;
-                self.at(a.pos(), a.to_string());
+                self.at_k(a.pos(), NK::Arg);
                 return self.validate_type(v, k, false);
             }
             _ => {}

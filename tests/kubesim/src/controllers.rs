@@ -354,6 +354,19 @@ pub fn fits(spec: &Value, node: &Value, daemon: bool) -> bool {
         .unwrap_or(true)
 }
 
+/// A node that is NotReady because its CNI plugin is not initialised.
+fn cni_not_ready(node: &Value) -> bool {
+    node["status"]["conditions"].as_array().is_some_and(|a| {
+        a.iter().any(|c| {
+            c["type"] == "Ready"
+                && c["status"] != "True"
+                && c["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("cni") || m.contains("NetworkPluginNotReady"))
+        })
+    })
+}
+
 fn node_ip(node: &Value) -> Option<String> {
     node["status"]["addresses"]
         .as_array()?
@@ -472,6 +485,40 @@ fn pods(st: &mut Store, state: &mut State) {
             pod["spec"]["nodeName"] = json!(node_name);
         }
         let node = st.get_raw("nodes", "", &node_name);
+        // no pod network on a node whose CNI is not ready: sandboxes cannot be created
+        let host_network = pod["spec"]["hostNetwork"].as_bool() == Some(true);
+        if !host_network && node.as_ref().is_some_and(|n| cni_not_ready(n)) {
+            let first = pod["status"]["containerStatuses"].is_null();
+            if first {
+                let cs: Vec<Value> = pod["spec"]["containers"].as_array().cloned().unwrap_or_default().iter()
+                    .map(|c| json!({"name": c["name"], "image": c["image"], "imageID": "", "ready": false,
+                        "restartCount": 0, "started": false, "state": {"waiting": {"reason": "ContainerCreating"}}}))
+                    .collect();
+                pod["status"]["containerStatuses"] = json!(cs);
+                pod["status"]["hostIP"] =
+                    json!(node.as_ref().and_then(|n| node_ip(n)).unwrap_or_default());
+                pod["status"]["conditions"] = json!([
+                    {"type": "PodScheduled", "status": "True", "lastTransitionTime": now_s},
+                    {"type": "Ready", "status": "False", "reason": "ContainersNotReady", "lastTransitionTime": now_s},
+                ]);
+                let ev = json!({"apiVersion": "v1", "kind": "Event",
+                    "metadata": {"name": format!("{name}.{}", util::rand_suffix(10)), "namespace": ns},
+                    "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": name, "namespace": ns, "uid": pod["metadata"]["uid"]},
+                    "reason": "FailedCreatePodSandBox", "type": "Warning", "count": 1,
+                    "message": "Failed to create pod sandbox: network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized",
+                    "source": {"component": "kubelet", "host": node_name},
+                    "firstTimestamp": now_s, "lastTimestamp": now_s});
+                if let Some(rt) = st.preferred("pods") {
+                    st.put_system(&rt, pod);
+                }
+                create(st, "events", &ns, ev);
+            }
+            state.pending.insert(
+                (ns.clone(), name.clone()),
+                Instant::now() + Duration::from_millis(500),
+            );
+            continue;
+        }
         let host_ip = node
             .as_ref()
             .and_then(|n| node_ip(n))

@@ -674,6 +674,7 @@ spec:
                 values: [hybrid]
       tolerations:
       - operator: Exists
+      hostNetwork: true
       containers:
       - name: agent
         image: quay.io/cilium/cilium:v1.17.18
@@ -699,10 +700,8 @@ spec:
     assert_eq!(on, vec!["mi-00000000000000000", "mi-00000000000000001"]);
     for p in pods["items"].as_array().unwrap() {
         let ip = p["status"]["podIP"].as_str().unwrap();
-        assert!(
-            ip.starts_with("192.168.64."),
-            "pod IP {ip} from the node podCIDR"
-        );
+        assert_eq!(p["status"]["hostIP"].as_str(), Some(ip), "hostNetwork pod");
+        assert!(ip.starts_with("172.16.0."), "{ip}");
     }
     let t = k.ok(&["get", "ds", "agent", "-n", "kube-system"]);
     assert!(
@@ -766,6 +765,46 @@ spec:
     );
     let d = k.ok(&["describe", "node", "mi-00000000000000000"]);
     assert!(d.contains("eks.amazonaws.com/compute-type=hybrid"), "{d}");
+    // without a CNI, pod-network pods on the hybrid nodes cannot start
+    let web = r#"
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      nodeSelector: {eks.amazonaws.com/compute-type: hybrid}
+      tolerations: [{operator: Exists}]
+      containers: [{name: web, image: nginx}]
+"#;
+    k.ok_stdin(&["apply", "-f", "-"], web);
+    eventually("ContainerCreating", Duration::from_secs(10), || {
+        let t = k.ok(&["get", "pods", "-l", "app=web"]);
+        t.lines().skip(1).count() == 2 && t.lines().skip(1).all(|l| l.contains("ContainerCreating"))
+    });
+    let ev = k.ok(&["get", "events"]);
+    assert!(
+        ev.contains("FailedCreatePodSandBox") && ev.contains("cni plugin not initialized"),
+        "{ev}"
+    );
+    // the node's network becomes ready: the pod starts
+    k.ok(&[
+        "patch", "node", "mi-00000000000000000", "--subresource=status", "--type=merge", "-p",
+        r#"{"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status"}]}}"#,
+    ]);
+    eventually("one web pod Running", Duration::from_secs(10), || {
+        k.ok(&[
+            "get",
+            "pods",
+            "-l",
+            "app=web",
+            "--field-selector",
+            "spec.nodeName=mi-00000000000000000",
+        ])
+        .contains("Running")
+    });
 }
 
 #[test]

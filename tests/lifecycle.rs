@@ -535,3 +535,77 @@ fn upgrade_guards_upgrade_and_rollback() {
         "{rel}"
     );
 }
+
+#[test]
+fn status_reports_readiness_and_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    // Healthy: every hybrid node gets a ready agent.
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let out = podnet(&kc).args(["cilium", "status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "no release yet");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("release-not-found"));
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let mut last = Value::Null;
+    for _ in 0..50 {
+        let out = podnet(&kc)
+            .args(["cilium", "status", "-o", "json"])
+            .output()
+            .unwrap();
+        last = serde_json::from_slice(&out.stdout).unwrap();
+        if out.status.code() == Some(0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(last["findings"], serde_json::json!([]), "{last}");
+    assert_eq!(last["hybridNodes"], 2);
+    assert_eq!(last["agent"]["ready"], 2);
+    assert_eq!(last["pool"]["mask"], 25);
+    assert_eq!(last["pool"]["blocks"], "128");
+    assert_eq!(last["pool"]["blocksInUse"], 2);
+
+    // Image pulls failing: agents never ready, and status says which nodes.
+    let sim = Kubesim::start_blocking(Options {
+        scenario: Some("eks:nodes=2,hybrid=2,pods=4".into()),
+        ready_after: std::time::Duration::from_millis(50),
+        faults: vec!["image-pull:cilium/cilium".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    let kc = sim.kubeconfig().to_path_buf();
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let out = podnet(&kc)
+        .args(["cilium", "status", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"agent-not-ready") && ids.contains(&"hybrid-node-without-agent"),
+        "{v}"
+    );
+    assert_eq!(v["hybridNodesWithoutAgent"].as_array().unwrap().len(), 2);
+}

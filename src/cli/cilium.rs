@@ -36,6 +36,8 @@ pub enum CiliumCommand {
     Upgrade(Box<super::lifecycle::UpgradeArgs>),
     /// Return to an earlier revision (also recovers an interrupted operation)
     Rollback(super::lifecycle::RollbackArgs),
+    /// Release, agent and operator readiness, hybrid nodes without an agent, IPAM pool usage
+    Status(super::lifecycle::ReleaseArgs),
     /// Revisions of the release, as `helm history` shows them
     History(super::lifecycle::ReleaseArgs),
     /// The user values of the deployed revision, as `helm get values` prints them
@@ -171,6 +173,7 @@ pub fn run(cmd: CiliumCommand, g: &GlobalArgs) -> Result<u8> {
         CiliumCommand::Install(a) => super::lifecycle::install(*a, g),
         CiliumCommand::Upgrade(a) => super::lifecycle::upgrade(*a, g),
         CiliumCommand::Rollback(a) => super::lifecycle::rollback(a, g),
+        CiliumCommand::Status(a) => super::lifecycle::status(a, g),
         CiliumCommand::History(a) => super::lifecycle::history(a, g),
         CiliumCommand::GetValues(a) => super::lifecycle::get_values(a, g),
         CiliumCommand::Uninstall(a) => super::lifecycle::uninstall(a, g),

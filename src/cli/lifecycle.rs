@@ -354,3 +354,102 @@ pub fn rollback(a: RollbackArgs, g: &GlobalArgs) -> Result<u8> {
     print_outcome(&o, g)?;
     Ok(0)
 }
+
+pub fn status(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
+    let ns = namespace(g);
+    let s = runtime()?.block_on(async {
+        let client = crate::kube::client(&target(g)).await?;
+        lifecycle::status(&client, &a.release, &ns).await
+    })?;
+    let failing = s
+        .findings
+        .iter()
+        .any(|f| f.severity == crate::report::Severity::Error);
+    let text = match g.output {
+        Some(Output::Json) => format!("{}\n", serde_json::to_string_pretty(&s).unwrap_or_default()),
+        _ => {
+            let mut t = String::new();
+            let line = |k: &str, v: String| format!("{k:<22}{v}\n");
+            t.push_str(&line(
+                "Release:",
+                s.release
+                    .as_ref()
+                    .map(|r| {
+                        format!(
+                            "{} revision {} {} ({})",
+                            r["name"].as_str().unwrap_or(""),
+                            r["revision"],
+                            r["status"].as_str().unwrap_or(""),
+                            r["chart"].as_str().unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_else(|| "not found".into()),
+            ));
+            t.push_str(&line(
+                "Agent (DaemonSet):",
+                s.agent
+                    .as_ref()
+                    .map(|a| {
+                        format!(
+                            "{}/{} ready, {} updated",
+                            a["ready"], a["desired"], a["updated"]
+                        )
+                    })
+                    .unwrap_or_else(|| "not found".into()),
+            ));
+            t.push_str(&line(
+                "Operator:",
+                s.operator
+                    .as_ref()
+                    .map(|o| format!("{}/{} available", o["available"], o["replicas"]))
+                    .unwrap_or_else(|| "not found".into()),
+            ));
+            t.push_str(&line(
+                "Hybrid nodes:",
+                format!(
+                    "{} ({} without a ready agent)",
+                    s.hybrid_nodes,
+                    s.hybrid_nodes_without_agent.len()
+                ),
+            ));
+            if let Some(p) = &s.pool {
+                t.push_str(&line(
+                    "IPAM pool:",
+                    format!(
+                        "{} /{}: {} of {} node blocks in use",
+                        p["cidrs"]
+                            .as_array()
+                            .map(|c| c
+                                .iter()
+                                .filter_map(|x| x.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "))
+                            .unwrap_or_default(),
+                        p["mask"],
+                        p["blocksInUse"],
+                        p["blocks"].as_str().unwrap_or("")
+                    ),
+                ));
+            }
+            let images: Vec<String> = s
+                .agent
+                .iter()
+                .chain(s.operator.iter())
+                .flat_map(|x| x["images"].as_array().cloned().unwrap_or_default())
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect();
+            t.push_str(&line("Images:", images.join(", ")));
+            for f in &s.findings {
+                t.push_str(&format!(
+                    "{}: {} — {}\n",
+                    f.severity.as_str(),
+                    f.id,
+                    f.message
+                ));
+            }
+            t
+        }
+    };
+    stdout_write(text.as_bytes())?;
+    Ok(if failing { super::EXIT_FINDINGS } else { 0 })
+}

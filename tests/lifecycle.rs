@@ -609,3 +609,103 @@ fn status_reports_readiness_and_pool() {
     );
     assert_eq!(v["hybridNodesWithoutAgent"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let preflight = || {
+        podnet(&kc)
+            .args([
+                "cilium",
+                "upgrade",
+                "--preflight",
+                "--timeout",
+                "3s",
+                "-o",
+                "json",
+                "--chart",
+            ])
+            .arg(chart_as("1.17.19", dir.path()))
+            .output()
+            .unwrap()
+    };
+    let gone = |kc: &Path| {
+        kubectl_json(
+            kc,
+            &[
+                "get",
+                "daemonset",
+                "cilium-pre-flight-check",
+                "-n",
+                "kube-system",
+            ],
+        )
+        .is_null()
+            && kubectl_json(
+                kc,
+                &[
+                    "get",
+                    "secrets",
+                    "-n",
+                    "kube-system",
+                    "-l",
+                    "owner=helm,name=cilium-preflight",
+                ],
+            )["items"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    };
+    let out = preflight();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            r["passed"].as_bool(),
+            r["agentNodes"].as_u64(),
+            r["readyNodes"].as_u64()
+        ),
+        (Some(true), Some(2), Some(2)),
+        "{r}"
+    );
+    assert!(gone(&kc), "preflight removed after success");
+
+    sim.set_faults(&["image-pull:cilium/cilium"]).unwrap();
+    let out = preflight();
+    assert_eq!(out.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["passed"], false);
+    let problems = r["problems"].to_string();
+    assert!(
+        problems.contains("ImagePullBackOff") || problems.contains("ErrImagePull"),
+        "{r}"
+    );
+    assert_eq!(r["cleanedUp"], true);
+    assert!(gone(&kc), "preflight removed after failure");
+    // The release itself is untouched by the preflight.
+    let h: Value = serde_json::from_slice(
+        &podnet(&kc)
+            .args(["cilium", "history", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(h.as_array().unwrap().len(), 1);
+}

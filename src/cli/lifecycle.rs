@@ -286,6 +286,12 @@ pub struct UpgradeArgs {
     /// Server-side apply field manager
     #[arg(long, value_name = "NAME", default_value = lifecycle::FIELD_MANAGER)]
     pub field_manager: String,
+    /// Only run AWS's preflight check for the target version (release cilium-preflight, removed after)
+    #[arg(long)]
+    pub preflight: bool,
+    /// How long to wait for the preflight pods
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::oci::parse_duration)]
+    pub timeout: std::time::Duration,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -325,6 +331,9 @@ pub fn upgrade(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
         crate::input::merge(&mut new_values, &doc.value);
     }
     let ns = namespace(g);
+    if a.preflight {
+        return preflight(&a, g, &chart, &files, &new_values, &ns);
+    }
     let o = runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         lifecycle::upgrade(
@@ -452,4 +461,72 @@ pub fn status(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
     };
     stdout_write(text.as_bytes())?;
     Ok(if failing { super::EXIT_FINDINGS } else { 0 })
+}
+
+fn preflight(
+    a: &UpgradeArgs,
+    g: &GlobalArgs,
+    chart: &Chart,
+    files: &[(String, Vec<u8>)],
+    new_values: &serde_json::Value,
+    ns: &str,
+) -> Result<u8> {
+    let report = runtime()?.block_on(async {
+        let client = crate::kube::client(&target(g)).await?;
+        // The deployed values, as the real upgrade would use them.
+        let history = Store::new(&client, ns).history(&a.release).await?;
+        let mut base = history
+            .last()
+            .map(|r| r.config().clone())
+            .unwrap_or_else(|| serde_json::json!({}));
+        crate::input::merge(&mut base, new_values);
+        if std::io::stderr().is_terminal() {
+            eprintln!(
+                "preflight: installing {} and waiting up to {:?} …",
+                lifecycle::PREFLIGHT_RELEASE,
+                a.timeout
+            );
+        }
+        lifecycle::preflight(
+            &client,
+            ns,
+            chart,
+            files,
+            &base,
+            &a.field_manager,
+            a.timeout,
+        )
+        .await
+    })?;
+    let text = match g.output {
+        Some(Output::Json) => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
+        _ => {
+            let mut t = format!(
+                "preflight for chart {}: {} — pre-flight pods ready on {}/{} agent nodes, deployment {}\n",
+                report.chart,
+                if report.passed { "PASSED" } else { "FAILED" },
+                report.ready_nodes,
+                report.agent_nodes,
+                if report.deployment_ready {
+                    "ready"
+                } else {
+                    "not ready"
+                }
+            );
+            for p in &report.problems {
+                t.push_str(&format!("  {p}\n"));
+            }
+            t.push_str(if report.cleaned_up { "cilium-preflight removed\n" } else { "warning: cilium-preflight could not be removed; run `kubectl podnet cilium uninstall --release cilium-preflight`\n" });
+            t
+        }
+    };
+    stdout_write(text.as_bytes())?;
+    Ok(if report.passed {
+        0
+    } else {
+        super::EXIT_FINDINGS
+    })
 }

@@ -28,11 +28,11 @@ enum T {
     Eof,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Tok {
     t: T,
     pos: usize,
-    val: String,
+    end: usize,
     line: usize,
 }
 
@@ -68,7 +68,7 @@ impl<'a> Lexer<'a> {
         self.toks.push(Tok {
             t,
             pos: start,
-            val: self.s[start..end].to_string(),
+            end,
             line,
         });
     }
@@ -89,7 +89,7 @@ impl<'a> Lexer<'a> {
                     self.toks.push(Tok {
                         t: T::Eof,
                         pos: self.s.len(),
-                        val: String::new(),
+                        end: self.s.len(),
                         line: self.line,
                     });
                     return Ok(());
@@ -139,7 +139,7 @@ impl<'a> Lexer<'a> {
                     self.toks.push(Tok {
                         t: T::LeftDelim,
                         pos: ld,
-                        val: "{{".into(),
+                        end: ld + 2,
                         line: self.line,
                     });
                     self.paren = 0;
@@ -184,7 +184,7 @@ impl<'a> Lexer<'a> {
                     self.toks.push(Tok {
                         t: T::Space,
                         pos: self.pos,
-                        val: " ".into(),
+                        end: self.pos + 1,
                         line: self.line,
                     });
                     self.pos += 2;
@@ -193,7 +193,7 @@ impl<'a> Lexer<'a> {
                 self.toks.push(Tok {
                     t: T::RightDelim,
                     pos: p,
-                    val: "}}".into(),
+                    end: p + 2,
                     line: self.line,
                 });
                 self.pos += 2;
@@ -591,11 +591,14 @@ fn is_empty_tree(nodes: &[Node]) -> bool {
 }
 
 impl<'a> Parser<'a> {
+    fn tv(&self, t: &Tok) -> &'a str {
+        &self.lx.s[t.pos..t.end]
+    }
     fn peek(&self) -> &Tok {
         &self.lx.toks[self.i.min(self.lx.toks.len() - 1)]
     }
     fn next(&mut self) -> Tok {
-        let t = self.lx.toks[self.i.min(self.lx.toks.len() - 1)].clone();
+        let t = self.lx.toks[self.i.min(self.lx.toks.len() - 1)];
         self.i += 1;
         t
     }
@@ -625,9 +628,9 @@ impl<'a> Parser<'a> {
         let desc = match t.t {
             T::Eof => "EOF".to_string(),
             T::RightDelim => "\"}}\"".to_string(),
-            T::Keyword | T::Identifier | T::Bool | T::Nil => format!("<{}>", t.val),
+            T::Keyword | T::Identifier | T::Bool | T::Nil => format!("<{}>", self.tv(t)),
             T::Space => "space".into(),
-            _ => format!("{:?}", t.val),
+            _ => format!("{:?}", self.tv(t)),
         };
         self.err(t.line, format!("unexpected {} in {}", desc, ctx))
     }
@@ -639,7 +642,7 @@ impl<'a> Parser<'a> {
                 let save = self.i;
                 self.next();
                 let t = self.next_non_space();
-                if t.t == T::Keyword && t.val == "define" {
+                if t.t == T::Keyword && self.tv(&t) == "define" {
                     self.parse_definition()?;
                     continue;
                 }
@@ -659,7 +662,7 @@ impl<'a> Parser<'a> {
         let ctx = "define clause";
         let name_tok = self.next_non_space();
         let name = match name_tok.t {
-            T::Str | T::RawStr => unquote(&name_tok.val).map_err(|e| {
+            T::Str | T::RawStr => unquote(self.tv(&name_tok)).map_err(|e| {
                 ParseError(format!("template: {}:{}: {}", self.name, name_tok.line, e))
             })?,
             _ => return self.unexpected(&name_tok, ctx),
@@ -694,14 +697,14 @@ impl<'a> Parser<'a> {
                 e @ (Item::End(_) | Item::Else(..)) => return Ok((list, e)),
             }
         }
-        let t = self.peek().clone();
+        let t = *self.peek();
         self.err(t.line, "unexpected EOF".into())
     }
 
     fn text_or_action(&mut self) -> Result<Item, ParseError> {
         let t = self.next_non_space();
         match t.t {
-            T::Text => Ok(Item::Node(Node::Text(Rc::from(t.val.as_str())))),
+            T::Text => Ok(Item::Node(Node::Text(Rc::from(self.tv(&t))))),
             T::LeftDelim => self.action(),
             _ => self.unexpected(&t, "input"),
         }
@@ -710,18 +713,20 @@ impl<'a> Parser<'a> {
     fn action(&mut self) -> Result<Item, ParseError> {
         let t = self.next_non_space();
         if t.t == T::Keyword {
-            match t.val.as_str() {
+            match self.tv(&t) {
                 "block" => return self.block_control(t),
                 "break" | "continue" => {
                     if self.range_depth == 0 {
-                        return self
-                            .err(t.line, format!("{{{{{}}}}} outside {{{{range}}}}", t.val));
+                        return self.err(
+                            t.line,
+                            format!("{{{{{}}}}} outside {{{{range}}}}", self.tv(&t)),
+                        );
                     }
                     let r = self.next_non_space();
                     if r.t != T::RightDelim {
-                        return self.unexpected(&r, &format!("{{{{{}}}}}", t.val));
+                        return self.unexpected(&r, &format!("{{{{{}}}}}", self.tv(&t)));
                     }
-                    return Ok(Item::Node(if t.val == "break" {
+                    return Ok(Item::Node(if self.tv(&t) == "break" {
                         Node::Break(t.pos)
                     } else {
                         Node::Continue(t.pos)
@@ -729,8 +734,8 @@ impl<'a> Parser<'a> {
                 }
                 "else" => {
                     let p = self.peek_non_space();
-                    if p.t == T::Keyword && (p.val == "if" || p.val == "with") {
-                        return Ok(Item::Else(t, Some(p.val.clone())));
+                    if p.t == T::Keyword && (self.tv(&p) == "if" || self.tv(&p) == "with") {
+                        return Ok(Item::Else(t, Some(self.tv(&p).to_string())));
                     }
                     let r = self.next_non_space();
                     if r.t != T::RightDelim {
@@ -814,7 +819,7 @@ impl<'a> Parser<'a> {
         let ctx = "template clause";
         let tok = self.next_non_space();
         let name = match tok.t {
-            T::Str | T::RawStr => unquote(&tok.val)
+            T::Str | T::RawStr => unquote(self.tv(&tok))
                 .map_err(|e| ParseError(format!("template: {}:{}: {}", self.name, tok.line, e)))?,
             _ => return self.unexpected(&tok, ctx),
         };
@@ -836,7 +841,7 @@ impl<'a> Parser<'a> {
         let ctx = "block clause";
         let tok = self.next_non_space();
         let name = match tok.t {
-            T::Str | T::RawStr => unquote(&tok.val)
+            T::Str | T::RawStr => unquote(self.tv(&tok))
                 .map_err(|e| ParseError(format!("template: {}:{}: {}", self.name, tok.line, e)))?,
             _ => return self.unexpected(&tok, ctx),
         };
@@ -881,20 +886,20 @@ impl<'a> Parser<'a> {
             }
             let save = self.i;
             self.next_non_space();
-            let token_after = self.peek().clone();
+            let token_after = *self.peek();
             let nxt = self.peek_non_space();
             match nxt.t {
                 T::Assign | T::Declare => {
                     pipe.is_assign = nxt.t == T::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
-                    self.vars.push(v.val.clone());
+                    pipe.decl.push(self.tv(&v).to_string());
+                    self.vars.push(self.tv(&v).to_string());
                     break 'decls;
                 }
                 T::Comma => {
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
-                    self.vars.push(v.val.clone());
+                    pipe.decl.push(self.tv(&v).to_string());
+                    self.vars.push(self.tv(&v).to_string());
                     if ctx == "range" && pipe.decl.len() < 2 {
                         let p = self.peek_non_space();
                         if matches!(p.t, T::Variable | T::RightDelim | T::RParen) {
@@ -976,7 +981,7 @@ impl<'a> Parser<'a> {
             break;
         }
         if cmd.args.is_empty() {
-            let t = self.peek().clone();
+            let t = *self.peek();
             return self.err(t.line, "empty command".into());
         }
         Ok(cmd)
@@ -992,7 +997,7 @@ impl<'a> Parser<'a> {
             let mut ids = Vec::new();
             while self.peek().t == T::Field {
                 let t = self.next();
-                ids.push(t.val[1..].to_string());
+                ids.push(self.tv(&t)[1..].to_string());
             }
             return Ok(Some(match node {
                 Arg::Field(_, mut a) => {
@@ -1017,37 +1022,37 @@ impl<'a> Parser<'a> {
         let t = self.next_non_space();
         Ok(Some(match t.t {
             T::Identifier => {
-                if !(self.has_func)(&t.val) {
-                    return self.err(t.line, format!("function {:?} not defined", t.val));
+                if !(self.has_func)(self.tv(&t)) {
+                    return self.err(t.line, format!("function {:?} not defined", self.tv(&t)));
                 }
-                Arg::Ident(t.pos, t.val)
+                Arg::Ident(t.pos, self.tv(&t).to_string())
             }
             T::Dot => Arg::Dot(t.pos),
             T::Nil => Arg::Nil(t.pos),
             T::Variable => {
                 // split "$x" (fields come as separate tokens)
-                if !self.vars.iter().any(|v| *v == t.val) {
-                    return self.err(t.line, format!("undefined variable {:?}", t.val));
+                if !self.vars.iter().any(|v| *v == self.tv(&t)) {
+                    return self.err(t.line, format!("undefined variable {:?}", self.tv(&t)));
                 }
-                Arg::Variable(t.pos, t.val, vec![])
+                Arg::Variable(t.pos, self.tv(&t).to_string(), vec![])
             }
-            T::Field => Arg::Field(t.pos, vec![t.val[1..].to_string()]),
-            T::Bool => Arg::Bool(t.pos, t.val == "true"),
+            T::Field => Arg::Field(t.pos, vec![self.tv(&t)[1..].to_string()]),
+            T::Bool => Arg::Bool(t.pos, self.tv(&t) == "true"),
             T::Char | T::Number => {
-                let n = parse_number(&t.val, t.t == T::Char).map_err(|e| {
+                let n = parse_number(self.tv(&t), t.t == T::Char).map_err(|e| {
                     ParseError(format!("template: {}:{}: {}", self.name, t.line, e))
                 })?;
-                Arg::Number(t.pos, t.val, n)
+                Arg::Number(t.pos, self.tv(&t).to_string(), n)
             }
             T::LParen => {
                 let p = self.pipeline("parenthesized pipeline", T::RParen)?;
                 Arg::Pipe(t.pos, Box::new(p))
             }
             T::Str | T::RawStr => {
-                let s = unquote(&t.val).map_err(|e| {
+                let s = unquote(self.tv(&t)).map_err(|e| {
                     ParseError(format!("template: {}:{}: {}", self.name, t.line, e))
                 })?;
-                Arg::Str(t.pos, t.val, Rc::from(s.as_str()))
+                Arg::Str(t.pos, self.tv(&t).to_string(), Rc::from(s.as_str()))
             }
             _ => {
                 self.backup();

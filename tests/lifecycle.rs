@@ -709,3 +709,69 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
     .unwrap();
     assert_eq!(h.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn fault_mid_install_marks_failed_and_upgrade_recovers() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let aws_node = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
+    // Every write of a DaemonSet fails: the install stops part-way.
+    sim.set_faults(&["error:500:1:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
+        .unwrap();
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("DaemonSet/cilium") && e.contains("500"), "{e}");
+    let h: Value = serde_json::from_slice(
+        &podnet(&kc)
+            .args(["cilium", "history", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(h[0]["status"], "failed", "{h}");
+    // A second install is refused; an upgrade recovers once the API server is healthy.
+    sim.set_faults(&[]).unwrap();
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = podnet(&kc)
+        .args(["cilium", "upgrade", "-o", "json", "--chart"])
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["revision"].as_i64(), v["status"].as_str()),
+        (Some(2), Some("deployed"))
+    );
+    assert_eq!(
+        kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"])["metadata"]["name"],
+        "cilium"
+    );
+    let after = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
+    assert_eq!(
+        after["metadata"]["resourceVersion"], aws_node["metadata"]["resourceVersion"],
+        "aws-node untouched"
+    );
+}

@@ -108,6 +108,128 @@ fn reconcile(st: &mut Store, state: &mut State) {
     replicasets(st);
     deployments(st);
     crate::cilium::operator(st);
+    endpoints(st);
+}
+
+/// Endpoints and EndpointSlices of Services with a selector, from their ready pods.
+fn endpoints(st: &mut Store) {
+    let svcs = live(st, "services");
+    if svcs.is_empty() {
+        return;
+    }
+    let Some(pods_rt) = st.preferred("pods") else {
+        return;
+    };
+    for svc in svcs {
+        let Some(sel) = svc["spec"]["selector"]
+            .as_object()
+            .filter(|m| !m.is_empty())
+        else {
+            continue;
+        };
+        let ns = ns_of(&svc).to_string();
+        let name = name_of(&svc).to_string();
+        let selector = LabelSelector::from_object(&json!({"matchLabels": sel}));
+        let pods: Vec<Value> = st
+            .list(&pods_rt, Some(&ns))
+            .iter()
+            .filter(|p| {
+                selector.matches(p.labels()) && p.phase.as_deref() == Some("Running") && !p.deleting
+            })
+            .map(|p| p.value())
+            .filter(|p| is_ready(p) && p["status"]["podIP"].as_str().is_some())
+            .collect();
+        let port_of = |sp: &Value, pod: Option<&Value>| -> i64 {
+            match &sp["targetPort"] {
+                Value::Number(n) => n.as_i64().unwrap_or(0),
+                Value::String(pname) => pod
+                    .and_then(|p| {
+                        p["spec"]["containers"].as_array()?.iter().find_map(|c| {
+                            c["ports"]
+                                .as_array()?
+                                .iter()
+                                .find(|x| x["name"] == pname.as_str())?["containerPort"]
+                                .as_i64()
+                        })
+                    })
+                    .unwrap_or(0),
+                _ => sp["port"].as_i64().unwrap_or(0),
+            }
+        };
+        let svc_ports = svc["spec"]["ports"].as_array().cloned().unwrap_or_default();
+        let ports: Vec<Value> = svc_ports
+            .iter()
+            .map(|sp| {
+                // EndpointSlice ports always carry a name, "" when the Service port has none
+                json!({"port": port_of(sp, pods.first()), "protocol": sp["protocol"].as_str().unwrap_or("TCP"),
+                       "name": sp["name"].as_str().unwrap_or("")})
+            })
+            .collect();
+        let target = |p: &Value| json!({"kind": "Pod", "name": p["metadata"]["name"], "namespace": ns, "uid": p["metadata"]["uid"]});
+        let addrs: Vec<Value> = pods
+            .iter()
+            .map(|p| {
+                let mut a = json!({"ip": p["status"]["podIP"], "targetRef": target(p)});
+                if let Some(n) = p["spec"]["nodeName"].as_str() {
+                    a["nodeName"] = json!(n);
+                }
+                a
+            })
+            .collect();
+        let mut ep = json!({"apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": name, "namespace": ns, "labels": svc["metadata"]["labels"].clone()}});
+        if ep["metadata"]["labels"].is_null() {
+            ep["metadata"].as_object_mut().map(|m| m.remove("labels"));
+        }
+        if !addrs.is_empty() {
+            ep["subsets"] = json!([{"addresses": addrs, "ports": ports}]);
+        }
+        upsert(st, "endpoints", &ns, &name, ep);
+        let slice_name = format!("{name}-{}", &util::short_hash(&name)[..5]);
+        let eps: Vec<Value> = pods
+            .iter()
+            .map(|p| {
+                let mut e = json!({"addresses": [p["status"]["podIP"]],
+                    "conditions": {"ready": true, "serving": true, "terminating": false},
+                    "targetRef": target(p)});
+                if let Some(n) = p["spec"]["nodeName"].as_str() {
+                    e["nodeName"] = json!(n);
+                }
+                e
+            })
+            .collect();
+        let slice = json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": slice_name, "namespace": ns,
+                "labels": {"kubernetes.io/service-name": name,
+                           "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"},
+                "ownerReferences": [owner_ref(&svc)]},
+            "addressType": "IPv4", "endpoints": eps, "ports": ports});
+        upsert(
+            st,
+            "endpointslices.discovery.k8s.io",
+            &ns,
+            &slice_name,
+            slice,
+        );
+    }
+}
+
+/// Creates or replaces (keeping identity fields) a controller-managed object.
+fn upsert(st: &mut Store, key: &str, ns: &str, name: &str, mut obj: Value) {
+    let Some(rt) = st.preferred(key) else { return };
+    match st.get_raw(key, ns, name) {
+        None => {
+            let _ = st.create(&rt, ns, obj, &sys());
+        }
+        Some(cur) => {
+            for k in ["uid", "creationTimestamp", "resourceVersion", "generation"] {
+                if let Some(v) = cur["metadata"].get(k) {
+                    obj["metadata"][k] = v.clone();
+                }
+            }
+            st.put_system(&rt, obj);
+        }
+    }
 }
 
 fn sys() -> WriteOpts {

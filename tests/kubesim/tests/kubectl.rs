@@ -1244,6 +1244,24 @@ fn imperative_create_commands_send_protobuf_and_work() {
     let np = k.json(&["get", "svc", "api-np", "-n", "team"]);
     let port = np["spec"]["ports"][0]["nodePort"].as_i64().unwrap();
     assert!((30000..32768).contains(&port), "{port}");
+    // the Service gets Endpoints and an EndpointSlice from its ready pods
+    eventually("endpoints", Duration::from_secs(10), || {
+        k.ok(&["describe", "svc", "api", "-n", "team"])
+            .lines()
+            .any(|l| l.starts_with("Endpoints:") && l.matches(":8080").count() == 2)
+    });
+    let slices = k.json(&[
+        "get",
+        "endpointslices",
+        "-n",
+        "team",
+        "-l",
+        "kubernetes.io/service-name=api",
+    ]);
+    assert_eq!(
+        slices["items"][0]["endpoints"].as_array().map(|a| a.len()),
+        Some(2)
+    );
     let svc = k.json(&["get", "svc", "api", "-n", "team"]);
     assert_eq!(svc["spec"]["selector"]["app"], "api");
     assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8080);

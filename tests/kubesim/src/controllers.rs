@@ -109,6 +109,7 @@ fn reconcile(st: &mut Store, state: &mut State) {
     deployments(st);
     crate::cilium::operator(st);
     endpoints(st);
+    hook_pods(st);
 }
 
 /// Endpoints and EndpointSlices of Services with a selector, from their ready pods.
@@ -1024,6 +1025,61 @@ fn statefulsets(st: &mut Store) {
     replica_like(st, "statefulsets.apps", true);
 }
 
+/// A pod whose containers ran to completion (exit code 0).
+fn complete_pod(st: &mut Store, p: &Value) {
+    let now = util::now_rfc3339();
+    let mut p2 = p.clone();
+    p2["status"]["phase"] = json!("Succeeded");
+    if let Some(cs) = p2["status"]["containerStatuses"].as_array_mut() {
+        for c in cs {
+            let started = c["state"]["running"]["startedAt"].clone();
+            c["ready"] = json!(false);
+            c["started"] = json!(false);
+            c["state"] = json!({"terminated": {"exitCode": 0, "reason": "Completed",
+                "startedAt": started, "finishedAt": now, "containerID": c["containerID"]}});
+        }
+    }
+    if let Some(conds) = p2["status"]["conditions"].as_array_mut() {
+        for c in conds {
+            if c["type"] == "Ready" || c["type"] == "ContainersReady" {
+                *c = json!({"type": c["type"], "status": "False", "reason": "PodCompleted", "lastTransitionTime": now});
+            }
+        }
+    }
+    if let Some(rt) = st.preferred("pods") {
+        st.put_system(&rt, p2);
+    }
+}
+
+/// Helm test hooks (bare pods annotated `helm.sh/hook: test`) run to completion once running.
+fn hook_pods(st: &mut Store) {
+    let Some(rt) = st.preferred("pods") else {
+        return;
+    };
+    let candidates: Vec<Value> = st
+        .objs(&rt.key())
+        .iter()
+        .filter(|p| {
+            p.phase.as_deref() == Some("Running")
+                && p.owners.is_empty()
+                && !p.deleting
+                && !st.loaded.contains(&*p.uid)
+        })
+        .map(|p| p.value())
+        .filter(|p| {
+            p["metadata"]["annotations"]["helm.sh/hook"]
+                .as_str()
+                .is_some_and(|h| {
+                    h.split(',')
+                        .any(|x| x.trim() == "test" || x.trim() == "test-success")
+                })
+        })
+        .collect();
+    for p in candidates {
+        complete_pod(st, &p);
+    }
+}
+
 fn jobs(st: &mut Store) {
     for job in live(st, "jobs.batch") {
         if job["status"]["conditions"]
@@ -1049,11 +1105,7 @@ fn jobs(st: &mut Store) {
         if pods.iter().any(|p| p["status"]["phase"] == "Running") {
             let now = util::now_rfc3339();
             for p in &pods {
-                let mut p2 = (**p).clone();
-                p2["status"]["phase"] = json!("Succeeded");
-                if let Some(rt) = st.preferred("pods") {
-                    st.put_system(&rt, p2);
-                }
+                complete_pod(st, p);
             }
             let completions = job["spec"]["completions"].as_i64().unwrap_or(1);
             set_status(

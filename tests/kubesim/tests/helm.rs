@@ -310,3 +310,53 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
     // CRDs (made by the operator, not the chart) stay, as in a real cluster
     k.ok(&["get", "crd", "ciliumnodes.cilium.io"]);
 }
+
+const TEST_HELPER: &str = r#"
+import json, sys
+from helm_python import Config
+with Config(kubeconfig_path=sys.argv[1], namespace="default") as cfg:
+    cfg.install(sys.argv[2], "mini", {}, timeout=60)
+    r = cfg.test("mini", timeout=60)
+    print(json.dumps(r["release"]))
+"#;
+
+#[test]
+fn helm_test_hook_pods_run_to_completion() {
+    let py = helm_python();
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("mini");
+    std::fs::create_dir_all(chart.join("templates/tests")).unwrap();
+    write_temp(
+        &chart,
+        "Chart.yaml",
+        "apiVersion: v2\nname: mini\nversion: 0.1.0\n",
+    );
+    write_temp(
+        &chart.join("templates"),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: \"1\"\n",
+    );
+    write_temp(
+        &chart.join("templates/tests"),
+        "test.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations:\n    helm.sh/hook: test\nspec:\n  restartPolicy: Never\n  containers:\n  - name: t\n    image: busybox\n    command: [\"true\"]\n",
+    );
+    let script = write_temp(dir.path(), "test_helper.py", TEST_HELPER);
+    let sim = start();
+    let o = Command::new(py)
+        .arg(&script)
+        .arg(sim.kubeconfig())
+        .arg(&chart)
+        .output()
+        .expect("python runs");
+    assert!(
+        o.status.success(),
+        "helm test failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rel: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rel["status"], "deployed");
+    let k = Kubectl::new(&sim);
+    let t = k.ok(&["get", "pod", "mini-test"]);
+    assert!(t.contains("Completed"), "{t}");
+}

@@ -161,9 +161,40 @@ fn gv_doc(ts: &[&ResourceType]) -> Value {
             collection,
             json!({"post": op("post", vec![param("fieldValidation", "string")])}),
         );
-        schemas.insert(sname.clone(), kind_schema(rt));
-        for (n, s) in extra_schemas(rt) {
-            schemas.insert(n, s);
+        let full = if rt.crd.is_none() {
+            crate::proto::kind_message(&rt.api_version(), &rt.kind)
+        } else {
+            None
+        };
+        match full {
+            Some(msg) => {
+                // every field of the built-in kind, from its protobuf schema; the hand-written
+                // descriptions are laid over it
+                let hand: Vec<(String, Value)> = extra_schemas(rt);
+                for (n, mut sc) in crate::proto::openapi_schemas(&msg) {
+                    if n == sname {
+                        let k = kind_schema(rt);
+                        sc["description"] = k["description"].clone();
+                        sc["x-kubernetes-group-version-kind"] =
+                            k["x-kubernetes-group-version-kind"].clone();
+                        sc["properties"]["apiVersion"] = k["properties"]["apiVersion"].clone();
+                        sc["properties"]["kind"] = k["properties"]["kind"].clone();
+                    }
+                    if let Some((_, h)) = hand.iter().find(|(hn, _)| *hn == n) {
+                        overlay_descriptions(&mut sc, h);
+                    }
+                    if n == META {
+                        overlay_descriptions(&mut sc, &object_meta());
+                    }
+                    schemas.insert(n, sc);
+                }
+            }
+            None => {
+                schemas.insert(sname.clone(), kind_schema(rt));
+                for (n, s) in extra_schemas(rt) {
+                    schemas.insert(n, s);
+                }
+            }
         }
     }
     json!({
@@ -172,6 +203,25 @@ fn gv_doc(ts: &[&ResourceType]) -> Value {
         "paths": paths,
         "components": {"schemas": schemas},
     })
+}
+
+/// Copies descriptions from a hand-written schema onto a generated one.
+fn overlay_descriptions(generated: &mut Value, hand: &Value) {
+    if let Some(d) = hand.get("description") {
+        generated["description"] = d.clone();
+    }
+    if let (Some(gp), Some(hp)) = (
+        generated
+            .get_mut("properties")
+            .and_then(Value::as_object_mut),
+        hand.get("properties").and_then(Value::as_object),
+    ) {
+        for (k, hv) in hp {
+            if let (Some(gv), Some(d)) = (gp.get_mut(k), hv.get("description")) {
+                gv["description"] = d.clone();
+            }
+        }
+    }
 }
 
 fn object_meta() -> Value {

@@ -522,6 +522,88 @@ pub fn unknown_fields(api_version: &str, kind: &str, v: &Value) -> Vec<String> {
     out
 }
 
+/// The OpenAPI component name of a protobuf message (`io.k8s.api.core.v1.PodSpec`).
+pub fn openapi_name(msg: &str) -> String {
+    format!("io.k8s.{}", msg.strip_prefix("k8s.io.").unwrap_or(msg))
+}
+
+fn openapi_type(ty: &str, todo: &mut Vec<String>) -> Value {
+    match ty {
+        "string" => json!({"type": "string"}),
+        "bytes" => json!({"type": "string", "format": "byte"}),
+        "bool" => json!({"type": "boolean"}),
+        "int32" | "sint32" | "uint32" | "fixed32" => json!({"type": "integer", "format": "int32"}),
+        "int64" | "sint64" | "uint64" | "fixed64" => json!({"type": "integer", "format": "int64"}),
+        "double" | "float" => json!({"type": "number", "format": "double"}),
+        "k8s.io.apimachinery.pkg.apis.meta.v1.Time"
+        | "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime" => {
+            json!({"type": "string", "format": "date-time"})
+        }
+        "k8s.io.apimachinery.pkg.util.intstr.IntOrString" => {
+            json!({"x-kubernetes-int-or-string": true, "format": "int-or-string"})
+        }
+        "k8s.io.apimachinery.pkg.api.resource.Quantity" => {
+            json!({"x-kubernetes-int-or-string": true, "format": "quantity"})
+        }
+        "k8s.io.apimachinery.pkg.runtime.RawExtension"
+        | "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1" => {
+            json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true})
+        }
+        m if schema().contains_key(m) => {
+            todo.push(m.to_string());
+            json!({"allOf": [{"$ref": format!("#/components/schemas/{}", openapi_name(m))}]})
+        }
+        _ => json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+    }
+}
+
+fn openapi_props(msg: &str, props: &mut Map<String, Value>, todo: &mut Vec<String>, depth: usize) {
+    let Some(defs) = schema().get(msg) else {
+        return;
+    };
+    let mut fields: Vec<(&u64, &FieldDef)> = defs.iter().collect();
+    fields.sort_by_key(|(n, _)| **n);
+    for (_, d) in fields {
+        if INLINE.contains(&d.name.as_str()) && d.kind == b'o' && depth < 4 {
+            openapi_props(&d.ty, props, todo, depth + 1);
+            continue;
+        }
+        let v = match d.kind {
+            b'r' => json!({"type": "array", "items": openapi_type(&d.ty, todo)}),
+            b'p' => {
+                json!({"type": "object", "additionalProperties": openapi_type(&d.map_val, todo)})
+            }
+            _ => openapi_type(&d.ty, todo),
+        };
+        props.insert(d.name.clone(), v);
+    }
+}
+
+/// OpenAPI v3 schemas of a message and every message it uses, keyed by component name.
+pub fn openapi_schemas(root: &str) -> Vec<(String, Value)> {
+    let mut out = vec![];
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![root.to_string()];
+    while let Some(m) = todo.pop() {
+        if !seen.insert(m.clone()) || !schema().contains_key(&m) {
+            continue;
+        }
+        let mut props = Map::new();
+        openapi_props(&m, &mut props, &mut todo, 0);
+        out.push((
+            openapi_name(&m),
+            json!({"type": "object", "properties": props}),
+        ));
+    }
+    out
+}
+
+/// The protobuf message of a built-in kind, when kubesim knows its schema.
+pub fn kind_message(api_version: &str, kind: &str) -> Option<String> {
+    let n = message_name(api_version, kind);
+    schema().contains_key(&n).then_some(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,6 +86,14 @@ fn discovery_version_api_resources_explain() {
     assert!(ex.contains("FIELDS:") && ex.contains("spec"), "{ex}");
     let ex = k.ok(&["explain", "deployment.spec.template.spec.containers"]);
     assert!(ex.contains("image"), "{ex}");
+    // every field of the built-in kinds, down to inline volume sources
+    let ex = k.ok(&["explain", "pod.spec.volumes.hostPath"]);
+    assert!(
+        ex.contains("path") && ex.contains("<HostPathVolumeSource>"),
+        "{ex}"
+    );
+    let ex = k.ok(&["explain", "daemonset.spec.updateStrategy.rollingUpdate"]);
+    assert!(ex.contains("maxUnavailable"), "{ex}");
     let ns = k.ok(&["get", "ns"]);
     for n in ["default", "kube-system", "kube-public", "kube-node-lease"] {
         assert!(ns.contains(n), "{ns}");

@@ -128,6 +128,44 @@ fn parse_all(what: &str, list: &[String]) -> Result<Vec<Cidr>> {
 
 /// Reads the network facts of a hybrid-nodes cluster. Errors if the cluster has no remote
 /// networks (not a hybrid cluster) or uses IPv6.
+/// The cluster's VPC. EKS always reports it; when an endpoint does not, the cluster's subnets
+/// name it (one DescribeSubnets call).
+async fn cluster_vpc(
+    ec2: &aws_sdk_ec2::Client,
+    cluster: &aws_sdk_eks::types::Cluster,
+    target: &ClusterRef,
+    region: &str,
+) -> Result<Option<String>> {
+    let config = cluster.resources_vpc_config();
+    if let Some(v) = config.and_then(|v| v.vpc_id()) {
+        return Ok(Some(v.to_string()));
+    }
+    let subnets = config.map(|v| v.subnet_ids().to_vec()).unwrap_or_default();
+    if subnets.is_empty() {
+        return Ok(None);
+    }
+    tracing::info!(?subnets, "DescribeSubnets (to find the cluster VPC)");
+    let out = ec2
+        .describe_subnets()
+        .set_subnet_ids(Some(subnets))
+        .send()
+        .await
+        .map_err(|e| {
+            explain(
+                "ec2:DescribeSubnets",
+                target,
+                region,
+                "ec2",
+                DisplayErrorContext(&e).to_string(),
+            )
+        })?;
+    Ok(out
+        .subnets()
+        .iter()
+        .find_map(|s| s.vpc_id())
+        .map(str::to_string))
+}
+
 /// DescribeCluster, with the loaded config and region for follow-up calls.
 async fn describe_cluster(
     target: &ClusterRef,
@@ -227,36 +265,7 @@ pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
     }
 
     let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let vpc_config = cluster.resources_vpc_config();
-    let mut vpc_id = vpc_config.and_then(|v| v.vpc_id()).map(str::to_string);
-    if vpc_id.is_none() {
-        // EKS always reports the VPC; when an endpoint does not, its subnets still name it.
-        let subnets = vpc_config
-            .map(|v| v.subnet_ids().to_vec())
-            .unwrap_or_default();
-        if !subnets.is_empty() {
-            tracing::info!(?subnets, "DescribeSubnets (to find the cluster VPC)");
-            let out = ec2
-                .describe_subnets()
-                .set_subnet_ids(Some(subnets))
-                .send()
-                .await
-                .map_err(|e| {
-                    explain(
-                        "ec2:DescribeSubnets",
-                        target,
-                        &region,
-                        "ec2",
-                        DisplayErrorContext(&e).to_string(),
-                    )
-                })?;
-            vpc_id = out
-                .subnets()
-                .iter()
-                .find_map(|s| s.vpc_id())
-                .map(str::to_string);
-        }
-    }
+    let vpc_id = cluster_vpc(&ec2, cluster, target, &region).await?;
     if let Some(vpc_id) = vpc_id.as_deref() {
         facts.vpc_id = Some(vpc_id.to_string());
         tracing::info!(%vpc_id, "DescribeVpcs");
@@ -393,38 +402,7 @@ pub async fn audit_facts(target: &ClusterRef, eniconfig_subnets: &[String]) -> R
         })
         .unwrap_or_default();
     let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let mut vpc_id = cluster
-        .resources_vpc_config()
-        .and_then(|v| v.vpc_id())
-        .map(str::to_string);
-    if vpc_id.is_none() {
-        // EKS always reports the VPC; when an endpoint does not, the cluster's subnets name it.
-        let ids = cluster
-            .resources_vpc_config()
-            .map(|v| v.subnet_ids().to_vec())
-            .unwrap_or_default();
-        if !ids.is_empty() {
-            let out = ec2
-                .describe_subnets()
-                .set_subnet_ids(Some(ids))
-                .send()
-                .await
-                .map_err(|e| {
-                    explain(
-                        "ec2:DescribeSubnets",
-                        target,
-                        &region,
-                        "ec2",
-                        DisplayErrorContext(&e).to_string(),
-                    )
-                })?;
-            vpc_id = out
-                .subnets()
-                .iter()
-                .find_map(|s| s.vpc_id())
-                .map(str::to_string);
-        }
-    }
+    let vpc_id = cluster_vpc(&ec2, &cluster, target, &region).await?;
     let mut subnets = std::collections::HashMap::new();
     let add = |subnets: &mut std::collections::HashMap<String, crate::audit::facts::Subnet>,
                list: &[aws_sdk_ec2::types::Subnet]| {

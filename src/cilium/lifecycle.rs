@@ -179,11 +179,11 @@ pub async fn install(client: &Client, plan: &InstallPlan<'_>) -> Result<Outcome>
     let opts = RenderOptions {
         release_name: plan.release.to_string(),
         namespace: plan.namespace.to_string(),
-        revision: 1,
         is_install: true,
         is_upgrade: false,
         kube_version: None,
         api_versions: vec![],
+        ..RenderOptions::default()
     };
     let docs = helm::render(plan.chart, plan.values, &opts).map_err(|e| Error::Conflict {
         message: format!("rendering failed: {e}"),
@@ -726,7 +726,7 @@ pub async fn upgrade(client: &Client, plan: &UpgradePlan<'_>) -> Result<Outcome>
         is_install: false,
         is_upgrade: true,
         kube_version: None,
-        api_versions: vec![],
+        ..RenderOptions::default()
     };
     let docs = helm::render(plan.chart, &values, &opts).map_err(|e| Error::Conflict {
         message: format!("rendering failed: {e}"),

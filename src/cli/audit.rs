@@ -80,13 +80,7 @@ pub fn run(a: AuditArgs, g: &GlobalArgs) -> Result<u8> {
             "use -o json for machines",
         ));
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Kube {
-            message: format!("cannot start the async runtime: {e}"),
-            help: None,
-        })?;
+    let rt = super::runtime()?;
     rt.block_on(audit(a, g))
 }
 

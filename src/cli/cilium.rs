@@ -189,13 +189,7 @@ fn gather_facts(a: &FactArgs) -> Result<NetworkFacts> {
                 region: a.region.clone(),
                 profile: a.profile.clone(),
             };
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error::Aws {
-                    message: format!("cannot start the async runtime: {e}"),
-                    help: None,
-                })?;
+            let rt = super::runtime()?;
             rt.block_on(aws::discover(&target))?
         }
         None => NetworkFacts::default(),

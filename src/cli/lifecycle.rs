@@ -60,16 +60,6 @@ pub struct UninstallArgs {
     pub purge_crds: bool,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Kube {
-            message: format!("cannot start the async runtime: {e}"),
-            help: None,
-        })
-}
-
 fn target(g: &GlobalArgs) -> Target {
     Target {
         kubeconfig: g.kubeconfig.clone(),
@@ -152,7 +142,7 @@ pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
     }
 
     let ns = namespace(g);
-    let rt = runtime()?;
+    let rt = super::runtime()?;
     let outcome = rt.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         lifecycle::install(
@@ -185,7 +175,7 @@ pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
 
 pub fn history(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
     let ns = namespace(g);
-    let h = runtime()?.block_on(async {
+    let h = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         Store::new(&client, &ns).history(&a.release).await
     })?;
@@ -227,7 +217,7 @@ pub fn history(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
 
 pub fn get_values(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
     let ns = namespace(g);
-    let h = runtime()?.block_on(async {
+    let h = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         Store::new(&client, &ns).history(&a.release).await
     })?;
@@ -248,7 +238,7 @@ pub fn get_values(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
 
 pub fn uninstall(a: UninstallArgs, g: &GlobalArgs) -> Result<u8> {
     let ns = namespace(g);
-    let (deleted, kept) = runtime()?.block_on(async {
+    let (deleted, kept) = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         lifecycle::uninstall(&client, &a.release, &ns, a.purge_crds).await
     })?;
@@ -334,7 +324,7 @@ pub fn upgrade(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
     if a.preflight {
         return preflight(&a, g, &chart, &files, &new_values, &ns);
     }
-    let o = runtime()?.block_on(async {
+    let o = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         lifecycle::upgrade(
             &client,
@@ -356,7 +346,7 @@ pub fn upgrade(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
 
 pub fn rollback(a: RollbackArgs, g: &GlobalArgs) -> Result<u8> {
     let ns = namespace(g);
-    let o = runtime()?.block_on(async {
+    let o = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         lifecycle::rollback(&client, &a.release, &ns, a.revision, &a.field_manager).await
     })?;
@@ -366,7 +356,7 @@ pub fn rollback(a: RollbackArgs, g: &GlobalArgs) -> Result<u8> {
 
 pub fn status(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
     let ns = namespace(g);
-    let s = runtime()?.block_on(async {
+    let s = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         lifecycle::status(&client, &a.release, &ns).await
     })?;
@@ -471,7 +461,7 @@ fn preflight(
     new_values: &serde_json::Value,
     ns: &str,
 ) -> Result<u8> {
-    let report = runtime()?.block_on(async {
+    let report = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         // The deployed values, as the real upgrade would use them.
         let history = Store::new(&client, ns).history(&a.release).await?;

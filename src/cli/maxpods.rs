@@ -68,13 +68,7 @@ pub fn run(a: MaxPodsArgs, g: &GlobalArgs) -> Result<u8> {
     }
     let (limits, source) = match &a.region {
         Some(region) => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error::Aws {
-                    message: format!("cannot start the async runtime: {e}"),
-                    help: None,
-                })?;
+            let rt = super::runtime()?;
             let l = rt.block_on(crate::aws::instance_limits(
                 region,
                 a.profile.as_deref(),

@@ -236,6 +236,17 @@ fn version(g: &GlobalArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
+/// A single-threaded async runtime for the commands that talk to AWS or Kubernetes.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Conflict {
+            message: format!("cannot start the async runtime: {e}"),
+            help: None,
+        })
+}
+
 /// Writes the command's result to stdout; a closed pipe (`| head`) is not an error worth a trace.
 pub fn stdout_write(bytes: &[u8]) -> Result<(), Error> {
     let mut out = io::stdout().lock();

@@ -142,11 +142,11 @@ pub fn run(a: TemplateArgs, g: &GlobalArgs) -> Result<u8> {
     let opts = RenderOptions {
         release_name: a.release.clone(),
         namespace: g.namespace.clone().unwrap_or_else(|| "kube-system".into()),
-        revision: 1,
         is_install: !a.is_upgrade,
         is_upgrade: a.is_upgrade,
         kube_version: a.kube_version.clone(),
         api_versions: a.api_versions.clone(),
+        ..RenderOptions::default()
     };
     let mut docs = helm::render(&chart, &values, &opts).map_err(render_err)?;
     if !a.show_only.is_empty() {

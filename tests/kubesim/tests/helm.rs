@@ -360,3 +360,68 @@ fn helm_test_hook_pods_run_to_completion() {
     let t = k.ok(&["get", "pod", "mini-test"]);
     assert!(t.contains("Completed"), "{t}");
 }
+
+const CRD_HELPER: &str = r#"
+import json, sys
+from helm_python import Config
+with Config(kubeconfig_path=sys.argv[1], namespace="default") as cfg:
+    r = cfg.install(sys.argv[2], "eni", {}, timeout=60)
+    print(r["status"])
+    sys.stdout.flush()
+    input()
+    cfg.uninstall("eni")
+    print("uninstalled")
+"#;
+
+#[test]
+fn helm_chart_with_crds_installs_crds_first() {
+    let py = helm_python();
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("eni");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::create_dir_all(chart.join("crds")).unwrap();
+    write_temp(
+        &chart,
+        "Chart.yaml",
+        "apiVersion: v2\nname: eni\nversion: 0.1.0\n",
+    );
+    write_temp(
+        &chart.join("crds"),
+        "eni.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: eniconfigs.crd.k8s.amazonaws.com\nspec:\n  group: crd.k8s.amazonaws.com\n  scope: Cluster\n  names: {kind: ENIConfig, listKind: ENIConfigList, plural: eniconfigs, singular: eniconfig}\n  versions:\n  - name: v1alpha1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n",
+    );
+    write_temp(
+        &chart.join("templates"),
+        "eni.yaml",
+        "apiVersion: crd.k8s.amazonaws.com/v1alpha1\nkind: ENIConfig\nmetadata:\n  name: us-west-2a\nspec:\n  subnet: subnet-0abc\n",
+    );
+    let script = write_temp(dir.path(), "crd_helper.py", CRD_HELPER);
+    let sim = start();
+    let k = Kubectl::new(&sim);
+    let mut child = Command::new(py)
+        .arg(&script)
+        .arg(sim.kubeconfig())
+        .arg(&chart)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert_eq!(line.trim(), "deployed");
+    let eni = k.json(&["get", "eniconfig", "us-west-2a"]);
+    assert_eq!(eni["spec"]["subnet"], "subnet-0abc");
+    assert_eq!(
+        eni["metadata"]["annotations"]["meta.helm.sh/release-name"],
+        "eni"
+    );
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // the release's objects are gone; CRDs from crds/ stay (Helm never deletes them)
+    let err = k.fails(&["get", "eniconfig", "us-west-2a"]);
+    assert!(err.contains("NotFound"), "{err}");
+    k.ok(&["get", "crd", "eniconfigs.crd.k8s.amazonaws.com"]);
+}

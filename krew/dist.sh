@@ -8,7 +8,8 @@
 #   bash krew/dist.sh check                  # budgets: stripped binary <= 20 MB, `--help` <= 10 ms
 #   bash krew/dist.sh krew-bot               # prints .krew.yaml (krew-release-bot's template) from krew/podnet.yaml
 #
-# Common flags: --out DIR (default $CARGO_TARGET_DIR/dist). Environment: CARGO_TARGET_DIR (default
+# Common flags: --out DIR (default $CARGO_TARGET_DIR/dist-archives), --profile P (default dist: the
+# release profile with opt-level "s" and fat LTO, see Cargo.toml). Environment: CARGO_TARGET_DIR (default
 # ~/.cache/podnet-target, shared with tests/run.sh), SOURCE_DATE_EPOCH (archive timestamps; default the
 # commit time, so archives are reproducible).
 #
@@ -34,19 +35,20 @@ case "${1:-}" in
   build|manifest|check|all|krew-bot) cmd=$1; shift ;;
   -h|--help) usage; exit 0 ;;
 esac
-target="" out="" require_all=false
+target="" out="" require_all=false profile=dist
 base_url="https://github.com/podnet/kubectl-podnet/releases/download"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --target) target=${2:?--target needs a triple}; shift 2 ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --require-all) require_all=true; shift ;;
+    --profile) profile=${2:?--profile needs a name}; shift 2 ;;
     --base-url) base_url=${2:?--base-url needs a URL}; base_url=${base_url%/}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument '$1' (see: bash krew/dist.sh --help)" ;;
   esac
 done
-out="${out:-$CARGO_TARGET_DIR/dist}"
+out="${out:-$CARGO_TARGET_DIR/dist-archives}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
@@ -97,9 +99,9 @@ archive_name() { # TARGET -> file name
 }
 
 binary_path() { # TARGET -> built binary
-  local exe="" dir="$CARGO_TARGET_DIR/release"
+  local exe="" dir="$CARGO_TARGET_DIR/$profile"
   [[ "$1" == *-windows-* ]] && exe=.exe
-  [[ "$1" != "$host" ]] && dir="$CARGO_TARGET_DIR/$1/release"
+  [[ "$1" != "$host" ]] && dir="$CARGO_TARGET_DIR/$1/$profile"
   echo "$dir/$BIN$exe"
 }
 
@@ -133,7 +135,7 @@ build() {
   SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
   export SOURCE_DATE_EPOCH
 
-  local args=(build --release --locked -p "$BIN" --bin "$BIN")
+  local args=(build --profile "$profile" --locked -p "$BIN" --bin "$BIN")
   [[ "$t" != "$host" ]] && args+=(--target "$t")
   note "cargo ${args[*]}"
   cargo "${args[@]}"

@@ -77,3 +77,22 @@ fn render_chart_path_matches_render() {
     let b = podnet::helm::render(&c, &v, &o).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn include_crds_prepends_crd_files() {
+    let o = podnet::helm::RenderOptions {
+        include_crds: true,
+        ..Default::default()
+    };
+    let docs = podnet::helm::render_chart_path(&chart("parent"), &podnet::helm::Values::new(), &o)
+        .unwrap();
+    assert_eq!(docs[0].source, "parent/crds/widgets.yaml");
+    assert_eq!(docs[0].kind, "CustomResourceDefinition");
+    let plain = podnet::helm::render_chart_path(
+        &chart("parent"),
+        &podnet::helm::Values::new(),
+        &Default::default(),
+    )
+    .unwrap();
+    assert!(plain.iter().all(|d| !d.source.contains("/crds/")));
+}

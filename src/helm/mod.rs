@@ -212,7 +212,13 @@ pub fn render_chart_path(
         let chart = Chart::load(&path).map_err(|e| RenderError(e.0))?;
         let v = values_from_serde(&vals);
         let files = render::render_files(&chart, &v, &opts)?;
-        render::sort_manifests(&files)
+        let mut docs = if opts.include_crds {
+            render::crd_docs(&chart, &v)
+        } else {
+            vec![]
+        };
+        docs.extend(render::sort_manifests(&files)?);
+        Ok(docs)
     })
 }
 
@@ -226,7 +232,13 @@ pub fn render(
     let c = chart_source(chart);
     let v = values_from_serde(&values.as_json());
     let files = render::render_files(&c, &v, opts)?;
-    render::sort_manifests(&files)
+    let mut docs = if opts.include_crds {
+        render::crd_docs(&c, &v)
+    } else {
+        vec![]
+    };
+    docs.extend(render::sort_manifests(&files)?);
+    Ok(docs)
 }
 
 /// Write documents as `helm template` prints them.

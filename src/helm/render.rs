@@ -20,6 +20,8 @@ pub struct RenderOptions {
     pub kube_version: Option<String>,
     /// Extra API versions (`G/V` or `G/V/Kind`).
     pub api_versions: Vec<String>,
+    /// Prepend the charts' `crds/` files (`helm template --include-crds`).
+    pub include_crds: bool,
 }
 
 impl Default for RenderOptions {
@@ -32,6 +34,7 @@ impl Default for RenderOptions {
             is_upgrade: false,
             kube_version: None,
             api_versions: vec![],
+            include_crds: false,
         }
     }
 }
@@ -919,4 +922,35 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Vec<RenderedDo
     sorter(&mut hooks);
     generic.extend(hooks);
     Ok(generic)
+}
+
+/// CRD documents of a chart and its enabled subcharts, as `helm template --include-crds` prints
+/// them (before all other manifests, file content as is).
+pub fn crd_docs(chart: &Chart, user_values: &Value) -> Vec<RenderedDoc> {
+    let mut c = chart.clone();
+    let vals = match user_values {
+        Value::Map(_) => user_values.deep_copy(),
+        _ => Value::empty_map(),
+    };
+    coalesce(&c, &vals);
+    process_dependencies(&mut c, &vals);
+    let mut out = Vec::new();
+    fn rec(c: &Chart, parent: &str, out: &mut Vec<RenderedDoc>) {
+        let path = full_path(parent, &c.name());
+        for (name, data) in &c.files {
+            if name.starts_with("crds/") {
+                out.push(RenderedDoc {
+                    source: format!("{}/{}", path, name),
+                    content: String::from_utf8_lossy(data).into_owned(),
+                    kind: "CustomResourceDefinition".into(),
+                    hook: false,
+                });
+            }
+        }
+        for d in &c.dependencies {
+            rec(d, &path, out);
+        }
+    }
+    rec(&c, "", &mut out);
+    out
 }

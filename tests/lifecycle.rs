@@ -775,3 +775,50 @@ fn fault_mid_install_marks_failed_and_upgrade_recovers() {
         "aws-node untouched"
     );
 }
+
+#[test]
+fn install_wait_succeeds_or_says_what_is_not_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--wait", "--timeout", "30s", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
+    assert_eq!(ds["status"]["numberReady"], 2, "{}", ds["status"]);
+
+    let sim = Kubesim::start_blocking(Options {
+        scenario: Some("eks:nodes=2,hybrid=2,pods=4".into()),
+        ready_after: std::time::Duration::from_millis(50),
+        faults: vec!["image-pull:cilium/cilium".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    let kc = sim.kubeconfig().to_path_buf();
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--wait", "--timeout", "2s", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("timed out")
+            && e.contains("hybrid node")
+            && (e.contains("ImagePullBackOff") || e.contains("ErrImagePull")),
+        "{e}"
+    );
+}

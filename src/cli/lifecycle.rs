@@ -39,6 +39,12 @@ pub struct InstallArgs {
     /// Server-side apply field manager (Helm's CLI applies as `helm`; share it to avoid conflicts)
     #[arg(long, value_name = "NAME", default_value = lifecycle::FIELD_MANAGER)]
     pub field_manager: String,
+    /// Wait until the agent is ready on every hybrid node and the operator is available
+    #[arg(long)]
+    pub wait: bool,
+    /// Limit for --wait
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::oci::parse_duration)]
+    pub timeout: std::time::Duration,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -145,7 +151,7 @@ pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
     let rt = super::runtime()?;
     let outcome = rt.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
-        lifecycle::install(
+        let o = lifecycle::install(
             &client,
             &InstallPlan {
                 release: &a.release,
@@ -156,7 +162,11 @@ pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
                 field_manager: &a.field_manager,
             },
         )
-        .await
+        .await?;
+        if a.wait {
+            wait_with_progress(&client, &a.release, &ns, a.timeout).await?;
+        }
+        Ok::<_, Error>(o)
     })?;
     let r = &outcome.release;
     let text = match g.output {
@@ -519,4 +529,28 @@ fn preflight(
     } else {
         super::EXIT_FINDINGS
     })
+}
+
+/// `--wait`: a spinner on a terminal saying what is not ready yet.
+async fn wait_with_progress(
+    client: &kube::Client,
+    release: &str,
+    ns: &str,
+    timeout: std::time::Duration,
+) -> Result<()> {
+    let pb = std::io::stderr().is_terminal().then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        pb
+    });
+    let r = lifecycle::wait_ready(client, release, ns, timeout, |m| {
+        if let Some(pb) = &pb {
+            pb.set_message(format!("waiting: {m}"));
+        }
+    })
+    .await;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    r.map(|_| ())
 }

@@ -132,6 +132,8 @@ pub fn main() -> ExitCode {
                 .color(color)
                 .unicode(color)
                 .terminal_links(false)
+                // Unwrapped on pipes and in CI logs, so names and reasons stay greppable.
+                .wrap_lines(color)
                 .build(),
         )
     }));

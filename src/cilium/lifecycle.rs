@@ -618,14 +618,7 @@ async fn roll_forward(
     store.create(&next).await?;
     let name = next.name().to_string();
     let ns = next.namespace().to_string();
-    let applied = apply_manifest(
-        client,
-        &name,
-        &ns,
-        field_manager,
-        &next.manifest().to_string(),
-    )
-    .await;
+    let applied = apply_manifest(client, &name, &ns, field_manager, next.manifest()).await;
     let result = match applied {
         Ok(n) => {
             if let Some(old) = &deployed {

@@ -77,12 +77,15 @@ fn namespace(g: &GlobalArgs) -> String {
     g.namespace.clone().unwrap_or_else(|| "kube-system".into())
 }
 
+/// A chart archive's files: chart-relative path and bytes.
+type ChartFiles = Vec<(String, Vec<u8>)>;
+
 /// Loads a chart from a .tgz or oci://, with the archive's files for the release record.
 fn load_chart(
     chart: &str,
     version: Option<&str>,
     registry: &RegistryArgs,
-) -> Result<(Chart, Vec<(String, Vec<u8>)>)> {
+) -> Result<(Chart, ChartFiles)> {
     let path = if chart.starts_with("oci://") {
         let r: ChartRef = chart
             .parse()

@@ -20,12 +20,14 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-stamp="$VENV/.podnet-deps-v1"
+# Pinned: the embedded ENI table (src/audit/eni_limits.tsv) is checked against moto's copy of
+# EC2's instance data, so a moto upgrade is a deliberate change (regenerate the table with it).
+stamp="$VENV/.podnet-deps-v2"
 if [ ! -f "$stamp" ]; then
   echo "setup: creating venv $VENV (helm-python-sdk, moto[server], pyyaml)" >&2
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q 'helm-python-sdk==0.2.2' 'moto[server]>=5.1' 'pyyaml>=6'
+  "$VENV/bin/pip" install -q 'helm-python-sdk==0.2.2' 'moto[server]==5.2.5' 'pyyaml>=6'
   "$VENV/bin/python" -c 'import helm_python, moto, yaml' 
   touch "$stamp"
 fi

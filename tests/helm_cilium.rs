@@ -21,9 +21,11 @@ fn check(set: &str, values: Vec<String>) {
     check_chart(cilium_chart(), set, values)
 }
 
+/// Other Cilium versions: public charts may only be committed under the steering repo's
+/// `shared/charts/` (developers commit nothing fetched), so these tests read them from there
+/// and are ignored until they are added. Run them with `cargo test --test helm_cilium -- --ignored`.
 fn vendored(v: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("tests/fixtures/charts/cilium/cilium-{v}.tgz"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../shared/charts/cilium-{v}.tgz"))
 }
 
 fn check_chart(chart: PathBuf, set: &str, values: Vec<String>) {
@@ -118,6 +120,7 @@ fn cilium_preflight() {
 }
 
 #[test]
+#[ignore = "needs ../shared/charts/cilium-1.16.19.tgz (not yet in shared/)"]
 fn cilium_1_16_19_defaults_and_hybrid() {
     check_chart(vendored("1.16.19"), "1.16.19 defaults", vec![]);
     check_chart(
@@ -137,6 +140,7 @@ fn cilium_1_16_19_defaults_and_hybrid() {
 }
 
 #[test]
+#[ignore = "needs ../shared/charts/cilium-1.18.12.tgz (not yet in shared/)"]
 fn cilium_1_18_12_defaults_and_hybrid() {
     check_chart(vendored("1.18.12"), "1.18.12 defaults", vec![]);
     check_chart(
@@ -156,6 +160,7 @@ fn cilium_1_18_12_defaults_and_hybrid() {
 }
 
 #[test]
+#[ignore = "needs ../shared/charts/cilium-1.19.6.tgz (not yet in shared/)"]
 fn cilium_1_19_6_defaults_and_hybrid() {
     check_chart(vendored("1.19.6"), "1.19.6 defaults", vec![]);
     check_chart(
@@ -175,6 +180,7 @@ fn cilium_1_19_6_defaults_and_hybrid() {
 }
 
 #[test]
+#[ignore = "needs ../shared/charts/cilium-1.20.0.tgz (not yet in shared/)"]
 fn cilium_1_20_0_defaults_and_hybrid() {
     check_chart(vendored("1.20.0"), "1.20.0 defaults", vec![]);
     check_chart(

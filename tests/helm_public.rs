@@ -1,12 +1,14 @@
-//! Differential tests on public charts of other projects (vendored .tgz, fetched once from their
-//! public repositories), under their defaults and a feature-rich values set.
+//! Differential tests on public charts of other projects, under their defaults and a feature-rich
+//! values set. Public charts may only be committed under the steering repo's `shared/charts/`
+//! (developers commit nothing fetched), so they are read from `../shared/charts/public/` and the
+//! test is ignored until they are there: `cargo test --test helm_public -- --ignored`.
 #[path = "support/helm/mod.rs"]
 mod helm_support;
 use helm_support::{Oracle, compare, ours};
 use std::path::PathBuf;
 
 fn public_charts() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charts/public");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/public");
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -152,6 +154,7 @@ fn check(chart: &std::path::Path, set: &str, values: Vec<String>) -> (usize, usi
 }
 
 #[test]
+#[ignore = "needs the public charts in ../shared/charts/public/ (not yet in shared/)"]
 fn public_charts_match_helm() {
     let charts = public_charts();
     assert!(

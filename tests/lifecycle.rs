@@ -822,3 +822,63 @@ fn install_wait_succeeds_or_says_what_is_not_ready() {
         "{e}"
     );
 }
+
+#[test]
+fn install_refuses_a_cluster_with_another_cni_unless_forced() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let calico = dir.path().join("calico.yaml");
+    std::fs::write(&calico, "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: calico-node\n  namespace: kube-system\nspec:\n  selector:\n    matchLabels: {k8s-app: calico-node}\n  template:\n    metadata:\n      labels: {k8s-app: calico-node}\n    spec:\n      containers:\n      - name: calico-node\n        image: calico/node:v3.29.0\n").unwrap();
+    let o = Proc::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["apply", "-f"])
+        .arg(&calico)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("foreign-cni-present") && e.contains("calico-node"),
+        "{e}"
+    );
+    assert!(
+        kubectl_json(
+            &kc,
+            &[
+                "get",
+                "secrets",
+                "-n",
+                "kube-system",
+                "-l",
+                "owner=helm,name=cilium"
+            ]
+        )["items"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "nothing recorded"
+    );
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--force", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -154,6 +154,19 @@ pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
     let rt = super::runtime()?;
     let outcome = rt.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
+        let checks =
+            crate::report::Report::new(lifecycle::preinstall_checks(&client, &ns, &merged).await?);
+        if !checks.findings.is_empty() {
+            let mut buf = Vec::new();
+            let _ = checks.write_table(&mut buf, g.color_for(std::io::stderr().is_terminal()));
+            eprint!("{}", String::from_utf8_lossy(&buf));
+        }
+        if !checks.valid && !a.force {
+            return Err(Error::Conflict {
+                message: "the cluster is not ready for Cilium (see the findings above)".into(),
+                help: Some("fix them, or pass --force to install anyway".into()),
+            });
+        }
         let o = lifecycle::install(
             &client,
             &InstallPlan {

@@ -179,3 +179,64 @@ fn show_only_output_dir_and_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml"));
 }
+
+#[test]
+fn set_flags_follow_helms_strvals_and_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("v.yaml");
+    std::fs::write(&f, "operator:\n  replicas: 5\n").unwrap();
+    let key = dir.path().join("extra.txt");
+    std::fs::write(&key, "from-a-file").unwrap();
+    let out = podnet()
+        .args([
+            "cilium",
+            "template",
+            "-s",
+            "templates/cilium-operator/deployment.yaml",
+            "-s",
+            "templates/cilium-configmap.yaml",
+            "-f",
+        ])
+        .arg(&f)
+        .args([
+            "--set",
+            "operator.replicas=3",
+            "--set-string",
+            "cluster.name=007",
+            "--set-json",
+            "operator.tolerations=[{\"operator\":\"Exists\"}]",
+        ])
+        .arg("--set-file")
+        .arg(format!("extraConfig.note={}", key.display()))
+        .arg("--chart")
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours = parse_stream(&String::from_utf8(out.stdout).unwrap());
+    let values = "operator:\n  replicas: 3\n  tolerations:\n  - operator: Exists\ncluster:\n  name: \"007\"\nextraConfig:\n  note: from-a-file\n".to_string();
+    let mut oracle = Oracle::start();
+    let theirs = oracle_docs(
+        &oracle
+            .render(&chart(), &[values], "cilium", "kube-system")
+            .unwrap(),
+    );
+    for src in [
+        "cilium/templates/cilium-operator/deployment.yaml",
+        "cilium/templates/cilium-configmap.yaml",
+    ] {
+        assert_eq!(ours.get(src), theirs.get(src), "{src}");
+    }
+    let out = podnet()
+        .args(["cilium", "template", "--set", "a[=1", "--chart"])
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--set"));
+}

@@ -30,9 +30,18 @@ pub struct TemplateArgs {
     /// Values files, merged in order; `-` reads stdin
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
-    /// Values as JSON objects (numbers become float64, as in Helm), e.g. '{"ipam":{"mode":"cluster-pool"}}'
-    #[arg(long, value_name = "JSON")]
+    /// Set values on the command line (key1=val1,key2=val2; Helm's strvals syntax)
+    #[arg(long, value_name = "KEY=VAL")]
+    pub set: Vec<String>,
+    /// Set STRING values on the command line
+    #[arg(long, value_name = "KEY=VAL")]
+    pub set_string: Vec<String>,
+    /// Set JSON values on the command line (key1=jsonval1,key2=jsonval2)
+    #[arg(long, value_name = "KEY=JSON")]
     pub set_json: Vec<String>,
+    /// Set values from files (key1=path1,key2=path2)
+    #[arg(long, value_name = "KEY=PATH")]
+    pub set_file: Vec<String>,
     /// Release name
     #[arg(long, value_name = "NAME", default_value = "cilium")]
     pub release: String,
@@ -117,21 +126,27 @@ fn read_values(a: &TemplateArgs) -> Result<Values> {
                 help: Some("fix the YAML; Helm reads values with YAML 1.1 rules".into()),
             })?;
     }
-    for (i, j) in a.set_json.iter().enumerate() {
-        let v: serde_json::Value = serde_json::from_str(j).map_err(|e| {
-            Error::flag_help(
-                "--set-json",
-                format!("value {} is not JSON: {e}", i + 1),
-                "pass a JSON object, e.g. '{\"a\":{\"b\":1}}'",
-            )
-        })?;
-        if !v.is_object() {
-            return Err(Error::flag(
-                "--set-json",
-                format!("value {} must be a JSON object", i + 1),
-            ));
+    // Helm's order: -f files, then --set-json, --set, --set-string, --set-file.
+    let layers: [(
+        &str,
+        &Vec<String>,
+        fn(&mut Values, &str) -> Result<(), helm::RenderError>,
+    ); 4] = [
+        ("--set-json", &a.set_json, Values::add_set_json),
+        ("--set", &a.set, Values::add_set),
+        ("--set-string", &a.set_string, Values::add_set_string),
+        ("--set-file", &a.set_file, Values::add_set_file),
+    ];
+    for (flag, exprs, add) in layers {
+        for e in exprs {
+            add(&mut values, e).map_err(|err| {
+                Error::flag_help(
+                    flag,
+                    err.to_string(),
+                    "syntax: key.sub[0]=value,other=value",
+                )
+            })?;
         }
-        values.add_json(&v);
     }
     Ok(values)
 }

@@ -96,6 +96,13 @@ fn load_chart(a: &TemplateArgs) -> Result<Chart> {
     })
 }
 
+/// One `--set*` flag: its name, its values, and how the engine reads them.
+type SetLayer<'a> = (
+    &'a str,
+    &'a Vec<String>,
+    fn(&mut Values, &str) -> Result<(), helm::RenderError>,
+);
+
 fn read_values(a: &TemplateArgs) -> Result<Values> {
     let mut values = Values::new();
     if a.values.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
@@ -127,11 +134,7 @@ fn read_values(a: &TemplateArgs) -> Result<Values> {
             })?;
     }
     // Helm's order: -f files, then --set-json, --set, --set-string, --set-file.
-    let layers: [(
-        &str,
-        &Vec<String>,
-        fn(&mut Values, &str) -> Result<(), helm::RenderError>,
-    ); 4] = [
+    let layers: [SetLayer<'_>; 4] = [
         ("--set-json", &a.set_json, Values::add_set_json),
         ("--set", &a.set, Values::add_set),
         ("--set-string", &a.set_string, Values::add_set_string),

@@ -10,7 +10,7 @@ use std::time::Instant;
 use registry::{Proxy, Registry, podnet};
 
 /// No random key material: Hubble's certificates from a CronJob instead of Helm's genCA.
-const SET: &str = r#"{"hubble":{"tls":{"auto":{"method":"cronJob"}}}}"#;
+const SET: &str = r#"hubble={"tls":{"auto":{"method":"cronJob"}}}"#;
 
 /// Masks long base64 runs, in case a template still generates key material.
 fn mask(s: &str) -> String {

@@ -29,6 +29,13 @@ pub fn read_values(path: &Path, allow_empty: bool) -> Result<ValuesDoc> {
     parse_values(&source, &bytes, allow_empty)
 }
 
+/// As [`read_values`], also returning the text, for readers with other YAML rules (Helm's).
+pub fn read_values_with_text(path: &Path, allow_empty: bool) -> Result<(ValuesDoc, String)> {
+    let (source, bytes) = read_source(path)?;
+    let doc = parse_values(&source, &bytes, allow_empty)?;
+    Ok((doc, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
 fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
     let read_err = |source| Error::Read {
         path: path.to_path_buf(),

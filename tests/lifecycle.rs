@@ -227,7 +227,10 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
     assert_eq!(rb["revision"], 3);
 
     // podnet uninstalls: the release's objects and records go; aws-node stays.
-    let out = podnet(&kc).args(["cilium", "uninstall"]).output().unwrap();
+    let out = podnet(&kc)
+        .args(["cilium", "uninstall", "--yes"])
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -298,7 +301,10 @@ fn helm_installs_podnet_reads() {
         .output()
         .unwrap();
     assert!(o.status.success());
-    let out = podnet(&kc).args(["cilium", "uninstall"]).output().unwrap();
+    let out = podnet(&kc)
+        .args(["cilium", "uninstall", "--yes"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stdout)
@@ -377,7 +383,14 @@ fn upgrade_guards_upgrade_and_rollback() {
     std::fs::write(&extra, "operator:\n  replicas: 1\n").unwrap();
     let upgrade = |chart: &Path, values: &Path| {
         podnet(&kc)
-            .args(["cilium", "upgrade", "-o", "json", "--chart"])
+            .args([
+                "cilium",
+                "upgrade",
+                "--skip-preflight",
+                "-o",
+                "json",
+                "--chart",
+            ])
             .arg(chart)
             .arg("-f")
             .arg(values)
@@ -708,6 +721,47 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
     )
     .unwrap();
     assert_eq!(h.as_array().unwrap().len(), 1);
+
+    // A plain upgrade runs the preflight first: refused while it fails …
+    let upgrade = || {
+        podnet(&kc)
+            .args([
+                "cilium",
+                "upgrade",
+                "--timeout",
+                "3s",
+                "-o",
+                "json",
+                "--chart",
+            ])
+            .arg(chart_as("1.17.19", dir.path()))
+            .output()
+            .unwrap()
+    };
+    let out = upgrade();
+    assert_eq!(out.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("\"passed\": false") && e.contains("was not upgraded"),
+        "{e}"
+    );
+    assert!(gone(&kc));
+    // … and goes on once it passes.
+    sim.set_faults(&[]).unwrap();
+    let out = upgrade();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"passed\": true"));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["revision"].as_i64(), v["status"].as_str()),
+        (Some(2), Some("deployed"))
+    );
+    assert!(gone(&kc));
 }
 
 #[test]
@@ -880,5 +934,520 @@ fn install_refuses_a_cluster_with_another_cni_unless_forced() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Revision `rev` of release `name` as stored (decoded from its Secret).
+fn record(kc: &Path, name: &str, rev: i64) -> Value {
+    let secret = format!("sh.helm.release.v1.{name}.v{rev}");
+    let s = kubectl_json(kc, &["get", "secret", &secret, "-n", "kube-system"]);
+    let data = s["data"]["release"].as_str().expect("release secret");
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap();
+    podnet::release::Release::decode(&bytes, &secret).unwrap().0
+}
+
+/// A small chart with hooks: weights, the default and explicit delete policies, a Job.
+fn hooked_chart(dir: &Path, job_image: &str) -> PathBuf {
+    let files = [
+        (
+            "hooked/Chart.yaml",
+            "apiVersion: v2\nname: hooked\nversion: 0.1.0\n".to_string(),
+        ),
+        (
+            "hooked/templates/main.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked-main\ndata:\n  a: \"1\"\n"
+                .into(),
+        ),
+        (
+            "hooked/templates/hooks.yaml",
+            format!(
+                r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: hook-b
+  annotations:
+    "helm.sh/hook": pre-install,pre-upgrade
+    "helm.sh/hook-weight": "5"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: hook-a
+  annotations:
+    "helm.sh/hook": pre-install,pre-upgrade
+    "helm.sh/hook-weight": "-5"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: hook-gone
+  annotations:
+    "helm.sh/hook": pre-install
+    "helm.sh/hook-delete-policy": hook-succeeded
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: hook-job
+  annotations:
+    "helm.sh/hook": post-install
+    "helm.sh/hook-weight": "1"
+    "helm.sh/hook-delete-policy": before-hook-creation,hook-succeeded,hook-failed
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: job
+        image: {job_image}
+"#
+            ),
+        ),
+    ];
+    let out = dir.join(format!("hooked-{}.tgz", job_image.replace(['/', ':'], "-")));
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&out).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut b = tar::Builder::new(gz);
+    for (path, text) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, text.as_bytes()).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap();
+    out
+}
+
+fn rv(kc: &Path, kind: &str, name: &str) -> u64 {
+    kubectl_json(kc, &["get", kind, name, "-n", "kube-system"])["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{kind}/{name} missing"))
+}
+
+#[test]
+fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("empty.yaml");
+    std::fs::write(&values, "{}\n").unwrap();
+    // Not a Cilium chart: --force past the Cilium rules.
+    let out = podnet(&kc)
+        .args([
+            "cilium",
+            "install",
+            "--force",
+            "--release",
+            "hooked",
+            "--chart",
+        ])
+        .arg(hooked_chart(dir.path(), "busybox:1.36"))
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Weight order: hook-a (-5) before hook-b (5); both kept (default before-hook-creation).
+    assert!(rv(&kc, "configmap", "hook-a") < rv(&kc, "configmap", "hook-b"));
+    // pre-install hooks ran before the release's objects.
+    assert!(rv(&kc, "configmap", "hook-b") < rv(&kc, "configmap", "hooked-main"));
+    // hook-succeeded: deleted after success.
+    assert!(kubectl_json(&kc, &["get", "configmap", "hook-gone", "-n", "kube-system"]).is_null());
+    assert!(kubectl_json(&kc, &["get", "job", "hook-job", "-n", "kube-system"]).is_null());
+    let rec = record(&kc, "hooked", 1);
+    assert_eq!(rec["info"]["status"], "deployed");
+    let hooks = rec["hooks"].as_array().unwrap();
+    assert_eq!(hooks.len(), 4, "{}", rec["hooks"]);
+    for h in hooks {
+        assert_eq!(h["last_run"]["phase"], "Succeeded", "{h}");
+        assert!(!h["manifest"].as_str().unwrap().contains("---"), "{h}");
+    }
+    let b = hooks.iter().find(|h| h["name"] == "hook-b").unwrap();
+    assert_eq!(
+        (
+            b["weight"].as_i64(),
+            b["events"].clone(),
+            b["delete_policies"].clone()
+        ),
+        (
+            Some(5),
+            serde_json::json!(["pre-install", "pre-upgrade"]),
+            serde_json::json!(["before-hook-creation"])
+        )
+    );
+    assert!(
+        !rec["manifest"].as_str().unwrap().contains("hook-a"),
+        "hooks stay out of the manifest"
+    );
+
+    // A post-install Job that never completes: the release fails, hook-failed deletes the Job.
+    sim.set_faults(&["image-pull:never-pulls"]).unwrap();
+    let out = podnet(&kc)
+        .args([
+            "cilium",
+            "install",
+            "--force",
+            "--release",
+            "stuck",
+            "--timeout",
+            "3s",
+            "-n",
+            "default",
+            "--chart",
+        ])
+        .arg(hooked_chart(dir.path(), "never-pulls:1"))
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("post-install hook Job/hook-job failed") && e.contains("timed out"),
+        "{e}"
+    );
+    let h: Value = serde_json::from_slice(
+        &podnet(&kc)
+            .args([
+                "cilium",
+                "history",
+                "--release",
+                "stuck",
+                "-n",
+                "default",
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(h[0]["status"], "failed", "{h}");
+    assert!(
+        kubectl_json(&kc, &["get", "job", "hook-job", "-n", "default"]).is_null(),
+        "hook-failed policy"
+    );
+}
+
+#[test]
+fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let out = podnet(&kc)
+        .args([
+            "cilium",
+            "install",
+            "--field-manager",
+            "python",
+            "--set",
+            "hubble.tls.auto.method=cronJob",
+            "--chart",
+        ])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let job = kubectl_json(
+        &kc,
+        &["get", "job", "hubble-generate-certs", "-n", "kube-system"],
+    );
+    assert!(
+        job["status"]["conditions"].to_string().contains("Complete"),
+        "{job}"
+    );
+    let ours = record(&kc, "cilium", 1);
+    assert_eq!(ours["config"]["hubble"]["tls"]["auto"]["method"], "cronJob");
+    let hook = &ours["hooks"][0];
+    assert_eq!(
+        hook["events"],
+        serde_json::json!(["post-install", "post-upgrade"])
+    );
+    assert_eq!(hook["last_run"]["phase"], "Succeeded");
+    // Helm upgrades the release (running the post-upgrade hook over podnet's Job) …
+    let helm = Helm::new(&kc);
+    let up = helm.run(
+        "upgrade",
+        serde_json::json!({"chart": chart(), "values": {"operator": {"replicas": 1}}}),
+    );
+    assert_eq!(up["revision"], 2);
+    // … and records the hook as podnet did: same fields.
+    let theirs = record(&kc, "cilium", 2);
+    let keys = |h: &Value| {
+        let mut k: Vec<String> = h.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&ours["hooks"][0]),
+        keys(&theirs["hooks"][0]),
+        "{} vs {}",
+        ours["hooks"][0],
+        theirs["hooks"][0]
+    );
+    assert_eq!(
+        keys(&ours["hooks"][0]["last_run"]),
+        keys(&theirs["hooks"][0]["last_run"])
+    );
+    assert_eq!(
+        ours["hooks"][0]["delete_policies"],
+        theirs["hooks"][0]["delete_policies"]
+    );
+    assert_eq!(theirs["hooks"][0]["last_run"]["phase"], "Succeeded");
+}
+
+#[test]
+fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let history = |kc: &Path| -> Vec<(i64, String, String)> {
+        let h: Value = serde_json::from_slice(
+            &podnet(kc)
+                .args(["cilium", "history", "-o", "json"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        h.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["revision"].as_i64().unwrap(),
+                    r["status"].as_str().unwrap().to_string(),
+                    r["description"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let newer = chart_as("1.17.19", dir.path());
+    let upgrade = |extra: &[&str]| {
+        podnet(&kc)
+            .args([
+                "cilium",
+                "upgrade",
+                "--set",
+                "operator.replicas=1",
+                "--chart",
+            ])
+            .arg(&newer)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // --diff: both diffs, nothing changed.
+    let out = upgrade(&["--diff"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        d.contains("+++ values (revision 2)") && d.contains("+  replicas: 1"),
+        "{d}"
+    );
+    assert!(
+        d.contains("+++ manifest (revision 2, cilium-1.17.19)") && d.contains("-  replicas: 2"),
+        "{d}"
+    );
+    // --dry-run: the documents, nothing changed.
+    let out = upgrade(&["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("# Source: cilium/templates/cilium-agent/daemonset.yaml")
+    );
+    assert_eq!(history(&kc).len(), 1);
+
+    // A failed apply with --rollback-on-failure: failed revision, then a rollback to 1.
+    sim.set_faults(&["error:422:1x:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
+        .unwrap();
+    let out = upgrade(&["--skip-preflight", "--rollback-on-failure"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("rolled back to revision 1"), "{e}");
+    let h = history(&kc);
+    assert_eq!(
+        h.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
+        [(1, "superseded"), (2, "failed"), (3, "deployed")],
+        "{h:?}"
+    );
+    assert_eq!(h[2].2, "Rollback to 1");
+
+    // Killed mid-upgrade: pending-upgrade stays; plain upgrade refuses, --recover goes on.
+    sim.set_faults(&["latency:60s:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
+        .unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-podnet"))
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["cilium", "upgrade", "--skip-preflight", "--chart"])
+        .arg(&newer)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !history(&kc).iter().any(|r| r.1 == "pending-upgrade") {
+        assert!(t0.elapsed().as_secs() < 30, "no pending revision");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    sim.set_faults(&[]).unwrap();
+    let out = upgrade(&["--skip-preflight"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("pending-upgrade") && e.contains("--recover"),
+        "{e}"
+    );
+    let out = upgrade(&["--skip-preflight", "--recover", "-o", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let h = history(&kc);
+    assert_eq!(
+        h.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
+        [
+            (1, "superseded"),
+            (2, "failed"),
+            (3, "superseded"),
+            (4, "failed"),
+            (5, "deployed")
+        ],
+        "{h:?}"
+    );
+    assert!(h[3].2.contains("interrupted"), "{h:?}");
+}
+
+#[test]
+fn install_generates_values_from_flags_and_uninstall_needs_yes() {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let plan = [
+        "--pod-cidr",
+        "192.168.64.0/18",
+        "--remote-node-network",
+        "172.16.0.0/16",
+        "--remote-pod-network",
+        "192.168.64.0/18",
+        "--vpc-cidr",
+        "10.0.0.0/16",
+        "--set",
+        "operator.replicas=1",
+    ];
+    // --dry-run renders offline: the generated values with --set on top.
+    let out = Command::cargo_bin("kubectl-podnet")
+        .unwrap()
+        .args([
+            "--kubeconfig",
+            "/nonexistent",
+            "cilium",
+            "install",
+            "--dry-run",
+            "--chart",
+        ])
+        .arg(chart())
+        .args(plan)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("cluster-pool-ipv4-cidr: \"192.168.64.0/18\""),
+        "generated pool"
+    );
+    assert!(
+        text.contains("eks.amazonaws.com/compute-type"),
+        "hybrid affinity"
+    );
+    // Invalid generated values are refused before the cluster is touched.
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .args(["--pod-cidr", "10.0.0.0/16", "--vpc-cidr", "10.0.0.0/16"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pod-cidr-overlaps-vpc"));
+    let out = podnet(&kc)
+        .args(["cilium", "install", "--chart"])
+        .arg(chart())
+        .args(plan)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gv: Value = serde_json::from_slice(
+        &podnet(&kc)
+            .args(["cilium", "get-values", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(gv["operator"]["replicas"], 1);
+    assert_eq!(
+        gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0],
+        "192.168.64.0/18"
+    );
+    // Without a terminal, uninstall wants --yes and changes nothing.
+    let out = podnet(&kc).args(["cilium", "uninstall"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    assert_eq!(
+        kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"])["metadata"]["name"],
+        "cilium"
     );
 }

@@ -25,8 +25,29 @@ pub struct InstallPlan<'a> {
     /// The chart archive's files (chart-relative paths), for the release record.
     pub chart_files: &'a [(String, Vec<u8>)],
     pub values: &'a Values,
+    pub ops: Ops<'a>,
+}
+
+/// How changes are applied and awaited, shared by install, upgrade and rollback.
+#[derive(Clone, Copy)]
+pub struct Ops<'a> {
     /// Server-side apply field manager; Helm's is its program name (`helm` for the CLI).
     pub field_manager: &'a str,
+    /// Limit for hooks and for `wait`.
+    pub timeout: std::time::Duration,
+    /// Wait for Cilium to be ready before the post-hooks (Helm's `--wait`), reporting progress here.
+    pub wait: Option<&'a dyn Fn(&str)>,
+}
+
+impl Ops<'_> {
+    /// Helm's order after applying: wait (if asked), then the `post` hooks.
+    async fn finish(&self, client: &Client, rel: &mut Release, post: &str) -> Result<()> {
+        if let Some(progress) = self.wait {
+            wait_ready(client, rel.name(), rel.namespace(), self.timeout, progress).await?;
+        }
+        super::hooks::run(client, rel, post, self.field_manager, self.timeout).await?;
+        Ok(())
+    }
 }
 
 pub struct Outcome {
@@ -42,13 +63,13 @@ fn kube_err(message: String, help: &str) -> Error {
 }
 
 /// Maps kinds to API resources, re-reading discovery once when a kind is unknown (after CRDs).
-struct Resolver {
+pub(super) struct Resolver {
     client: Client,
     discovery: Discovery,
 }
 
 impl Resolver {
-    async fn new(client: &Client) -> Result<Resolver> {
+    pub(super) async fn new(client: &Client) -> Result<Resolver> {
         let discovery = Discovery::new(client.clone())
             .run()
             .await
@@ -59,7 +80,10 @@ impl Resolver {
         })
     }
 
-    async fn resolve(&mut self, gvk: &GroupVersionKind) -> Result<(ApiResource, ApiCapabilities)> {
+    pub(super) async fn resolve(
+        &mut self,
+        gvk: &GroupVersionKind,
+    ) -> Result<(ApiResource, ApiCapabilities)> {
         if let Some(r) = self.discovery.resolve_gvk(gvk) {
             return Ok(r);
         }
@@ -75,7 +99,12 @@ impl Resolver {
         })
     }
 
-    fn api(&self, ar: &ApiResource, caps: &ApiCapabilities, ns: &str) -> Api<DynamicObject> {
+    pub(super) fn api(
+        &self,
+        ar: &ApiResource,
+        caps: &ApiCapabilities,
+        ns: &str,
+    ) -> Api<DynamicObject> {
         match caps.scope {
             Scope::Namespaced => Api::namespaced_with(self.client.clone(), ns, ar),
             Scope::Cluster => Api::all_with(self.client.clone(), ar),
@@ -83,7 +112,7 @@ impl Resolver {
     }
 }
 
-fn gvk_of(obj: &Value) -> Option<GroupVersionKind> {
+pub(super) fn gvk_of(obj: &Value) -> Option<GroupVersionKind> {
     let api_version = obj["apiVersion"].as_str()?;
     let kind = obj["kind"].as_str()?;
     let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
@@ -91,7 +120,7 @@ fn gvk_of(obj: &Value) -> Option<GroupVersionKind> {
 }
 
 /// Parses a manifest document; empty or comment-only documents give `None`.
-fn parse_doc(source: &str, text: &str) -> Result<Option<Value>> {
+pub(super) fn parse_doc(source: &str, text: &str) -> Result<Option<Value>> {
     // Manifests are read as Kubernetes reads them (YAML 1.1): `0400` is octal 256, and a
     // whole number stays an integer so int32 fields accept it.
     let opts = serde_saphyr::options! { legacy_octal_numbers: true };
@@ -125,7 +154,7 @@ fn integral(v: Value) -> Value {
     }
 }
 
-fn object_ref(obj: &Value) -> String {
+pub(super) fn object_ref(obj: &Value) -> String {
     format!(
         "{}/{}",
         obj["kind"].as_str().unwrap_or("?"),
@@ -134,7 +163,7 @@ fn object_ref(obj: &Value) -> String {
 }
 
 /// Helm's ownership metadata on every object of the release.
-fn own(obj: &mut Value, release: &str, namespace: &str) {
+pub(super) fn own(obj: &mut Value, release: &str, namespace: &str) {
     let meta = &mut obj["metadata"];
     if !meta["labels"].is_object() {
         meta["labels"] = json!({});
@@ -161,7 +190,7 @@ pub async fn install(client: &Client, plan: &InstallPlan<'_>) -> Result<Outcome>
     let existing = store.history(plan.release).await?;
     if let Some(last) = existing.last() {
         let hint = if last.is_pending() {
-            "another operation is in progress or was interrupted; wait for it, or recover with `kubectl podnet cilium rollback`"
+            "another operation is in progress or was interrupted; wait for it, or recover with `kubectl podnet cilium upgrade --recover`"
         } else {
             "use `kubectl podnet cilium upgrade`, or uninstall first"
         };
@@ -216,21 +245,36 @@ pub async fn install(client: &Client, plan: &InstallPlan<'_>) -> Result<Outcome>
         "chart": release::chart_record(plan.chart_files, &chart_values)?,
         "config": plan.values.as_json(),
         "manifest": manifest_of(&docs),
+        "hooks": super::hooks::records(&docs)?,
         "version": 1,
         "namespace": plan.namespace,
         "apply_method": "ssa",
     }));
     store.create(&rel).await?;
 
-    match apply_all(
-        client,
-        plan.release,
-        plan.namespace,
-        plan.field_manager,
-        &docs,
-    )
-    .await
-    {
+    let ops = plan.ops;
+    let result = async {
+        super::hooks::run(
+            client,
+            &mut rel,
+            "pre-install",
+            ops.field_manager,
+            ops.timeout,
+        )
+        .await?;
+        let n = apply_all(
+            client,
+            plan.release,
+            plan.namespace,
+            ops.field_manager,
+            &docs,
+        )
+        .await?;
+        ops.finish(client, &mut rel, "post-install").await?;
+        Ok::<_, Error>(n)
+    }
+    .await;
+    match result {
         Ok(applied) => {
             rel.set_status(status::DEPLOYED, "Install complete");
             store.update(&rel).await?;
@@ -436,9 +480,22 @@ pub struct UpgradePlan<'a> {
     pub chart_files: &'a [(String, Vec<u8>)],
     /// New user values, merged over the deployed revision's (Helm's reset-then-reuse).
     pub new_values: &'a serde_json::Value,
-    pub field_manager: &'a str,
+    pub ops: Ops<'a>,
     /// Allow a minor skip or a downgrade.
     pub force: bool,
+    /// Mark an interrupted (pending) revision failed and go on from the last deployed one.
+    pub recover: bool,
+}
+
+/// An upgrade worked out but not yet applied: what `--diff` shows and `apply_upgrade` writes.
+pub struct PreparedUpgrade {
+    /// The revision the upgrade starts from (deployed, else the last).
+    pub base: Release,
+    pub deployed: Option<Release>,
+    /// The new revision, `pending-upgrade`.
+    pub next: Release,
+    /// A pending revision that `recover` will mark failed.
+    pub stale: Option<Release>,
 }
 
 /// `(major, minor, patch)` of a chart version such as `1.17.6-0`.
@@ -612,22 +669,25 @@ async fn roll_forward(
     store: &Store,
     mut next: Release,
     deployed: Option<Release>,
-    field_manager: &str,
+    ops: Ops<'_>,
+    event: &str,
     done: &str,
 ) -> Result<Outcome> {
     store.create(&next).await?;
     let name = next.name().to_string();
     let ns = next.namespace().to_string();
-    let applied = apply_manifest(client, &name, &ns, field_manager, next.manifest()).await;
-    let result = match applied {
-        Ok(n) => {
-            if let Some(old) = &deployed {
-                prune(client, &name, &ns, old.manifest(), next.manifest()).await?;
-            }
-            Ok(n)
+    let result = async {
+        let fm = ops.field_manager;
+        super::hooks::run(client, &mut next, &format!("pre-{event}"), fm, ops.timeout).await?;
+        let n = apply_manifest(client, &name, &ns, fm, next.manifest()).await?;
+        if let Some(old) = &deployed {
+            prune(client, &name, &ns, old.manifest(), next.manifest()).await?;
         }
-        Err(e) => Err(e),
-    };
+        ops.finish(client, &mut next, &format!("post-{event}"))
+            .await?;
+        Ok::<_, Error>(n)
+    }
+    .await;
     match result {
         Ok(applied) => {
             if let Some(mut old) = deployed {
@@ -662,7 +722,7 @@ fn pending_guard(history: &[Release]) -> Result<()> {
                 last.version(),
                 last.status()
             ),
-            help: Some("wait for it to finish; if it was interrupted, `kubectl podnet cilium rollback` restores the last deployed revision".into()),
+            help: Some("wait for it to finish; if it was interrupted, `kubectl podnet cilium upgrade --recover` goes on from the last deployed revision and `kubectl podnet cilium rollback` returns to it".into()),
         });
     }
     Ok(())
@@ -670,6 +730,34 @@ fn pending_guard(history: &[Release]) -> Result<()> {
 
 /// Upgrades to a new chart and/or values: guards, render, apply, prune, supersede.
 pub async fn upgrade(client: &Client, plan: &UpgradePlan<'_>) -> Result<Outcome> {
+    let prepared = prepare_upgrade(client, plan).await?;
+    apply_upgrade(client, prepared, plan.ops).await
+}
+
+/// Writes a prepared upgrade: recovers a stale pending revision, then rolls forward.
+pub async fn apply_upgrade(client: &Client, p: PreparedUpgrade, ops: Ops<'_>) -> Result<Outcome> {
+    let store = Store::new(client, p.next.namespace());
+    if let Some(mut stale) = p.stale {
+        stale.set_status(
+            status::FAILED,
+            "interrupted; recovered by upgrade --recover",
+        );
+        store.update(&stale).await?;
+    }
+    roll_forward(
+        client,
+        &store,
+        p.next,
+        p.deployed,
+        ops,
+        "upgrade",
+        "Upgrade complete",
+    )
+    .await
+}
+
+/// Reads the history, checks the guards, merges the values and renders the new revision.
+pub async fn prepare_upgrade(client: &Client, plan: &UpgradePlan<'_>) -> Result<PreparedUpgrade> {
     let store = Store::new(client, plan.namespace);
     let history = store.history(plan.release).await?;
     let Some(last) = history.last() else {
@@ -678,7 +766,12 @@ pub async fn upgrade(client: &Client, plan: &UpgradePlan<'_>) -> Result<Outcome>
             help: Some("install it first: kubectl podnet cilium install".into()),
         });
     };
-    pending_guard(&history)?;
+    let stale = if plan.recover && last.is_pending() {
+        Some(last.clone())
+    } else {
+        pending_guard(&history)?;
+        None
+    };
     let deployed = history
         .iter()
         .rev()
@@ -736,19 +829,17 @@ pub async fn upgrade(client: &Client, plan: &UpgradePlan<'_>) -> Result<Outcome>
         "chart": release::chart_record(plan.chart_files, &chart_values(plan.chart_files)?)?,
         "config": merged,
         "manifest": manifest_of(&docs),
+        "hooks": super::hooks::records(&docs)?,
         "version": revision,
         "namespace": plan.namespace,
         "apply_method": "ssa",
     }));
-    roll_forward(
-        client,
-        &store,
-        next,
+    Ok(PreparedUpgrade {
+        base: base.clone(),
         deployed,
-        plan.field_manager,
-        "Upgrade complete",
-    )
-    .await
+        next,
+        stale,
+    })
 }
 
 /// Rolls back to `to` (default: the revision before the deployed one) as a new revision.
@@ -757,7 +848,7 @@ pub async fn rollback(
     release_name: &str,
     namespace: &str,
     to: Option<i64>,
-    field_manager: &str,
+    ops: Ops<'_>,
 ) -> Result<Outcome> {
     let store = Store::new(client, namespace);
     let history = store.history(release_name).await?;
@@ -821,7 +912,8 @@ pub async fn rollback(
         &store,
         next,
         deployed,
-        field_manager,
+        ops,
+        "rollback",
         &format!("Rollback to {target_rev}"),
     )
     .await
@@ -1083,14 +1175,26 @@ pub async fn preflight(
         chart,
         chart_files,
         values: &values,
-        field_manager,
+        ops: Ops {
+            field_manager,
+            timeout,
+            wait: None,
+        },
     };
-    let installed = install(client, &plan).await;
-    let waited = match &installed {
-        Ok(_) => wait_preflight(client, namespace, timeout).await,
-        Err(e) => Err(Error::Conflict {
-            message: format!("preflight install failed: {e}"),
-            help: None,
+    // Ctrl-C stops the wait, not the clean-up: the pre-flight objects never outlive the command.
+    let waited = tokio::select! {
+        w = async {
+            match install(client, &plan).await {
+                Ok(_) => wait_preflight(client, namespace, timeout).await,
+                Err(e) => Err(Error::Conflict {
+                    message: format!("preflight install failed: {e}"),
+                    help: None,
+                }),
+            }
+        } => w,
+        _ = tokio::signal::ctrl_c() => Err(Error::Conflict {
+            message: "preflight interrupted (Ctrl-C)".into(),
+            help: Some(format!("{PREFLIGHT_RELEASE} was removed; run the preflight again")),
         }),
     };
     // Clean up on every path; report a clean-up failure next to the result.
@@ -1219,10 +1323,13 @@ pub async fn wait_ready(
     let deadline = std::time::Instant::now() + timeout;
     loop {
         let s = status(client, release_name, namespace).await?;
+        // Waiting happens before the revision is marked deployed: only the pods count.
         let pending: Vec<String> = s
             .findings
             .iter()
-            .filter(|f| f.severity == crate::report::Severity::Error)
+            .filter(|f| {
+                f.severity == crate::report::Severity::Error && f.id != "release-not-deployed"
+            })
             .map(|f| f.message.clone())
             .collect();
         if pending.is_empty() {

@@ -113,9 +113,9 @@ pub struct FactArgs {
     pub cilium_version: Option<String>,
 }
 
+/// The network plan that values are generated from (shared by `values` and `install`).
 #[derive(Debug, Args)]
-#[command(after_help = CAPACITY_HELP)]
-pub struct ValuesArgs {
+pub struct PlanArgs {
     #[command(flatten)]
     pub facts: FactArgs,
     /// Pod CIDR for Cilium's cluster pool (repeatable) [default: the remote pod networks]
@@ -139,6 +139,13 @@ pub struct ValuesArgs {
     /// Enable Cilium's BGP control plane (to advertise pod CIDRs on-premises)
     #[arg(long)]
     pub bgp: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = CAPACITY_HELP)]
+pub struct ValuesArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
     /// Your own values to merge in (kept, unless they contradict the network or affinity keys)
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
@@ -181,7 +188,7 @@ pub fn run(cmd: CiliumCommand, g: &GlobalArgs) -> Result<u8> {
 }
 
 /// Builds the facts: discovered ones first, then flags on top (with a note for each override).
-fn gather_facts(a: &FactArgs) -> Result<NetworkFacts> {
+pub(super) fn gather_facts(a: &FactArgs) -> Result<NetworkFacts> {
     let mut facts = match &a.cluster {
         Some(name) => {
             let target = ClusterRef {
@@ -243,7 +250,10 @@ fn gather_facts(a: &FactArgs) -> Result<NetworkFacts> {
     Ok(facts)
 }
 
-fn load_merged(paths: &[PathBuf], allow_empty: bool) -> Result<Option<input::ValuesDoc>> {
+pub(super) fn load_merged(
+    paths: &[PathBuf],
+    allow_empty: bool,
+) -> Result<Option<input::ValuesDoc>> {
     let mut merged: Option<input::ValuesDoc> = None;
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(Error::flag("--values", "stdin (-) can be given only once"));
@@ -323,6 +333,44 @@ fn values(a: ValuesArgs, g: &GlobalArgs) -> Result<u8> {
             "use -o yaml or -o json",
         ));
     }
+    let user = load_merged(&a.values, true)?;
+    let (plan, generated, report) = generate_values(&a.plan, user, g)?;
+    if !report.valid && !a.force {
+        eprintln!(
+            "error: the generated values are invalid (see above); fix the inputs or pass --force to print them anyway"
+        );
+        return Ok(super::EXIT_FINDINGS);
+    }
+    let text = match g.output {
+        Some(Output::Json) => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&generated.values).map_err(|e| Error::Conflict {
+                message: format!("cannot write values as JSON: {e}"),
+                help: None,
+            })?
+        ),
+        _ => format!(
+            "{}{}",
+            generate::header(&plan, &generated),
+            generate::to_yaml(&generated.values)?
+        ),
+    };
+    match &a.output_file {
+        Some(path) => {
+            crate::fsutil::atomic_write(path, text.as_bytes())?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => stdout_write(text.as_bytes())?,
+    }
+    Ok(0)
+}
+
+/// Generates and validates values from the plan flags; findings go to stderr.
+pub(super) fn generate_values(
+    a: &PlanArgs,
+    user: Option<input::ValuesDoc>,
+    g: &GlobalArgs,
+) -> Result<(Plan, generate::Generated, Report)> {
     if a.kube_proxy_replacement && (a.k8s_service_host.is_none() || a.k8s_service_port.is_none()) {
         return Err(Error::flag_help(
             "--kube-proxy-replacement",
@@ -331,7 +379,6 @@ fn values(a: ValuesArgs, g: &GlobalArgs) -> Result<u8> {
         ));
     }
     let minor = versions::resolve(a.facts.cilium_version.as_deref())?;
-    let user = load_merged(&a.values, true)?;
     let facts = gather_facts(&a.facts)?;
     let plan = Plan {
         minor,
@@ -366,32 +413,5 @@ fn values(a: ValuesArgs, g: &GlobalArgs) -> Result<u8> {
             render_report(&Report::new(shown), g, true)?;
         }
     }
-    if invalid && !a.force {
-        eprintln!(
-            "error: the generated values are invalid (see above); fix the inputs or pass --force to print them anyway"
-        );
-        return Ok(super::EXIT_FINDINGS);
-    }
-    let text = match g.output {
-        Some(Output::Json) => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&generated.values).map_err(|e| Error::Conflict {
-                message: format!("cannot write values as JSON: {e}"),
-                help: None,
-            })?
-        ),
-        _ => format!(
-            "{}{}",
-            generate::header(&plan, &generated),
-            generate::to_yaml(&generated.values)?
-        ),
-    };
-    match &a.output_file {
-        Some(path) => {
-            crate::fsutil::atomic_write(path, text.as_bytes())?;
-            eprintln!("wrote {}", path.display());
-        }
-        None => stdout_write(text.as_bytes())?,
-    }
-    Ok(0)
+    Ok((plan, generated, report))
 }

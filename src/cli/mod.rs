@@ -6,6 +6,7 @@ mod cilium;
 mod lifecycle;
 mod maxpods;
 pub mod oci;
+mod source;
 mod template;
 
 use std::io::{self, IsTerminal, Write};

@@ -33,6 +33,20 @@ pub mod status {
     pub const PENDING_ROLLBACK: &str = "pending-rollback";
 }
 
+/// Numbers as Go's encoding/json writes a float64: whole values without a fraction (`1`, not
+/// `1.0`), so the stored JSON is what Helm would have written for the same values.
+fn go_numbers(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => json!(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(go_numbers).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, go_numbers(v))).collect()),
+        other => other,
+    }
+}
+
 /// One revision of a release.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Release(pub Value);
@@ -91,7 +105,7 @@ impl Release {
 
     /// `base64(gzip(JSON))`, the bytes Helm puts in `data.release`.
     pub fn encode(&self) -> Result<Vec<u8>> {
-        let json = serde_json::to_vec(&self.0)
+        let json = serde_json::to_vec(&go_numbers(self.0.clone()))
             .map_err(|e| internal(format!("cannot encode the release: {e}")))?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&json)

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Chart engine benchmark, in one run: the whole process of `kubectl podnet cilium template`
+# (release build: start-up, chart load, values, render, sort, stream to a file) against Helm v4's
+# in-process render of the same chart and values through helm-python-sdk (chart loaded once,
+# render timed alone — the most favourable setting for Helm).
+#   (a) engine: the hybrid values + hubble.tls.auto.method=cronJob (no keys are generated)
+#   (b) end to end: the hybrid values as they are (Hubble TLS: genCA + genSignedCert, RSA-2048)
+# Targets: (a) >= 20x, (b) >= 3x, peak RSS <= 40 MB.
+# Usage: bash tests/bench/template.sh [CHART.tgz]   (RUNS=N for more samples)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CHART="$(realpath "${1:-../shared/charts/cilium-1.17.18.tgz}")"
+RUNS="${RUNS:-30}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/podnet-target}"
+PY="${PODNET_PYTHON:-$HOME/.cache/podnet-venv/bin/python}"
+cargo build -q --release -p kubectl-podnet
+BIN="$CARGO_TARGET_DIR/release/kubectl-podnet"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+HYBRID="tests/fixtures/values/cilium-hybrid.yaml"
+printf 'hubble:\n  tls:\n    auto:\n      method: cronJob\n' > "$work/cron.yaml"
+
+run_case() { # label, extra -f args...
+  local label="$1"; shift
+  local args=(cilium template --chart "$CHART" -f "$HYBRID" "$@" --output-dir "$work/out")
+  # Helm v4 in-process: load once, render RUNS times, median.
+  local helm_ms
+  helm_ms=$("$PY" - "$CHART" "$RUNS" "$HYBRID" "$@" <<'PY'
+import sys, time, helm_python as helm
+chart, runs, files = sys.argv[1], int(sys.argv[2]), [a for a in sys.argv[3:] if a != "-f"]
+def merge(a, b):
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+values = {}
+for f in files:
+    values = merge(values, helm.values_from_yaml(open(f).read()))
+ts = []
+with helm.Chart.load(chart) as c:
+    c.render(values, name="cilium", namespace="kube-system")  # warm-up
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        c.render(values, name="cilium", namespace="kube-system")
+        ts.append((time.perf_counter() - t0) * 1000)
+ts.sort()
+print(f"{ts[len(ts)//2]:.2f}")
+PY
+)
+  hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/h.json" \
+    "$BIN ${args[*]}" > /dev/null 2>&1
+  local rss_kb
+  rss_kb=$( { /usr/bin/time -f '%M' "$BIN" "${args[@]}" > /dev/null; } 2>&1 | tail -1)
+  python3 - "$work/h.json" "$helm_ms" "$rss_kb" "$label" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+ours, helm, rss = r["median"] * 1000, float(sys.argv[2]), int(sys.argv[3]) / 1024
+print(f"{sys.argv[4]}: helm v4 render {helm:.1f} ms (median, in-process); "
+      f"kubectl-podnet cilium template {ours:.1f} ms (median, whole process; min {r['min']*1000:.1f}, max {r['max']*1000:.1f}); "
+      f"ratio {helm/ours:.1f}x; peak RSS {rss:.1f} MB")
+PY
+}
+echo "chart: $CHART, values: $HYBRID, $RUNS runs each, $(nproc) cores" >&2
+run_case "(a) engine, hubble.tls.auto.method=cronJob" -f "$work/cron.yaml"
+run_case "(b) end to end, keys included"

@@ -366,7 +366,7 @@ fn upgrade_guards_upgrade_and_rollback() {
     let dir = tempfile::tempdir().unwrap();
     let values = values_file(dir.path());
     let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
+        .args(["cilium", "install", "--field-manager", "python", "--chart"])
         .arg(chart())
         .arg("-f")
         .arg(&values)
@@ -387,6 +387,8 @@ fn upgrade_guards_upgrade_and_rollback() {
                 "cilium",
                 "upgrade",
                 "--skip-preflight",
+                "--field-manager",
+                "python",
                 "-o",
                 "json",
                 "--chart",
@@ -496,7 +498,15 @@ fn upgrade_guards_upgrade_and_rollback() {
 
     // Rollback to revision 2 as revision 4; Helm sees it.
     let out = podnet(&kc)
-        .args(["cilium", "rollback", "2", "-o", "json"])
+        .args([
+            "cilium",
+            "rollback",
+            "2",
+            "--field-manager",
+            "python",
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(
@@ -546,6 +556,19 @@ fn upgrade_guards_upgrade_and_rollback() {
         ),
         (Some(4), Some("deployed"), Some("1.17.19")),
         "{rel}"
+    );
+    // Helm rolls back to podnet's 1.18.0 revision; podnet's history shows it.
+    let rb = helm.run("rollback", serde_json::json!({"version": 3}));
+    assert_eq!(rb["revision"], 5);
+    let out = podnet(&kc).args(["cilium", "history"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with('5')
+            && last.contains("deployed")
+            && last.contains("cilium-1.18.0")
+            && last.contains("Rollback to 3"),
+        "{text}"
     );
 }
 
@@ -711,6 +734,50 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
     );
     assert_eq!(r["cleanedUp"], true);
     assert!(gone(&kc), "preflight removed after failure");
+    // Ctrl-C while waiting: the pre-flight objects are removed before the command ends.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-podnet"))
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args([
+            "cilium",
+            "upgrade",
+            "--preflight",
+            "--timeout",
+            "60s",
+            "--chart",
+        ])
+        .arg(chart_as("1.17.19", dir.path()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while kubectl_json(
+        &kc,
+        &[
+            "get",
+            "daemonset",
+            "cilium-pre-flight-check",
+            "-n",
+            "kube-system",
+        ],
+    )
+    .is_null()
+    {
+        assert!(t0.elapsed().as_secs() < 30, "preflight never started");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let o = Proc::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(o.success());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(gone(&kc), "preflight removed after Ctrl-C");
     // The release itself is untouched by the preflight.
     let h: Value = serde_json::from_slice(
         &podnet(&kc)
@@ -1189,7 +1256,7 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
     let helm = Helm::new(&kc);
     let up = helm.run(
         "upgrade",
-        serde_json::json!({"chart": chart(), "values": {"operator": {"replicas": 1}}}),
+        serde_json::json!({"chart": chart_as("1.17.19", dir.path()), "values": {"operator": {"replicas": 1}}}),
     );
     assert_eq!(up["revision"], 2);
     // … and records the hook as podnet did: same fields.
@@ -1215,6 +1282,39 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
         theirs["hooks"][0]["delete_policies"]
     );
     assert_eq!(theirs["hooks"][0]["last_run"]["phase"], "Succeeded");
+    assert_eq!(theirs["chart"]["metadata"]["version"], "1.17.19");
+    // podnet upgrades Helm's revision in turn (the hook runs again as post-upgrade).
+    let out = podnet(&kc)
+        .args([
+            "cilium",
+            "upgrade",
+            "--skip-preflight",
+            "--field-manager",
+            "python",
+            "-o",
+            "json",
+            "--chart",
+        ])
+        .arg(chart_as("1.17.20", dir.path()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let third = record(&kc, "cilium", 3);
+    assert_eq!(third["info"]["status"], "deployed");
+    assert_eq!(
+        third["config"]["operator"]["replicas"], 1,
+        "Helm's values reused"
+    );
+    assert_eq!(third["hooks"][0]["last_run"]["phase"], "Succeeded");
+    assert_ne!(
+        third["hooks"][0]["last_run"]["started_at"],
+        ours["hooks"][0]["last_run"]["started_at"]
+    );
 }
 
 #[test]

@@ -292,7 +292,7 @@ pub fn history(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
             for r in rows {
                 t.add_row(r.to_vec());
             }
-            format!("{}\n", t.trim_fmt())
+            format!("{}\n", super::table_text(&mut t))
         }
     };
     stdout_write(text.as_bytes())?;

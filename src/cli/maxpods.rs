@@ -168,6 +168,6 @@ fn table(
         l.ipv4_per_eni,
         l.vcpus,
         if l.nitro { ", Nitro" } else { "" },
-        t.trim_fmt()
+        super::table_text(&mut t)
     )
 }

@@ -260,3 +260,11 @@ pub fn stdout_write(bytes: &[u8]) -> Result<(), Error> {
             source,
         })
 }
+
+/// A borderless table as kubectl prints one: no left margin, three spaces between columns.
+pub(crate) fn table_text(t: &mut comfy_table::Table) -> String {
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 3));
+    }
+    t.trim_fmt()
+}

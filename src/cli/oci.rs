@@ -375,7 +375,7 @@ pub fn versions(a: VersionsArgs, g: &GlobalArgs) -> Result<u8> {
                         },
                     ]);
                 }
-                format!("{}\n", t.trim_fmt()).into_bytes()
+                format!("{}\n", super::table_text(&mut t)).into_bytes()
             }
         }
     };
@@ -439,7 +439,7 @@ pub fn cache(cmd: CacheCommand, g: &GlobalArgs) -> Result<u8> {
                     }
                     format!(
                         "{}{}\n{} chart(s), {} on disk in {}\n",
-                        t.trim_fmt(),
+                        super::table_text(&mut t),
                         if idx.charts.is_empty() { "" } else { "\n" },
                         idx.charts.len(),
                         human_size(total),

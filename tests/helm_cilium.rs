@@ -23,9 +23,13 @@ fn check(set: &str, values: Vec<String>) {
 
 /// Other Cilium versions: public charts may only be committed under the steering repo's
 /// `shared/charts/` (developers commit nothing fetched), so these tests read them from there
-/// and are ignored until they are added. Run them with `cargo test --test helm_cilium -- --ignored`.
+/// and are ignored until they are added. Run them with `cargo test --test helm_cilium -- --ignored`
+/// (`PODNET_EXTRA_CHARTS=DIR` reads them from DIR instead, e.g. a local download).
 fn vendored(v: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../shared/charts/cilium-{v}.tgz"))
+    let dir = std::env::var_os("PODNET_EXTRA_CHARTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts"));
+    dir.join(format!("cilium-{v}.tgz"))
 }
 
 fn check_chart(chart: PathBuf, set: &str, values: Vec<String>) {

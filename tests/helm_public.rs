@@ -8,7 +8,11 @@ use helm_support::{Oracle, compare, ours};
 use std::path::PathBuf;
 
 fn public_charts() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/public");
+    // PODNET_EXTRA_CHARTS=DIR reads DIR/public instead (e.g. a local download).
+    let dir = std::env::var_os("PODNET_EXTRA_CHARTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts"))
+        .join("public");
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())

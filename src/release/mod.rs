@@ -35,7 +35,7 @@ pub mod status {
 
 /// Numbers as Go's encoding/json writes a float64: whole values without a fraction (`1`, not
 /// `1.0`), so the stored JSON is what Helm would have written for the same values.
-fn go_numbers(v: Value) -> Value {
+pub fn go_numbers(v: Value) -> Value {
     match v {
         Value::Number(n) if n.is_f64() => match n.as_f64() {
             Some(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => json!(f as i64),

@@ -1029,6 +1029,14 @@ fn hooked_chart(dir: &Path, job_image: &str) -> PathBuf {
                 .into(),
         ),
         (
+            "hooked/crds/widgets.yaml",
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names:\n    kind: Widget\n    plural: widgets\n    singular: widget\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n".into(),
+        ),
+        (
+            "hooked/templates/widget.yaml",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\nspec:\n  size: 1\n".into(),
+        ),
+        (
             "hooked/templates/hooks.yaml",
             format!(
                 r#"apiVersion: v1
@@ -1158,6 +1166,17 @@ fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
         !rec["manifest"].as_str().unwrap().contains("hook-a"),
         "hooks stay out of the manifest"
     );
+    // crds/ first (the template's Widget needed it), kept out of the release manifest.
+    assert!(
+        !rec["manifest"]
+            .as_str()
+            .unwrap()
+            .contains("CustomResourceDefinition")
+    );
+    assert_eq!(
+        kubectl_json(&kc, &["get", "widget", "w1", "-n", "kube-system"])["spec"]["size"],
+        1
+    );
 
     // A post-install Job that never completes: the release fails, hook-failed deletes the Job.
     sim.set_faults(&["image-pull:never-pulls"]).unwrap();
@@ -1206,6 +1225,22 @@ fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
     assert!(
         kubectl_json(&kc, &["get", "job", "hook-job", "-n", "default"]).is_null(),
         "hook-failed policy"
+    );
+    // Uninstall removes the release's objects but keeps the CRD (as Helm does).
+    let out = podnet(&kc)
+        .args(["cilium", "uninstall", "--yes", "--release", "hooked"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(kubectl_json(&kc, &["get", "widget", "w1", "-n", "kube-system"]).is_null());
+    assert_eq!(
+        kubectl_json(&kc, &["get", "crd", "widgets.example.com"])["metadata"]["name"],
+        "widgets.example.com"
     );
 }
 

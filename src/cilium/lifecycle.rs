@@ -212,12 +212,19 @@ pub async fn install(client: &Client, plan: &InstallPlan<'_>) -> Result<Outcome>
         is_upgrade: false,
         kube_version: None,
         api_versions: vec![],
+        include_crds: true,
         ..RenderOptions::default()
     };
-    let docs = helm::render(plan.chart, plan.values, &opts).map_err(|e| Error::Conflict {
-        message: format!("rendering failed: {e}"),
-        help: None,
-    })?;
+    let (crds, docs): (Vec<_>, Vec<_>) = helm::render(plan.chart, plan.values, &opts)
+        .map_err(|e| Error::Conflict {
+            message: format!("rendering failed: {e}"),
+            help: None,
+        })?
+        .into_iter()
+        .partition(is_crds_file);
+    // Helm installs the charts' crds/ first, creates only the missing ones, never updates them
+    // and does not record them in the release (so uninstall keeps them).
+    install_crds(client, &crds, plan.ops.field_manager).await?;
     // NOTES.txt, which Helm keeps in the release (a failure to render it is not fatal).
     let notes = helm::render::render_files(
         plan.chart,
@@ -307,6 +314,47 @@ fn chart_values(files: &[(String, Vec<u8>)]) -> Result<Value> {
             help: None,
         })?;
     Ok(v.as_json())
+}
+
+/// A document from a chart's `crds/` folder (not a template).
+fn is_crds_file(d: &helm::RenderedDoc) -> bool {
+    d.source.split('/').any(|seg| seg == "crds") && !d.source.contains("/templates/")
+}
+
+async fn install_crds(
+    client: &Client,
+    files: &[helm::RenderedDoc],
+    field_manager: &str,
+) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let api: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    );
+    for f in files {
+        for text in helm::render::split_manifests(&f.content) {
+            let Some(obj) = parse_doc(&f.source, &text)? else {
+                continue;
+            };
+            let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
+            let what = format!("CustomResourceDefinition/{name} ({})", f.source);
+            if crate::kube::get_opt(&api, &name, &format!("get {what}"))
+                .await?
+                .is_some()
+            {
+                continue;
+            }
+            let pp = PatchParams::apply(field_manager);
+            let patch = Patch::Apply(&obj);
+            with_retries(&format!("create {what}"), || api.patch(&name, &pp, &patch)).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn apply_all(

@@ -30,7 +30,6 @@ impl PoolState {
             let tx = tx.clone();
             self.in_flight += 1;
             std::thread::spawn(move || {
-                lower_priority();
                 let _ = tx.send(gen_rsa_pkcs8());
             });
         }
@@ -38,29 +37,12 @@ impl PoolState {
 }
 
 impl KeyPool {
-    /// A pool for a render whose templates contain `expected` key-generating calls. Workers
-    /// start at once, at the lowest CPU priority: when the calls run, their keys are ready or
-    /// nearly so; when they don't (the values switch them off), the render never waits for them.
+    /// A pool for a render whose templates contain `expected` key-generating calls.
     pub fn start(expected: usize) -> Arc<KeyPool> {
-        let pool = Arc::new(KeyPool {
+        Arc::new(KeyPool {
             expected,
             state: Mutex::new(PoolState::default()),
-        });
-        if cfg!(target_os = "linux")
-            && let Ok(mut st) = pool.state.lock()
-        {
-            let cores = std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2);
-            st.started = true;
-            let (tx, rx) = mpsc::channel();
-            st.tx = Some(tx);
-            st.rx = Some(rx);
-            for _ in 0..expected.min(cores) {
-                st.spawn();
-            }
-        }
-        pool
+        })
     }
 
     fn take(&self) -> Result<Vec<u8>, String> {
@@ -93,26 +75,12 @@ impl KeyPool {
             let r = rx.as_ref().map(|rx| rx.recv());
             st.rx = rx;
             st.in_flight -= 1;
-            // keep the next key in the making while this one is used
-            if st.taken + st.in_flight < self.expected {
-                st.spawn();
-            }
             if let Some(Ok(k)) = r {
                 return k;
             }
         }
         drop(st);
         gen_rsa_pkcs8()
-    }
-}
-
-/// Nice 19 for this thread (Linux gives each thread its own nice value).
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: plain syscalls on the calling thread; failure only means normal priority.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 19);
     }
 }
 

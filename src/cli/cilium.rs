@@ -334,7 +334,7 @@ fn values(a: ValuesArgs, g: &GlobalArgs) -> Result<u8> {
         ));
     }
     let user = load_merged(&a.values, true)?;
-    let (plan, generated, report) = generate_values(&a.plan, user, g)?;
+    let (plan, generated, report) = generate_values(&a.plan, user, None, g)?;
     if !report.valid && !a.force {
         eprintln!(
             "error: the generated values are invalid (see above); fix the inputs or pass --force to print them anyway"
@@ -369,6 +369,7 @@ fn values(a: ValuesArgs, g: &GlobalArgs) -> Result<u8> {
 pub(super) fn generate_values(
     a: &PlanArgs,
     user: Option<input::ValuesDoc>,
+    chart_minor: Option<versions::Minor>,
     g: &GlobalArgs,
 ) -> Result<(Plan, generate::Generated, Report)> {
     if a.kube_proxy_replacement && (a.k8s_service_host.is_none() || a.k8s_service_port.is_none()) {
@@ -378,7 +379,11 @@ pub(super) fn generate_values(
             "without kube-proxy, Cilium reaches the API server directly: pass the EKS API endpoint host (no https://) and port 443",
         ));
     }
-    let minor = versions::resolve(a.facts.cilium_version.as_deref())?;
+    // The chart being installed decides the minor unless --cilium-version says otherwise.
+    let minor = match (chart_minor, a.facts.cilium_version.as_deref()) {
+        (Some(m), None) => m,
+        (_, v) => versions::resolve(v)?,
+    };
     let facts = gather_facts(&a.facts)?;
     let plan = Plan {
         minor,

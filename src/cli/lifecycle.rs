@@ -141,7 +141,7 @@ fn install_values(
     let mut values = Values::new();
     let facts = if generates(a) {
         let user = super::cilium::load_merged(&a.values, true)?;
-        let (plan, generated, _) = super::cilium::generate_values(&a.plan, user, g)?;
+        let (plan, generated, _) = super::cilium::generate_values(&a.plan, user, Some(minor), g)?;
         values.add_json(&generated.values);
         plan.facts
     } else {

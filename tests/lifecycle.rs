@@ -88,6 +88,28 @@ fn podnet(kubeconfig: &Path) -> Command {
     c
 }
 
+/// Asserts the exit code, showing stderr when it differs.
+fn expect_code(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `kubectl podnet cilium <args> -o json`, parsed.
+fn podnet_json(kubeconfig: &Path, args: &[&str]) -> Value {
+    let out = podnet(kubeconfig)
+        .arg("cilium")
+        .args(args)
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn kubectl_json(kubeconfig: &Path, args: &[&str]) -> Value {
     let o = Proc::new("kubectl")
         .arg("--kubeconfig")
@@ -148,12 +170,7 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
         .arg(&values)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("STATUS: deployed"));
     let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
     assert_eq!(
@@ -231,12 +248,7 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
         .args(["cilium", "uninstall", "--yes"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     assert!(kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]).is_null());
     let aws_node_after = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
     assert_eq!(
@@ -372,12 +384,7 @@ fn upgrade_guards_upgrade_and_rollback() {
         .arg(&values)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
 
     let extra = dir.path().join("extra.yaml");
     std::fs::write(&extra, "operator:\n  replicas: 1\n").unwrap();
@@ -401,12 +408,7 @@ fn upgrade_guards_upgrade_and_rollback() {
     };
     // Same minor, new patch: deployed values reused, new ones merged over them.
     let out = upgrade(&chart_as("1.17.19", dir.path()), &extra);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (
@@ -416,14 +418,7 @@ fn upgrade_guards_upgrade_and_rollback() {
         ),
         (Some(2), Some("deployed"), Some("Upgrade complete"))
     );
-    let gv: Value = serde_json::from_slice(
-        &podnet(&kc)
-            .args(["cilium", "get-values", "-o", "json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let gv: Value = podnet_json(&kc, &["get-values"]);
     assert_eq!(gv["operator"]["replicas"], 1);
     assert_eq!(
         gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0],
@@ -459,14 +454,7 @@ fn upgrade_guards_upgrade_and_rollback() {
         let e = String::from_utf8_lossy(&out.stderr);
         assert!(e.contains(expect), "{expect}: {e}");
     }
-    let h: Value = serde_json::from_slice(
-        &podnet(&kc)
-            .args(["cilium", "history", "-o", "json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let h: Value = podnet_json(&kc, &["history"]);
     assert_eq!(
         h.as_array().unwrap().len(),
         2,
@@ -475,20 +463,8 @@ fn upgrade_guards_upgrade_and_rollback() {
 
     // Next minor: upgradeCompatibility set to the minor first installed.
     let out = upgrade(&chart_as("1.18.0", dir.path()), &extra);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let gv: Value = serde_json::from_slice(
-        &podnet(&kc)
-            .args(["cilium", "get-values", "-o", "json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    expect_code(&out, 0);
+    let gv: Value = podnet_json(&kc, &["get-values"]);
     assert_eq!(gv["upgradeCompatibility"], "1.17");
     let cm = kubectl_json(
         &kc,
@@ -509,25 +485,13 @@ fn upgrade_guards_upgrade_and_rollback() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (v["revision"].as_i64(), v["description"].as_str()),
         (Some(4), Some("Rollback to 2"))
     );
-    let h: Value = serde_json::from_slice(
-        &podnet(&kc)
-            .args(["cilium", "history", "-o", "json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let h: Value = podnet_json(&kc, &["history"]);
     let statuses: Vec<&str> = h
         .as_array()
         .unwrap()
@@ -779,14 +743,7 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
     assert!(err.contains("interrupted"), "{err}");
     assert!(gone(&kc), "preflight removed after Ctrl-C");
     // The release itself is untouched by the preflight.
-    let h: Value = serde_json::from_slice(
-        &podnet(&kc)
-            .args(["cilium", "history", "-o", "json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let h: Value = podnet_json(&kc, &["history"]);
     assert_eq!(h.as_array().unwrap().len(), 1);
 
     // A plain upgrade runs the preflight first: refused while it fails …
@@ -816,12 +773,7 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
     // … and goes on once it passes.
     sim.set_faults(&[]).unwrap();
     let out = upgrade();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"passed\": true"));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -851,14 +803,7 @@ fn fault_mid_install_marks_failed_and_upgrade_recovers() {
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("DaemonSet/cilium") && e.contains("500"), "{e}");
-    let h: Value = serde_json::from_slice(
-        &podnet(&kc)
-            .args(["cilium", "history", "-o", "json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let h: Value = podnet_json(&kc, &["history"]);
     assert_eq!(h[0]["status"], "failed", "{h}");
     // A second install is refused; an upgrade recovers once the API server is healthy.
     sim.set_faults(&[]).unwrap();
@@ -875,12 +820,7 @@ fn fault_mid_install_marks_failed_and_upgrade_recovers() {
         .arg(chart())
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (v["revision"].as_i64(), v["status"].as_str()),
@@ -910,12 +850,7 @@ fn install_wait_succeeds_or_says_what_is_not_ready() {
         .arg(&values)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
     assert_eq!(ds["status"]["numberReady"], 2, "{}", ds["status"]);
 
@@ -996,12 +931,7 @@ fn install_refuses_a_cluster_with_another_cni_unless_forced() {
         .arg(&values)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
 }
 
 /// Revision `rev` of release `name` as stored (decoded from its Secret).
@@ -1128,12 +1058,7 @@ fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
         .arg(&values)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     // Weight order: hook-a (-5) before hook-b (5); both kept (default before-hook-creation).
     assert!(rv(&kc, "configmap", "hook-a") < rv(&kc, "configmap", "hook-b"));
     // pre-install hooks ran before the release's objects.
@@ -1231,12 +1156,7 @@ fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
         .args(["cilium", "uninstall", "--yes", "--release", "hooked"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     assert!(kubectl_json(&kc, &["get", "widget", "w1", "-n", "kube-system"]).is_null());
     assert_eq!(
         kubectl_json(&kc, &["get", "crd", "widgets.example.com"])["metadata"]["name"],
@@ -1265,12 +1185,7 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
         .arg(&values)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let job = kubectl_json(
         &kc,
         &["get", "job", "hubble-generate-certs", "-n", "kube-system"],
@@ -1333,12 +1248,7 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
         .arg(chart_as("1.17.20", dir.path()))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let third = record(&kc, "cilium", 3);
     assert_eq!(third["info"]["status"], "deployed");
     assert_eq!(
@@ -1365,21 +1275,9 @@ fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
         .arg(&values)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let history = |kc: &Path| -> Vec<(i64, String, String)> {
-        let h: Value = serde_json::from_slice(
-            &podnet(kc)
-                .args(["cilium", "history", "-o", "json"])
-                .output()
-                .unwrap()
-                .stdout,
-        )
-        .unwrap();
+        let h: Value = podnet_json(kc, &["history"]);
         h.as_array()
             .unwrap()
             .iter()
@@ -1409,12 +1307,7 @@ fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
     };
     // --diff: both diffs, nothing changed.
     let out = upgrade(&["--diff"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let d = String::from_utf8_lossy(&out.stdout);
     assert!(
         d.contains("+++ values (revision 2)") && d.contains("+  replicas: 1"),
@@ -1476,12 +1369,7 @@ fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
         "{e}"
     );
     let out = upgrade(&["--skip-preflight", "--recover", "-o", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let h = history(&kc);
     assert_eq!(
         h.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
@@ -1528,12 +1416,7 @@ fn install_generates_values_from_flags_and_uninstall_needs_yes() {
         .args(plan)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_code(&out, 0);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("cluster-pool-ipv4-cidr: \"192.168.64.0/18\""),
@@ -1558,20 +1441,8 @@ fn install_generates_values_from_flags_and_uninstall_needs_yes() {
         .args(plan)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let gv: Value = serde_json::from_slice(
-        &podnet(&kc)
-            .args(["cilium", "get-values", "-o", "json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    expect_code(&out, 0);
+    let gv: Value = podnet_json(&kc, &["get-values"]);
     assert_eq!(gv["operator"]["replicas"], 1);
     assert_eq!(
         gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0],

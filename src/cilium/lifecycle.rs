@@ -135,23 +135,10 @@ pub(super) fn parse_doc(source: &str, text: &str) -> Result<Option<Value>> {
         ),
     })?;
     Ok(if v.is_object() {
-        Some(integral(v))
+        Some(release::go_numbers(v))
     } else {
         None
     })
-}
-
-/// Whole-number floats become integers (a float in an int32 field is rejected by the API).
-fn integral(v: Value) -> Value {
-    match v {
-        Value::Number(n) if n.is_f64() => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => json!(f as i64),
-            _ => Value::Number(n),
-        },
-        Value::Array(a) => Value::Array(a.into_iter().map(integral).collect()),
-        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, integral(v))).collect()),
-        other => other,
-    }
 }
 
 pub(super) fn object_ref(obj: &Value) -> String {

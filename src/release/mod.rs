@@ -34,7 +34,8 @@ pub mod status {
 }
 
 /// Numbers as Go's encoding/json writes a float64: whole values without a fraction (`1`, not
-/// `1.0`), so the stored JSON is what Helm would have written for the same values.
+/// `1.0`), so the stored JSON is what Helm would have written for the same values. Manifests
+/// use it too: the API server rejects `1.0` in an integer field.
 pub fn go_numbers(v: Value) -> Value {
     match v {
         Value::Number(n) if n.is_f64() => match n.as_f64() {

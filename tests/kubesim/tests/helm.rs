@@ -39,11 +39,9 @@ with Config(kubeconfig_path=kubeconfig, namespace="kube-system") as cfg:
 
 fn chart() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/charts/cilium-1.17.18.tgz");
-    assert!(
-        p.is_file(),
-        "the Cilium chart is missing at {}",
-        p.display()
-    );
+    if let Err(e) = std::fs::metadata(&p) {
+        panic!("the Cilium chart is missing at {}: {e}", p.display());
+    }
     p
 }
 

@@ -45,6 +45,7 @@ pub mod crypto;
 pub mod exec;
 pub mod funcs;
 pub mod gofmt;
+pub mod jsonschema;
 pub mod parse;
 pub mod render;
 pub mod semver;

@@ -1,0 +1,1414 @@
+//! `values.schema.json` validation as Helm v4 does it (JSON Schema draft-04 … 2020-12, the
+//! behaviour and messages of the validator Helm uses).
+//!
+//! Helm compiles the chart's schema (no `$schema` means draft 2020-12), validates the coalesced
+//! values and lists every violation, one `- at '<json pointer>': <message>` line each, nested
+//! causes indented by two spaces. Numbers in messages are printed the way Go's
+//! `golang.org/x/text/message` English printer prints them (`1,500`, `1.2345675×10⁰⁶`).
+//! Object keys are visited in sorted order (Helm visits them in Go's random map order, so only
+//! the order of sibling lines can differ).
+
+use super::value::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// A JSON document as the schema validator sees it: numbers keep their literal text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum J {
+    Null,
+    Bool(bool),
+    Num(String),
+    Str(String),
+    Arr(Vec<J>),
+    Obj(Vec<(String, J)>),
+}
+
+impl J {
+    fn get(&self, k: &str) -> Option<&J> {
+        match self {
+            J::Obj(m) => m.iter().find(|(x, _)| x == k).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    fn type_name(&self) -> &'static str {
+        match self {
+            J::Null => "null",
+            J::Bool(_) => "boolean",
+            J::Num(_) => "number",
+            J::Str(_) => "string",
+            J::Arr(_) => "array",
+            J::Obj(_) => "object",
+        }
+    }
+}
+
+// ---------------------------------------------------------------- JSON reader
+
+struct Reader<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Reader<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+    fn err<T>(&self, what: &str) -> Result<T, String> {
+        match self.s.get(self.i) {
+            None => Err("unexpected end of JSON input".into()),
+            Some(c) => Err(format!(
+                "invalid character {} {}",
+                go_char_quote(*c as char),
+                what
+            )),
+        }
+    }
+    fn value(&mut self, depth: usize) -> Result<J, String> {
+        if depth > 10000 {
+            return Err("exceeded max depth".into());
+        }
+        self.ws();
+        match self.s.get(self.i) {
+            None => Err("unexpected end of JSON input".into()),
+            Some(b'{') => {
+                self.i += 1;
+                let mut m: Vec<(String, J)> = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                    return Ok(J::Obj(m));
+                }
+                loop {
+                    self.ws();
+                    if self.s.get(self.i) != Some(&b'"') {
+                        return self.err("looking for beginning of object key string");
+                    }
+                    let k = self.string()?;
+                    self.ws();
+                    if self.s.get(self.i) != Some(&b':') {
+                        return self.err("after object key");
+                    }
+                    self.i += 1;
+                    let v = self.value(depth + 1)?;
+                    if let Some(slot) = m.iter_mut().find(|(x, _)| *x == k) {
+                        slot.1 = v;
+                    } else {
+                        m.push((k, v));
+                    }
+                    self.ws();
+                    match self.s.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(J::Obj(m));
+                        }
+                        _ => return self.err("after object key:value pair"),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut a = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                    return Ok(J::Arr(a));
+                }
+                loop {
+                    a.push(self.value(depth + 1)?);
+                    self.ws();
+                    match self.s.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(J::Arr(a));
+                        }
+                        _ => return self.err("after array element"),
+                    }
+                }
+            }
+            Some(b'"') => Ok(J::Str(self.string()?)),
+            Some(b't') => self.lit("true", J::Bool(true)),
+            Some(b'f') => self.lit("false", J::Bool(false)),
+            Some(b'n') => self.lit("null", J::Null),
+            Some(c) if *c == b'-' || c.is_ascii_digit() => self.number(),
+            _ => self.err("looking for beginning of value"),
+        }
+    }
+    fn lit(&mut self, w: &str, v: J) -> Result<J, String> {
+        for b in w.bytes() {
+            if self.s.get(self.i) != Some(&b) {
+                return self.err(&format!(
+                    "in literal {w} (expecting {})",
+                    go_char_quote(b as char)
+                ));
+            }
+            self.i += 1;
+        }
+        Ok(v)
+    }
+    fn number(&mut self) -> Result<J, String> {
+        let st = self.i;
+        if self.s[self.i] == b'-' {
+            self.i += 1;
+        }
+        let digits = |r: &mut Self| {
+            let a = r.i;
+            while r.i < r.s.len() && r.s[r.i].is_ascii_digit() {
+                r.i += 1;
+            }
+            r.i - a
+        };
+        if self.s.get(self.i) == Some(&b'0') {
+            self.i += 1;
+        } else if digits(self) == 0 {
+            return self.err("in numeric literal");
+        }
+        if self.s.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if digits(self) == 0 {
+                return self.err("after decimal point in numeric literal");
+            }
+        }
+        if matches!(self.s.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.s.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if digits(self) == 0 {
+                return self.err("in exponent of numeric literal");
+            }
+        }
+        Ok(J::Num(
+            String::from_utf8_lossy(&self.s[st..self.i]).into_owned(),
+        ))
+    }
+    fn hex4(&mut self) -> Result<u32, String> {
+        let h = self
+            .s
+            .get(self.i..self.i + 4)
+            .ok_or("unexpected end of JSON input")?;
+        let h = std::str::from_utf8(h).map_err(|e| e.to_string())?;
+        let v = u32::from_str_radix(h, 16)
+            .map_err(|_| "invalid character in \\u hexadecimal character escape".to_string())?;
+        self.i += 4;
+        Ok(v)
+    }
+    fn string(&mut self) -> Result<String, String> {
+        self.i += 1;
+        let mut out: Vec<u8> = Vec::new();
+        loop {
+            let Some(&c) = self.s.get(self.i) else {
+                return Err("unexpected end of JSON input".into());
+            };
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(String::from_utf8_lossy(&out).into_owned());
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let Some(&e) = self.s.get(self.i) else {
+                        return Err("unexpected end of JSON input".into());
+                    };
+                    self.i += 1;
+                    let ch = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\x08',
+                        b'f' => '\x0c',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let mut cp = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&cp)
+                                && self.s.get(self.i..self.i + 2) == Some(b"\\u")
+                            {
+                                let save = self.i;
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                                } else {
+                                    self.i = save;
+                                }
+                            }
+                            char::from_u32(cp).unwrap_or('\u{FFFD}')
+                        }
+                        _ => {
+                            self.i -= 1;
+                            return self.err("in string escape code");
+                        }
+                    };
+                    let mut b = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+                }
+                c if c < 0x20 => return self.err("in string literal"),
+                c => {
+                    out.push(c);
+                    self.i += 1;
+                }
+            }
+        }
+    }
+}
+
+fn go_char_quote(c: char) -> String {
+    match c {
+        '\'' => "'\\''".into(),
+        '\n' => "'\\n'".into(),
+        '\t' => "'\\t'".into(),
+        '\r' => "'\\r'".into(),
+        c if (c as u32) < 0x20 => format!("'\\x{:02x}'", c as u32),
+        c => format!("'{c}'"),
+    }
+}
+
+/// Parse a JSON document (numbers kept as written).
+pub fn parse_json(src: &str) -> Result<J, String> {
+    let mut r = Reader {
+        s: src.as_bytes(),
+        i: 0,
+    };
+    let v = r.value(0)?;
+    r.ws();
+    if r.i < r.s.len() {
+        return r.err("after top-level value");
+    }
+    Ok(v)
+}
+
+/// Engine values → JSON (numbers as Go's `fmt.Sprint` prints them).
+pub fn from_value(v: &Value) -> J {
+    match v {
+        Value::Nil => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) | Value::Int64(i) => J::Num(i.to_string()),
+        Value::Uint(u) => J::Num(u.to_string()),
+        Value::Float(f) => J::Num(super::value::format_float_g(*f)),
+        Value::Str(s) => J::Str(s.to_string()),
+        Value::List(l) => J::Arr(l.iter().map(from_value).collect()),
+        Value::Map(m) => J::Obj(
+            m.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), from_value(v)))
+                .collect(),
+        ),
+        Value::Object(_) => J::Null,
+    }
+}
+
+// ---------------------------------------------------------------- exact decimals
+
+/// A decimal 0.d1d2d3… × 10^exp (digits without leading or trailing zeros; empty = 0).
+#[derive(Debug, Clone, PartialEq)]
+struct Dec {
+    neg: bool,
+    digits: Vec<u8>,
+    exp: i64,
+}
+
+impl Dec {
+    fn parse(s: &str) -> Option<Dec> {
+        let s = s.trim();
+        let (neg, s) = match s.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let (mant, e) = match s.find(['e', 'E']) {
+            Some(p) => (&s[..p], s[p + 1..].parse::<i64>().ok()?),
+            None => (s, 0),
+        };
+        let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+        if ip.is_empty() && fp.is_empty() {
+            return None;
+        }
+        if !ip.bytes().chain(fp.bytes()).all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let mut digits: Vec<u8> = ip.bytes().chain(fp.bytes()).map(|c| c - b'0').collect();
+        let mut exp = ip.len() as i64 + e;
+        let lead = digits.iter().take_while(|d| **d == 0).count();
+        digits.drain(..lead);
+        exp -= lead as i64;
+        while digits.last() == Some(&0) {
+            digits.pop();
+        }
+        if digits.is_empty() {
+            return Some(Dec {
+                neg: false,
+                digits,
+                exp: 0,
+            });
+        }
+        Some(Dec { neg, digits, exp })
+    }
+    fn is_zero(&self) -> bool {
+        self.digits.is_empty()
+    }
+    fn is_integer(&self) -> bool {
+        self.is_zero() || self.digits.len() as i64 <= self.exp
+    }
+    fn cmp(&self, o: &Dec) -> std::cmp::Ordering {
+        use std::cmp::Ordering::*;
+        let sign = |d: &Dec| {
+            if d.is_zero() {
+                0
+            } else if d.neg {
+                -1
+            } else {
+                1
+            }
+        };
+        let (a, b) = (sign(self), sign(o));
+        if a != b {
+            return a.cmp(&b);
+        }
+        if a == 0 {
+            return Equal;
+        }
+        let mag = self
+            .exp
+            .cmp(&o.exp)
+            .then_with(|| self.digits.cmp(&o.digits));
+        if a < 0 { mag.reverse() } else { mag }
+    }
+    fn to_f64(&self) -> f64 {
+        if self.is_zero() {
+            return 0.0;
+        }
+        let s: String = self.digits.iter().map(|d| (b'0' + d) as char).collect();
+        let f: f64 = format!("0.{}e{}", s, self.exp).parse().unwrap_or(0.0);
+        if self.neg { -f } else { f }
+    }
+    /// (integer of all digits, power of ten it is scaled by)
+    fn int_scaled(&self) -> Option<(u128, i64)> {
+        if self.digits.len() > 38 {
+            return None;
+        }
+        let mut n: u128 = 0;
+        for d in &self.digits {
+            n = n * 10 + *d as u128;
+        }
+        Some((n, self.exp - self.digits.len() as i64))
+    }
+    /// Whether self / m is an integer.
+    fn multiple_of(&self, m: &Dec) -> bool {
+        if self.is_zero() {
+            return true;
+        }
+        if m.is_zero() {
+            return false;
+        }
+        let (Some((a, pa)), Some((b, pb))) = (self.int_scaled(), m.int_scaled()) else {
+            let q = self.to_f64() / m.to_f64();
+            return q.is_finite() && q.fract() == 0.0;
+        };
+        let k = pa - pb;
+        if k >= 0 {
+            let mut r = a % b;
+            for _ in 0..k.min(100_000) {
+                r = (r * 10) % b;
+                if r == 0 {
+                    break;
+                }
+            }
+            r == 0
+        } else {
+            let mut d = b;
+            for _ in 0..(-k) {
+                match d.checked_mul(10) {
+                    Some(x) => d = x,
+                    None => return false,
+                }
+            }
+            a % d == 0
+        }
+    }
+}
+
+// ---------------------------------------------------------------- localized numbers
+
+fn group_int(s: &str) -> String {
+    let mut out = String::new();
+    let n = s.len();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (n - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `%d` of golang.org/x/text/message's English printer.
+fn lint(i: i64) -> String {
+    let g = group_int(&i.unsigned_abs().to_string());
+    if i < 0 { format!("-{g}") } else { g }
+}
+
+fn superscript(e: i64) -> String {
+    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut out = String::new();
+    if e < 0 {
+        out.push('⁻');
+    }
+    let d = format!("{:02}", e.unsigned_abs());
+    for c in d.bytes() {
+        out.push(SUP[(c - b'0') as usize]);
+    }
+    out
+}
+
+/// `%v` of a float64 by golang.org/x/text/message's English printer.
+fn lfloat(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "∞".into() } else { "-∞".into() };
+    }
+    if f == 0.0 {
+        return "0".into();
+    }
+    let (neg, digits, dp) = super::value::shortest_digits(f, 64);
+    let digits: Vec<char> = digits.iter().map(|d| *d as char).collect();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    let exp = dp as i64 - 1;
+    if !(-4..6).contains(&exp) {
+        out.push(digits[0]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.extend(&digits[1..]);
+        }
+        out.push_str("×10");
+        out.push_str(&superscript(exp));
+    } else if dp <= 0 {
+        out.push_str("0.");
+        for _ in 0..(-dp) {
+            out.push('0');
+        }
+        out.extend(&digits);
+    } else {
+        let dp = dp as usize;
+        let mut ip: String = digits.iter().take(dp).collect();
+        while ip.len() < dp {
+            ip.push('0');
+        }
+        out.push_str(&group_int(&ip));
+        if digits.len() > dp {
+            out.push('.');
+            out.extend(&digits[dp..]);
+        }
+    }
+    out
+}
+
+fn lnum(d: &Dec) -> String {
+    lfloat(d.to_f64())
+}
+
+/// The validator's `quote`: Go's `%q` with `"` unescaped and `'` escaped, in single quotes.
+fn quote(s: &str) -> String {
+    let q = super::exec::go_quote(s);
+    let inner = &q[1..q.len() - 1];
+    format!("'{}'", inner.replace("\\\"", "\"").replace('\'', "\\'"))
+}
+
+fn join_quoted(a: &[String]) -> String {
+    a.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+}
+
+/// `fmt.Sprintf("%v")` of a primitive schema value (numbers as written).
+fn display(v: &J) -> String {
+    match v {
+        J::Str(s) => quote(s),
+        J::Num(n) => n.clone(),
+        J::Bool(b) => b.to_string(),
+        J::Null => "<nil>".into(),
+        _ => "value".into(),
+    }
+}
+
+// ---------------------------------------------------------------- errors
+
+#[derive(Debug, Clone)]
+enum Msg {
+    Group,
+    Ref,
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+struct VErr {
+    loc: Vec<String>,
+    msg: Msg,
+    causes: Vec<VErr>,
+}
+
+fn ptr(loc: &[String]) -> String {
+    let mut s = String::new();
+    for t in loc {
+        s.push('/');
+        s.push_str(&t.replace('~', "~0").replace('/', "~1"));
+    }
+    s
+}
+
+impl VErr {
+    fn display(&self, out: &mut String, indent: usize) {
+        let mut indent = indent;
+        let skip = matches!(self.msg, Msg::Ref) && self.causes.len() == 1;
+        if !skip {
+            if indent > 0 {
+                out.push('\n');
+                for _ in 0..indent - 1 {
+                    out.push_str("  ");
+                }
+                out.push_str("- ");
+            }
+            indent += 1;
+            let m = match &self.msg {
+                Msg::Group | Msg::Ref => "validation failed",
+                Msg::Text(t) => t.as_str(),
+            };
+            out.push_str(&format!("at {}: {}", quote(&ptr(&self.loc)), m));
+        }
+        for c in &self.causes {
+            c.display(out, indent);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- validator
+
+struct Validator<'a> {
+    root: &'a J,
+    draft: u32,
+    regexes: RefCell<HashMap<String, Option<regex::Regex>>>,
+    depth: RefCell<usize>,
+}
+
+fn err(loc: &[String], m: String) -> VErr {
+    VErr {
+        loc: loc.to_vec(),
+        msg: Msg::Text(m),
+        causes: vec![],
+    }
+}
+
+fn equals(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::Null, J::Null) => true,
+        (J::Bool(x), J::Bool(y)) => x == y,
+        (J::Str(x), J::Str(y)) => x == y,
+        (J::Num(x), J::Num(y)) => match (Dec::parse(x), Dec::parse(y)) {
+            (Some(x), Some(y)) => x.cmp(&y) == std::cmp::Ordering::Equal,
+            _ => false,
+        },
+        (J::Arr(x), J::Arr(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equals(p, q)),
+        (J::Obj(x), J::Obj(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && equals(v, v2)))
+        }
+        _ => false,
+    }
+}
+
+fn num_of(j: &J) -> Option<Dec> {
+    match j {
+        J::Num(n) => Dec::parse(n),
+        _ => None,
+    }
+}
+
+fn usize_of(j: Option<&J>) -> Option<i64> {
+    num_of(j?).map(|d| d.to_f64() as i64)
+}
+
+fn finish(loc: &[String], mut errs: Vec<VErr>) -> Option<VErr> {
+    match errs.len() {
+        0 => None,
+        1 => errs.pop(),
+        _ => Some(VErr {
+            loc: loc.to_vec(),
+            msg: Msg::Group,
+            causes: errs,
+        }),
+    }
+}
+
+fn child(loc: &[String], tok: String) -> Vec<String> {
+    let mut l = loc.to_vec();
+    l.push(tok);
+    l
+}
+
+impl Validator<'_> {
+    fn regex(&self, pat: &str) -> Option<regex::Regex> {
+        self.regexes
+            .borrow_mut()
+            .entry(pat.to_string())
+            .or_insert_with(|| super::gofmt::go_regex(pat).ok())
+            .clone()
+    }
+
+    fn resolve(&self, r: &str) -> Result<&J, String> {
+        let Some(frag) = r.strip_prefix('#') else {
+            return Err(format!(
+                "unsupported $ref {r:?} (only local references are supported)"
+            ));
+        };
+        let frag = percent_decode(frag);
+        let mut cur = self.root;
+        if frag.is_empty() {
+            return Ok(cur);
+        }
+        let Some(p) = frag.strip_prefix('/') else {
+            return Err(format!(
+                "unsupported $ref {r:?} (only JSON pointers are supported)"
+            ));
+        };
+        for tok in p.split('/') {
+            let tok = tok.replace("~1", "/").replace("~0", "~");
+            cur = match cur {
+                J::Obj(_) => cur.get(&tok),
+                J::Arr(a) => tok.parse::<usize>().ok().and_then(|i| a.get(i)),
+                _ => None,
+            }
+            .ok_or_else(|| format!("$ref {r:?} not found in values.schema.json"))?;
+        }
+        Ok(cur)
+    }
+
+    fn validate_ref(&self, target: &J, v: &J, loc: &[String]) -> Result<Option<VErr>, String> {
+        Ok(self.validate(target, v, loc)?.map(|e| {
+            let causes = if matches!(e.msg, Msg::Group) {
+                e.causes
+            } else {
+                vec![e]
+            };
+            VErr {
+                loc: loc.to_vec(),
+                msg: Msg::Ref,
+                causes,
+            }
+        }))
+    }
+
+    fn validate(&self, s: &J, v: &J, loc: &[String]) -> Result<Option<VErr>, String> {
+        {
+            let mut d = self.depth.borrow_mut();
+            *d += 1;
+            if *d > 2000 {
+                *d -= 1;
+                return Err("values.schema.json: $ref recursion too deep (reference cycle)".into());
+            }
+        }
+        let r = self.validate_inner(s, v, loc);
+        *self.depth.borrow_mut() -= 1;
+        r
+    }
+
+    fn validate_inner(&self, s: &J, v: &J, loc: &[String]) -> Result<Option<VErr>, String> {
+        match s {
+            J::Bool(true) => return Ok(None),
+            J::Bool(false) => return Ok(Some(err(loc, "false schema".into()))),
+            J::Obj(_) => {}
+            _ => return Ok(None),
+        }
+        let draft = self.draft;
+        // type
+        if let Some(t) = s.get("type") {
+            let names: Vec<&str> = match t {
+                J::Str(x) => vec![x.as_str()],
+                J::Arr(a) => a
+                    .iter()
+                    .filter_map(|x| match x {
+                        J::Str(s) => Some(s.as_str()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => vec![],
+            };
+            const ORDER: [&str; 7] = [
+                "null", "boolean", "number", "integer", "string", "array", "object",
+            ];
+            let want: Vec<&str> = ORDER
+                .iter()
+                .copied()
+                .filter(|o| names.contains(o))
+                .collect();
+            if !want.is_empty() {
+                let got = v.type_name();
+                let matched = want.contains(&got)
+                    || (want.contains(&"integer")
+                        && got == "number"
+                        && num_of(v).is_some_and(|d| d.is_integer()));
+                if !matched {
+                    return Ok(Some(err(
+                        loc,
+                        format!("got {}, want {}", got, want.join(" or ")),
+                    )));
+                }
+            }
+        }
+        // const
+        if draft >= 6
+            && let Some(c) = s.get("const")
+            && !equals(v, c)
+        {
+            let m = match c {
+                J::Arr(_) | J::Obj(_) => "'const' failed".to_string(),
+                c => format!("value must be {}", display(c)),
+            };
+            return Ok(Some(err(loc, m)));
+        }
+        // enum
+        if let Some(J::Arr(items)) = s.get("enum")
+            && !items.iter().any(|i| equals(v, i))
+        {
+            let prim = items.iter().all(|i| !matches!(i, J::Arr(_) | J::Obj(_)));
+            let m = if !prim {
+                "'enum' failed".to_string()
+            } else if items.len() == 1 {
+                format!("value must be {}", display(&items[0]))
+            } else {
+                format!(
+                    "value must be one of {}",
+                    items.iter().map(display).collect::<Vec<_>>().join(", ")
+                )
+            };
+            return Ok(Some(err(loc, m)));
+        }
+        // format (asserted by default for drafts before 2019-09)
+        if draft < 2019
+            && let Some(J::Str(f)) = s.get("format")
+            && let J::Str(x) = v
+            && let Some(Err(e)) = check_format(f, x)
+        {
+            return Ok(Some(err(
+                loc,
+                format!("{} is not valid {}: {}", quote(x), f, e),
+            )));
+        }
+        let mut errs = Vec::new();
+        // $ref
+        if let Some(J::Str(r)) = s.get("$ref") {
+            let target = self.resolve(r)?;
+            let e = self.validate_ref(target, v, loc)?;
+            if draft < 2019 {
+                return Ok(e);
+            }
+            errs.extend(e);
+        }
+        match v {
+            J::Obj(obj) => self.object(s, obj, loc, &mut errs)?,
+            J::Arr(arr) => self.array(s, arr, loc, &mut errs)?,
+            J::Str(st) => self.string(s, st, loc, &mut errs),
+            J::Num(n) => {
+                if let Some(d) = Dec::parse(n) {
+                    self.number(s, &d, loc, &mut errs)
+                }
+            }
+            _ => {}
+        }
+        self.conditional(s, v, loc, &mut errs)?;
+        Ok(finish(loc, errs))
+    }
+
+    fn object(
+        &self,
+        s: &J,
+        obj: &[(String, J)],
+        loc: &[String],
+        errs: &mut Vec<VErr>,
+    ) -> Result<(), String> {
+        let draft = self.draft;
+        if let Some(n) = usize_of(s.get("minProperties"))
+            && (obj.len() as i64) < n
+        {
+            errs.push(err(
+                loc,
+                format!(
+                    "minProperties: got {}, want {}",
+                    lint(obj.len() as i64),
+                    lint(n)
+                ),
+            ));
+        }
+        if let Some(n) = usize_of(s.get("maxProperties"))
+            && (obj.len() as i64) > n
+        {
+            errs.push(err(
+                loc,
+                format!(
+                    "maxProperties: got {}, want {}",
+                    lint(obj.len() as i64),
+                    lint(n)
+                ),
+            ));
+        }
+        let has = |k: &str| obj.iter().any(|(x, _)| x == k);
+        let missing = |req: &J| -> Vec<String> {
+            match req {
+                J::Arr(a) => a
+                    .iter()
+                    .filter_map(|x| match x {
+                        J::Str(s) if !has(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => vec![],
+            }
+        };
+        if let Some(req) = s.get("required") {
+            let m = missing(req);
+            if m.len() == 1 {
+                errs.push(err(loc, format!("missing property {}", quote(&m[0]))));
+            } else if !m.is_empty() {
+                errs.push(err(loc, format!("missing properties {}", join_quoted(&m))));
+            }
+        }
+        if draft < 2019
+            && let Some(J::Obj(deps)) = s.get("dependencies")
+        {
+            for (p, dep) in deps {
+                if !has(p) {
+                    continue;
+                }
+                match dep {
+                    J::Arr(_) => {
+                        let m = missing(dep);
+                        if !m.is_empty() {
+                            errs.push(err(
+                                loc,
+                                format!(
+                                    "properties {} required, if {} exists",
+                                    join_quoted(&m),
+                                    quote(p)
+                                ),
+                            ));
+                        }
+                    }
+                    sch => errs.extend(self.validate(sch, &J::Obj(obj.to_vec()), loc)?),
+                }
+            }
+        }
+        let props = s.get("properties");
+        let pats: Vec<(&String, &J)> = match s.get("patternProperties") {
+            Some(J::Obj(p)) => p.iter().map(|(k, v)| (k, v)).collect(),
+            _ => vec![],
+        };
+        let additional = s.get("additionalProperties");
+        let mut extra = Vec::new();
+        for (k, pv) in obj {
+            let mut evaluated = false;
+            if let Some(sch) = props.and_then(|p| p.get(k)) {
+                evaluated = true;
+                errs.extend(self.validate(sch, pv, &child(loc, k.clone()))?);
+            }
+            for (re, sch) in &pats {
+                let Some(rx) = self.regex(re) else {
+                    return Err(format!(
+                        "values.schema.json: invalid patternProperties regex {re:?}"
+                    ));
+                };
+                if rx.is_match(k) {
+                    evaluated = true;
+                    errs.extend(self.validate(sch, pv, &child(loc, k.clone()))?);
+                }
+            }
+            if !evaluated && let Some(a) = additional {
+                match a {
+                    J::Bool(false) => extra.push(k.clone()),
+                    J::Bool(true) => {}
+                    sch => errs.extend(self.validate(sch, pv, &child(loc, k.clone()))?),
+                }
+            }
+        }
+        if !extra.is_empty() {
+            errs.push(err(
+                loc,
+                format!("additional properties {} not allowed", join_quoted(&extra)),
+            ));
+        }
+        if draft >= 6
+            && let Some(pn) = s.get("propertyNames")
+        {
+            for (k, _) in obj {
+                if let Some(e) = self.validate(pn, &J::Str(k.clone()), &[])? {
+                    let causes = if matches!(e.msg, Msg::Group) {
+                        e.causes
+                    } else {
+                        vec![e]
+                    };
+                    errs.push(VErr {
+                        loc: vec![],
+                        msg: Msg::Text(format!("invalid propertyName {}", quote(k))),
+                        causes,
+                    });
+                }
+            }
+        }
+        if draft >= 2019 {
+            if let Some(J::Obj(ds)) = s.get("dependentSchemas") {
+                for (p, sch) in ds {
+                    if has(p) {
+                        errs.extend(self.validate(sch, &J::Obj(obj.to_vec()), loc)?);
+                    }
+                }
+            }
+            if let Some(J::Obj(dr)) = s.get("dependentRequired") {
+                for (p, req) in dr {
+                    if has(p) {
+                        let m = missing(req);
+                        if !m.is_empty() {
+                            errs.push(err(
+                                loc,
+                                format!(
+                                    "properties {} required, if {} exists",
+                                    join_quoted(&m),
+                                    quote(p)
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn array(&self, s: &J, arr: &[J], loc: &[String], errs: &mut Vec<VErr>) -> Result<(), String> {
+        let draft = self.draft;
+        let len = arr.len() as i64;
+        if let Some(n) = usize_of(s.get("minItems"))
+            && len < n
+        {
+            errs.push(err(
+                loc,
+                format!("minItems: got {}, want {}", lint(len), lint(n)),
+            ));
+        }
+        if let Some(n) = usize_of(s.get("maxItems"))
+            && len > n
+        {
+            errs.push(err(
+                loc,
+                format!("maxItems: got {}, want {}", lint(len), lint(n)),
+            ));
+        }
+        if let Some(J::Bool(true)) = s.get("uniqueItems")
+            && arr.len() > 1
+        {
+            'outer: for i in 1..arr.len() {
+                for j in 0..i {
+                    if equals(&arr[i], &arr[j]) {
+                        errs.push(err(
+                            loc,
+                            format!(
+                                "items at {} and {} are equal",
+                                lint(j as i64),
+                                lint(i as i64)
+                            ),
+                        ));
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        if draft < 2020 {
+            let mut evaluated = 0;
+            match s.get("items") {
+                Some(J::Arr(tuple)) => {
+                    let n = tuple.len().min(arr.len());
+                    for i in 0..n {
+                        errs.extend(self.validate(
+                            &tuple[i],
+                            &arr[i],
+                            &child(loc, i.to_string()),
+                        )?);
+                    }
+                    evaluated = n;
+                }
+                Some(sch @ (J::Obj(_) | J::Bool(_))) => {
+                    for (i, it) in arr.iter().enumerate() {
+                        errs.extend(self.validate(sch, it, &child(loc, i.to_string()))?);
+                    }
+                    evaluated = arr.len();
+                }
+                _ => {}
+            }
+            match s.get("additionalItems") {
+                Some(J::Bool(false)) if evaluated != arr.len() => {
+                    errs.push(err(
+                        loc,
+                        format!(
+                            "last {} additionalItem(s) not allowed",
+                            lint((arr.len() - evaluated) as i64)
+                        ),
+                    ));
+                }
+                Some(sch @ J::Obj(_)) => {
+                    // the index is relative to the first additional item, as in Helm's validator
+                    for (i, it) in arr[evaluated..].iter().enumerate() {
+                        errs.extend(self.validate(sch, it, &child(loc, i.to_string()))?);
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            let prefix: &[J] = match s.get("prefixItems") {
+                Some(J::Arr(p)) => p,
+                _ => &[],
+            };
+            let n = prefix.len().min(arr.len());
+            for i in 0..n {
+                errs.extend(self.validate(&prefix[i], &arr[i], &child(loc, i.to_string()))?);
+            }
+            if let Some(sch) = s.get("items") {
+                for (i, it) in arr[n..].iter().enumerate() {
+                    errs.extend(self.validate(sch, it, &child(loc, i.to_string()))?);
+                }
+            }
+        }
+        if draft >= 6
+            && let Some(c) = s.get("contains")
+        {
+            let mut cerrs = Vec::new();
+            let mut matched: Vec<usize> = Vec::new();
+            for (i, it) in arr.iter().enumerate() {
+                match self.validate(c, it, &child(loc, i.to_string()))? {
+                    Some(e) => cerrs.push(e),
+                    None => matched.push(i),
+                }
+            }
+            let min_c = if draft >= 2019 {
+                usize_of(s.get("minContains"))
+            } else {
+                None
+            };
+            let list = |m: &[usize]| {
+                m.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            if let Some(mc) = min_c {
+                if (matched.len() as i64) < mc {
+                    let m = if matched.is_empty() {
+                        format!(
+                            "min {} items required to match contains schema, but none matched",
+                            lint(mc)
+                        )
+                    } else {
+                        format!(
+                            "min {} items required to match contains schema, but matched {} items at {}",
+                            lint(mc),
+                            lint(matched.len() as i64),
+                            list(&matched)
+                        )
+                    };
+                    errs.push(VErr {
+                        loc: loc.to_vec(),
+                        msg: Msg::Text(m),
+                        causes: cerrs,
+                    });
+                }
+            } else if matched.is_empty() {
+                errs.push(VErr {
+                    loc: loc.to_vec(),
+                    msg: Msg::Text("no items match contains schema".into()),
+                    causes: cerrs,
+                });
+            }
+            if draft >= 2019
+                && let Some(mx) = usize_of(s.get("maxContains"))
+                && matched.len() as i64 > mx
+            {
+                errs.push(err(
+                    loc,
+                    format!(
+                        "max {} items required to match contains schema, but matched {} items at {}",
+                        lint(mx),
+                        lint(matched.len() as i64),
+                        list(&matched)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&self, s: &J, st: &str, loc: &[String], errs: &mut Vec<VErr>) {
+        let n = st.chars().count() as i64;
+        if let Some(m) = usize_of(s.get("minLength"))
+            && n < m
+        {
+            errs.push(err(
+                loc,
+                format!("minLength: got {}, want {}", lint(n), lint(m)),
+            ));
+        }
+        if let Some(m) = usize_of(s.get("maxLength"))
+            && n > m
+        {
+            errs.push(err(
+                loc,
+                format!("maxLength: got {}, want {}", lint(n), lint(m)),
+            ));
+        }
+        if let Some(J::Str(p)) = s.get("pattern")
+            && let Some(rx) = self.regex(p)
+            && !rx.is_match(st)
+        {
+            errs.push(err(
+                loc,
+                format!("{} does not match pattern {}", quote(st), quote(p)),
+            ));
+        }
+    }
+
+    fn number(&self, s: &J, d: &Dec, loc: &[String], errs: &mut Vec<VErr>) {
+        use std::cmp::Ordering::*;
+        let draft = self.draft;
+        let mut minimum = s.get("minimum").and_then(num_of);
+        let mut maximum = s.get("maximum").and_then(num_of);
+        let mut xmin = None;
+        let mut xmax = None;
+        if draft == 4 {
+            if let Some(J::Bool(true)) = s.get("exclusiveMinimum") {
+                xmin = minimum.take();
+            }
+            if let Some(J::Bool(true)) = s.get("exclusiveMaximum") {
+                xmax = maximum.take();
+            }
+        } else {
+            xmin = s.get("exclusiveMinimum").and_then(num_of);
+            xmax = s.get("exclusiveMaximum").and_then(num_of);
+        }
+        let mut check =
+            |name: &str, lim: &Option<Dec>, bad: &dyn Fn(std::cmp::Ordering) -> bool| {
+                if let Some(l) = lim
+                    && bad(d.cmp(l))
+                {
+                    errs.push(err(
+                        loc,
+                        format!("{}: got {}, want {}", name, lnum(d), lnum(l)),
+                    ));
+                }
+            };
+        check("minimum", &minimum, &|o| o == Less);
+        check("maximum", &maximum, &|o| o == Greater);
+        check("exclusiveMinimum", &xmin, &|o| o != Greater);
+        check("exclusiveMaximum", &xmax, &|o| o != Less);
+        if let Some(m) = s.get("multipleOf").and_then(num_of)
+            && !d.multiple_of(&m)
+        {
+            errs.push(err(
+                loc,
+                format!("multipleOf: got {}, want {}", lnum(d), lnum(&m)),
+            ));
+        }
+    }
+
+    fn conditional(
+        &self,
+        s: &J,
+        v: &J,
+        loc: &[String],
+        errs: &mut Vec<VErr>,
+    ) -> Result<(), String> {
+        if let Some(n) = s.get("not")
+            && self.validate(n, v, loc)?.is_none()
+        {
+            errs.push(err(loc, "'not' failed".into()));
+        }
+        if let Some(J::Arr(all)) = s.get("allOf") {
+            let mut es = Vec::new();
+            for sch in all {
+                es.extend(self.validate(sch, v, loc)?);
+            }
+            if !es.is_empty() {
+                errs.push(VErr {
+                    loc: loc.to_vec(),
+                    msg: Msg::Text("'allOf' failed".into()),
+                    causes: es,
+                });
+            }
+        }
+        if let Some(J::Arr(any)) = s.get("anyOf") {
+            let mut es = Vec::new();
+            let mut matched = false;
+            for sch in any {
+                match self.validate(sch, v, loc)? {
+                    Some(e) => es.push(e),
+                    None => {
+                        matched = true;
+                        break;
+                    }
+                }
+            }
+            if !matched {
+                errs.push(VErr {
+                    loc: loc.to_vec(),
+                    msg: Msg::Text("'anyOf' failed".into()),
+                    causes: es,
+                });
+            }
+        }
+        if let Some(J::Arr(one)) = s.get("oneOf") {
+            let mut es = Vec::new();
+            let mut matched: Option<usize> = None;
+            for (i, sch) in one.iter().enumerate() {
+                match self.validate(sch, v, loc)? {
+                    Some(e) => {
+                        if matched.is_none() {
+                            es.push(e)
+                        }
+                    }
+                    None => match matched {
+                        None => matched = Some(i),
+                        Some(first) => {
+                            errs.push(err(
+                                loc,
+                                format!(
+                                    "'oneOf' failed, subschemas {}, {} matched",
+                                    lint(first as i64),
+                                    lint(i as i64)
+                                ),
+                            ));
+                            break;
+                        }
+                    },
+                }
+            }
+            if matched.is_none() {
+                errs.push(VErr {
+                    loc: loc.to_vec(),
+                    msg: Msg::Text("'oneOf' failed, none matched".into()),
+                    causes: es,
+                });
+            }
+        }
+        if self.draft >= 7
+            && let Some(cond) = s.get("if")
+        {
+            if self.validate(cond, v, loc)?.is_none() {
+                if let Some(t) = s.get("then") {
+                    errs.extend(self.validate(t, v, loc)?);
+                }
+            } else if let Some(e) = s.get("else") {
+                errs.extend(self.validate(e, v, loc)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len() + 0
+            && let Ok(x) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(x);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn draft_of(schema: &J) -> u32 {
+    match schema.get("$schema") {
+        Some(J::Str(u)) => {
+            if u.contains("draft-04") {
+                4
+            } else if u.contains("draft-06") {
+                6
+            } else if u.contains("draft-07") {
+                7
+            } else if u.contains("2019-09") {
+                2019
+            } else {
+                2020
+            }
+        }
+        _ => 2020,
+    }
+}
+
+/// Format assertions (draft-04/06/07). `None`: unknown format (ignored).
+fn check_format(name: &str, s: &str) -> Option<Result<(), String>> {
+    let _ = (name, s);
+    None
+}
+
+/// Validate values against one schema document. `Ok(None)`: valid; `Ok(Some(text))`: the
+/// violations as Helm prints them (each line `- at '…': …`, ending with a newline);
+/// `Err`: the schema itself is unusable.
+pub fn validate(schema_src: &str, values: &Value) -> Result<Option<String>, String> {
+    let schema = parse_json(schema_src)?;
+    let v = from_value(values);
+    let val = Validator {
+        root: &schema,
+        draft: draft_of(&schema),
+        regexes: RefCell::new(HashMap::new()),
+        depth: RefCell::new(0),
+    };
+    let Some(e) = val.validate(&schema, &v, &[])? else {
+        return Ok(None);
+    };
+    let causes = if matches!(e.msg, Msg::Group) {
+        e.causes
+    } else {
+        vec![e]
+    };
+    let mut out = String::new();
+    for c in &causes {
+        c.display(&mut out, 1);
+    }
+    Ok(Some(format!("{}\n", out.trim_start_matches('\n'))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localized_numbers() {
+        assert_eq!(lfloat(1234567.5), "1.2345675×10⁰⁶");
+        assert_eq!(lfloat(1e21), "1×10²¹");
+        assert_eq!(lfloat(0.00001), "1×10⁻⁰⁵");
+        assert_eq!(lfloat(-1000.0), "-1,000");
+        assert_eq!(lfloat(1000.5), "1,000.5");
+        assert_eq!(lfloat(0.001), "0.001");
+        assert_eq!(lint(1500), "1,500");
+    }
+
+    #[test]
+    fn decimals() {
+        let d = |s: &str| Dec::parse(s).unwrap();
+        assert!(d("0.3").multiple_of(&d("0.1")));
+        assert!(!d("0.35").multiple_of(&d("0.1")));
+        assert!(d("1e+21").is_integer());
+        assert!(!d("2.5").is_integer());
+        assert_eq!(d("1.50").cmp(&d("1.5")), std::cmp::Ordering::Equal);
+        assert_eq!(d("-3").cmp(&d("1")), std::cmp::Ordering::Less);
+    }
+}

@@ -1,0 +1,155 @@
+//! Subchart processing, differential against Helm v4: `import-values` (the `exports` string
+//! form and the child/parent map form), `tags` and `condition` (nested paths, comma lists,
+//! non-bool values), aliases (one chart used twice), parent values overriding imported ones.
+#[path = "support/helm/mod.rs"]
+mod helm_support;
+use helm_support::{Oracle, compare, ours};
+use std::path::Path;
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const DUMP: &str = "kind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}\ndata:\n  values: |\n{{ toYaml .Values | indent 4 }}\n  deps: {{ .Chart.Dependencies | toJson | quote }}\n";
+
+fn build(root: &Path) {
+    write(
+        root,
+        "Chart.yaml",
+        r#"apiVersion: v2
+name: app
+version: 1.0.0
+dependencies:
+- name: db
+  version: 0.1.0
+  import-values:
+  - data
+  - missing
+  - child: config.nested
+    parent: imported.here
+  - child: notatable
+    parent: x
+- name: lib
+  version: 0.2.0
+  alias: liba
+  condition: liba.enabled,global.libs
+- name: lib
+  version: 0.2.0
+  alias: libb
+  condition: libb.enabled
+  tags: [extras]
+- name: cache
+  version: 0.3.0
+  tags: [extras, caching]
+  condition: cache.nope.enabled
+  import-values:
+  - child: exports.settings
+    parent: fromcache
+"#,
+    );
+    write(
+        root,
+        "values.yaml",
+        "imported:\n  here:\n    own: parent\n    b: parent-wins\nparentOnly: 1\nliba:\n  enabled: true\n",
+    );
+    write(root, "templates/app.yaml", DUMP);
+
+    write(
+        root,
+        "charts/db/Chart.yaml",
+        "apiVersion: v2\nname: db\nversion: 0.1.0\ndependencies:\n- name: inner\n  version: 0.1.0\n  condition: inner.on\n",
+    );
+    write(
+        root,
+        "charts/db/values.yaml",
+        "exports:\n  data:\n    dbHost: db.local\n    dbPort: 5432\n    nested: {a: 1}\nconfig:\n  nested:\n    a: child\n    b: child\nnotatable: 3\ninner:\n  on: true\n",
+    );
+    write(root, "charts/db/templates/db.yaml", DUMP);
+    write(
+        root,
+        "charts/db/charts/inner/Chart.yaml",
+        "apiVersion: v2\nname: inner\nversion: 0.1.0\n",
+    );
+    write(root, "charts/db/charts/inner/values.yaml", "deep: 1\n");
+    write(root, "charts/db/charts/inner/templates/inner.yaml", DUMP);
+
+    write(
+        root,
+        "charts/lib/Chart.yaml",
+        "apiVersion: v2\nname: lib\nversion: 0.2.0\n",
+    );
+    write(root, "charts/lib/values.yaml", "enabled: false\nlibValue: x\n");
+    write(root, "charts/lib/templates/lib.yaml", DUMP);
+
+    write(
+        root,
+        "charts/cache/Chart.yaml",
+        "apiVersion: v2\nname: cache\nversion: 0.3.0\n",
+    );
+    write(
+        root,
+        "charts/cache/values.yaml",
+        "exports:\n  settings:\n    ttl: 60\n",
+    );
+    write(root, "charts/cache/templates/cache.yaml", DUMP);
+
+    // a chart in charts/ that Chart.yaml does not list is always rendered
+    write(
+        root,
+        "charts/extra/Chart.yaml",
+        "apiVersion: v2\nname: extra\nversion: 0.1.0\n",
+    );
+    write(root, "charts/extra/templates/extra.yaml", DUMP);
+}
+
+const VALUE_SETS: &[&str] = &[
+    "",
+    "tags:\n  extras: true\n",
+    "tags:\n  extras: false\n  caching: true\n",
+    "tags:\n  extras: false\nlibb:\n  enabled: true\n",
+    "liba:\n  enabled: false\nglobal:\n  libs: true\n",
+    "liba:\n  enabled: notabool\nglobal:\n  libs: false\n",
+    "db:\n  inner:\n    on: false\n  exports:\n    data:\n      dbPort: 6543\nimported:\n  here:\n    a: user\n",
+    "dbHost: override\nfromcache:\n  ttl: 5\ntags:\n  caching: true\n",
+];
+
+#[test]
+fn dependencies_and_import_values_match_helm() {
+    let mut o = Oracle::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("app");
+    build(&root);
+    let mut failures = vec![];
+    let (mut same, mut total) = (0, 0);
+    for vs in VALUE_SETS {
+        let vals: Vec<String> = if vs.is_empty() {
+            vec![]
+        } else {
+            vec![vs.to_string()]
+        };
+        let theirs = o.render(&root, &vals, "rel", "ns");
+        let mine = ours(&root, &vals, "rel", "ns");
+        match (&mine, &theirs) {
+            (Ok(a), Ok(b)) => {
+                let c = compare(a, b);
+                same += c.identical;
+                total += c.total;
+                if c.identical != c.total {
+                    failures.push(format!("values {vs:?}\n{}", c.diffs.join("\n")));
+                }
+            }
+            _ => failures.push(format!("values {vs:?}\n  ours: {mine:?}\n  helm: {theirs:?}")),
+        }
+    }
+    eprintln!(
+        "dependency value sets: {} sets, {same}/{total} documents identical to Helm",
+        VALUE_SETS.len()
+    );
+    for f in &failures {
+        eprintln!("{f}");
+    }
+    assert!(failures.is_empty(), "{} value sets differ", failures.len());
+    assert!(total >= VALUE_SETS.len() * 3);
+}

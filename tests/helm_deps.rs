@@ -80,7 +80,11 @@ dependencies:
         "charts/lib/Chart.yaml",
         "apiVersion: v2\nname: lib\nversion: 0.2.0\n",
     );
-    write(root, "charts/lib/values.yaml", "enabled: false\nlibValue: x\n");
+    write(
+        root,
+        "charts/lib/values.yaml",
+        "enabled: false\nlibValue: x\n",
+    );
     write(root, "charts/lib/templates/lib.yaml", DUMP);
 
     write(
@@ -140,7 +144,9 @@ fn dependencies_and_import_values_match_helm() {
                     failures.push(format!("values {vs:?}\n{}", c.diffs.join("\n")));
                 }
             }
-            _ => failures.push(format!("values {vs:?}\n  ours: {mine:?}\n  helm: {theirs:?}")),
+            _ => failures.push(format!(
+                "values {vs:?}\n  ours: {mine:?}\n  helm: {theirs:?}"
+            )),
         }
     }
     eprintln!(

@@ -112,6 +112,56 @@ const CASES: &[Case] = &[
         "a/b: 1\nc~d: 2\nq'k: 3\n",
         "",
     ),
+    // formats are asserted for draft-07 (and earlier), ignored for 2019-09 and later
+    case(
+        r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"e":{"format":"email"},"e2":{"format":"email"},"e3":{"format":"email"},"h":{"format":"hostname"},"h2":{"format":"hostname"},"i":{"format":"ipv4"},"i2":{"format":"ipv4"},"i3":{"format":"ipv4"},"d":{"format":"date-time"},"d2":{"format":"date-time"},"d3":{"format":"date-time"},"dt":{"format":"date"},"dt2":{"format":"date"},"dt3":{"format":"date"},"t":{"format":"time"},"u":{"format":"uri"},"u2":{"format":"uri"},"ur":{"format":"uri-reference"},"id":{"format":"uuid"},"jp":{"format":"json-pointer"},"x":{"format":"unknownfmt"},"n":{"format":"ipv4"},"v6":{"format":"ipv6"}}}"#,
+        r#"e: notanemail
+e2: a..b@x.com
+e3: ok@example.com
+h: "-bad-"
+h2: a_b.example
+i: 1.2.3
+i2: 1.2.3.400
+i3: 01.2.3.4
+d: yesterday
+d2: 2024-02-30T10:00:00Z
+d3: 2024-01-01T25:00:00Z
+dt: 2024-13-01
+dt2: 2024/01/01
+dt3: 2024-01-011
+t: "10:00:00+0100"
+u: not a uri
+u2: http://x/%zz
+ur: "a\\b"
+id: 1234-5678
+jp: a/b
+x: whatever
+n: 3
+v6: "1.2.3.4"
+"#,
+        "",
+    ),
+    case(
+        r#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"e":{"format":"email"},"h":{"format":"hostname"},"i":{"format":"ipv4"},"d":{"format":"date-time"},"dt":{"format":"date"},"u":{"format":"uri"},"id":{"format":"uuid"},"v6":{"format":"ipv6"},"t":{"format":"time"}}}"#,
+        r#"e: a.b+c@example.com
+h: my-host.example.com
+i: 10.0.0.1
+d: 2024-02-29T10:00:00.5+01:00
+dt: 2024-02-29
+u: https://example.com/a?b=c
+id: 123e4567-e89b-12d3-a456-426614174000
+v6: "fd00::1"
+t: "23:59:60Z"
+"#,
+        "",
+    ),
+    case(
+        r#"{"properties":{"e":{"format":"email"},"i":{"format":"ipv4"}}}"#,
+        r#"e: notanemail
+i: 1.2.3
+"#,
+        "",
+    ),
     // boolean schemas
     case("false", "a: 1\n", ""),
     case("true", "a: 1\n", ""),
@@ -250,7 +300,7 @@ fn schema_cases_match_helm() {
         failures.len()
     );
     // the corpus must exercise failures, not only passes
-    assert!(failed >= CASES.len() - 3);
+    assert!(failed >= CASES.len() - 5);
 }
 
 #[test]

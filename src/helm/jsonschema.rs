@@ -1353,10 +1353,387 @@ fn draft_of(schema: &J) -> u32 {
     }
 }
 
-/// Format assertions (draft-04/06/07). `None`: unknown format (ignored).
+/// Go's `%q` of a rune.
+fn go_rune_quote(c: char) -> String {
+    match c {
+        '\'' => "'\\''".into(),
+        '\\' => "'\\\\'".into(),
+        '\n' => "'\\n'".into(),
+        '\t' => "'\\t'".into(),
+        '\r' => "'\\r'".into(),
+        c if (c as u32) < 0x20 || c as u32 == 0x7f => format!("'\\x{:02x}'", c as u32),
+        c => format!("'{c}'"),
+    }
+}
+
+fn go_atoi(s: &str) -> Result<i64, String> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "strconv.Atoi: parsing {}: invalid syntax",
+            super::exec::go_quote(s)
+        ));
+    }
+    s.parse::<i64>().map_err(|_| {
+        format!(
+            "strconv.Atoi: parsing {}: value out of range",
+            super::exec::go_quote(s)
+        )
+    })
+}
+
+fn hostname(s: &str) -> Result<(), String> {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    if s.len() > 253 {
+        return Err("more than 253 characters long".into());
+    }
+    for label in s.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err("label must be 1 to 63 characters long".into());
+        }
+        if label.starts_with('-') {
+            return Err("label starts with hyphen".into());
+        }
+        if label.ends_with('-') {
+            return Err("label ends with hyphen".into());
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!("invalid character {}", go_rune_quote(c)));
+        }
+    }
+    Ok(())
+}
+
+fn ipv4(s: &str) -> Result<(), String> {
+    let groups: Vec<&str> = s.split('.').collect();
+    if groups.len() != 4 {
+        return Err("expected four decimals".into());
+    }
+    for g in groups {
+        if g.len() > 1 && g.starts_with('0') {
+            return Err("leading zeros".into());
+        }
+        let n = go_atoi(g)?;
+        if !(0..=255).contains(&n) {
+            return Err("decimal must be between 0 and 255".into());
+        }
+    }
+    Ok(())
+}
+
+fn ipv6(s: &str) -> Result<(), String> {
+    if !s.contains(':') {
+        return Err("missing colon".into());
+    }
+    if s.contains('%') {
+        let (a, _) = s.split_once('%').unwrap();
+        if a.parse::<std::net::Ipv6Addr>().is_ok() {
+            return Err("zone id is not a part of ipv6 address".into());
+        }
+    }
+    s.parse::<std::net::Ipv6Addr>().map(|_| ()).map_err(|_| {
+        format!(
+            "ParseAddr({}): unable to parse IP",
+            super::exec::go_quote(s)
+        )
+    })
+}
+
+fn email(s: &str) -> Result<(), String> {
+    if s.len() > 254 {
+        return Err("more than 255 characters long".into());
+    }
+    let Some(at) = s.rfind('@') else {
+        return Err("missing @".into());
+    };
+    let (local, domain) = (&s[..at], &s[at + 1..]);
+    if local.len() > 64 {
+        return Err("local part more than 64 characters long".into());
+    }
+    if local.len() > 1 && local.starts_with('"') {
+        let inner = &local[1..local.len() - 1];
+        if inner.contains('\\') || inner.contains('"') {
+            return Err("backslash and quote are not allowed within quoted local part".into());
+        }
+    } else {
+        if local.starts_with('.') {
+            return Err("starts with dot".into());
+        }
+        if local.ends_with('.') {
+            return Err("ends with dot".into());
+        }
+        if local.contains("..") {
+            return Err("consecutive dots".into());
+        }
+        if let Some(c) = local
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || ".!#$%&'*+-/=?^_`{|}~".contains(*c)))
+        {
+            return Err(format!("invalid character {}", go_rune_quote(c)));
+        }
+    }
+    if domain.len() >= 2 && domain.starts_with('[') && domain.ends_with(']') {
+        let d = &domain[1..domain.len() - 1];
+        if let Some(rem) = d.strip_prefix("IPv6:") {
+            return ipv6(rem).map_err(|e| format!("invalid ipv6 address: {e}"));
+        }
+        return ipv4(d).map_err(|e| format!("invalid ipv4 address: {e}"));
+    }
+    hostname(domain).map_err(|e| format!("invalid domain: {e}"))
+}
+
+/// Go's `time.Parse("2006-01-02", s)`.
+fn date(s: &str) -> Result<(), String> {
+    let q = super::exec::go_quote;
+    let cannot = |rest: &str, elem: &str| {
+        format!(
+            "parsing time {} as \"2006-01-02\": cannot parse {} as {}",
+            q(s),
+            q(rest),
+            q(elem)
+        )
+    };
+    let b = s.as_bytes();
+    let num = |i: usize, n: usize| -> Option<u32> {
+        let t = b.get(i..i + n)?;
+        if t.iter().all(|c| c.is_ascii_digit()) {
+            std::str::from_utf8(t).ok()?.parse().ok()
+        } else {
+            None
+        }
+    };
+    let year = num(0, 4).ok_or_else(|| cannot(s, "2006"))?;
+    if b.get(4) != Some(&b'-') {
+        return Err(cannot(s.get(4..).unwrap_or(""), "-"));
+    }
+    let month = num(5, 2).ok_or_else(|| cannot(s.get(5..).unwrap_or(""), "01"))?;
+    if !(1..=12).contains(&month) {
+        return Err(format!("parsing time {}: month out of range", q(s)));
+    }
+    if b.get(7) != Some(&b'-') {
+        return Err(cannot(s.get(7..).unwrap_or(""), "-"));
+    }
+    let day = num(8, 2).ok_or_else(|| cannot(s.get(8..).unwrap_or(""), "02"))?;
+    if b.len() > 10 {
+        return Err(format!(
+            "parsing time {}: extra text: {}",
+            q(s),
+            q(s.get(10..).unwrap_or(""))
+        ));
+    }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let dim = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day < 1 || day > dim {
+        return Err(format!("parsing time {}: day out of range", q(s)));
+    }
+    Ok(())
+}
+
+fn time_of_day(st: &str) -> Result<(), String> {
+    let b = st.as_bytes();
+    if b.len() < 9 {
+        return Err("less than 9 characters long".into());
+    }
+    if b[2] != b':' || b[5] != b':' {
+        return Err("missing colon in correct place".into());
+    }
+    if !st.is_char_boundary(8) {
+        return Err("invalid hour/min/sec".into());
+    }
+    let mut hms = vec![];
+    for tok in st[..8].splitn(3, ':') {
+        let i = go_atoi(tok).map_err(|_| "invalid hour/min/sec".to_string())?;
+        if i < 0 {
+            return Err("non-positive hour/min/sec".into());
+        }
+        hms.push(i);
+    }
+    let (mut h, mut m, sec) = (hms[0], hms[1], hms[2]);
+    if h > 23 || m > 59 || sec > 60 {
+        return Err("hour/min/sec out of range".into());
+    }
+    let mut rest = &st[8..];
+    if let Some(r) = rest.strip_prefix('.') {
+        let n = r.bytes().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return Err("no digits in second fraction".into());
+        }
+        rest = &r[n..];
+    }
+    if rest != "z" && rest != "Z" {
+        if rest.len() != 6 {
+            return Err("offset must be 6 characters long".into());
+        }
+        let sign = match rest.as_bytes()[0] {
+            b'+' => -1,
+            b'-' => 1,
+            _ => return Err("offset must begin with plus/minus".into()),
+        };
+        let r = &rest[1..];
+        if r.as_bytes()[2] != b':' {
+            return Err("missing colon in offset in correct place".into());
+        }
+        let mut zhm = vec![];
+        for tok in r.splitn(2, ':') {
+            let i = go_atoi(tok).map_err(|_| "invalid hour/min in offset".to_string())?;
+            if i < 0 {
+                return Err("non-positive hour/min in offset".into());
+            }
+            zhm.push(i);
+        }
+        if zhm[0] > 23 || zhm[1] > 59 {
+            return Err("hour/min in offset out of range".into());
+        }
+        let mut hm = (h * 60 + m) + sign * (zhm[0] * 60 + zhm[1]);
+        if hm < 0 {
+            hm += 24 * 60;
+        }
+        h = hm / 60;
+        m = hm % 60;
+    }
+    if sec >= 60 && (h != 23 || m != 59) {
+        return Err("invalid leap second".into());
+    }
+    Ok(())
+}
+
+fn date_time(s: &str) -> Result<(), String> {
+    if s.len() < 20 {
+        return Err("less than 20 characters long".into());
+    }
+    let b = s.as_bytes();
+    if b[10] != b't' && b[10] != b'T' {
+        return Err("11th character must be t or T".into());
+    }
+    if !s.is_char_boundary(10) || !s.is_char_boundary(11) {
+        return Err("invalid date element".into());
+    }
+    date(&s[..10]).map_err(|e| format!("invalid date element: {e}"))?;
+    time_of_day(&s[11..]).map_err(|e| format!("invalid time element: {e}"))
+}
+
+fn uuid(s: &str) -> Result<(), String> {
+    let groups: Vec<&str> = s.split('-').collect();
+    let want = [8, 4, 4, 4, 12];
+    if groups.len() != 5 {
+        return Err("must have 5 elements".into());
+    }
+    for (i, g) in groups.iter().enumerate() {
+        if g.len() != want[i] {
+            return Err(format!(
+                "element {} must be {} characters long",
+                i + 1,
+                want[i]
+            ));
+        }
+        if let Some(c) = g.chars().find(|c| !c.is_ascii_hexdigit()) {
+            return Err(format!("non-hex character {}", go_rune_quote(c)));
+        }
+    }
+    Ok(())
+}
+
+fn json_pointer(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    if !s.starts_with('/') {
+        return Err("not starting with /".into());
+    }
+    for tok in s.split('/').skip(1) {
+        let mut esc = false;
+        for c in tok.chars() {
+            if esc {
+                esc = false;
+                if c != '0' && c != '1' {
+                    return Err("~ must be followed by 0 or 1".into());
+                }
+                continue;
+            }
+            if c == '~' {
+                esc = true;
+            }
+        }
+        if esc {
+            return Err("~ must be followed by 0 or 1".into());
+        }
+    }
+    Ok(())
+}
+
+fn uri(s: &str, absolute: bool) -> Result<(), String> {
+    // Go's url.Parse: bad percent escapes are errors; an absolute URL has a scheme
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let ok =
+                b.len() >= i + 3 && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit();
+            if !ok {
+                let end = (i + 3).min(b.len());
+                return Err(format!(
+                    "parse {}: invalid URL escape {}",
+                    super::exec::go_quote(s),
+                    super::exec::go_quote(&s[i..end])
+                ));
+            }
+        }
+        i += 1;
+    }
+    if s.bytes().any(|c| c < 0x20 || c == 0x7f) {
+        return Err(format!(
+            "parse {}: net/url: invalid control character in URL",
+            super::exec::go_quote(s)
+        ));
+    }
+    let has_scheme = match s.find(':') {
+        Some(p) if p > 0 => {
+            let sch = &s[..p];
+            sch.as_bytes()[0].is_ascii_alphabetic()
+                && sch
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'-' || c == b'.')
+        }
+        _ => false,
+    };
+    if absolute && !has_scheme {
+        return Err("relative url".into());
+    }
+    Ok(())
+}
+
+/// Format assertions (draft-04/06/07, as Helm's validator does by default for those drafts).
+/// `None`: a format it does not know (ignored).
 fn check_format(name: &str, s: &str) -> Option<Result<(), String>> {
-    let _ = (name, s);
-    None
+    Some(match name {
+        "hostname" => hostname(s),
+        "ipv4" => ipv4(s),
+        "ipv6" => ipv6(s),
+        "email" => email(s),
+        "date" => date(s),
+        "time" => time_of_day(s),
+        "date-time" => date_time(s),
+        "uuid" => uuid(s),
+        "json-pointer" => json_pointer(s),
+        "uri" | "iri" => uri(s, true),
+        "uri-reference" | "iri-reference" => {
+            if s.contains('\\') {
+                Err("contains \\".into())
+            } else {
+                uri(s, false)
+            }
+        }
+        "regex" => super::gofmt::go_regex(s).map(|_| ()),
+        _ => return None,
+    })
 }
 
 /// Validate values against one schema document. `Ok(None)`: valid; `Ok(Some(text))`: the

@@ -373,3 +373,24 @@ fn canonical_form_only_reorders_siblings() {
     assert_ne!(canonical(a), canonical(c));
     let _ = D7;
 }
+
+#[test]
+fn cilium_schema_violations_match_helm() {
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz");
+    let mut o = Oracle::start();
+    let bad = [
+        "MTU: fast\n",
+        "MTU: 1500.5\ndebug:\n  enabled: \"yes\"\noperator:\n  replicas: two\n",
+        "hubble:\n  tls:\n    auto:\n      method: cronJob\n  relay:\n    enabled: 1\n",
+    ];
+    for user in bad {
+        let vals = vec![user.to_string()];
+        let theirs = o.render(&chart, &vals, "cilium", "kube-system");
+        let mine = ours(&chart, &vals, "cilium", "kube-system");
+        match (&mine, &theirs) {
+            (Err(a), Err(b)) => assert_eq!(canonical(a), canonical(b), "values {user:?}"),
+            _ => panic!("values {user:?}: both must fail\n  ours: {mine:?}\n  helm: {theirs:?}"),
+        }
+        eprintln!("cilium {user:?}: same error as Helm: {}", mine.unwrap_err().lines().count());
+    }
+}

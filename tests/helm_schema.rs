@@ -391,6 +391,9 @@ fn cilium_schema_violations_match_helm() {
             (Err(a), Err(b)) => assert_eq!(canonical(a), canonical(b), "values {user:?}"),
             _ => panic!("values {user:?}: both must fail\n  ours: {mine:?}\n  helm: {theirs:?}"),
         }
-        eprintln!("cilium {user:?}: same error as Helm: {}", mine.unwrap_err().lines().count());
+        eprintln!(
+            "cilium {user:?}: same error as Helm: {}",
+            mine.unwrap_err().lines().count()
+        );
     }
 }

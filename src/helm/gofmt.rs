@@ -695,7 +695,9 @@ pub fn go_date(layout: &str, v: &Value) -> String {
                 if off == 0 {
                     "UTC".into()
                 } else {
-                    format!("{:+03}", off / 3600)
+                    let z = off / 60;
+                    let sign = if z < 0 { '-' } else { '+' };
+                    format!("{}{:02}{:02}", sign, z.abs() / 60, z.abs() % 60)
                 }
             }),
             ("01", &|| format!("{:02}", mo)),

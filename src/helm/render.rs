@@ -1154,7 +1154,10 @@ pub fn crd_docs(chart: &Chart, user_values: &Value) -> Vec<RenderedDoc> {
     fn rec(c: &Chart, parent: &str, out: &mut Vec<RenderedDoc>) {
         let path = full_path(parent, &c.name());
         for (name, data) in &c.files {
-            if name.starts_with("crds/") {
+            let manifest_ext = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|e| name.to_ascii_lowercase().ends_with(e));
+            if name.starts_with("crds/") && manifest_ext {
                 out.push(RenderedDoc {
                     source: format!("{}/{}", path, name),
                     content: String::from_utf8_lossy(data).into_owned(),

@@ -194,17 +194,17 @@ fn canonical(msg: &str) -> String {
         kids: Vec<Node>,
     }
     fn sort_names(line: &str) -> String {
-        if let Some(rest) = line.split_once("additional properties ") {
-            if let Some((names, tail)) = rest.1.rsplit_once(" not allowed") {
-                let mut n: Vec<&str> = names.split(", ").collect();
-                n.sort();
-                return format!(
-                    "{}additional properties {} not allowed{}",
-                    rest.0,
-                    n.join(", "),
-                    tail
-                );
-            }
+        if let Some(rest) = line.split_once("additional properties ")
+            && let Some((names, tail)) = rest.1.rsplit_once(" not allowed")
+        {
+            let mut n: Vec<&str> = names.split(", ").collect();
+            n.sort();
+            return format!(
+                "{}additional properties {} not allowed{}",
+                rest.0,
+                n.join(", "),
+                tail
+            );
         }
         line.to_string()
     }

@@ -712,12 +712,10 @@ pub fn parse(layout: &str, value: &str) -> Result<(i128, i32), String> {
         off = 0;
     } else if let Some(o) = zone_offset {
         off = o;
-    } else if !zone_name.is_empty() {
-        if let Some(rest) = zone_name.strip_prefix("GMT")
-            && !rest.is_empty()
-        {
-            off = rest.parse::<i64>().unwrap_or(0) * 3600;
-        }
+    } else if let Some(rest) = zone_name.strip_prefix("GMT")
+        && !rest.is_empty()
+    {
+        off = rest.parse::<i64>().unwrap_or(0) * 3600;
     }
     let unix = (local_secs - off as i128) * 1_000_000_000 + nsec as i128;
     Ok((unix, off as i32))

@@ -437,7 +437,7 @@ fn group_int(s: &str) -> String {
     let mut out = String::new();
     let n = s.len();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (n - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

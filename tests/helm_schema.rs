@@ -162,6 +162,29 @@ i: 1.2.3
 "#,
         "",
     ),
+    // unusable schemas: Helm's JSON reader and $ref resolution errors
+    case(r#"{"type": "object",}"#, "a: 1\n", ""),
+    case("", "a: 1\n", ""),
+    case(r#"{"a":"#, "a: 1\n", ""),
+    case(r#"{} x"#, "a: 1\n", ""),
+    case(r#"{"a": tru}"#, "a: 1\n", ""),
+    case(r#"{"a": "\x"}"#, "a: 1\n", ""),
+    case(r#"{"a": 01}"#, "a: 1\n", ""),
+    case(
+        r##"{"properties":{"b":{"$ref":"#/definitions/missing"}}}"##,
+        "a: 1\n",
+        "",
+    ),
+    case(
+        r#"{"properties":{"b":{"$ref":"other.json"}}}"#,
+        "a: 1\n",
+        "",
+    ),
+    case(
+        r##"{"$defs":{"p":{"$anchor":"port","type":"integer"}},"properties":{"a":{"$ref":"#port"}}}"##,
+        "a: x\n",
+        "",
+    ),
     // boolean schemas
     case("false", "a: 1\n", ""),
     case("true", "a: 1\n", ""),

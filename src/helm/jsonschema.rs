@@ -57,7 +57,7 @@ impl Reader<'_> {
     }
     fn err<T>(&self, what: &str) -> Result<T, String> {
         match self.s.get(self.i) {
-            None => Err("unexpected end of JSON input".into()),
+            None => Err("unexpected EOF".into()),
             Some(c) => Err(format!(
                 "invalid character {} {}",
                 go_char_quote(*c as char),
@@ -71,7 +71,7 @@ impl Reader<'_> {
         }
         self.ws();
         match self.s.get(self.i) {
-            None => Err("unexpected end of JSON input".into()),
+            None => Err("unexpected EOF".into()),
             Some(b'{') => {
                 self.i += 1;
                 let mut m: Vec<(String, J)> = Vec::new();
@@ -186,10 +186,7 @@ impl Reader<'_> {
         ))
     }
     fn hex4(&mut self) -> Result<u32, String> {
-        let h = self
-            .s
-            .get(self.i..self.i + 4)
-            .ok_or("unexpected end of JSON input")?;
+        let h = self.s.get(self.i..self.i + 4).ok_or("unexpected EOF")?;
         let h = std::str::from_utf8(h).map_err(|e| e.to_string())?;
         let v = u32::from_str_radix(h, 16)
             .map_err(|_| "invalid character in \\u hexadecimal character escape".to_string())?;
@@ -201,7 +198,7 @@ impl Reader<'_> {
         let mut out: Vec<u8> = Vec::new();
         loop {
             let Some(&c) = self.s.get(self.i) else {
-                return Err("unexpected end of JSON input".into());
+                return Err("unexpected EOF".into());
             };
             match c {
                 b'"' => {
@@ -211,7 +208,7 @@ impl Reader<'_> {
                 b'\\' => {
                     self.i += 1;
                     let Some(&e) = self.s.get(self.i) else {
-                        return Err("unexpected end of JSON input".into());
+                        return Err("unexpected EOF".into());
                     };
                     self.i += 1;
                     let ch = match e {
@@ -270,6 +267,9 @@ fn go_char_quote(c: char) -> String {
 
 /// Parse a JSON document (numbers kept as written).
 pub fn parse_json(src: &str) -> Result<J, String> {
+    if src.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
+        return Err("EOF".into());
+    }
     let mut r = Reader {
         s: src.as_bytes(),
         i: 0,
@@ -277,7 +277,7 @@ pub fn parse_json(src: &str) -> Result<J, String> {
     let v = r.value(0)?;
     r.ws();
     if r.i < r.s.len() {
-        return r.err("after top-level value");
+        return Err("invalid character after top-level value".into());
     }
     Ok(v)
 }
@@ -662,33 +662,89 @@ impl Validator<'_> {
     }
 
     fn resolve(&self, r: &str) -> Result<&J, String> {
-        let Some(frag) = r.strip_prefix('#') else {
-            return Err(format!(
-                "unsupported $ref {r:?} (only local references are supported)"
-            ));
-        };
-        let frag = percent_decode(frag);
-        let mut cur = self.root;
-        if frag.is_empty() {
-            return Ok(cur);
-        }
-        let Some(p) = frag.strip_prefix('/') else {
-            return Err(format!(
-                "unsupported $ref {r:?} (only JSON pointers are supported)"
-            ));
-        };
-        for tok in p.split('/') {
-            let tok = tok.replace("~1", "/").replace("~0", "~");
-            cur = match cur {
-                J::Obj(_) => cur.get(&tok),
-                J::Arr(a) => tok.parse::<usize>().ok().and_then(|i| a.get(i)),
-                _ => None,
-            }
-            .ok_or_else(|| format!("$ref {r:?} not found in values.schema.json"))?;
-        }
-        Ok(cur)
+        resolve_in(self.root, r)
     }
+}
 
+/// Resolve a `$ref` inside the schema document (Helm's validator resolves against
+/// `file:///values.schema.json`; other documents would be read from `/`).
+fn resolve_in<'a>(root: &'a J, r: &str) -> Result<&'a J, String> {
+    let Some(frag) = r.strip_prefix('#') else {
+        if r.starts_with("http://") || r.starts_with("https://") {
+            return Err(format!(
+                "unsupported $ref {r:?}: schemas are not fetched over the network"
+            ));
+        }
+        let path = r.split('#').next().unwrap_or("");
+        let path = path.trim_start_matches("file://").trim_start_matches('/');
+        return Err(format!(
+            "failing loading \"file:///{path}\": open /{path}: no such file or directory"
+        ));
+    };
+    let frag = percent_decode(frag);
+    let mut cur = root;
+    if frag.is_empty() {
+        return Ok(cur);
+    }
+    let not_found = || format!("json-pointer in \"file:///values.schema.json#{frag}\" not found");
+    let Some(p) = frag.strip_prefix('/') else {
+        return find_anchor(root, &frag)
+            .ok_or_else(|| format!("anchor in \"file:///values.schema.json#{frag}\" not found"));
+    };
+    for tok in p.split('/') {
+        let tok = tok.replace("~1", "/").replace("~0", "~");
+        cur = match cur {
+            J::Obj(_) => cur.get(&tok),
+            J::Arr(a) => tok.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        }
+        .ok_or_else(not_found)?;
+    }
+    Ok(cur)
+}
+
+/// A subschema named by `$anchor` (2019-09+) or `$id: "#name"` (drafts 6/7).
+fn find_anchor<'a>(node: &'a J, name: &str) -> Option<&'a J> {
+    match node {
+        J::Obj(m) => {
+            let hit = m.iter().any(|(k, v)| {
+                matches!(v, J::Str(x) if (k == "$anchor" && x == name)
+                    || ((k == "$id" || k == "id") && x.strip_prefix('#') == Some(name)))
+            });
+            if hit {
+                return Some(node);
+            }
+            m.iter().find_map(|(_, v)| find_anchor(v, name))
+        }
+        J::Arr(a) => a.iter().find_map(|v| find_anchor(v, name)),
+        _ => None,
+    }
+}
+
+/// Every `$ref` must resolve before validation starts (Helm compiles the whole schema first).
+fn check_refs(root: &J, node: &J) -> Result<(), String> {
+    match node {
+        J::Obj(m) => {
+            for (k, v) in m {
+                if k == "$ref"
+                    && let J::Str(r) = v
+                {
+                    resolve_in(root, r)?;
+                }
+                check_refs(root, v)?;
+            }
+        }
+        J::Arr(a) => {
+            for v in a {
+                check_refs(root, v)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+impl Validator<'_> {
     fn validate_ref(&self, target: &J, v: &J, loc: &[String]) -> Result<Option<VErr>, String> {
         Ok(self.validate(target, v, loc)?.map(|e| {
             let causes = if matches!(e.msg, Msg::Group) {
@@ -1741,6 +1797,7 @@ fn check_format(name: &str, s: &str) -> Option<Result<(), String>> {
 /// `Err`: the schema itself is unusable.
 pub fn validate(schema_src: &str, values: &Value) -> Result<Option<String>, String> {
     let schema = parse_json(schema_src)?;
+    check_refs(&schema, &schema)?;
     let v = from_value(values);
     let val = Validator {
         root: &schema,

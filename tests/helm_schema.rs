@@ -185,6 +185,12 @@ i: 1.2.3
         "a: x\n",
         "",
     ),
+    // 2020-12 (no $schema): dependencies still apply, dependentRequired / dependentSchemas too
+    case(
+        r#"{"properties":{"i":{"dependencies":{"x":["y"]},"dependentRequired":{"w":["v"]},"dependentSchemas":{"u":{"required":["t"]}}}}}"#,
+        "i: {x: 1, w: 2, u: 3}\n",
+        "",
+    ),
     // boolean schemas
     case("false", "a: 1\n", ""),
     case("true", "a: 1\n", ""),

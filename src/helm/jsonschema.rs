@@ -934,9 +934,8 @@ impl Validator<'_> {
                 errs.push(err(loc, format!("missing properties {}", join_quoted(&m))));
             }
         }
-        if draft < 2019
-            && let Some(J::Obj(deps)) = s.get("dependencies")
-        {
+        // `dependencies` is honoured in every draft by Helm's validator
+        if let Some(J::Obj(deps)) = s.get("dependencies") {
             for (p, dep) in deps {
                 if !has(p) {
                     continue;

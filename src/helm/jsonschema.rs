@@ -661,14 +661,71 @@ impl Validator<'_> {
             .clone()
     }
 
-    fn resolve(&self, r: &str) -> Result<&J, String> {
+    fn resolve(&self, r: &str) -> Result<(&J, String), String> {
         resolve_in(self.root, r)
     }
 }
 
+/// Where a subschema sits in the document and how validation got there (to detect `$ref`
+/// cycles and name them as Helm's validator does).
+struct Scope<'p> {
+    ptr: String,
+    via_ref: bool,
+    vid: u32,
+    parent: Option<&'p Scope<'p>>,
+}
+
+impl Scope<'_> {
+    fn kw_loc(&self) -> String {
+        let mut loc = String::new();
+        let mut sc = self;
+        while let Some(p) = sc.parent {
+            if sc.via_ref {
+                loc = format!("/$ref{loc}");
+            } else {
+                loc = format!(
+                    "{}{loc}",
+                    encode_ptr(sc.ptr.get(p.ptr.len()..).unwrap_or(""))
+                );
+            }
+            sc = p;
+        }
+        loc
+    }
+}
+
+fn const_message(c: &J) -> String {
+    match c {
+        J::Arr(_) | J::Obj(_) => "'const' failed".to_string(),
+        c => format!("value must be {}", display(c)),
+    }
+}
+
+/// Go's url.PathEscape of each token of a JSON pointer (how schema locations are printed).
+fn encode_ptr(p: &str) -> String {
+    p.split('/')
+        .map(|tok| {
+            let mut out = String::new();
+            for b in tok.bytes() {
+                if b.is_ascii_alphanumeric() || b"-_.~$&+:=@".contains(&b) {
+                    out.push(b as char);
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn esc(k: &str) -> String {
+    k.replace('~', "~0").replace('/', "~1")
+}
+
 /// Resolve a `$ref` inside the schema document (Helm's validator resolves against
 /// `file:///values.schema.json`; other documents would be read from `/`).
-fn resolve_in<'a>(root: &'a J, r: &str) -> Result<&'a J, String> {
+fn resolve_in<'a>(root: &'a J, r: &str) -> Result<(&'a J, String), String> {
     let Some(frag) = r.strip_prefix('#') else {
         if r.starts_with("http://") || r.starts_with("https://") {
             return Err(format!(
@@ -684,15 +741,18 @@ fn resolve_in<'a>(root: &'a J, r: &str) -> Result<&'a J, String> {
     let frag = percent_decode(frag);
     let mut cur = root;
     if frag.is_empty() {
-        return Ok(cur);
+        return Ok((cur, String::new()));
     }
     let not_found = || format!("json-pointer in \"file:///values.schema.json#{frag}\" not found");
     let Some(p) = frag.strip_prefix('/') else {
-        return find_anchor(root, &frag)
+        return find_anchor(root, &frag, String::new())
             .ok_or_else(|| format!("anchor in \"file:///values.schema.json#{frag}\" not found"));
     };
+    let mut ptr = String::new();
     for tok in p.split('/') {
         let tok = tok.replace("~1", "/").replace("~0", "~");
+        ptr.push('/');
+        ptr.push_str(&esc(&tok));
         cur = match cur {
             J::Obj(_) => cur.get(&tok),
             J::Arr(a) => tok.parse::<usize>().ok().and_then(|i| a.get(i)),
@@ -700,11 +760,11 @@ fn resolve_in<'a>(root: &'a J, r: &str) -> Result<&'a J, String> {
         }
         .ok_or_else(not_found)?;
     }
-    Ok(cur)
+    Ok((cur, ptr))
 }
 
 /// A subschema named by `$anchor` (2019-09+) or `$id: "#name"` (drafts 6/7).
-fn find_anchor<'a>(node: &'a J, name: &str) -> Option<&'a J> {
+fn find_anchor<'a>(node: &'a J, name: &str, ptr: String) -> Option<(&'a J, String)> {
     match node {
         J::Obj(m) => {
             let hit = m.iter().any(|(k, v)| {
@@ -712,11 +772,15 @@ fn find_anchor<'a>(node: &'a J, name: &str) -> Option<&'a J> {
                     || ((k == "$id" || k == "id") && x.strip_prefix('#') == Some(name)))
             });
             if hit {
-                return Some(node);
+                return Some((node, ptr));
             }
-            m.iter().find_map(|(_, v)| find_anchor(v, name))
+            m.iter()
+                .find_map(|(k, v)| find_anchor(v, name, format!("{ptr}/{}", esc(k))))
         }
-        J::Arr(a) => a.iter().find_map(|v| find_anchor(v, name)),
+        J::Arr(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_anchor(v, name, format!("{ptr}/{i}"))),
         _ => None,
     }
 }
@@ -745,8 +809,55 @@ fn check_refs(root: &J, node: &J) -> Result<(), String> {
 }
 
 impl Validator<'_> {
-    fn validate_ref(&self, target: &J, v: &J, loc: &[String]) -> Result<Option<VErr>, String> {
-        Ok(self.validate(target, v, loc)?.map(|e| {
+    fn vself(
+        &self,
+        sc: &Scope,
+        rel: &str,
+        s: &J,
+        v: &J,
+        loc: &[String],
+    ) -> Result<Option<VErr>, String> {
+        let child = Scope {
+            ptr: format!("{}{}", sc.ptr, rel),
+            via_ref: false,
+            vid: sc.vid,
+            parent: Some(sc),
+        };
+        self.validate(s, v, loc, &child)
+    }
+
+    fn vval(
+        &self,
+        sc: &Scope,
+        rel: &str,
+        s: &J,
+        v: &J,
+        loc: &[String],
+    ) -> Result<Option<VErr>, String> {
+        let child = Scope {
+            ptr: format!("{}{}", sc.ptr, rel),
+            via_ref: false,
+            vid: sc.vid + 1,
+            parent: Some(sc),
+        };
+        self.validate(s, v, loc, &child)
+    }
+
+    fn validate_ref(
+        &self,
+        sc: &Scope,
+        target: &J,
+        target_ptr: String,
+        v: &J,
+        loc: &[String],
+    ) -> Result<Option<VErr>, String> {
+        let child = Scope {
+            ptr: target_ptr,
+            via_ref: true,
+            vid: sc.vid,
+            parent: Some(sc),
+        };
+        Ok(self.validate(target, v, loc, &child)?.map(|e| {
             let causes = if matches!(e.msg, Msg::Group) {
                 e.causes
             } else {
@@ -760,7 +871,7 @@ impl Validator<'_> {
         }))
     }
 
-    fn validate(&self, s: &J, v: &J, loc: &[String]) -> Result<Option<VErr>, String> {
+    fn validate(&self, s: &J, v: &J, loc: &[String], sc: &Scope) -> Result<Option<VErr>, String> {
         {
             let mut d = self.depth.borrow_mut();
             *d += 1;
@@ -769,19 +880,61 @@ impl Validator<'_> {
                 return Err("values.schema.json: $ref recursion too deep (reference cycle)".into());
             }
         }
-        let r = self.validate_inner(s, v, loc);
+        let r = self.validate_inner(s, v, loc, sc);
         *self.depth.borrow_mut() -= 1;
         r
     }
 
-    fn validate_inner(&self, s: &J, v: &J, loc: &[String]) -> Result<Option<VErr>, String> {
+    fn validate_inner(
+        &self,
+        s: &J,
+        v: &J,
+        loc: &[String],
+        sc: &Scope,
+    ) -> Result<Option<VErr>, String> {
         match s {
             J::Bool(true) => return Ok(None),
             J::Bool(false) => return Ok(Some(err(loc, "false schema".into()))),
             J::Obj(_) => {}
             _ => return Ok(None),
         }
+        // a schema re-entered for the same value without progress: a reference cycle
+        let mut p = sc.parent;
+        while let Some(ps) = p {
+            if ps.vid != sc.vid {
+                break;
+            }
+            if ps.ptr == sc.ptr {
+                return Ok(Some(err(
+                    loc,
+                    format!(
+                        "both {} and {} resolve to {} causing reference cycle",
+                        sc.kw_loc(),
+                        ps.kw_loc(),
+                        super::exec::go_quote(&format!(
+                            "file:///values.schema.json#{}",
+                            encode_ptr(&sc.ptr)
+                        ))
+                    ),
+                )));
+            }
+            p = ps.parent;
+        }
         let draft = self.draft;
+        // before 2019-09 a `$ref` makes every other keyword of its object ignored
+        // (Helm's validator still checks `const` first in drafts 6 and 7)
+        if draft < 2019
+            && let Some(J::Str(r)) = s.get("$ref")
+        {
+            if draft >= 6
+                && let Some(c) = s.get("const")
+                && !equals(v, c)
+            {
+                return Ok(Some(err(loc, const_message(c))));
+            }
+            let (target, tptr) = self.resolve(r)?;
+            return self.validate_ref(sc, target, tptr, v, loc);
+        }
         // type
         if let Some(t) = s.get("type") {
             let names: Vec<&str> = match t {
@@ -822,11 +975,7 @@ impl Validator<'_> {
             && let Some(c) = s.get("const")
             && !equals(v, c)
         {
-            let m = match c {
-                J::Arr(_) | J::Obj(_) => "'const' failed".to_string(),
-                c => format!("value must be {}", display(c)),
-            };
-            return Ok(Some(err(loc, m)));
+            return Ok(Some(err(loc, const_message(c))));
         }
         // enum
         if let Some(J::Arr(items)) = s.get("enum")
@@ -859,16 +1008,16 @@ impl Validator<'_> {
         let mut errs = Vec::new();
         // $ref
         if let Some(J::Str(r)) = s.get("$ref") {
-            let target = self.resolve(r)?;
-            let e = self.validate_ref(target, v, loc)?;
+            let (target, tptr) = self.resolve(r)?;
+            let e = self.validate_ref(sc, target, tptr, v, loc)?;
             if draft < 2019 {
                 return Ok(e);
             }
             errs.extend(e);
         }
         match v {
-            J::Obj(obj) => self.object(s, obj, loc, &mut errs)?,
-            J::Arr(arr) => self.array(s, arr, loc, &mut errs)?,
+            J::Obj(obj) => self.object(s, obj, loc, &mut errs, sc)?,
+            J::Arr(arr) => self.array(s, arr, loc, &mut errs, sc)?,
             J::Str(st) => self.string(s, st, loc, &mut errs),
             J::Num(n) => {
                 if let Some(d) = Dec::parse(n) {
@@ -877,7 +1026,7 @@ impl Validator<'_> {
             }
             _ => {}
         }
-        self.conditional(s, v, loc, &mut errs)?;
+        self.conditional(s, v, loc, &mut errs, sc)?;
         Ok(finish(loc, errs))
     }
 
@@ -887,6 +1036,7 @@ impl Validator<'_> {
         obj: &[(String, J)],
         loc: &[String],
         errs: &mut Vec<VErr>,
+        sc: &Scope,
     ) -> Result<(), String> {
         let draft = self.draft;
         if let Some(n) = usize_of(s.get("minProperties"))
@@ -954,7 +1104,13 @@ impl Validator<'_> {
                             ));
                         }
                     }
-                    sch => errs.extend(self.validate(sch, &J::Obj(obj.to_vec()), loc)?),
+                    sch => errs.extend(self.vself(
+                        sc,
+                        &format!("/dependencies/{}", esc(p)),
+                        sch,
+                        &J::Obj(obj.to_vec()),
+                        loc,
+                    )?),
                 }
             }
         }
@@ -969,7 +1125,13 @@ impl Validator<'_> {
             let mut evaluated = false;
             if let Some(sch) = props.and_then(|p| p.get(k)) {
                 evaluated = true;
-                errs.extend(self.validate(sch, pv, &child(loc, k.clone()))?);
+                errs.extend(self.vval(
+                    sc,
+                    &format!("/properties/{}", esc(k)),
+                    sch,
+                    pv,
+                    &child(loc, k.clone()),
+                )?);
             }
             for (re, sch) in &pats {
                 let Some(rx) = self.regex(re) else {
@@ -979,14 +1141,26 @@ impl Validator<'_> {
                 };
                 if rx.is_match(k) {
                     evaluated = true;
-                    errs.extend(self.validate(sch, pv, &child(loc, k.clone()))?);
+                    errs.extend(self.vval(
+                        sc,
+                        &format!("/patternProperties/{}", esc(re)),
+                        sch,
+                        pv,
+                        &child(loc, k.clone()),
+                    )?);
                 }
             }
             if !evaluated && let Some(a) = additional {
                 match a {
                     J::Bool(false) => extra.push(k.clone()),
                     J::Bool(true) => {}
-                    sch => errs.extend(self.validate(sch, pv, &child(loc, k.clone()))?),
+                    sch => errs.extend(self.vval(
+                        sc,
+                        "/additionalProperties",
+                        sch,
+                        pv,
+                        &child(loc, k.clone()),
+                    )?),
                 }
             }
         }
@@ -1000,7 +1174,13 @@ impl Validator<'_> {
             && let Some(pn) = s.get("propertyNames")
         {
             for (k, _) in obj {
-                if let Some(e) = self.validate(pn, &J::Str(k.clone()), &[])? {
+                let root = Scope {
+                    ptr: format!("{}/propertyNames", sc.ptr),
+                    via_ref: false,
+                    vid: 0,
+                    parent: None,
+                };
+                if let Some(e) = self.validate(pn, &J::Str(k.clone()), &[], &root)? {
                     let causes = if matches!(e.msg, Msg::Group) {
                         e.causes
                     } else {
@@ -1018,7 +1198,13 @@ impl Validator<'_> {
             if let Some(J::Obj(ds)) = s.get("dependentSchemas") {
                 for (p, sch) in ds {
                     if has(p) {
-                        errs.extend(self.validate(sch, &J::Obj(obj.to_vec()), loc)?);
+                        errs.extend(self.vself(
+                            sc,
+                            &format!("/dependentSchemas/{}", esc(p)),
+                            sch,
+                            &J::Obj(obj.to_vec()),
+                            loc,
+                        )?);
                     }
                 }
             }
@@ -1043,7 +1229,14 @@ impl Validator<'_> {
         Ok(())
     }
 
-    fn array(&self, s: &J, arr: &[J], loc: &[String], errs: &mut Vec<VErr>) -> Result<(), String> {
+    fn array(
+        &self,
+        s: &J,
+        arr: &[J],
+        loc: &[String],
+        errs: &mut Vec<VErr>,
+        sc: &Scope,
+    ) -> Result<(), String> {
         let draft = self.draft;
         let len = arr.len() as i64;
         if let Some(n) = usize_of(s.get("minItems"))
@@ -1087,7 +1280,9 @@ impl Validator<'_> {
                 Some(J::Arr(tuple)) => {
                     let n = tuple.len().min(arr.len());
                     for i in 0..n {
-                        errs.extend(self.validate(
+                        errs.extend(self.vval(
+                            sc,
+                            &format!("/items/{i}"),
                             &tuple[i],
                             &arr[i],
                             &child(loc, i.to_string()),
@@ -1097,7 +1292,13 @@ impl Validator<'_> {
                 }
                 Some(sch @ (J::Obj(_) | J::Bool(_))) => {
                     for (i, it) in arr.iter().enumerate() {
-                        errs.extend(self.validate(sch, it, &child(loc, i.to_string()))?);
+                        errs.extend(self.vval(
+                            sc,
+                            "/items",
+                            sch,
+                            it,
+                            &child(loc, i.to_string()),
+                        )?);
                     }
                     evaluated = arr.len();
                 }
@@ -1116,7 +1317,13 @@ impl Validator<'_> {
                 Some(sch @ J::Obj(_)) => {
                     // the index is relative to the first additional item, as in Helm's validator
                     for (i, it) in arr[evaluated..].iter().enumerate() {
-                        errs.extend(self.validate(sch, it, &child(loc, i.to_string()))?);
+                        errs.extend(self.vval(
+                            sc,
+                            "/additionalItems",
+                            sch,
+                            it,
+                            &child(loc, i.to_string()),
+                        )?);
                     }
                 }
                 _ => {}
@@ -1128,11 +1335,17 @@ impl Validator<'_> {
             };
             let n = prefix.len().min(arr.len());
             for i in 0..n {
-                errs.extend(self.validate(&prefix[i], &arr[i], &child(loc, i.to_string()))?);
+                errs.extend(self.vval(
+                    sc,
+                    &format!("/prefixItems/{i}"),
+                    &prefix[i],
+                    &arr[i],
+                    &child(loc, i.to_string()),
+                )?);
             }
             if let Some(sch) = s.get("items") {
                 for (i, it) in arr[n..].iter().enumerate() {
-                    errs.extend(self.validate(sch, it, &child(loc, i.to_string()))?);
+                    errs.extend(self.vval(sc, "/items", sch, it, &child(loc, i.to_string()))?);
                 }
             }
         }
@@ -1142,7 +1355,7 @@ impl Validator<'_> {
             let mut cerrs = Vec::new();
             let mut matched: Vec<usize> = Vec::new();
             for (i, it) in arr.iter().enumerate() {
-                match self.validate(c, it, &child(loc, i.to_string()))? {
+                match self.vval(sc, "/contains", c, it, &child(loc, i.to_string()))? {
                     Some(e) => cerrs.push(e),
                     None => matched.push(i),
                 }
@@ -1282,16 +1495,17 @@ impl Validator<'_> {
         v: &J,
         loc: &[String],
         errs: &mut Vec<VErr>,
+        sc: &Scope,
     ) -> Result<(), String> {
         if let Some(n) = s.get("not")
-            && self.validate(n, v, loc)?.is_none()
+            && self.vself(sc, "/not", n, v, loc)?.is_none()
         {
             errs.push(err(loc, "'not' failed".into()));
         }
         if let Some(J::Arr(all)) = s.get("allOf") {
             let mut es = Vec::new();
-            for sch in all {
-                es.extend(self.validate(sch, v, loc)?);
+            for (i, sch) in all.iter().enumerate() {
+                es.extend(self.vself(sc, &format!("/allOf/{i}"), sch, v, loc)?);
             }
             if !es.is_empty() {
                 errs.push(VErr {
@@ -1304,8 +1518,8 @@ impl Validator<'_> {
         if let Some(J::Arr(any)) = s.get("anyOf") {
             let mut es = Vec::new();
             let mut matched = false;
-            for sch in any {
-                match self.validate(sch, v, loc)? {
+            for (i, sch) in any.iter().enumerate() {
+                match self.vself(sc, &format!("/anyOf/{i}"), sch, v, loc)? {
                     Some(e) => es.push(e),
                     None => {
                         matched = true;
@@ -1325,7 +1539,7 @@ impl Validator<'_> {
             let mut es = Vec::new();
             let mut matched: Option<usize> = None;
             for (i, sch) in one.iter().enumerate() {
-                match self.validate(sch, v, loc)? {
+                match self.vself(sc, &format!("/oneOf/{i}"), sch, v, loc)? {
                     Some(e) => {
                         if matched.is_none() {
                             es.push(e)
@@ -1358,12 +1572,12 @@ impl Validator<'_> {
         if self.draft >= 7
             && let Some(cond) = s.get("if")
         {
-            if self.validate(cond, v, loc)?.is_none() {
+            if self.vself(sc, "/if", cond, v, loc)?.is_none() {
                 if let Some(t) = s.get("then") {
-                    errs.extend(self.validate(t, v, loc)?);
+                    errs.extend(self.vself(sc, "/then", t, v, loc)?);
                 }
             } else if let Some(e) = s.get("else") {
-                errs.extend(self.validate(e, v, loc)?);
+                errs.extend(self.vself(sc, "/else", e, v, loc)?);
             }
         }
         Ok(())
@@ -1804,7 +2018,13 @@ pub fn validate(schema_src: &str, values: &Value) -> Result<Option<String>, Stri
         regexes: RefCell::new(HashMap::new()),
         depth: RefCell::new(0),
     };
-    let Some(e) = val.validate(&schema, &v, &[])? else {
+    let root = Scope {
+        ptr: String::new(),
+        via_ref: false,
+        vid: 0,
+        parent: None,
+    };
+    let Some(e) = val.validate(&schema, &v, &[], &root)? else {
         return Ok(None);
     };
     let causes = if matches!(e.msg, Msg::Group) {

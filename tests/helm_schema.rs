@@ -501,7 +501,7 @@ impl Gen {
         let mut kw: Vec<String> = vec![];
         let n = 1 + self.below(4);
         for _ in 0..n {
-            let k = match self.below(30) {
+            let k = match self.below(33) {
                 0 => format!(
                     "\"type\": \"{}\"",
                     self.pick(&["string", "integer", "number", "object", "array"])
@@ -591,6 +591,8 @@ impl Gen {
                 28 => format!(
                     "\"dependentRequired\": {{\"a\": [\"b\"]}}, \"dependencies\": {{\"b\": [\"c\"]}}"
                 ),
+                29 | 30 => format!("\"unevaluatedProperties\": {}", self.schema(depth - 1)),
+                31 => format!("\"unevaluatedItems\": {}", self.schema(depth - 1)),
                 _ => format!("\"prefixItems\": [{}]", self.schema(depth - 1)),
             };
             kw.push(k);

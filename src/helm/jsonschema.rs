@@ -694,6 +694,66 @@ impl Scope<'_> {
     }
 }
 
+/// Properties / items not yet evaluated by any keyword (for `unevaluatedProperties` and
+/// `unevaluatedItems`), tracked as Helm's validator tracks them.
+#[derive(Default, Clone)]
+struct Uneval {
+    props: Option<std::collections::BTreeSet<String>>,
+    items: Option<std::collections::BTreeSet<usize>>,
+}
+
+impl Uneval {
+    fn from(draft: u32, v: &J, s: &J, caller_needs: bool) -> Uneval {
+        let mut u = Uneval::default();
+        if draft < 2019 {
+            return u;
+        }
+        let is_obj = matches!(s, J::Obj(_));
+        match v {
+            J::Obj(m) => {
+                let all = is_obj && s.get("additionalProperties").is_some();
+                if !all && (caller_needs || s.get("unevaluatedProperties").is_some()) {
+                    u.props = Some(m.iter().map(|(k, _)| k.clone()).collect());
+                }
+            }
+            J::Arr(a) => {
+                let (all, num) = if !is_obj {
+                    (false, 0)
+                } else if draft < 2020 {
+                    match s.get("items") {
+                        Some(J::Arr(t)) => (s.get("additionalItems").is_some(), t.len()),
+                        Some(_) => (true, 0),
+                        None => (s.get("additionalItems").is_some(), 0),
+                    }
+                } else {
+                    let num = match s.get("prefixItems") {
+                        Some(J::Arr(p)) => p.len(),
+                        _ => 0,
+                    };
+                    (s.get("items").is_some(), num)
+                };
+                if !all && (caller_needs || s.get("unevaluatedItems").is_some()) && num < a.len() {
+                    u.items = Some((num..a.len()).collect());
+                }
+            }
+            _ => {}
+        }
+        u
+    }
+    fn is_empty(&self) -> bool {
+        self.props.as_ref().is_none_or(|p| p.is_empty())
+            && self.items.as_ref().is_none_or(|i| i.is_empty())
+    }
+    fn merge(&mut self, other: &Uneval) {
+        if let Some(p) = &mut self.props {
+            p.retain(|k| other.props.as_ref().is_some_and(|o| o.contains(k)));
+        }
+        if let Some(i) = &mut self.items {
+            i.retain(|k| other.items.as_ref().is_some_and(|o| o.contains(k)));
+        }
+    }
+}
+
 fn const_message(c: &J) -> String {
     match c {
         J::Arr(_) | J::Obj(_) => "'const' failed".to_string(),
@@ -816,6 +876,7 @@ impl Validator<'_> {
         s: &J,
         v: &J,
         loc: &[String],
+        ue: &mut Uneval,
     ) -> Result<Option<VErr>, String> {
         let child = Scope {
             ptr: format!("{}{}", sc.ptr, rel),
@@ -823,7 +884,11 @@ impl Validator<'_> {
             vid: sc.vid,
             parent: Some(sc),
         };
-        self.validate(s, v, loc, &child)
+        let (e, cue) = self.validate(s, v, loc, &child, !ue.is_empty())?;
+        if e.is_none() {
+            ue.merge(&cue);
+        }
+        Ok(e)
     }
 
     fn vval(
@@ -840,7 +905,7 @@ impl Validator<'_> {
             vid: sc.vid + 1,
             parent: Some(sc),
         };
-        self.validate(s, v, loc, &child)
+        Ok(self.validate(s, v, loc, &child, false)?.0)
     }
 
     fn validate_ref(
@@ -850,6 +915,7 @@ impl Validator<'_> {
         target_ptr: String,
         v: &J,
         loc: &[String],
+        ue: &mut Uneval,
     ) -> Result<Option<VErr>, String> {
         let child = Scope {
             ptr: target_ptr,
@@ -857,7 +923,11 @@ impl Validator<'_> {
             vid: sc.vid,
             parent: Some(sc),
         };
-        Ok(self.validate(target, v, loc, &child)?.map(|e| {
+        let (e, cue) = self.validate(target, v, loc, &child, !ue.is_empty())?;
+        if e.is_none() {
+            ue.merge(&cue);
+        }
+        Ok(e.map(|e| {
             let causes = if matches!(e.msg, Msg::Group) {
                 e.causes
             } else {
@@ -871,7 +941,14 @@ impl Validator<'_> {
         }))
     }
 
-    fn validate(&self, s: &J, v: &J, loc: &[String], sc: &Scope) -> Result<Option<VErr>, String> {
+    fn validate(
+        &self,
+        s: &J,
+        v: &J,
+        loc: &[String],
+        sc: &Scope,
+        caller_needs: bool,
+    ) -> Result<(Option<VErr>, Uneval), String> {
         {
             let mut d = self.depth.borrow_mut();
             *d += 1;
@@ -880,9 +957,10 @@ impl Validator<'_> {
                 return Err("values.schema.json: $ref recursion too deep (reference cycle)".into());
             }
         }
-        let r = self.validate_inner(s, v, loc, sc);
+        let mut ue = Uneval::from(self.draft, v, s, caller_needs);
+        let r = self.validate_inner(s, v, loc, sc, &mut ue);
         *self.depth.borrow_mut() -= 1;
-        r
+        Ok((r?, ue))
     }
 
     fn validate_inner(
@@ -891,6 +969,7 @@ impl Validator<'_> {
         v: &J,
         loc: &[String],
         sc: &Scope,
+        ue: &mut Uneval,
     ) -> Result<Option<VErr>, String> {
         match s {
             J::Bool(true) => return Ok(None),
@@ -933,7 +1012,7 @@ impl Validator<'_> {
                 return Ok(Some(err(loc, const_message(c))));
             }
             let (target, tptr) = self.resolve(r)?;
-            return self.validate_ref(sc, target, tptr, v, loc);
+            return self.validate_ref(sc, target, tptr, v, loc, ue);
         }
         // type
         if let Some(t) = s.get("type") {
@@ -1009,15 +1088,15 @@ impl Validator<'_> {
         // $ref
         if let Some(J::Str(r)) = s.get("$ref") {
             let (target, tptr) = self.resolve(r)?;
-            let e = self.validate_ref(sc, target, tptr, v, loc)?;
+            let e = self.validate_ref(sc, target, tptr, v, loc, ue)?;
             if draft < 2019 {
                 return Ok(e);
             }
             errs.extend(e);
         }
         match v {
-            J::Obj(obj) => self.object(s, obj, loc, &mut errs, sc)?,
-            J::Arr(arr) => self.array(s, arr, loc, &mut errs, sc)?,
+            J::Obj(obj) => self.object(s, obj, loc, &mut errs, sc, ue)?,
+            J::Arr(arr) => self.array(s, arr, loc, &mut errs, sc, ue)?,
             J::Str(st) => self.string(s, st, loc, &mut errs),
             J::Num(n) => {
                 if let Some(d) = Dec::parse(n) {
@@ -1026,7 +1105,33 @@ impl Validator<'_> {
             }
             _ => {}
         }
-        self.conditional(s, v, loc, &mut errs, sc)?;
+        self.conditional(s, v, loc, &mut errs, sc, ue)?;
+        if draft >= 2019 {
+            if let (J::Obj(obj), Some(us)) = (v, s.get("unevaluatedProperties")) {
+                for k in ue.props.take().unwrap_or_default() {
+                    if let Some((_, pv)) = obj.iter().find(|(x, _)| *x == k) {
+                        errs.extend(self.vval(
+                            sc,
+                            "/unevaluatedProperties",
+                            us,
+                            pv,
+                            &child(loc, k.clone()),
+                        )?);
+                    }
+                }
+            }
+            if let (J::Arr(arr), Some(us)) = (v, s.get("unevaluatedItems")) {
+                for i in ue.items.take().unwrap_or_default() {
+                    errs.extend(self.vval(
+                        sc,
+                        "/unevaluatedItems",
+                        us,
+                        &arr[i],
+                        &child(loc, i.to_string()),
+                    )?);
+                }
+            }
+        }
         Ok(finish(loc, errs))
     }
 
@@ -1037,6 +1142,7 @@ impl Validator<'_> {
         loc: &[String],
         errs: &mut Vec<VErr>,
         sc: &Scope,
+        ue: &mut Uneval,
     ) -> Result<(), String> {
         let draft = self.draft;
         if let Some(n) = usize_of(s.get("minProperties"))
@@ -1110,6 +1216,7 @@ impl Validator<'_> {
                         sch,
                         &J::Obj(obj.to_vec()),
                         loc,
+                        ue,
                     )?),
                 }
             }
@@ -1151,6 +1258,7 @@ impl Validator<'_> {
                 }
             }
             if !evaluated && let Some(a) = additional {
+                evaluated = true;
                 match a {
                     J::Bool(false) => extra.push(k.clone()),
                     J::Bool(true) => {}
@@ -1162,6 +1270,9 @@ impl Validator<'_> {
                         &child(loc, k.clone()),
                     )?),
                 }
+            }
+            if evaluated && let Some(p) = &mut ue.props {
+                p.remove(k);
             }
         }
         if !extra.is_empty() {
@@ -1180,7 +1291,7 @@ impl Validator<'_> {
                     vid: 0,
                     parent: None,
                 };
-                if let Some(e) = self.validate(pn, &J::Str(k.clone()), &[], &root)? {
+                if let (Some(e), _) = self.validate(pn, &J::Str(k.clone()), &[], &root, false)? {
                     let causes = if matches!(e.msg, Msg::Group) {
                         e.causes
                     } else {
@@ -1204,6 +1315,7 @@ impl Validator<'_> {
                             sch,
                             &J::Obj(obj.to_vec()),
                             loc,
+                            ue,
                         )?);
                     }
                 }
@@ -1236,6 +1348,7 @@ impl Validator<'_> {
         loc: &[String],
         errs: &mut Vec<VErr>,
         sc: &Scope,
+        ue: &mut Uneval,
     ) -> Result<(), String> {
         let draft = self.draft;
         let len = arr.len() as i64;
@@ -1357,7 +1470,14 @@ impl Validator<'_> {
             for (i, it) in arr.iter().enumerate() {
                 match self.vval(sc, "/contains", c, it, &child(loc, i.to_string()))? {
                     Some(e) => cerrs.push(e),
-                    None => matched.push(i),
+                    None => {
+                        matched.push(i);
+                        if draft >= 2020
+                            && let Some(items) = &mut ue.items
+                        {
+                            items.remove(&i);
+                        }
+                    }
                 }
             }
             let min_c = if draft >= 2019 {
@@ -1496,16 +1616,17 @@ impl Validator<'_> {
         loc: &[String],
         errs: &mut Vec<VErr>,
         sc: &Scope,
+        ue: &mut Uneval,
     ) -> Result<(), String> {
         if let Some(n) = s.get("not")
-            && self.vself(sc, "/not", n, v, loc)?.is_none()
+            && self.vself(sc, "/not", n, v, loc, ue)?.is_none()
         {
             errs.push(err(loc, "'not' failed".into()));
         }
         if let Some(J::Arr(all)) = s.get("allOf") {
             let mut es = Vec::new();
             for (i, sch) in all.iter().enumerate() {
-                es.extend(self.vself(sc, &format!("/allOf/{i}"), sch, v, loc)?);
+                es.extend(self.vself(sc, &format!("/allOf/{i}"), sch, v, loc, ue)?);
             }
             if !es.is_empty() {
                 errs.push(VErr {
@@ -1519,11 +1640,14 @@ impl Validator<'_> {
             let mut es = Vec::new();
             let mut matched = false;
             for (i, sch) in any.iter().enumerate() {
-                match self.vself(sc, &format!("/anyOf/{i}"), sch, v, loc)? {
+                match self.vself(sc, &format!("/anyOf/{i}"), sch, v, loc, ue)? {
                     Some(e) => es.push(e),
                     None => {
                         matched = true;
-                        break;
+                        // later subschemas still count for unevaluated* when it matters
+                        if ue.is_empty() {
+                            break;
+                        }
                     }
                 }
             }
@@ -1539,7 +1663,7 @@ impl Validator<'_> {
             let mut es = Vec::new();
             let mut matched: Option<usize> = None;
             for (i, sch) in one.iter().enumerate() {
-                match self.vself(sc, &format!("/oneOf/{i}"), sch, v, loc)? {
+                match self.vself(sc, &format!("/oneOf/{i}"), sch, v, loc, ue)? {
                     Some(e) => {
                         if matched.is_none() {
                             es.push(e)
@@ -1572,12 +1696,12 @@ impl Validator<'_> {
         if self.draft >= 7
             && let Some(cond) = s.get("if")
         {
-            if self.vself(sc, "/if", cond, v, loc)?.is_none() {
+            if self.vself(sc, "/if", cond, v, loc, ue)?.is_none() {
                 if let Some(t) = s.get("then") {
-                    errs.extend(self.vself(sc, "/then", t, v, loc)?);
+                    errs.extend(self.vself(sc, "/then", t, v, loc, ue)?);
                 }
             } else if let Some(e) = s.get("else") {
-                errs.extend(self.vself(sc, "/else", e, v, loc)?);
+                errs.extend(self.vself(sc, "/else", e, v, loc, ue)?);
             }
         }
         Ok(())
@@ -2024,7 +2148,7 @@ pub fn validate(schema_src: &str, values: &Value) -> Result<Option<String>, Stri
         vid: 0,
         parent: None,
     };
-    let Some(e) = val.validate(&schema, &v, &[], &root)? else {
+    let (Some(e), _) = val.validate(&schema, &v, &[], &root, false)? else {
         return Ok(None);
     };
     let causes = if matches!(e.msg, Msg::Group) {

@@ -41,6 +41,10 @@ const CASES: &[&str] = &[
     r#"{{ genCAWithKey "ca" 30 "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }}"#,
     // genPrivateKey sizes (RSA keys are 4096-bit in Sprig)
     r#"{{ genPrivateKey "rsa" | len | le 3200 }} {{ genPrivateKey "rsa" | len | ge 3300 }} {{ genPrivateKey "ecdsa" | len }} {{ genPrivateKey "ed25519" | len }} {{ genPrivateKey "dsa" | substr 0 16 }}"#,
+    // urlParse / urlJoin
+    r#"{{ urlParse "http://x" }}|{{ urlParse "mailto:a@b.c" }}|{{ urlParse "/p/a%20b?q=1&r=%41#frag%21" }}|{{ urlParse "https://u@[::1]:8443/x" }}|{{ urlParse "" }}|{{ urlParse "HTTP://Host.Example:80" }}"#,
+    r#"{{ urlParse "http://x/%zz" }}"#,
+    r#"{{ urlJoin (dict "scheme" "https" "host" "h:1" "path" "/a b" "query" "x=1" "fragment" "f" "userinfo" "u:p") }}|{{ urlJoin (dict "opaque" "a@b" "scheme" "mailto") }}"#,
     // DNS lookups are off in helm template
     r#"{{ getHostByName "localhost" }}|"#,
 ];

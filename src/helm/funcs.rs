@@ -1730,8 +1730,10 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             Ok(cert_map(c, k))
         }
         "getHostByName" => str_v(String::new()),
-        "urlParse" => Ok(super::gofmt::url_parse(s(0))),
-        "urlJoin" => str_v(super::gofmt::url_join(&a[0])),
+        "urlParse" => super::gourl::url_parse(s(0)).map_err(TErr::new),
+        "urlJoin" => super::gourl::url_join(&a[0])
+            .map(Value::string)
+            .map_err(TErr::new),
         _ => ferr(format!("function {} is not implemented", go_quote(name))),
     }
 }

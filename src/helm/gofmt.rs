@@ -775,66 +775,6 @@ pub fn go_date(layout: &str, v: &Value) -> String {
     out
 }
 
-pub fn url_parse(s: &str) -> Value {
-    let mut m = std::collections::BTreeMap::new();
-    let (scheme, rest) = match s.find("://") {
-        Some(i) => (&s[..i], &s[i + 3..]),
-        None => ("", s),
-    };
-    let (hostpart, path) = match rest.find('/') {
-        Some(i) if !scheme.is_empty() => (&rest[..i], &rest[i..]),
-        _ if !scheme.is_empty() => (rest, ""),
-        _ => ("", rest),
-    };
-    let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let (query, fragment) = query.split_once('#').unwrap_or((query, ""));
-    let (userinfo, host) = match hostpart.rfind('@') {
-        Some(i) => (&hostpart[..i], &hostpart[i + 1..]),
-        None => ("", hostpart),
-    };
-    for (k, v) in [
-        ("scheme", scheme),
-        ("host", host),
-        ("hostname", host.split(':').next().unwrap_or("")),
-        ("path", path),
-        ("query", query),
-        ("fragment", fragment),
-        ("userinfo", userinfo),
-        ("opaque", ""),
-    ] {
-        m.insert(k.to_string(), Value::str(v));
-    }
-    Value::map(m)
-}
-
-pub fn url_join(v: &Value) -> String {
-    let g = |k: &str| {
-        v.get(k)
-            .map(|x| super::funcs::strval(&x))
-            .unwrap_or_default()
-    };
-    let mut s = String::new();
-    if !g("scheme").is_empty() {
-        s.push_str(&g("scheme"));
-        s.push_str("://");
-    }
-    if !g("userinfo").is_empty() {
-        s.push_str(&g("userinfo"));
-        s.push('@');
-    }
-    s.push_str(&g("host"));
-    s.push_str(&g("path"));
-    if !g("query").is_empty() {
-        s.push('?');
-        s.push_str(&g("query"));
-    }
-    if !g("fragment").is_empty() {
-        s.push('#');
-        s.push_str(&g("fragment"));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1714,7 +1714,7 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%'
-            && i + 2 < b.len() + 0
+            && i + 2 < b.len()
             && let Ok(x) = u8::from_str_radix(&s[i + 1..i + 3], 16)
         {
             out.push(x);

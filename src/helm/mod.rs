@@ -46,6 +46,7 @@ pub mod exec;
 pub mod funcs;
 pub mod gofmt;
 pub mod gotime;
+pub mod gourl;
 pub mod jsonschema;
 pub mod parse;
 pub mod render;

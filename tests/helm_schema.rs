@@ -588,9 +588,9 @@ impl Gen {
                     self.below(3),
                     1 + self.below(2)
                 ),
-                28 => format!(
-                    "\"dependentRequired\": {{\"a\": [\"b\"]}}, \"dependencies\": {{\"b\": [\"c\"]}}"
-                ),
+                28 => {
+                    r#""dependentRequired": {"a": ["b"]}, "dependencies": {"b": ["c"]}"#.to_string()
+                }
                 29 | 30 => format!("\"unevaluatedProperties\": {}", self.schema(depth - 1)),
                 31 => format!("\"unevaluatedItems\": {}", self.schema(depth - 1)),
                 _ => format!("\"prefixItems\": [{}]", self.schema(depth - 1)),

@@ -47,6 +47,13 @@ dependencies:
   import-values:
   - child: exports.settings
     parent: fromcache
+- name: old
+  version: ">=2.0.0"
+  alias: renamed-old
+- name: ranged
+  version: "~1.2"
+  alias: renamed-ranged
+  condition: ranged.on
 "#,
     );
     write(
@@ -99,6 +106,20 @@ dependencies:
     );
     write(root, "charts/cache/templates/cache.yaml", DUMP);
 
+    // a chart whose version does not satisfy the constraint is kept, unaliased
+    write(
+        root,
+        "charts/old/Chart.yaml",
+        "apiVersion: v2\nname: old\nversion: 1.2.3\n",
+    );
+    write(root, "charts/old/values.yaml", "o: 1\n");
+    write(root, "charts/old/templates/old.yaml", DUMP);
+    write(
+        root,
+        "charts/ranged/Chart.yaml",
+        "apiVersion: v2\nname: ranged\nversion: 1.2.3\n",
+    );
+    write(root, "charts/ranged/templates/r.yaml", DUMP);
     // a chart in charts/ that Chart.yaml does not list is always rendered
     write(
         root,
@@ -117,6 +138,7 @@ const VALUE_SETS: &[&str] = &[
     "liba:\n  enabled: notabool\nglobal:\n  libs: false\n",
     "db:\n  inner:\n    on: false\n  exports:\n    data:\n      dbPort: 6543\nimported:\n  here:\n    a: user\n",
     "dbHost: override\nfromcache:\n  ttl: 5\ntags:\n  caching: true\n",
+    "renamed-ranged:\n  on: false\nold:\n  o: 2\n",
 ];
 
 #[test]

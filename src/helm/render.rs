@@ -304,15 +304,31 @@ fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<()
         Some(Value::List(l)) => l.iter().map(|d| d.deep_copy()).collect(),
         _ => return Ok(()),
     };
+    // Helm's IsCompatibleRange: the chart's version must satisfy the dependency's constraint
+    let compatible = |r: &Value, ch: &Chart| {
+        let v = match ch.metadata.get("version") {
+            Some(Value::Nil) | None => String::new(),
+            Some(x) => super::funcs::strval(&x),
+        };
+        super::semver::compare(&dep_str(r, "version"), &v).unwrap_or(false)
+    };
     let mut charts: Vec<Chart> = c
         .dependencies
         .iter()
-        .filter(|ch| !reqs.iter().any(|r| dep_str(r, "name") == ch.name()))
+        .filter(|ch| {
+            !reqs
+                .iter()
+                .any(|r| dep_str(r, "name") == ch.name() && compatible(r, ch))
+        })
         .cloned()
         .collect();
     for r in &reqs {
         let name = dep_str(r, "name");
-        if let Some(ch) = c.dependencies.iter().find(|ch| ch.name() == name) {
+        if let Some(ch) = c
+            .dependencies
+            .iter()
+            .find(|ch| ch.name() == name && compatible(r, ch))
+        {
             let mut ch = ch.clone();
             let alias = dep_str(r, "alias");
             if !alias.is_empty()

@@ -347,3 +347,40 @@ fn include_crds_prints_crd_files_first_as_helm_does() {
     assert!(!with.contains("README.txt"));
     assert!(!without.contains("/crds/"));
 }
+
+#[test]
+fn schema_violations_fail_like_helm_template() {
+    // cilium ships values.schema.json: bad values end the render with Helm's message
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.yaml");
+    std::fs::write(&f, "MTU: fast\n").unwrap();
+    let out = podnet()
+        .args(["cilium", "template", "-f"])
+        .arg(&f)
+        .arg("--chart")
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let mut oracle = Oracle::start();
+    let helm_err = oracle
+        .render(
+            &chart(),
+            &["MTU: fast\n".to_string()],
+            "cilium",
+            "kube-system",
+        )
+        .expect_err("Helm rejects the values");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in helm_err.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            stderr.contains(line.trim()),
+            "missing {line:?} in:\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("- at '/MTU': got string, want integer"),
+        "{stderr}"
+    );
+}

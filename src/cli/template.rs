@@ -68,9 +68,15 @@ pub struct TemplateArgs {
 }
 
 fn render_err(e: helm::RenderError) -> Error {
+    let help = if e.0.starts_with("values don't meet the specifications") {
+        "the message is Helm's: each line names a value (JSON pointer) that the chart's \
+         values.schema.json rejects"
+    } else {
+        "the message is Helm's: it names the template, line and value at fault"
+    };
     Error::Conflict {
         message: format!("rendering failed: {e}"),
-        help: Some("the message is Helm's: it names the template, line and value at fault".into()),
+        help: Some(help.into()),
     }
 }
 

@@ -66,7 +66,7 @@ impl Reader<'_> {
         }
     }
     fn value(&mut self, depth: usize) -> Result<J, String> {
-        if depth > 10000 {
+        if depth > 1000 {
             return Err("exceeded max depth".into());
         }
         self.ws();
@@ -952,9 +952,9 @@ impl Validator<'_> {
         {
             let mut d = self.depth.borrow_mut();
             *d += 1;
-            if *d > 2000 {
+            if *d > 400 {
                 *d -= 1;
-                return Err("values.schema.json: $ref recursion too deep (reference cycle)".into());
+                return Err("values.schema.json: schema and values nested too deeply to validate (limit 400 levels)".into());
             }
         }
         let mut ue = Uneval::from(self.draft, v, s, caller_needs);
@@ -2133,9 +2133,14 @@ fn check_format(name: &str, s: &str) -> Option<Result<(), String>> {
 /// violations as Helm prints them (each line `- at '…': …`, ending with a newline);
 /// `Err`: the schema itself is unusable.
 pub fn validate(schema_src: &str, values: &Value) -> Result<Option<String>, String> {
+    // runs on the caller's thread (the CLI renders on the main thread; a helper thread would
+    // cost a malloc arena): recursion is bounded by the depth limits below
+    validate_json(schema_src, &from_value(values))
+}
+
+fn validate_json(schema_src: &str, v: &J) -> Result<Option<String>, String> {
     let schema = parse_json(schema_src)?;
     check_refs(&schema, &schema)?;
-    let v = from_value(values);
     let val = Validator {
         root: &schema,
         draft: draft_of(&schema),
@@ -2148,7 +2153,7 @@ pub fn validate(schema_src: &str, values: &Value) -> Result<Option<String>, Stri
         vid: 0,
         parent: None,
     };
-    let (Some(e), _) = val.validate(&schema, &v, &[], &root, false)? else {
+    let (Some(e), _) = val.validate(&schema, v, &[], &root, false)? else {
         return Ok(None);
     };
     let causes = if matches!(e.msg, Msg::Group) {
@@ -2187,5 +2192,46 @@ mod tests {
         assert!(!d("2.5").is_integer());
         assert_eq!(d("1.50").cmp(&d("1.5")), std::cmp::Ordering::Equal);
         assert_eq!(d("-3").cmp(&d("1")), std::cmp::Ordering::Less);
+    }
+}
+
+#[cfg(test)]
+mod deep_tests {
+    #[test]
+    fn deep_values_and_schemas_end_in_errors() {
+        // the CLI's main thread has 8 MiB of stack: check the limits hold within that
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(deep_body)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn deep_body() {
+        use super::super::value::Value;
+        // values 300 lists deep through a recursive schema: the validator's depth limit ends it
+        let mut v = Value::list(vec![]);
+        for _ in 0..300 {
+            v = Value::list(vec![v]);
+        }
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("a".to_string(), v);
+        let vals = Value::map(m);
+        let schema = r##"{"properties":{"a":{"$ref":"#/$defs/t"}},"$defs":{"t":{"type":"array","items":{"$ref":"#/$defs/t"}}}}"##;
+        assert_eq!(
+            super::validate(schema, &vals),
+            Err("values.schema.json: schema and values nested too deeply to validate (limit 400 levels)".into())
+        );
+        // 100 deep is fine
+        let mut v = Value::list(vec![]);
+        for _ in 0..100 {
+            v = Value::list(vec![v]);
+        }
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("a".to_string(), v);
+        assert_eq!(super::validate(schema, &Value::map(m)), Ok(None));
+        let deep = format!("{}{}", "[".repeat(20000), "]".repeat(20000));
+        assert_eq!(super::parse_json(&deep).unwrap_err(), "exceeded max depth");
     }
 }

@@ -25,6 +25,13 @@ const CASES: &[&str] = &[
     r#"{{ abbrevboth 5 10 "1234 5678 9123" }}|{{ abbrevboth 0 4 "abcdefg" }}|{{ abbrevboth 1 6 "abcdefghij" }}|{{ abbrevboth 20 10 "abcdefghijklmnop" }}|{{ abbrevboth 2 3 "abcdefg" }}|{{ abbrevboth 6 8 "abcdefghijklmnop" }}"#,
     // derivePassword (Master Password algorithm)
     r#"{{ derivePassword 1 "long" "password" "user" "example.com" }} {{ derivePassword 2 "maximum" "password" "user" "example.com" }} {{ derivePassword 1 "medium" "pw" "ü" "x.org" }} {{ derivePassword 3 "short" "a" "b" "c" }} {{ derivePassword 1 "basic" "a" "b" "c" }} {{ derivePassword 1 "pin" "a" "b" "c" }} {{ derivePassword 1 "nope" "a" "b" "c" }}"#,
+    r#"{{ derivePassword -1 "long" "a" "b" "c" }}"#,
+    r#"{{ derivePassword 1.5 "long" "a" "b" "c" }}"#,
+    r#"{{ derivePassword (add 1 1) "long" "a" "b" "c" }}"#,
+    r#"{{ $n := 2 }}{{ derivePassword $n "long" "a" "b" "c" }}"#,
+    // a type error on a parenthesised argument names the last node evaluated inside it
+    r#"{{ repeat (add 1 (len "ab")) "x" }}"#,
+    r#"{{ trunc (len "ab") "abc" }}|{{ repeat (int (add 1 1)) "x" }}"#,
     // bcrypt / htpasswd: random salt, fixed shape
     r#"{{ bcrypt "secret" | len }} {{ bcrypt "secret" | substr 0 7 }} {{ htpasswd "user" "pass" | substr 0 12 }} {{ htpasswd "user" "pass" | len }} {{ htpasswd "a:b" "pass" }}"#,
     // AES: random IV, round trip, fixed ciphertext from Helm

@@ -19,6 +19,7 @@ pub enum K {
     List,
     StrList,
     Time,
+    Uint32,
 }
 
 impl K {
@@ -37,6 +38,7 @@ impl K {
             K::List => "[]interface {}",
             K::StrList => "[]string",
             K::Time => "time.Time",
+            K::Uint32 => "uint32",
         }
     }
 }
@@ -97,7 +99,7 @@ pub fn signature(name: &str) -> Option<Sig> {
         | "regexReplaceAllLiteral"
         | "mustRegexReplaceAllLiteral" => (&[Str, Str, Str], None),
         "regexFindAll" | "mustRegexFindAll" => (&[Str, Str, Int], None),
-        "derivePassword" => (&[Any, Str, Str, Str, Str], None),
+        "derivePassword" => (&[Uint32, Str, Str, Str, Str], None),
         "repeat" => (&[Int, Str], None),
         "substr" => (&[Int, Int, Str], None),
         "trunc" | "abbrev" | "wrap" | "indent" | "nindent" => (&[Int, Str], None),
@@ -1684,16 +1686,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "htpasswd" => str_v(super::sprigcrypto::htpasswd(s(0), s(1))),
         "bcrypt" => str_v(super::sprigcrypto::bcrypt(s(0))),
         "derivePassword" => {
-            let counter = match &a[0] {
-                Value::Int(i) | Value::Int64(i) if (0..=u32::MAX as i64).contains(i) => *i as u32,
-                Value::Uint(u) if *u <= u32::MAX as u64 => *u as u32,
-                other => {
-                    return ferr(format!(
-                        "wrong type for value; expected uint32; got {}",
-                        other.type_name()
-                    ));
-                }
-            };
+            let counter = i_arg(&a[0]) as u32;
             str_v(super::sprigcrypto::derive_password(
                 counter,
                 s(1),

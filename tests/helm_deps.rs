@@ -59,7 +59,7 @@ dependencies:
     write(
         root,
         "values.yaml",
-        "imported:\n  here:\n    own: parent\n    b: parent-wins\nparentOnly: 1\nliba:\n  enabled: true\n",
+        "imported:\n  here:\n    own: parent\n    b: parent-wins\n    gone: null\nparentOnly: 1\nnullKey: null\nliba:\n  enabled: true\ndb:\n  config:\n    nested:\n      b: null\n",
     );
     write(root, "templates/app.yaml", DUMP);
 
@@ -71,7 +71,7 @@ dependencies:
     write(
         root,
         "charts/db/values.yaml",
-        "exports:\n  data:\n    dbHost: db.local\n    dbPort: 5432\n    nested: {a: 1}\nconfig:\n  nested:\n    a: child\n    b: child\nnotatable: 3\ninner:\n  on: true\n",
+        "exports:\n  data:\n    dbHost: db.local\n    dbPort: 5432\n    nested: {a: 1}\n    dbNull: null\nconfig:\n  nested:\n    a: child\n    b: child\n    gone: child\nnotatable: 3\ninner:\n  on: true\n",
     );
     write(root, "charts/db/templates/db.yaml", DUMP);
     write(

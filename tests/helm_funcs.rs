@@ -52,6 +52,16 @@ const CASES: &[&str] = &[
     r#"{{ urlParse "http://x" }}|{{ urlParse "mailto:a@b.c" }}|{{ urlParse "/p/a%20b?q=1&r=%41#frag%21" }}|{{ urlParse "https://u@[::1]:8443/x" }}|{{ urlParse "" }}|{{ urlParse "HTTP://Host.Example:80" }}"#,
     r#"{{ urlParse "http://x/%zz" }}"#,
     r#"{{ urlJoin (dict "scheme" "https" "host" "h:1" "path" "/a b" "query" "x=1" "fragment" "f" "userinfo" "u:p") }}|{{ urlJoin (dict "opaque" "a@b" "scheme" "mailto") }}"#,
+    // Go regexp syntax errors (regexMatch swallows them, the must* variants report them)
+    r#"{{ regexMatch "(" "x" }}|{{ regexMatch "a**" "x" }}|{{ regexMatch "(?i)A" "a" }}|{{ regexMatch "(?P<n>a)+?" "a" }}|{{ regexMatch "a{2}" "aa" }}"#,
+    r#"{{ mustRegexMatch "(" "x" }}"#,
+    r#"{{ mustRegexMatch "a)" "x" }}"#,
+    r#"{{ mustRegexMatch "[a-" "x" }}"#,
+    r#"{{ mustRegexMatch "*a" "x" }}"#,
+    r#"{{ mustRegexMatch "a**" "x" }}"#,
+    r#"{{ mustRegexFind "\\q" "x" }}"#,
+    r#"{{ mustRegexMatch "a\\" "x" }}"#,
+    r#"{{ mustRegexMatch "(a|b" "x" }}"#,
     // DNS lookups are off in helm template
     r#"{{ getHostByName "localhost" }}|"#,
 ];

@@ -324,9 +324,137 @@ pub fn go_regex(pat: &str) -> Result<regex::Regex, String> {
     if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
         return Ok(r);
     }
-    let r = regex::Regex::new(pat).map_err(|e| format!("error parsing regexp: {}", e))?;
+    let r = match regex::Regex::new(pat) {
+        Ok(r) => {
+            // Go rejects stacked repetition (`a**`), which Rust accepts
+            if let Some(e) = go_regex_syntax_error(pat)
+                && e.contains("invalid nested repetition operator")
+            {
+                return Err(e);
+            }
+            r
+        }
+        Err(e) => {
+            return Err(go_regex_syntax_error(pat)
+                .unwrap_or_else(|| format!("error parsing regexp: {}", e)));
+        }
+    };
     CACHE.with(|c| c.borrow_mut().insert(pat.to_string(), r.clone()));
     Ok(r)
+}
+
+/// The message Go's regexp/syntax gives for the first syntax error of `pat` (scanning left to
+/// right as Go's parser does), for the errors charts actually make.
+fn go_regex_syntax_error(pat: &str) -> Option<String> {
+    let b: Vec<char> = pat.chars().collect();
+    let err = |code: &str, expr: &str| Some(format!("error parsing regexp: {code}: `{expr}`"));
+    let mut depth = 0usize;
+    let mut i = 0;
+    // whether the previous item can take a repetition operator, and whether it already is one
+    let (mut operand, mut repeated) = (false, false);
+    while i < b.len() {
+        match b[i] {
+            '\\' => {
+                let Some(&c) = b.get(i + 1) else {
+                    return err("trailing backslash at end of expression", "");
+                };
+                let known = c.is_ascii_digit()
+                    || "aAbBdDfnrsStvwWzpPQExC.+*?()|[]{}^$\\-/".contains(c)
+                    || !c.is_ascii_alphanumeric();
+                if !known {
+                    return err("invalid escape sequence", &format!("\\{c}"));
+                }
+                i += 2;
+                (operand, repeated) = (true, false);
+                continue;
+            }
+            '[' => {
+                let start = i;
+                i += 1;
+                if b.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                if b.get(i) == Some(&']') {
+                    i += 1;
+                }
+                loop {
+                    match b.get(i) {
+                        None => {
+                            let expr: String = b[start..].iter().collect();
+                            return err("missing closing ]", &expr);
+                        }
+                        Some('\\') => i += 2,
+                        Some('[') if b.get(i + 1) == Some(&':') => {
+                            match b[i + 2..].iter().position(|c| *c == ']') {
+                                Some(p) => i += p + 3,
+                                None => i += 1,
+                            }
+                        }
+                        Some(']') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+                (operand, repeated) = (true, false);
+                continue;
+            }
+            '(' => {
+                depth += 1;
+                (operand, repeated) = (false, false);
+                if b.get(i + 1) == Some(&'?') {
+                    // flags or a named/non-capturing group: skip its header
+                    let end = if b.get(i + 2) == Some(&'P') || b.get(i + 2) == Some(&'<') {
+                        b[i..].iter().position(|c| *c == '>')
+                    } else {
+                        b[i..].iter().position(|c| *c == ':' || *c == ')')
+                    };
+                    match end {
+                        Some(p) if b[i + p] == ')' => {
+                            depth -= 1;
+                            i += p + 1;
+                            continue;
+                        }
+                        Some(p) => {
+                            i += p + 1;
+                            continue;
+                        }
+                        None => {}
+                    }
+                }
+            }
+            ')' => {
+                if depth == 0 {
+                    return err("unexpected )", pat);
+                }
+                depth -= 1;
+                (operand, repeated) = (true, false);
+            }
+            '|' => (operand, repeated) = (false, false),
+            '*' | '+' | '?' => {
+                let mut op = b[i].to_string();
+                if b.get(i + 1) == Some(&'?') {
+                    op.push('?');
+                }
+                if !operand {
+                    return err("missing argument to repetition operator", &op);
+                }
+                if repeated {
+                    let prev: String = b[i.saturating_sub(1)..=i].iter().collect();
+                    return err("invalid nested repetition operator", &prev);
+                }
+                repeated = true;
+                if op.len() == 2 {
+                    i += 1;
+                }
+            }
+            _ => (operand, repeated) = (true, false),
+        }
+        i += 1;
+    }
+    if depth > 0 {
+        return err("missing closing )", pat);
+    }
+    None
 }
 
 /// Go `Regexp.ReplaceAllString` (with `$1` / `${name}` expansion).

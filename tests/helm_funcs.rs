@@ -144,3 +144,94 @@ fn helm_bcrypt_and_aes_output_is_accepted_by_ours() {
     let out = o.render(&dir, &[], "rel", "ns").unwrap();
     assert_eq!(out.values().next().unwrap(), "from podnet");
 }
+
+/// DER TLV at `i`: (tag, header start, content start, end).
+fn tlv(b: &[u8], i: usize) -> (u8, usize, usize, usize) {
+    let l0 = b[i + 1] as usize;
+    let (len, hdr) = if l0 < 0x80 {
+        (l0, 2)
+    } else {
+        let n = l0 & 0x7f;
+        let mut len = 0;
+        for k in 0..n {
+            len = (len << 8) | b[i + 2 + k] as usize;
+        }
+        (len, 2 + n)
+    };
+    (b[i], i, i + hdr, i + hdr + len)
+}
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    use base64::Engine;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+/// (raw TBSCertificate, issuer, subject, SubjectPublicKeyInfo key bits, signature bits)
+fn cert_parts(der: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+    let (_, _, cs, _) = tlv(der, 0);
+    let (_, th, ts, te) = tlv(der, cs);
+    let tbs = der[th..te].to_vec();
+    let mut i = ts;
+    if der[i] == 0xA0 {
+        i = tlv(der, i).3;
+    }
+    i = tlv(der, i).3; // serial
+    i = tlv(der, i).3; // signature algorithm
+    let (_, ih, _, ie) = tlv(der, i);
+    let issuer = der[ih..ie].to_vec();
+    i = tlv(der, ie).3; // validity
+    let (_, sh, _, se) = tlv(der, i);
+    let subject = der[sh..se].to_vec();
+    let (_, _, ps, _) = tlv(der, se); // SubjectPublicKeyInfo
+    let (_, _, _, ae) = tlv(der, ps); // its algorithm
+    let (_, _, ks, ke) = tlv(der, ae); // BIT STRING
+    let key = der[ks + 1..ke].to_vec();
+    let (_, _, _, sae) = tlv(der, te); // outer signature algorithm
+    let (_, _, ss, sig_end) = tlv(der, sae);
+    let sig = der[ss + 1..sig_end].to_vec();
+    (tbs, issuer, subject, key, sig)
+}
+
+#[test]
+fn certs_signed_by_a_given_ca_chain_to_it_as_helms_do() {
+    // buildCustomCert with a CA from files (as cilium's tls.ca.cert/key or a looked-up Secret):
+    // both engines must issue leaves whose issuer is the CA's subject, signed by the CA's key.
+    let mut o = Oracle::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ca");
+    write_chart(
+        &dir,
+        r#"{{ $ca := buildCustomCert (.Files.Get "files/ca.crt" | b64enc) (.Files.Get "files/ca.key" | b64enc) }}{{ (genSignedCert "leaf" (list "10.0.0.1") (list "leaf.example") 30 $ca).Cert }}{{ (genSignedCertWithKey "leaf2" nil nil 30 $ca (.Files.Get "files/rsa2048.pem")).Cert }}"#,
+    );
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys");
+    for f in ["ca.crt", "ca.key"] {
+        std::fs::copy(keys.join(f), dir.join("files").join(f)).unwrap();
+    }
+    let ca_der = pem_der(&std::fs::read_to_string(keys.join("ca.crt")).unwrap());
+    let (_, _, ca_subject, ca_key, _) = cert_parts(&ca_der);
+    let theirs = o
+        .render(&dir, &[], "rel", "ns")
+        .expect("Helm signs with the given CA");
+    let mine = ours(&dir, &[], "rel", "ns").expect("podnet signs with the given CA");
+    for (who, out) in [("helm", theirs), ("podnet", mine)] {
+        let text = out.values().next().unwrap();
+        let certs: Vec<&str> = text
+            .split_inclusive("-----END CERTIFICATE-----\n")
+            .filter(|c| c.contains("BEGIN CERTIFICATE"))
+            .collect();
+        assert_eq!(certs.len(), 2, "{who}: {text}");
+        for c in certs {
+            let (tbs, issuer, _, _, sig) = cert_parts(&pem_der(c));
+            assert_eq!(issuer, ca_subject, "{who}: issuer is the CA's subject");
+            let pk = aws_lc_rs::signature::UnparsedPublicKey::new(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                &ca_key,
+            );
+            pk.verify(&tbs, &sig)
+                .unwrap_or_else(|_| panic!("{who}: leaf signature verifies with the CA key"));
+        }
+    }
+}

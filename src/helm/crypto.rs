@@ -325,17 +325,9 @@ pub fn gen_signed(
     dns: &Value,
     days: i64,
     ca_cert: &str,
-    _ca_key: &str,
+    ca_key: &str,
 ) -> Result<(String, String), TErr> {
-    let ca = CAS.with(|c| c.borrow().get(ca_cert).cloned());
-    let ca = match ca {
-        Some(c) => c,
-        None => {
-            return Err(TErr::new(
-                "error parsing CA certificate: only CAs made by genCA in the same render are supported",
-            ));
-        }
-    };
+    let ca = ca_for(ca_cert, ca_key)?;
     let key = take_key(ctx)?;
     let p = base_params(cn, ips, dns, days)?;
     let kp = keypair(&key)?;
@@ -546,22 +538,19 @@ pub fn gen_self_signed_with_key(
     Ok((pem_encode("CERTIFICATE", cert.der()), k.pem))
 }
 
-/// `genSignedCertWithKey` (the CA must come from `genCA`/`genCAWithKey` in the same render).
+/// `genSignedCertWithKey`.
 pub fn gen_signed_with_key(
     cn: &str,
     ips: &Value,
     dns: &Value,
     days: i64,
     ca_cert: &str,
+    ca_key: &str,
     key_pem: &str,
 ) -> Result<(String, String), TErr> {
     let k = parse_private_key_pem(key_pem)
         .map_err(|e| TErr::new(format!("parsing private key: {e}")))?;
-    let ca = CAS.with(|c| c.borrow().get(ca_cert).cloned()).ok_or_else(|| {
-        TErr::new(
-            "error parsing CA certificate: only CAs made by genCA in the same render are supported",
-        )
-    })?;
+    let ca = ca_for(ca_cert, ca_key)?;
     let p = base_params(cn, ips, dns, days)?;
     let kp = keypair(&k.pkcs8)?;
     let ca_kp = keypair(&ca.key_der)?;
@@ -605,5 +594,101 @@ fn gen_dsa_pem() -> Result<String, TErr> {
         let der = std::slice::from_raw_parts(out, n as usize).to_vec();
         aws_lc_sys::OPENSSL_free(out.cast());
         Ok(pem_encode("DSA PRIVATE KEY", &der))
+    }
+}
+
+/// Decode a DER OBJECT IDENTIFIER's content into its arcs.
+fn der_oid(b: &[u8]) -> Vec<u64> {
+    let mut arcs = Vec::new();
+    let mut cur: u64 = 0;
+    for (i, &x) in b.iter().enumerate() {
+        cur = (cur << 7) | (x & 0x7f) as u64;
+        if x & 0x80 == 0 {
+            if i == 0 || arcs.is_empty() {
+                let (a, b2) = if cur < 40 {
+                    (0, cur)
+                } else if cur < 80 {
+                    (1, cur - 40)
+                } else {
+                    (2, cur - 80)
+                };
+                arcs.push(a);
+                arcs.push(b2);
+            } else {
+                arcs.push(cur);
+            }
+            cur = 0;
+        }
+    }
+    arcs
+}
+
+/// The subject of a DER certificate as an rcgen name (attribute order and string types kept).
+fn cert_subject(der: &[u8]) -> Option<rcgen::DistinguishedName> {
+    let (_, cs, _) = der_tlv(der, 0)?; // Certificate
+    let (_, ts, _) = der_tlv(der, cs)?; // TBSCertificate
+    let mut i = ts;
+    let (tag, _, e) = der_tlv(der, i)?;
+    if tag == 0xA0 {
+        i = e; // [0] version
+    }
+    for _ in 0..4 {
+        // serialNumber, signature, issuer, validity
+        let (_, _, e) = der_tlv(der, i)?;
+        i = e;
+    }
+    let (tag, ss, se) = der_tlv(der, i)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let mut dn = rcgen::DistinguishedName::new();
+    let mut j = ss;
+    while j < se {
+        let (_, rs, re) = der_tlv(der, j)?; // SET
+        let mut k = rs;
+        while k < re {
+            let (_, a_s, a_e) = der_tlv(der, k)?; // AttributeTypeAndValue
+            let (_, os, oe) = der_tlv(der, a_s)?;
+            let (vt, vs, ve) = der_tlv(der, oe)?;
+            let oid = der_oid(&der[os..oe]);
+            let text = String::from_utf8_lossy(&der[vs..ve]).into_owned();
+            let value = match vt {
+                0x13 => rcgen::string::PrintableString::try_from(text.as_str())
+                    .map(rcgen::DnValue::PrintableString)
+                    .unwrap_or(rcgen::DnValue::Utf8String(text)),
+                0x16 => rcgen::string::Ia5String::try_from(text.as_str())
+                    .map(rcgen::DnValue::Ia5String)
+                    .unwrap_or(rcgen::DnValue::Utf8String(text)),
+                _ => rcgen::DnValue::Utf8String(text),
+            };
+            dn.push(rcgen::DnType::from_oid(&oid), value);
+            k = a_e;
+        }
+        j = re;
+    }
+    Some(dn)
+}
+
+/// A CA given as PEM (from `buildCustomCert`, values or a `lookup`ed Secret), as Sprig reads it.
+fn external_ca(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TErr> {
+    let (_, der) = pem_decode(ca_cert).ok_or_else(|| TErr::new("unable to decode certificate"))?;
+    let dn = cert_subject(&der).ok_or_else(|| {
+        TErr::new("error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate")
+    })?;
+    let k = parse_private_key_pem(ca_key)
+        .map_err(|e| TErr::new(format!("error parsing private key: {e}")))?;
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = dn;
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    Ok(Arc::new(CaEntry {
+        params,
+        key_der: k.pkcs8,
+    }))
+}
+
+fn ca_for(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TErr> {
+    match CAS.with(|c| c.borrow().get(ca_cert).cloned()) {
+        Some(c) => Ok(c),
+        None => external_ca(ca_cert, ca_key),
     }
 }

@@ -1712,12 +1712,14 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         }
         "genSignedCertWithKey" => {
             let ca_cert = a[4].get("Cert").map(|v| strval(&v)).unwrap_or_default();
+            let ca_key = a[4].get("Key").map(|v| strval(&v)).unwrap_or_default();
             let (c, k) = super::crypto::gen_signed_with_key(
                 s(0),
                 &a[1],
                 &a[2],
                 i_arg(&a[3]),
                 &ca_cert,
+                &ca_key,
                 s(5),
             )?;
             Ok(cert_map(c, k))

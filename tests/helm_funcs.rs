@@ -170,7 +170,9 @@ fn pem_der(pem: &str) -> Vec<u8> {
 }
 
 /// (raw TBSCertificate, issuer, subject, SubjectPublicKeyInfo key bits, signature bits)
-fn cert_parts(der: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+type CertParts = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
+fn cert_parts(der: &[u8]) -> CertParts {
     let (_, _, cs, _) = tlv(der, 0);
     let (_, th, ts, te) = tlv(der, cs);
     let tbs = der[th..te].to_vec();

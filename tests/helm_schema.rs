@@ -669,3 +669,95 @@ fn random_schemas_match_helm() {
         "the generator must produce both outcomes"
     );
 }
+
+#[test]
+fn random_format_strings_match_helm() {
+    // draft-07 asserts formats: random strings in the formats' alphabets, many near-misses
+    let mut o = Oracle::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (seed, n) = std::env::var("PODNET_FORMAT_FUZZ")
+        .ok()
+        .and_then(|v| {
+            let (a, b) = v.split_once(',')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .unwrap_or((0x1234_5678_9ABC_DEF1u64, 100usize));
+    let mut g = Gen(seed);
+    let formats = [
+        "date-time",
+        "date",
+        "time",
+        "email",
+        "hostname",
+        "ipv4",
+        "ipv6",
+        "uri",
+        "uri-reference",
+        "uuid",
+        "json-pointer",
+    ];
+    let seeds = [
+        "2024-02-29T10:00:00Z",
+        "2024-02-29",
+        "23:59:60+01:00",
+        "a.b@example.com",
+        "my-host.example",
+        "10.0.0.1",
+        "fd00::1",
+        "https://h/p?q#f",
+        "../x",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "/a/b~1c",
+    ];
+    let alphabet: Vec<char> = "0123456789abcdefABCDEF.:-_/@%~T Z+#?".chars().collect();
+    let mut failures = vec![];
+    for i in 0..n {
+        let mut props = vec![];
+        let mut vals = vec![];
+        for (j, f) in formats.iter().enumerate() {
+            // mutate the valid seed: replace, insert or delete a few characters
+            let mut s: Vec<char> = seeds[j].chars().collect();
+            for _ in 0..g.below(3) {
+                let c = alphabet[g.below(alphabet.len() as u64) as usize];
+                let at = g.below(s.len() as u64 + 1) as usize;
+                match g.below(3) {
+                    0 if at < s.len() => s[at] = c,
+                    1 => s.insert(at, c),
+                    _ if at < s.len() => {
+                        s.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            let v: String = s.into_iter().collect();
+            props.push(format!("\"p{j}\": {{\"format\": \"{f}\"}}"));
+            vals.push(format!("p{j}: {}", serde_json::to_string(&v).unwrap()));
+        }
+        let schema = format!(
+            "{{\"$schema\": \"{D7}\", \"properties\": {{{}}}}}",
+            props.join(", ")
+        );
+        let dir = tmp.path().join(format!("f{i}"));
+        write_chart(
+            &dir,
+            "fmt",
+            Some(&schema),
+            &format!("{}\n", vals.join("\n")),
+        );
+        if let Err(e) = compare(&mut o, &dir, "") {
+            failures.push(format!("case {i}\n  values: {}\n{e}", vals.join(" | ")));
+        }
+    }
+    eprintln!(
+        "random format strings: {}/{n} identical to Helm",
+        n - failures.len()
+    );
+    for f in failures.iter().take(6) {
+        eprintln!("{f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} format cases differ",
+        failures.len()
+    );
+}

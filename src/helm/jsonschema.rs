@@ -1817,22 +1817,194 @@ fn ipv4(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Go's netip.ParseAddr error: `ParseAddr("in"): msg (at "rest")`.
+fn addr_err(input: &str, msg: &str, at: Option<&str>) -> String {
+    let q = super::exec::go_quote;
+    match at {
+        Some(a) if !a.is_empty() => format!("ParseAddr({}): {} (at {})", q(input), msg, q(a)),
+        _ => format!("ParseAddr({}): {}", q(input), msg),
+    }
+}
+
+/// netip's parseIPv4Fields over `input[off..end]`.
+fn ipv4_fields(input: &str, off: usize, end: usize) -> Result<(), String> {
+    let s = &input.as_bytes()[off..end];
+    let (mut val, mut pos, mut dig) = (0u32, 0, 0);
+    for i in 0..s.len() {
+        let c = s[i];
+        if c.is_ascii_digit() {
+            if dig == 1 && val == 0 {
+                return Err(addr_err(
+                    input,
+                    "IPv4 field has octet with leading zero",
+                    None,
+                ));
+            }
+            val = val * 10 + (c - b'0') as u32;
+            dig += 1;
+            if val > 255 {
+                return Err(addr_err(input, "IPv4 field has value >255", None));
+            }
+        } else if c == b'.' {
+            if i == 0 || i == s.len() - 1 || s[i - 1] == b'.' {
+                let at = String::from_utf8_lossy(&s[i..]).into_owned();
+                return Err(addr_err(
+                    input,
+                    "IPv4 field must have at least one digit",
+                    Some(&at),
+                ));
+            }
+            if pos == 3 {
+                return Err(addr_err(input, "IPv4 address too long", None));
+            }
+            pos += 1;
+            val = 0;
+            dig = 0;
+        } else {
+            let at = String::from_utf8_lossy(&s[i..]).into_owned();
+            return Err(addr_err(input, "unexpected character", Some(&at)));
+        }
+    }
+    if pos < 3 {
+        return Err(addr_err(input, "IPv4 address too short", None));
+    }
+    Ok(())
+}
+
+/// netip's parseIPv6; returns whether a zone was given.
+fn ipv6_parse(input: &str) -> Result<bool, String> {
+    let (mut s, zone) = match input.find('%') {
+        Some(i) => (&input[..i], Some(&input[i + 1..])),
+        None => (input, None),
+    };
+    if zone == Some("") {
+        return Err(addr_err(input, "zone must be a non-empty string", None));
+    }
+    let mut ellipsis: i32 = -1;
+    if s.starts_with("::") {
+        ellipsis = 0;
+        s = &s[2..];
+        if s.is_empty() {
+            return Ok(zone.is_some());
+        }
+    }
+    let mut i = 0;
+    while i < 16 {
+        let b = s.as_bytes();
+        let mut off = 0;
+        let mut acc: u32 = 0;
+        while off < b.len() {
+            let c = b[off];
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => break,
+            };
+            acc = (acc << 4) + d as u32;
+            if off > 3 {
+                return Err(addr_err(
+                    input,
+                    "each group must have 4 or less digits",
+                    Some(s),
+                ));
+            }
+            if acc > 0xffff {
+                return Err(addr_err(input, "IPv6 field has value >=2^16", Some(s)));
+            }
+            off += 1;
+        }
+        if off == 0 {
+            return Err(addr_err(
+                input,
+                "each colon-separated field must have at least one digit",
+                Some(s),
+            ));
+        }
+        if off < b.len() && b[off] == b'.' {
+            if ellipsis < 0 && i != 12 {
+                return Err(addr_err(
+                    input,
+                    "embedded IPv4 address must replace the final 2 fields of the address",
+                    Some(s),
+                ));
+            }
+            if i + 4 > 16 {
+                return Err(addr_err(
+                    input,
+                    "too many hex fields to fit an embedded IPv4 at the end of the address",
+                    Some(s),
+                ));
+            }
+            let mut end = input.len();
+            if let Some(z) = zone {
+                end -= z.len() + 1;
+            }
+            ipv4_fields(input, end - s.len(), end)?;
+            s = "";
+            i += 4;
+            break;
+        }
+        i += 2;
+        s = &s[off..];
+        if s.is_empty() {
+            break;
+        }
+        if !s.starts_with(':') {
+            return Err(addr_err(input, "unexpected character, want colon", Some(s)));
+        } else if s.len() == 1 {
+            return Err(addr_err(
+                input,
+                "colon must be followed by more characters",
+                Some(s),
+            ));
+        }
+        s = &s[1..];
+        if s.starts_with(':') {
+            if ellipsis >= 0 {
+                return Err(addr_err(input, "multiple :: in address", Some(s)));
+            }
+            ellipsis = i as i32;
+            s = &s[1..];
+            if s.is_empty() {
+                break;
+            }
+        }
+    }
+    if !s.is_empty() {
+        return Err(addr_err(input, "trailing garbage after address", Some(s)));
+    }
+    if i < 16 {
+        if ellipsis < 0 {
+            return Err(addr_err(input, "address string too short", None));
+        }
+    } else if ellipsis >= 0 {
+        return Err(addr_err(
+            input,
+            "the :: must expand to at least one field of zeros",
+            None,
+        ));
+    }
+    Ok(zone.is_some())
+}
+
 fn ipv6(s: &str) -> Result<(), String> {
     if !s.contains(':') {
         return Err("missing colon".into());
     }
-    if s.contains('%') {
-        let (a, _) = s.split_once('%').unwrap();
-        if a.parse::<std::net::Ipv6Addr>().is_ok() {
-            return Err("zone id is not a part of ipv6 address".into());
+    // netip.ParseAddr: the first of '.', ':' or '%' decides the family
+    let zoned = match s.bytes().find(|c| matches!(c, b'.' | b':' | b'%')) {
+        Some(b'.') => {
+            ipv4_fields(s, 0, s.len())?;
+            false
         }
+        Some(b':') => ipv6_parse(s)?,
+        _ => return Err(addr_err(s, "missing IPv6 address", None)),
+    };
+    if zoned {
+        return Err("zone id is not a part of ipv6 address".into());
     }
-    s.parse::<std::net::Ipv6Addr>().map(|_| ()).map_err(|_| {
-        format!(
-            "ParseAddr({}): unable to parse IP",
-            super::exec::go_quote(s)
-        )
-    })
+    Ok(())
 }
 
 fn email(s: &str) -> Result<(), String> {
@@ -2063,41 +2235,16 @@ fn json_pointer(s: &str) -> Result<(), String> {
 }
 
 fn uri(s: &str, absolute: bool) -> Result<(), String> {
-    // Go's url.Parse: bad percent escapes are errors; an absolute URL has a scheme
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let ok =
-                b.len() >= i + 3 && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit();
-            if !ok {
-                let end = (i + 3).min(b.len());
-                return Err(format!(
-                    "parse {}: invalid URL escape {}",
-                    super::exec::go_quote(s),
-                    super::exec::go_quote(&s[i..end])
-                ));
-            }
+    // Go's url.Parse, plus the validator's check of IPv6 hosts
+    let u = super::gourl::parse(s)?;
+    let host = u.hostname();
+    if host.contains(':') {
+        if !(u.host.contains('[') && u.host.contains(']')) {
+            return Err("ipv6 address not enclosed in brackets".into());
         }
-        i += 1;
+        ipv6(&host).map_err(|e| format!("invalid ipv6 address: {e}"))?;
     }
-    if s.bytes().any(|c| c < 0x20 || c == 0x7f) {
-        return Err(format!(
-            "parse {}: net/url: invalid control character in URL",
-            super::exec::go_quote(s)
-        ));
-    }
-    let has_scheme = match s.find(':') {
-        Some(p) if p > 0 => {
-            let sch = &s[..p];
-            sch.as_bytes()[0].is_ascii_alphabetic()
-                && sch
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'-' || c == b'.')
-        }
-        _ => false,
-    };
-    if absolute && !has_scheme {
+    if absolute && u.scheme.is_empty() {
         return Err("relative url".into());
     }
     Ok(())

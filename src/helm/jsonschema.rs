@@ -1964,7 +1964,7 @@ fn ipv6_parse(input: &str) -> Result<bool, String> {
             if ellipsis >= 0 {
                 return Err(addr_err(input, "multiple :: in address", Some(s)));
             }
-            ellipsis = i as i32;
+            ellipsis = i;
             s = &s[1..];
             if s.is_empty() {
                 break;

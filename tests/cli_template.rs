@@ -240,3 +240,147 @@ fn set_flags_follow_helms_strvals_and_order() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--set"));
 }
+
+fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn include_crds_prints_crd_files_first_as_helm_does() {
+    // Helm's `template --include-crds` prints every crds/ file with a manifest extension of
+    // the chart and its enabled subcharts (the order of Chart.CRDObjects) as
+    // "---\n# Source: <chart path>/crds/<file>\n<file content>\n", then the rendered manifests.
+    // The CRD list and contents come from Helm itself (helm_python's Chart.crds); the rest of
+    // the stream is compared with Helm's render.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("app");
+    let crd = |n: &str| {
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: {n}.example.com\nspec:\n  group: example.com\n"
+        )
+    };
+    write(
+        &root,
+        "Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    );
+    write(&root, "values.yaml", "replicas: 2\n");
+    write(&root, "crds/a.yaml", &crd("alphas"));
+    write(&root, "crds/b.yml", &format!("# comment\n{}", crd("betas")));
+    write(
+        &root,
+        "crds/nested/c.json",
+        "{\"apiVersion\": \"apiextensions.k8s.io/v1\", \"kind\": \"CustomResourceDefinition\", \"metadata\": {\"name\": \"cs.example.com\"}}",
+    );
+    write(&root, "crds/README.txt", "not a manifest\n");
+    write(
+        &root,
+        "templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n",
+    );
+    write(
+        &root,
+        "templates/ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n",
+    );
+    write(
+        &root,
+        "charts/sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+    );
+    write(&root, "charts/sub/crds/s.yaml", &crd("subs"));
+    write(
+        &root,
+        "charts/sub/templates/svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: sub\n",
+    );
+
+    let run = |extra: &[&str]| {
+        let out = podnet()
+            .args([
+                "cilium",
+                "template",
+                "--release",
+                "rel",
+                "-n",
+                "ns",
+                "--chart",
+            ])
+            .arg(&root)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with = run(&["--include-crds"]);
+    let without = run(&[]);
+
+    let mut oracle = Oracle::start();
+    let r = oracle.request(&serde_json::json!({"op": "crds", "chart": root}));
+    let crds = r["crds"].as_array().expect("Helm lists the chart's CRDs");
+    assert_eq!(crds.len(), 4, "Helm's CRD objects: {r}");
+    let mut expected = String::new();
+    for c in crds {
+        expected.push_str(&format!(
+            "---\n# Source: {}\n{}\n",
+            c["filename"].as_str().unwrap(),
+            c["data"].as_str().unwrap()
+        ));
+    }
+    expected.push_str(&without);
+    assert_eq!(with, format!("{}\n", expected.trim()));
+
+    // the manifests after the CRDs are Helm's
+    let theirs = oracle_docs(&oracle.render(&root, &[], "rel", "ns").unwrap());
+    let ours = parse_stream(&without);
+    assert_eq!(ours, theirs);
+    assert!(with.starts_with("---\n# Source: app/crds/a.yaml\n"));
+    assert!(with.contains("# Source: app/charts/sub/crds/s.yaml\n"));
+    assert!(!with.contains("README.txt"));
+    assert!(!without.contains("/crds/"));
+}
+
+#[test]
+fn schema_violations_fail_like_helm_template() {
+    // cilium ships values.schema.json: bad values end the render with Helm's message
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.yaml");
+    std::fs::write(&f, "MTU: fast\n").unwrap();
+    let out = podnet()
+        .args(["cilium", "template", "-f"])
+        .arg(&f)
+        .arg("--chart")
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let mut oracle = Oracle::start();
+    let helm_err = oracle
+        .render(
+            &chart(),
+            &["MTU: fast\n".to_string()],
+            "cilium",
+            "kube-system",
+        )
+        .expect_err("Helm rejects the values");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in helm_err.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            stderr.contains(line.trim()),
+            "missing {line:?} in:\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("- at '/MTU': got string, want integer"),
+        "{stderr}"
+    );
+}

@@ -202,3 +202,19 @@ fn cilium_1_20_0_defaults_and_hybrid() {
         ],
     );
 }
+
+#[test]
+fn cilium_with_own_ca() {
+    // tls.ca.cert/key given: cilium's templates use buildCustomCert, then genSignedCert with it
+    use base64::Engine;
+    let keys = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys");
+    let b64 = |f: &str| {
+        base64::engine::general_purpose::STANDARD.encode(std::fs::read(keys.join(f)).unwrap())
+    };
+    let ca = format!(
+        "tls:\n  ca:\n    cert: {}\n    key: {}\nhubble:\n  tls:\n    auto:\n      method: helm\n  relay:\n    enabled: true\n",
+        b64("ca.crt"),
+        b64("ca.key")
+    );
+    check("own-ca", vec![fixture("cilium-hybrid.yaml"), ca]);
+}

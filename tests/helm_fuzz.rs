@@ -43,6 +43,16 @@ proptest! {
     }
 
     #[test]
+    fn schema_reader_and_validator_never_panic(parts in proptest::collection::vec(prop::sample::select(vec!["{", "}", "[", "]", ",", ":", "\"type\"", "\"string\"", "\"integer\"", "\"properties\"", "\"a\"", "\"$ref\"", "\"#\"", "\"#/$defs/a\"", "\"$defs\"", "\"items\"", "\"anyOf\"", "\"not\"", "\"pattern\"", "\"(\"", "\"minimum\"", "1e400", "-0", "0.1", "true", "null", "\"\\u00e9\"", "\"\\ud800\"", "é", " ", "\"format\"", "\"date\"", "\"unevaluatedProperties\"", "\"multipleOf\"", "1e-400"]), 0..40)) {
+        let schema: String = parts.concat();
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("a".to_string(), podnet::helm::value::Value::Float(1.5));
+        m.insert("b".to_string(), podnet::helm::value::Value::str("2024-99-99"));
+        let v = podnet::helm::value::Value::map(m);
+        let _ = podnet::helm::jsonschema::validate(&schema, &v);
+    }
+
+    #[test]
     fn templates_never_panic(parts in proptest::collection::vec(prop::sample::select(PIECES.to_vec()), 0..30)) {
         render_str(&parts.concat());
     }

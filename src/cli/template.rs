@@ -54,6 +54,9 @@ pub struct TemplateArgs {
     /// Render as an upgrade (.Release.IsUpgrade)
     #[arg(long)]
     pub is_upgrade: bool,
+    /// Also print the charts' `crds/` files (before all other manifests, as Helm does)
+    #[arg(long)]
+    pub include_crds: bool,
     /// Only print the templates with these paths (e.g. templates/cilium-agent/daemonset.yaml)
     #[arg(long = "show-only", short = 's', value_name = "PATH")]
     pub show_only: Vec<String>,
@@ -65,9 +68,15 @@ pub struct TemplateArgs {
 }
 
 fn render_err(e: helm::RenderError) -> Error {
+    let help = if e.0.starts_with("values don't meet the specifications") {
+        "the message is Helm's: each line names a value (JSON pointer) that the chart's \
+         values.schema.json rejects"
+    } else {
+        "the message is Helm's: it names the template, line and value at fault"
+    };
     Error::Conflict {
         message: format!("rendering failed: {e}"),
-        help: Some("the message is Helm's: it names the template, line and value at fault".into()),
+        help: Some(help.into()),
     }
 }
 
@@ -164,6 +173,7 @@ pub fn run(a: TemplateArgs, g: &GlobalArgs) -> Result<u8> {
         is_upgrade: a.is_upgrade,
         kube_version: a.kube_version.clone(),
         api_versions: a.api_versions.clone(),
+        include_crds: a.include_crds,
         ..RenderOptions::default()
     };
     let mut docs = helm::render(&chart, &values, &opts).map_err(render_err)?;

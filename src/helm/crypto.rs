@@ -152,9 +152,17 @@ fn rsa_key_pem(p8: &[u8]) -> Result<String, TErr> {
 pub fn gen_private_key(ctx: &Ctx, typ: &str) -> Result<String, TErr> {
     match typ {
         "" | "rsa" => {
-            let k = take_key(ctx)?;
-            rsa_key_pem(&k)
+            // Sprig makes 4096-bit keys here (the pool holds genCA's 2048-bit ones)
+            let _ = ctx;
+            let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa4096)
+                .map_err(|e| TErr::new(format!("failed to generate private key: {e}")))?;
+            use aws_lc_rs::encoding::AsDer;
+            let p8 = kp
+                .as_der()
+                .map_err(|e| TErr::new(format!("failed to generate private key: {e}")))?;
+            rsa_key_pem(p8.as_ref())
         }
+        "dsa" => gen_dsa_pem(),
         "ecdsa" => {
             use aws_lc_rs::encoding::AsDer;
             let rng = aws_lc_rs::rand::SystemRandom::new();
@@ -178,7 +186,7 @@ pub fn gen_private_key(ctx: &Ctx, typ: &str) -> Result<String, TErr> {
             let kp = aws_lc_rs::signature::Ed25519KeyPair::generate()
                 .map_err(|_| TErr::new("error generating ed25519 key"))?;
             let der = kp
-                .to_pkcs8()
+                .to_pkcs8v1()
                 .map_err(|_| TErr::new("error encoding ed25519 key"))?;
             Ok(pem_encode("PRIVATE KEY", der.as_ref()))
         }
@@ -317,17 +325,9 @@ pub fn gen_signed(
     dns: &Value,
     days: i64,
     ca_cert: &str,
-    _ca_key: &str,
+    ca_key: &str,
 ) -> Result<(String, String), TErr> {
-    let ca = CAS.with(|c| c.borrow().get(ca_cert).cloned());
-    let ca = match ca {
-        Some(c) => c,
-        None => {
-            return Err(TErr::new(
-                "error parsing CA certificate: only CAs made by genCA in the same render are supported",
-            ));
-        }
-    };
+    let ca = ca_for(ca_cert, ca_key)?;
     let key = take_key(ctx)?;
     let p = base_params(cn, ips, dns, days)?;
     let kp = keypair(&key)?;
@@ -371,17 +371,324 @@ pub fn rand_string(kind: &str, n: usize) -> String {
         .collect()
 }
 
-/// `htpasswd` (SHA1 scheme, deterministic, instead of bcrypt).
-pub fn htpasswd(user: &str, pass: &str) -> String {
-    use base64::Engine;
-    use sha1::Digest;
-    if user.contains(':') {
-        return "invalid username: contains ':'".into();
+/// DER SEQUENCE/element with a definite length header.
+fn der_wrap(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
     }
-    let d = sha1::Sha1::digest(pass.as_bytes());
-    format!(
-        "{}:{{SHA}}{}",
-        user,
-        base64::engine::general_purpose::STANDARD.encode(d)
-    )
+    out.extend_from_slice(content);
+    out
+}
+
+/// A private key given to the `*WithKey` functions, as PKCS#8 DER plus the PEM Sprig returns
+/// for it (`RSA PRIVATE KEY`, `EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY` for ed25519).
+struct GivenKey {
+    pkcs8: Vec<u8>,
+    pem: String,
+}
+
+fn pem_decode(pem: &str) -> Option<(String, Vec<u8>)> {
+    use base64::Engine;
+    let start = pem.find("-----BEGIN ")?;
+    let rest = &pem[start + 11..];
+    let label_end = rest.find("-----")?;
+    let label = rest[..label_end].to_string();
+    let body_start = label_end + 5;
+    let end_marker = format!("-----END {label}-----");
+    let body_end = rest.find(&end_marker)?;
+    let b64: String = rest[body_start..body_end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    Some((label, der))
+}
+
+/// Sprig's parsePrivateKeyPEM (RSA PKCS#1, EC SEC1, PKCS#8), with its error messages.
+fn parse_private_key_pem(pem: &str) -> Result<GivenKey, String> {
+    use aws_lc_rs::encoding::AsDer;
+    let Some((label, der)) = pem_decode(pem) else {
+        return Err("no PEM data in input".into());
+    };
+    if label == "PRIVATE KEY" {
+        if let Ok(kp) = aws_lc_rs::rsa::KeyPair::from_pkcs8(&der) {
+            let _ = kp;
+            let p1 = pkcs8_to_pkcs1(&der).ok_or("decoding PEM as PKCS#8: bad key")?;
+            return Ok(GivenKey {
+                pem: pem_encode("RSA PRIVATE KEY", &p1),
+                pkcs8: der,
+            });
+        }
+        for alg in [
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+        ] {
+            if let Ok(kp) = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(alg, &der) {
+                let sec1 = kp.private_key().as_der().map_err(|_| "bad EC key")?;
+                return Ok(GivenKey {
+                    pem: pem_encode("EC PRIVATE KEY", sec1.as_ref()),
+                    pkcs8: der,
+                });
+            }
+        }
+        if aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der).is_ok() {
+            return Ok(GivenKey {
+                pem: pem_encode("PRIVATE KEY", &der),
+                pkcs8: der,
+            });
+        }
+        return Err("decoding PEM as PKCS#8: x509: failed to parse private key".into());
+    }
+    let Some(kind) = label.strip_suffix(" PRIVATE KEY") else {
+        return Err(format!("no private key data in PEM block of type {label}"));
+    };
+    match kind {
+        "RSA" => {
+            aws_lc_rs::rsa::KeyPair::from_der(&der).map_err(|_| {
+                "parsing RSA private key from PEM: x509: failed to parse private key".to_string()
+            })?;
+            // PrivateKeyInfo { 0, rsaEncryption NULL, OCTET STRING pkcs1 }
+            let mut body = der_wrap(0x02, &[0]);
+            body.extend(der_wrap(
+                0x30,
+                &[
+                    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+                ],
+            ));
+            body.extend(der_wrap(0x04, &der));
+            Ok(GivenKey {
+                pkcs8: der_wrap(0x30, &body),
+                pem: pem_encode("RSA PRIVATE KEY", &der),
+            })
+        }
+        "EC" => {
+            for alg in [
+                &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                &aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+            ] {
+                if let Ok(kp) = aws_lc_rs::signature::EcdsaKeyPair::from_private_key_der(alg, &der)
+                {
+                    let p8 = kp.to_pkcs8v1().map_err(|_| "bad EC key")?;
+                    return Ok(GivenKey {
+                        pkcs8: p8.as_ref().to_vec(),
+                        pem: pem_encode("EC PRIVATE KEY", &der),
+                    });
+                }
+            }
+            Err("parsing EC private key from PEM: x509: failed to parse EC private key".into())
+        }
+        _ => Err(format!("invalid private key type {label}")),
+    }
+}
+
+/// `genCAWithKey`.
+pub fn gen_ca_with_key(cn: &str, days: i64, key_pem: &str) -> Result<(String, String), TErr> {
+    let k = parse_private_key_pem(key_pem)
+        .map_err(|e| TErr::new(format!("parsing private key: {e}")))?;
+    let mut p = base_params(cn, &Value::Nil, &Value::Nil, days)?;
+    p.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let kp = keypair(&k.pkcs8)?;
+    let cert = p
+        .self_signed(&kp)
+        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+    let pem = pem_encode("CERTIFICATE", cert.der());
+    CAS.with(|c| {
+        c.borrow_mut().insert(
+            pem.clone(),
+            Arc::new(CaEntry {
+                params: p,
+                key_der: k.pkcs8,
+            }),
+        )
+    });
+    Ok((pem, k.pem))
+}
+
+/// `genSelfSignedCertWithKey`.
+pub fn gen_self_signed_with_key(
+    cn: &str,
+    ips: &Value,
+    dns: &Value,
+    days: i64,
+    key_pem: &str,
+) -> Result<(String, String), TErr> {
+    let k = parse_private_key_pem(key_pem)
+        .map_err(|e| TErr::new(format!("parsing private key: {e}")))?;
+    let p = base_params(cn, ips, dns, days)?;
+    let kp = keypair(&k.pkcs8)?;
+    let cert = p
+        .self_signed(&kp)
+        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+    Ok((pem_encode("CERTIFICATE", cert.der()), k.pem))
+}
+
+/// `genSignedCertWithKey`.
+pub fn gen_signed_with_key(
+    cn: &str,
+    ips: &Value,
+    dns: &Value,
+    days: i64,
+    ca_cert: &str,
+    ca_key: &str,
+    key_pem: &str,
+) -> Result<(String, String), TErr> {
+    let k = parse_private_key_pem(key_pem)
+        .map_err(|e| TErr::new(format!("parsing private key: {e}")))?;
+    let ca = ca_for(ca_cert, ca_key)?;
+    let p = base_params(cn, ips, dns, days)?;
+    let kp = keypair(&k.pkcs8)?;
+    let ca_kp = keypair(&ca.key_der)?;
+    let issuer = rcgen::Issuer::from_params(&ca.params, &ca_kp);
+    let cert = p
+        .signed_by(&kp, &issuer)
+        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+    Ok((pem_encode("CERTIFICATE", cert.der()), k.pem))
+}
+
+/// A DSA key (L=1024, N=160, as Sprig's `genPrivateKey "dsa"`), PEM `DSA PRIVATE KEY`.
+fn gen_dsa_pem() -> Result<String, TErr> {
+    let fail = || TErr::new("failed to generate private key: DSA key generation failed");
+    // SAFETY: the DSA object is created, used and freed here; i2d allocates `out`, which is
+    // copied and then released with OPENSSL_free.
+    unsafe {
+        let dsa = aws_lc_sys::DSA_new();
+        if dsa.is_null() {
+            return Err(fail());
+        }
+        let ok = aws_lc_sys::DSA_generate_parameters_ex(
+            dsa,
+            1024,
+            std::ptr::null(),
+            0,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        ) == 1
+            && aws_lc_sys::DSA_generate_key(dsa) == 1;
+        if !ok {
+            aws_lc_sys::DSA_free(dsa);
+            return Err(fail());
+        }
+        let mut out: *mut u8 = std::ptr::null_mut();
+        let n = aws_lc_sys::i2d_DSAPrivateKey(dsa, &mut out);
+        aws_lc_sys::DSA_free(dsa);
+        if n <= 0 || out.is_null() {
+            return Err(fail());
+        }
+        let der = std::slice::from_raw_parts(out, n as usize).to_vec();
+        aws_lc_sys::OPENSSL_free(out.cast());
+        Ok(pem_encode("DSA PRIVATE KEY", &der))
+    }
+}
+
+/// Decode a DER OBJECT IDENTIFIER's content into its arcs.
+fn der_oid(b: &[u8]) -> Vec<u64> {
+    let mut arcs = Vec::new();
+    let mut cur: u64 = 0;
+    for (i, &x) in b.iter().enumerate() {
+        cur = (cur << 7) | (x & 0x7f) as u64;
+        if x & 0x80 == 0 {
+            if i == 0 || arcs.is_empty() {
+                let (a, b2) = if cur < 40 {
+                    (0, cur)
+                } else if cur < 80 {
+                    (1, cur - 40)
+                } else {
+                    (2, cur - 80)
+                };
+                arcs.push(a);
+                arcs.push(b2);
+            } else {
+                arcs.push(cur);
+            }
+            cur = 0;
+        }
+    }
+    arcs
+}
+
+/// The subject of a DER certificate as an rcgen name (attribute order and string types kept).
+fn cert_subject(der: &[u8]) -> Option<rcgen::DistinguishedName> {
+    let (_, cs, _) = der_tlv(der, 0)?; // Certificate
+    let (_, ts, _) = der_tlv(der, cs)?; // TBSCertificate
+    let mut i = ts;
+    let (tag, _, e) = der_tlv(der, i)?;
+    if tag == 0xA0 {
+        i = e; // [0] version
+    }
+    for _ in 0..4 {
+        // serialNumber, signature, issuer, validity
+        let (_, _, e) = der_tlv(der, i)?;
+        i = e;
+    }
+    let (tag, ss, se) = der_tlv(der, i)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let mut dn = rcgen::DistinguishedName::new();
+    let mut j = ss;
+    while j < se {
+        let (_, rs, re) = der_tlv(der, j)?; // SET
+        let mut k = rs;
+        while k < re {
+            let (_, a_s, a_e) = der_tlv(der, k)?; // AttributeTypeAndValue
+            let (_, os, oe) = der_tlv(der, a_s)?;
+            let (vt, vs, ve) = der_tlv(der, oe)?;
+            let oid = der_oid(&der[os..oe]);
+            let text = String::from_utf8_lossy(&der[vs..ve]).into_owned();
+            let value = match vt {
+                0x13 => rcgen::string::PrintableString::try_from(text.as_str())
+                    .map(rcgen::DnValue::PrintableString)
+                    .unwrap_or(rcgen::DnValue::Utf8String(text)),
+                0x16 => rcgen::string::Ia5String::try_from(text.as_str())
+                    .map(rcgen::DnValue::Ia5String)
+                    .unwrap_or(rcgen::DnValue::Utf8String(text)),
+                _ => rcgen::DnValue::Utf8String(text),
+            };
+            dn.push(rcgen::DnType::from_oid(&oid), value);
+            k = a_e;
+        }
+        j = re;
+    }
+    Some(dn)
+}
+
+/// A CA given as PEM (from `buildCustomCert`, values or a `lookup`ed Secret), as Sprig reads it.
+fn external_ca(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TErr> {
+    let (_, der) = pem_decode(ca_cert).ok_or_else(|| TErr::new("unable to decode certificate"))?;
+    let dn = cert_subject(&der).ok_or_else(|| {
+        TErr::new("error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate")
+    })?;
+    let k = parse_private_key_pem(ca_key)
+        .map_err(|e| TErr::new(format!("error parsing private key: {e}")))?;
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = dn;
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    Ok(Arc::new(CaEntry {
+        params,
+        key_der: k.pkcs8,
+    }))
+}
+
+fn ca_for(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TErr> {
+    match CAS.with(|c| c.borrow().get(ca_cert).cloned()) {
+        Some(c) => Ok(c),
+        None => external_ca(ca_cert, ca_key),
+    }
 }

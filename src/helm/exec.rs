@@ -842,8 +842,14 @@ impl<'a> State<'a> {
             None => return Err(self.errorf(format!("{:?} is not a defined function", name), None)),
         };
         let argv = self.eval_args(dot, name, sig.0, sig.1, args, fin)?;
+        // as Go's evalCall: after a successful call the location stays on the last argument
+        let (p0, k0) = (self.node_pos, self.node_kind);
         self.at_k(pos, NK::Arg);
-        match funcs::call(self, name, argv, dot) {
+        let r = funcs::call(self, name, argv, dot);
+        if r.is_ok() && args.len() > 1 {
+            self.at_k(p0, k0);
+        }
+        match r {
             Ok(v) => Ok(v),
             Err(e) => {
                 self.at_k(_cmd.pos, NK::Cmd);
@@ -925,9 +931,14 @@ impl<'a> State<'a> {
                 self.at_k(a.pos(), NK::Arg);
                 return self.validate_type(v, k, !ids.is_empty());
             }
-            Arg::Pipe(..) | Arg::Ident(..) => {
+            Arg::Ident(..) => {
                 let v = self.eval_arg_value(dot, a)?;
                 self.at_k(a.pos(), NK::Arg);
+                return self.validate_type(v, k, false);
+            }
+            Arg::Pipe(..) => {
+                // as Go: no s.at(arg) here, a type error names the last node evaluated inside
+                let v = self.eval_arg_value(dot, a)?;
                 return self.validate_type(v, k, false);
             }
             _ => {}
@@ -953,6 +964,13 @@ impl<'a> State<'a> {
             K::Float => match a {
                 Arg::Number(_, _, n) if n.is_float => Ok(Value::Float(n.float)),
                 _ => Err(self.errorf(format!("expected float; found {}", a), None)),
+            },
+            K::Uint32 => match a {
+                // reflect's SetUint truncates to the parameter's width
+                Arg::Number(_, _, n) if n.is_int && n.int >= 0 => {
+                    Ok(Value::Int(n.int as u32 as i64))
+                }
+                _ => Err(self.errorf(format!("expected unsigned integer; found {}", a), None)),
             },
             _ => Err(self.errorf(
                 format!("can't handle {} for arg of type {}", a, k.go_name()),
@@ -988,6 +1006,7 @@ impl<'a> State<'a> {
             K::List => matches!(v, Value::List(_)),
             K::StrList => matches!(v, Value::List(_)),
             K::Time => matches!(&v, Value::Object(o) if matches!(**o, Object::Time { .. })),
+            K::Uint32 => false,
         };
         if !ok {
             return Err(self.errorf(

@@ -19,6 +19,7 @@ pub enum K {
     List,
     StrList,
     Time,
+    Uint32,
 }
 
 impl K {
@@ -37,6 +38,7 @@ impl K {
             K::List => "[]interface {}",
             K::StrList => "[]string",
             K::Time => "time.Time",
+            K::Uint32 => "uint32",
         }
     }
 }
@@ -78,7 +80,7 @@ pub fn signature(name: &str) -> Option<Sig> {
         "htmlDateInZone" => (&[Any, Str], None),
         "trimall" => (&[Str, Str], None),
         "date_in_zone" => (&[Str, Any, Str], None),
-        "date_modify" => (&[Str, Time], None),
+        "date_modify" | "must_date_modify" => (&[Str, Time], None),
         "hello" => (&[], None),
         "biggest" => (&[Any], Some(Any)),
         "mustSlice" => (&[Any], Some(Any)),
@@ -97,7 +99,7 @@ pub fn signature(name: &str) -> Option<Sig> {
         | "regexReplaceAllLiteral"
         | "mustRegexReplaceAllLiteral" => (&[Str, Str, Str], None),
         "regexFindAll" | "mustRegexFindAll" => (&[Str, Str, Int], None),
-        "derivePassword" => (&[Any, Str, Str, Str, Str], None),
+        "derivePassword" => (&[Uint32, Str, Str, Str, Str], None),
         "repeat" => (&[Int, Str], None),
         "substr" => (&[Int, Int, Str], None),
         "trunc" | "abbrev" | "wrap" | "indent" | "nindent" => (&[Int, Str], None),
@@ -124,9 +126,8 @@ pub fn signature(name: &str) -> Option<Sig> {
         | "floor" | "ceil" | "empty" | "kindOf" | "typeOf" | "deepCopy" | "mustDeepCopy"
         | "first" | "mustFirst" | "rest" | "mustRest" | "last" | "mustLast" | "initial"
         | "mustInitial" | "reverse" | "mustReverse" | "uniq" | "mustUniq" | "compact"
-        | "mustCompact" | "sortAlpha" | "keys" | "values" | "fail_" | "until" | "unixEpoch"
-        | "htmlDate" | "ago" | "duration" | "durationRound" | "semver" | "urlJoin"
-        | "toRawJson_" => match name {
+        | "mustCompact" | "sortAlpha" | "keys" | "values" | "until" | "unixEpoch" | "htmlDate"
+        | "ago" | "duration" | "durationRound" | "semver" | "urlJoin" => match name {
             "until" => (&[Int], None),
             "keys" => (&[], Some(Map)),
             "values" => (&[Map], None),
@@ -153,7 +154,6 @@ pub fn signature(name: &str) -> Option<Sig> {
         "without" | "mustWithout" => (&[Any], Some(Any)),
         "has" | "mustHas" => (&[Any, Any], None),
         "chunk" | "mustChunk" => (&[Int, Any], None),
-        "sortAlpha_" => (&[Any], None),
         "date" | "dateInZone" | "dateModify" | "mustDateModify" => match name {
             "dateInZone" => (&[Str, Any, Str], None),
             "dateModify" | "mustDateModify" => (&[Str, Time], None),
@@ -973,6 +973,13 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             };
             str_v(String::from_utf8_lossy(r).into_owned())
         }
+        "abbrevboth" => {
+            let (l, r, x) = (i_arg(&a[0]), i_arg(&a[1]), s(2));
+            if r < 4 || l > 0 && r < 7 {
+                return str_v(x.to_string());
+            }
+            str_v(abbreviate_full(x, l, r))
+        }
         "abbrev" => {
             let (w, x) = (i_arg(&a[0]) as usize, s(1));
             if w < 4 || x.chars().count() <= w {
@@ -1096,13 +1103,10 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             use base64::Engine;
             str_v(base64::engine::general_purpose::STANDARD.encode(s(0)))
         }
-        "b64dec" => {
-            use base64::Engine;
-            match base64::engine::general_purpose::STANDARD.decode(s(0)) {
-                Ok(b) => str_v(String::from_utf8_lossy(&b).into_owned()),
-                Err(e) => str_v(e.to_string()),
-            }
-        }
+        "b64dec" => match go_b64_decode(s(0)) {
+            Ok(b) => str_v(String::from_utf8_lossy(&b).into_owned()),
+            Err(e) => str_v(e),
+        },
         "b32enc" => str_v(super::gofmt::base32_encode(s(0).as_bytes())),
         "sha256sum" => {
             use sha2::Digest;
@@ -1557,10 +1561,44 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         },
         // ---------- dates
         "now" => Ok(now_value()),
-        "date" => str_v(super::gofmt::go_date(s(0), &a[1])),
-        "dateInZone" | "date_in_zone" => str_v(super::gofmt::go_date(s(0), &a[1])),
-        "htmlDateInZone" => str_v(super::gofmt::go_date("2006-01-02", &a[0])),
-        "htmlDate" => str_v(super::gofmt::go_date("2006-01-02", &a[0])),
+        "date" => str_v(super::gofmt::go_date(s(0), &in_utc(&a[1]))),
+        "dateInZone" | "date_in_zone" => str_v(super::gofmt::go_date(s(0), &in_utc(&a[1]))),
+        "htmlDateInZone" => str_v(super::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
+        "htmlDate" => str_v(super::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
+        "toDate" | "mustToDate" => match super::gotime::parse(s(0), s(1)) {
+            Ok((unix_nanos, offset)) => {
+                Ok(Value::Object(Rc::new(Object::Time { unix_nanos, offset })))
+            }
+            Err(e) if name == "mustToDate" => ferr(e),
+            Err(_) => Ok(Value::Object(Rc::new(Object::Time {
+                unix_nanos: -62_135_596_800_000_000_000,
+                offset: 0,
+            }))),
+        },
+        "ago" => {
+            let now = now_nanos();
+            let t = match &a[0] {
+                Value::Object(o) => match &**o {
+                    Object::Time { unix_nanos, .. } => *unix_nanos,
+                    _ => now,
+                },
+                Value::Int(i) | Value::Int64(i) => *i as i128 * 1_000_000_000,
+                _ => now,
+            };
+            str_v(super::gofmt::format_duration(round_to_second(now - t)))
+        }
+        "durationRound" => {
+            let d: i128 = match &a[0] {
+                Value::Str(x) => super::gofmt::parse_duration(x).unwrap_or(0),
+                Value::Int64(i) => *i as i128,
+                Value::Object(o) => match &**o {
+                    Object::Time { unix_nanos, .. } => now_nanos() - unix_nanos,
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            str_v(duration_round(d))
+        }
         "unixEpoch" => str_v(match &a[0] {
             Value::Object(o) => match &**o {
                 Object::Time { unix_nanos, .. } => {
@@ -1570,26 +1608,29 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             },
             _ => String::new(),
         }),
-        "dateModify" | "mustDateModify" | "date_modify" => match super::gofmt::parse_duration(s(0))
-        {
-            Some(d) => Ok(match &a[1] {
-                Value::Object(o) => match &**o {
-                    Object::Time { unix_nanos, offset } => Value::Object(Rc::new(Object::Time {
-                        unix_nanos: unix_nanos + d,
-                        offset: *offset,
-                    })),
+        "dateModify" | "mustDateModify" | "date_modify" | "must_date_modify" => {
+            match super::gofmt::parse_duration(s(0)) {
+                Some(d) => Ok(match &a[1] {
+                    Value::Object(o) => match &**o {
+                        Object::Time { unix_nanos, offset } => {
+                            Value::Object(Rc::new(Object::Time {
+                                unix_nanos: unix_nanos + d,
+                                offset: *offset,
+                            }))
+                        }
+                        _ => a[1].clone(),
+                    },
                     _ => a[1].clone(),
-                },
-                _ => a[1].clone(),
-            }),
-            None => {
-                if name == "mustDateModify" {
-                    ferr(format!("time: invalid duration {}", go_quote(s(0))))
-                } else {
-                    Ok(a[1].clone())
+                }),
+                None => {
+                    if name == "mustDateModify" || name == "must_date_modify" {
+                        ferr(format!("time: invalid duration {}", go_quote(s(0))))
+                    } else {
+                        Ok(a[1].clone())
+                    }
                 }
             }
-        },
+        }
         "duration" => {
             // sprig: only string and int64 inputs count; anything else is 0s
             let n = match &a[0] {
@@ -1642,10 +1683,52 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
                 String::from_utf8_lossy(&k).into_owned(),
             ))
         }
-        "htpasswd" => str_v(super::crypto::htpasswd(s(0), s(1))),
+        "htpasswd" => str_v(super::sprigcrypto::htpasswd(s(0), s(1))),
+        "bcrypt" => str_v(super::sprigcrypto::bcrypt(s(0))),
+        "derivePassword" => {
+            let counter = i_arg(&a[0]) as u32;
+            str_v(super::sprigcrypto::derive_password(
+                counter,
+                s(1),
+                s(2),
+                s(3),
+                s(4),
+            ))
+        }
+        "encryptAES" => super::sprigcrypto::encrypt_aes(s(0), s(1))
+            .map(Value::string)
+            .map_err(TErr::new),
+        "decryptAES" => super::sprigcrypto::decrypt_aes(s(0), s(1))
+            .map(Value::string)
+            .map_err(TErr::new),
+        "genCAWithKey" => {
+            let (c, k) = super::crypto::gen_ca_with_key(s(0), i_arg(&a[1]), s(2))?;
+            Ok(cert_map(c, k))
+        }
+        "genSelfSignedCertWithKey" => {
+            let (c, k) =
+                super::crypto::gen_self_signed_with_key(s(0), &a[1], &a[2], i_arg(&a[3]), s(4))?;
+            Ok(cert_map(c, k))
+        }
+        "genSignedCertWithKey" => {
+            let ca_cert = a[4].get("Cert").map(|v| strval(&v)).unwrap_or_default();
+            let ca_key = a[4].get("Key").map(|v| strval(&v)).unwrap_or_default();
+            let (c, k) = super::crypto::gen_signed_with_key(
+                s(0),
+                &a[1],
+                &a[2],
+                i_arg(&a[3]),
+                &ca_cert,
+                &ca_key,
+                s(5),
+            )?;
+            Ok(cert_map(c, k))
+        }
         "getHostByName" => str_v(String::new()),
-        "urlParse" => Ok(super::gofmt::url_parse(s(0))),
-        "urlJoin" => str_v(super::gofmt::url_join(&a[0])),
+        "urlParse" => super::gourl::url_parse(s(0)).map_err(TErr::new),
+        "urlJoin" => super::gourl::url_join(&a[0])
+            .map(Value::string)
+            .map_err(TErr::new),
         _ => ferr(format!("function {} is not implemented", go_quote(name))),
     }
 }
@@ -1677,6 +1760,116 @@ fn hex_lower(b: &[u8]) -> String {
         s.push_str(&format!("{:02x}", x));
     }
     s
+}
+
+/// Go's base64.StdEncoding.DecodeString, with Go's error message.
+pub fn go_b64_decode(s: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| {
+            let at = match e {
+                base64::DecodeError::InvalidByte(o, _) => o,
+                base64::DecodeError::InvalidLastSymbol { offset, .. } => offset,
+                base64::DecodeError::InvalidLength(n) => n - n % 4,
+                base64::DecodeError::InvalidPadding => s.find('=').unwrap_or(0),
+            };
+            format!("illegal base64 data at input byte {at}")
+        })
+}
+
+/// A time at offset 0 (how `date` shows a time in the local zone, which is UTC here).
+fn in_utc(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => match &**o {
+            Object::Time { unix_nanos, .. } => Value::Object(Rc::new(Object::Time {
+                unix_nanos: *unix_nanos,
+                offset: 0,
+            })),
+            _ => v.clone(),
+        },
+        _ => v.clone(),
+    }
+}
+
+fn now_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0)
+}
+
+/// Go's Duration.Round(time.Second).
+fn round_to_second(d: i128) -> i128 {
+    let s = 1_000_000_000i128;
+    let r = d.rem_euclid(s);
+    let base = d - r;
+    if d < 0 {
+        // round half away from zero
+        let down = d - d % s;
+        let rem = (d % s).abs();
+        if rem * 2 >= s { down - s } else { down }
+    } else if r * 2 >= s {
+        base + s
+    } else {
+        base
+    }
+}
+
+/// Sprig's durationRound.
+fn duration_round(d: i128) -> String {
+    let u = d.unsigned_abs();
+    let hour: u128 = 3_600_000_000_000;
+    let (year, month, day, minute, second) = (
+        hour * 24 * 365,
+        hour * 24 * 30,
+        hour * 24,
+        60_000_000_000u128,
+        1_000_000_000u128,
+    );
+    if u > year {
+        format!("{}y", u / year)
+    } else if u > month {
+        format!("{}mo", u / month)
+    } else if u > day {
+        format!("{}d", u / day)
+    } else if u > hour {
+        format!("{}h", u / hour)
+    } else if u > minute {
+        format!("{}m", u / minute)
+    } else if u > second {
+        format!("{}s", u / second)
+    } else {
+        "0s".into()
+    }
+}
+
+/// goutils.AbbreviateFull (byte offsets, as in Go).
+fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> String {
+    let b = s.as_bytes();
+    let len = b.len() as i64;
+    if s.is_empty() || max_width < 4 || len <= max_width {
+        return s.to_string();
+    }
+    let mut offset = offset.min(len);
+    if len - offset < max_width - 3 {
+        offset = len - (max_width - 3);
+    }
+    let sub =
+        |from: i64, to: i64| String::from_utf8_lossy(&b[from as usize..to as usize]).into_owned();
+    if offset <= 4 {
+        return format!("{}...", sub(0, max_width - 3));
+    }
+    if max_width < 7 {
+        return String::new();
+    }
+    if offset + max_width - 3 < len {
+        return format!(
+            "...{}",
+            abbreviate_full(&sub(offset, len), 0, max_width - 3)
+        );
+    }
+    format!("...{}", sub(len - (max_width - 3), len))
 }
 
 fn now_value() -> Value {

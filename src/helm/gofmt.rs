@@ -324,9 +324,137 @@ pub fn go_regex(pat: &str) -> Result<regex::Regex, String> {
     if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
         return Ok(r);
     }
-    let r = regex::Regex::new(pat).map_err(|e| format!("error parsing regexp: {}", e))?;
+    let r = match regex::Regex::new(pat) {
+        Ok(r) => {
+            // Go rejects stacked repetition (`a**`), which Rust accepts
+            if let Some(e) = go_regex_syntax_error(pat)
+                && e.contains("invalid nested repetition operator")
+            {
+                return Err(e);
+            }
+            r
+        }
+        Err(e) => {
+            return Err(go_regex_syntax_error(pat)
+                .unwrap_or_else(|| format!("error parsing regexp: {}", e)));
+        }
+    };
     CACHE.with(|c| c.borrow_mut().insert(pat.to_string(), r.clone()));
     Ok(r)
+}
+
+/// The message Go's regexp/syntax gives for the first syntax error of `pat` (scanning left to
+/// right as Go's parser does), for the errors charts actually make.
+fn go_regex_syntax_error(pat: &str) -> Option<String> {
+    let b: Vec<char> = pat.chars().collect();
+    let err = |code: &str, expr: &str| Some(format!("error parsing regexp: {code}: `{expr}`"));
+    let mut depth = 0usize;
+    let mut i = 0;
+    // whether the previous item can take a repetition operator, and whether it already is one
+    let (mut operand, mut repeated) = (false, false);
+    while i < b.len() {
+        match b[i] {
+            '\\' => {
+                let Some(&c) = b.get(i + 1) else {
+                    return err("trailing backslash at end of expression", "");
+                };
+                let known = c.is_ascii_digit()
+                    || "aAbBdDfnrsStvwWzpPQExC.+*?()|[]{}^$\\-/".contains(c)
+                    || !c.is_ascii_alphanumeric();
+                if !known {
+                    return err("invalid escape sequence", &format!("\\{c}"));
+                }
+                i += 2;
+                (operand, repeated) = (true, false);
+                continue;
+            }
+            '[' => {
+                let start = i;
+                i += 1;
+                if b.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                if b.get(i) == Some(&']') {
+                    i += 1;
+                }
+                loop {
+                    match b.get(i) {
+                        None => {
+                            let expr: String = b[start..].iter().collect();
+                            return err("missing closing ]", &expr);
+                        }
+                        Some('\\') => i += 2,
+                        Some('[') if b.get(i + 1) == Some(&':') => {
+                            match b[i + 2..].iter().position(|c| *c == ']') {
+                                Some(p) => i += p + 3,
+                                None => i += 1,
+                            }
+                        }
+                        Some(']') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+                (operand, repeated) = (true, false);
+                continue;
+            }
+            '(' => {
+                depth += 1;
+                (operand, repeated) = (false, false);
+                if b.get(i + 1) == Some(&'?') {
+                    // flags or a named/non-capturing group: skip its header
+                    let end = if b.get(i + 2) == Some(&'P') || b.get(i + 2) == Some(&'<') {
+                        b[i..].iter().position(|c| *c == '>')
+                    } else {
+                        b[i..].iter().position(|c| *c == ':' || *c == ')')
+                    };
+                    match end {
+                        Some(p) if b[i + p] == ')' => {
+                            depth -= 1;
+                            i += p + 1;
+                            continue;
+                        }
+                        Some(p) => {
+                            i += p + 1;
+                            continue;
+                        }
+                        None => {}
+                    }
+                }
+            }
+            ')' => {
+                if depth == 0 {
+                    return err("unexpected )", pat);
+                }
+                depth -= 1;
+                (operand, repeated) = (true, false);
+            }
+            '|' => (operand, repeated) = (false, false),
+            '*' | '+' | '?' => {
+                let mut op = b[i].to_string();
+                if b.get(i + 1) == Some(&'?') {
+                    op.push('?');
+                }
+                if !operand {
+                    return err("missing argument to repetition operator", &op);
+                }
+                if repeated {
+                    let prev: String = b[i.saturating_sub(1)..=i].iter().collect();
+                    return err("invalid nested repetition operator", &prev);
+                }
+                repeated = true;
+                if op.len() == 2 {
+                    i += 1;
+                }
+            }
+            _ => (operand, repeated) = (true, false),
+        }
+        i += 1;
+    }
+    if depth > 0 {
+        return err("missing closing )", pat);
+    }
+    None
 }
 
 /// Go `Regexp.ReplaceAllString` (with `$1` / `${name}` expansion).
@@ -695,7 +823,9 @@ pub fn go_date(layout: &str, v: &Value) -> String {
                 if off == 0 {
                     "UTC".into()
                 } else {
-                    format!("{:+03}", off / 3600)
+                    let z = off / 60;
+                    let sign = if z < 0 { '-' } else { '+' };
+                    format!("{}{:02}{:02}", sign, z.abs() / 60, z.abs() % 60)
                 }
             }),
             ("01", &|| format!("{:02}", mo)),
@@ -771,66 +901,6 @@ pub fn go_date(layout: &str, v: &Value) -> String {
         }
     }
     out
-}
-
-pub fn url_parse(s: &str) -> Value {
-    let mut m = std::collections::BTreeMap::new();
-    let (scheme, rest) = match s.find("://") {
-        Some(i) => (&s[..i], &s[i + 3..]),
-        None => ("", s),
-    };
-    let (hostpart, path) = match rest.find('/') {
-        Some(i) if !scheme.is_empty() => (&rest[..i], &rest[i..]),
-        _ if !scheme.is_empty() => (rest, ""),
-        _ => ("", rest),
-    };
-    let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let (query, fragment) = query.split_once('#').unwrap_or((query, ""));
-    let (userinfo, host) = match hostpart.rfind('@') {
-        Some(i) => (&hostpart[..i], &hostpart[i + 1..]),
-        None => ("", hostpart),
-    };
-    for (k, v) in [
-        ("scheme", scheme),
-        ("host", host),
-        ("hostname", host.split(':').next().unwrap_or("")),
-        ("path", path),
-        ("query", query),
-        ("fragment", fragment),
-        ("userinfo", userinfo),
-        ("opaque", ""),
-    ] {
-        m.insert(k.to_string(), Value::str(v));
-    }
-    Value::map(m)
-}
-
-pub fn url_join(v: &Value) -> String {
-    let g = |k: &str| {
-        v.get(k)
-            .map(|x| super::funcs::strval(&x))
-            .unwrap_or_default()
-    };
-    let mut s = String::new();
-    if !g("scheme").is_empty() {
-        s.push_str(&g("scheme"));
-        s.push_str("://");
-    }
-    if !g("userinfo").is_empty() {
-        s.push_str(&g("userinfo"));
-        s.push('@');
-    }
-    s.push_str(&g("host"));
-    s.push_str(&g("path"));
-    if !g("query").is_empty() {
-        s.push('?');
-        s.push_str(&g("query"));
-    }
-    if !g("fragment").is_empty() {
-        s.push('#');
-        s.push_str(&g("fragment"));
-    }
-    s
 }
 
 #[cfg(test)]

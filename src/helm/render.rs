@@ -128,8 +128,9 @@ fn coalesce_tables(dst: &Value, src: &Value, merge: bool) {
     }
 }
 
-/// chartutil coalesceValues for one chart: defaults `c.values` into `v`.
-fn coalesce_values(c: &Chart, v: &Value) {
+/// chartutil coalesceValues for one chart: defaults `c.values` into `v` (`merge`: keep nulls,
+/// as MergeValues does).
+fn coalesce_values(c: &Chart, v: &Value, merge: bool) {
     let vc = c.values.deep_copy();
     let (Value::Map(vm), Value::Map(dm)) = (v, &vc) else {
         return;
@@ -143,11 +144,13 @@ fn coalesce_values(c: &Chart, v: &Value) {
         let uv = vm.borrow().get(&k).cloned();
         match uv {
             Some(Value::Nil) => {
-                vm.borrow_mut().remove(&k);
+                if !merge {
+                    vm.borrow_mut().remove(&k);
+                }
             }
             Some(uv @ Value::Map(_)) => {
                 if is_table(&dv) {
-                    let merge = c.dependencies.iter().any(|d| d.name() == k);
+                    let merge = merge || c.dependencies.iter().any(|d| d.name() == k);
                     if !merge {
                         clean_nil_values(&dv);
                     }
@@ -156,10 +159,12 @@ fn coalesce_values(c: &Chart, v: &Value) {
             }
             Some(_) => {}
             None => {
-                if dv.is_nil() {
-                    continue;
+                if !merge {
+                    if dv.is_nil() {
+                        continue;
+                    }
+                    clean_nil_values(&dv);
                 }
-                clean_nil_values(&dv);
                 vm.borrow_mut().insert(k, dv);
             }
         }
@@ -213,9 +218,10 @@ fn coalesce_globals(dest: &Value, src: &Value) {
         .insert("global".into(), dg);
 }
 
-/// Coalesce a chart (and its subcharts) into `v`.
-fn coalesce(c: &Chart, v: &Value) {
-    coalesce_values(c, v);
+/// Coalesce a chart (and its subcharts) into `v` (Helm's CoalesceValues, or MergeValues when
+/// `merge`).
+fn coalesce_mode(c: &Chart, v: &Value, merge: bool) -> Result<(), RenderError> {
+    coalesce_values(c, v, merge);
     for sub in &c.dependencies {
         let name = sub.name();
         let m = v.as_map().unwrap();
@@ -227,79 +233,258 @@ fn coalesce(c: &Chart, v: &Value) {
                 m.borrow_mut().insert(name.clone(), n.clone());
                 n
             }
-            Some(_) => continue,
+            Some(other) => {
+                return Err(RenderError(format!(
+                    "type mismatch on {}: {}",
+                    name,
+                    go_t_verb(&other)
+                )));
+            }
         };
         coalesce_globals(&sv, v);
-        coalesce(sub, &sv);
+        coalesce_mode(sub, &sv, merge)?;
+    }
+    Ok(())
+}
+
+/// Go's `%t` of a non-map value (`%!t(string=x)` for non-booleans).
+fn go_t_verb(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => b.to_string(),
+        Value::List(l) => format!(
+            "[{}]",
+            l.iter().map(go_t_verb).collect::<Vec<_>>().join(" ")
+        ),
+        Value::Nil => "%!t(<nil>)".into(),
+        other => format!(
+            "%!t({}={})",
+            go_type_name(other),
+            super::value::sprint(other)
+        ),
     }
 }
 
-/// Process dependency conditions (removes disabled subcharts).
-fn process_dependencies(c: &mut Chart, vals: &Value) {
-    let deps_meta = match c.metadata.get("dependencies") {
-        Some(Value::List(l)) => l.as_ref().clone(),
-        _ => vec![],
+fn coalesce(c: &Chart, v: &Value) -> Result<(), RenderError> {
+    coalesce_mode(c, v, false)
+}
+
+/// `Values.PathValue` / `Table` lookups: walk dotted `path` through maps.
+fn path_lookup(v: &Value, path: &str) -> Option<Value> {
+    let mut cur = v.clone();
+    for seg in path.split('.') {
+        cur = match &cur {
+            Value::Map(_) => cur.get(seg)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn dep_str(d: &Value, k: &str) -> String {
+    match d.get(k) {
+        Some(Value::Nil) | None => String::new(),
+        Some(x) => super::funcs::strval(&x),
+    }
+}
+
+fn set_dependencies_meta(c: &mut Chart, deps: Vec<Value>) {
+    if let Value::Map(md) = &c.metadata {
+        let md2 = md.borrow().clone();
+        let mut md2 = md2;
+        md2.insert("dependencies".into(), Value::list(deps));
+        c.metadata = Value::map(md2);
+    }
+}
+
+/// Helm's processDependencyEnabled: aliases applied (a chart listed twice under two aliases is
+/// used twice), tags then conditions (a condition that resolves to a bool wins), disabled
+/// subcharts removed, recursively with the condition paths prefixed by the subchart names.
+fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<(), RenderError> {
+    let reqs: Vec<Value> = match c.metadata.get("dependencies") {
+        Some(Value::List(l)) => l.iter().map(|d| d.deep_copy()).collect(),
+        _ => return Ok(()),
     };
-    let mut keep = Vec::new();
-    for sub in std::mem::take(&mut c.dependencies) {
-        let name = sub.name();
-        let meta = deps_meta
+    // Helm's IsCompatibleRange: the chart's version must satisfy the dependency's constraint
+    let compatible = |r: &Value, ch: &Chart| {
+        let v = match ch.metadata.get("version") {
+            Some(Value::Nil) | None => String::new(),
+            Some(x) => super::funcs::strval(&x),
+        };
+        super::semver::compare(&dep_str(r, "version"), &v).unwrap_or(false)
+    };
+    let mut charts: Vec<Chart> = c
+        .dependencies
+        .iter()
+        .filter(|ch| {
+            !reqs
+                .iter()
+                .any(|r| dep_str(r, "name") == ch.name() && compatible(r, ch))
+        })
+        .cloned()
+        .collect();
+    for r in &reqs {
+        let name = dep_str(r, "name");
+        if let Some(ch) = c
+            .dependencies
             .iter()
-            .find(|d| d.get("name").map(|x| super::funcs::strval(&x)) == Some(name.clone()));
-        let mut enabled = true;
-        if let Some(m) = meta {
-            if let Some(Value::Str(cond)) = m.get("condition") {
-                for path in cond.split(',') {
-                    let path = path.trim();
-                    let mut cur = vals.clone();
-                    let mut found = true;
-                    for seg in path.split('.') {
-                        match cur.get(seg) {
-                            Some(x) => cur = x,
-                            None => {
-                                found = false;
-                                break;
-                            }
-                        }
-                    }
-                    if found && let Value::Bool(b) = cur {
-                        enabled = b;
-                        break;
-                    }
-                }
-            } else if let Some(Value::List(tags)) = m.get("tags") {
-                let tv = vals.get("tags");
-                let mut any_true = false;
-                let mut any_false = false;
-                for t in tags.iter() {
-                    if let Some(Value::Bool(b)) =
-                        tv.as_ref().and_then(|tv| tv.get(&super::funcs::strval(t)))
-                    {
-                        if b { any_true = true } else { any_false = true }
-                    }
-                }
-                if !any_true && any_false {
-                    enabled = false;
-                }
-            }
-        }
-        let mut sub = sub;
-        if let Some(m) = meta
-            && let Some(Value::Str(alias)) = m.get("alias")
-            && let Value::Map(md) = &sub.metadata
+            .find(|ch| ch.name() == name && compatible(r, ch))
         {
-            let md2 = Value::map(md.borrow().clone());
-            md2.as_map()
-                .unwrap()
-                .borrow_mut()
-                .insert("name".into(), Value::Str(alias.clone()));
-            sub.metadata = md2;
+            let mut ch = ch.clone();
+            let alias = dep_str(r, "alias");
+            if !alias.is_empty()
+                && let Value::Map(md) = &ch.metadata
+            {
+                let mut md2 = md.borrow().clone();
+                md2.insert("name".into(), Value::string(alias.clone()));
+                ch.metadata = Value::map(md2);
+            }
+            charts.push(ch);
         }
-        if enabled {
-            keep.push(sub);
+        let alias = dep_str(r, "alias");
+        if !alias.is_empty()
+            && let Value::Map(rm) = r
+        {
+            rm.borrow_mut().insert("name".into(), Value::string(alias));
         }
     }
-    c.dependencies = keep;
+    c.dependencies = charts;
+    let cvals = match v {
+        Value::Map(_) => v.deep_copy(),
+        _ => Value::empty_map(),
+    };
+    coalesce(c, &cvals)?;
+    let tags = match cvals.get("tags") {
+        Some(t @ Value::Map(_)) => Some(t),
+        _ => None,
+    };
+    let mut disabled: Vec<String> = vec![];
+    for r in &reqs {
+        let mut enabled = true;
+        if let Some(tv) = &tags {
+            let (mut has_true, mut has_false) = (false, false);
+            if let Some(Value::List(ts)) = r.get("tags") {
+                for t in ts.iter() {
+                    if let Some(Value::Bool(b)) = tv.get(&super::funcs::strval(t)) {
+                        if b { has_true = true } else { has_false = true }
+                    }
+                }
+            }
+            enabled = !((!has_true) && has_false);
+        }
+        for cond in dep_str(r, "condition").trim().split(',') {
+            if cond.is_empty() {
+                continue;
+            }
+            if let Some(Value::Bool(b)) = path_lookup(&cvals, &format!("{path}{cond}")) {
+                enabled = b;
+                break;
+            }
+        }
+        if !enabled {
+            disabled.push(dep_str(r, "name"));
+        }
+    }
+    c.dependencies.retain(|ch| !disabled.contains(&ch.name()));
+    let kept: Vec<Value> = reqs
+        .into_iter()
+        .filter(|r| !disabled.contains(&dep_str(r, "name")))
+        .collect();
+    for sub in c.dependencies.iter_mut() {
+        let sp = format!("{}{}.", path, sub.name());
+        process_dependency_enabled(sub, &cvals, &sp)?;
+    }
+    set_dependencies_meta(c, kept);
+    Ok(())
+}
+
+/// MergeTables (dst wins; nulls kept).
+fn merge_tables(dst: &Value, src: &Value) {
+    coalesce_tables(dst, src, true);
+}
+
+/// Nest `data` under a dotted path (`.` means the top level).
+fn path_to_map(path: &str, data: Value) -> Value {
+    if path == "." {
+        return data;
+    }
+    let mut cur = data;
+    for seg in path.split('.').rev() {
+        let mut m = BTreeMap::new();
+        m.insert(seg.to_string(), cur);
+        cur = Value::map(m);
+    }
+    cur
+}
+
+/// Helm's processImportValues (merge mode), bottom-up: a parent imports each dependency's
+/// `exports.<name>` (string form) or `<child>` table into `<parent>` (map form); the parent's
+/// own values win over imported ones.
+fn process_import_values(c: &mut Chart) -> Result<(), RenderError> {
+    for sub in c.dependencies.iter_mut() {
+        process_import_values(sub)?;
+    }
+    let reqs: Vec<Value> = match c.metadata.get("dependencies") {
+        Some(Value::List(l)) => l.iter().cloned().collect(),
+        _ => return Ok(()),
+    };
+    let cvals = Value::empty_map();
+    coalesce_mode(c, &cvals, true)?;
+    let b = Value::empty_map();
+    let mut new_reqs = Vec::new();
+    for r in &reqs {
+        let name = dep_str(r, "name");
+        let mut outiv = Vec::new();
+        if let Some(Value::List(ivs)) = r.get("import-values") {
+            for iv in ivs.iter() {
+                let (child, parent) = match iv {
+                    Value::Map(_) => {
+                        let g = |k: &str| match iv.get(k) {
+                            Some(x) => super::funcs::strval(&x),
+                            None => "<nil>".to_string(),
+                        };
+                        (g("child"), g("parent"))
+                    }
+                    Value::Str(s) => (format!("exports.{s}"), ".".to_string()),
+                    _ => continue,
+                };
+                let mut pm = BTreeMap::new();
+                pm.insert("child".to_string(), Value::string(child.clone()));
+                pm.insert("parent".to_string(), Value::string(parent.clone()));
+                outiv.push(Value::map(pm));
+                let Some(t @ Value::Map(_)) = path_lookup(&cvals, &format!("{name}.{child}"))
+                else {
+                    continue;
+                };
+                let t = t.deep_copy();
+                let src = if parent == "." && matches!(iv, Value::Str(_)) {
+                    t
+                } else {
+                    path_to_map(&parent, t)
+                };
+                merge_tables(&b, &src);
+            }
+        }
+        let r2 = r.deep_copy();
+        if let Value::Map(rm) = &r2
+            && r.get("import-values").is_some()
+        {
+            rm.borrow_mut()
+                .insert("import-values".into(), Value::list(outiv));
+        }
+        new_reqs.push(r2);
+    }
+    let merged = cvals.deep_copy();
+    merge_tables(&merged, &b);
+    c.values = merged;
+    set_dependencies_meta(c, new_reqs);
+    Ok(())
+}
+
+/// Process dependencies as Helm's ProcessDependencies does: enabled/disabled subcharts, then
+/// import-values.
+fn process_dependencies(c: &mut Chart, vals: &Value) -> Result<(), RenderError> {
+    process_dependency_enabled(c, vals, "")?;
+    process_import_values(c)
 }
 
 fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
@@ -680,13 +865,8 @@ pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TErr> {
 fn count_key_calls(templates: &BTreeMap<String, Renderable>) -> usize {
     let mut n = 0;
     for r in templates.values() {
-        for f in [
-            "genCA",
-            "genSignedCert",
-            "genSelfSignedCert",
-            "genPrivateKey",
-        ] {
-            n += r.src.matches(f).count();
+        for f in ["genCA", "genSignedCert", "genSelfSignedCert"] {
+            n += r.src.matches(f).count() - r.src.matches(&format!("{f}WithKey")).count();
         }
     }
     n
@@ -705,10 +885,9 @@ pub fn render_files(
         Value::Map(_) => user_values.deep_copy(),
         _ => Value::empty_map(),
     };
-    let pre = vals.deep_copy();
-    coalesce(&chart, &pre);
-    process_dependencies(&mut chart, &pre);
-    coalesce(&chart, &vals);
+    process_dependencies(&mut chart, &vals)?;
+    coalesce(&chart, &vals)?;
+    validate_schemas(&chart, &vals)?;
     let mut release = BTreeMap::new();
     release.insert("Name".into(), Value::str(&opts.release_name));
     release.insert("Namespace".into(), Value::str(&opts.namespace));
@@ -775,6 +954,60 @@ pub fn render_files(
         out.insert(k.clone(), buf.replace("<no value>", ""));
     }
     Ok(out)
+}
+
+/// Go's `%T` of a values node (as Helm prints it in schema errors).
+fn go_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "<nil>",
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Int64(_) => "int64",
+        Value::Uint(_) => "uint64",
+        Value::Float(_) => "float64",
+        Value::Str(_) => "string",
+        Value::List(_) => "[]interface {}",
+        Value::Map(_) => "map[string]interface {}",
+        Value::Object(_) => "interface {}",
+    }
+}
+
+/// Helm's ValidateAgainstSchema: the chart's schema, then each (enabled) subchart's against its
+/// own values, every violation listed under the chart's name.
+fn schema_violations(c: &Chart, vals: &Value, out: &mut String) {
+    if let Some(src) = &c.schema {
+        match super::jsonschema::validate(src, vals) {
+            Ok(None) => {}
+            Ok(Some(text)) => {
+                out.push_str(&format!("{}:\n{}", c.name(), text));
+            }
+            Err(e) => out.push_str(&format!("{}:\n{}", c.name(), e)),
+        }
+    }
+    for sub in &c.dependencies {
+        let name = sub.name();
+        match vals.get(&name) {
+            None | Some(Value::Nil) => {}
+            Some(sv @ Value::Map(_)) => schema_violations(sub, &sv, out),
+            Some(other) => out.push_str(&format!(
+                "{}:\ninvalid type for values: expected object (map), got {}\n",
+                name,
+                go_type_name(&other)
+            )),
+        }
+    }
+}
+
+/// Validate coalesced values against `values.schema.json` of the chart and its subcharts.
+pub fn validate_schemas(c: &Chart, vals: &Value) -> Result<(), RenderError> {
+    let mut out = String::new();
+    schema_violations(c, vals, &mut out);
+    if out.is_empty() {
+        Ok(())
+    } else {
+        Err(RenderError(format!(
+            "values don't meet the specifications of the schema(s) in the following chart(s):\n{out}"
+        )))
+    }
 }
 
 /// One manifest document of the `helm template` stream.
@@ -932,13 +1165,15 @@ pub fn crd_docs(chart: &Chart, user_values: &Value) -> Vec<RenderedDoc> {
         Value::Map(_) => user_values.deep_copy(),
         _ => Value::empty_map(),
     };
-    coalesce(&c, &vals);
-    process_dependencies(&mut c, &vals);
+    let _ = process_dependencies(&mut c, &vals);
     let mut out = Vec::new();
     fn rec(c: &Chart, parent: &str, out: &mut Vec<RenderedDoc>) {
         let path = full_path(parent, &c.name());
         for (name, data) in &c.files {
-            if name.starts_with("crds/") {
+            let manifest_ext = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|e| name.to_ascii_lowercase().ends_with(e));
+            if name.starts_with("crds/") && manifest_ext {
                 out.push(RenderedDoc {
                     source: format!("{}/{}", path, name),
                     content: String::from_utf8_lossy(data).into_owned(),

@@ -4,7 +4,7 @@
 Request:  {"op": "render", "chart": PATH, "values_yaml": [STR...], "values": {...}|null,
            "name": STR, "namespace": STR, "is_upgrade": bool}
 Response: {"ok": true, "manifests": {path: text}} | {"ok": false, "error": STR, "kind": STR}
-Other ops: {"op": "values_from_yaml", "yaml": STR}, {"op": "ping"},
+Other ops: {"op": "values_from_yaml", "yaml": STR}, {"op": "ping"}, {"op": "crds", "chart": PATH},
            {"op": "strvals", "kind": "set"|"set-string"|"set-json", "expr": STR}.
 """
 import json
@@ -47,6 +47,9 @@ def handle(req):
                 times.append((time.perf_counter() - t0) * 1000.0)
         times.sort()
         return {"ok": True, "median_ms": times[len(times) // 2], "min_ms": times[0]}
+    if op == "crds":
+        with helm.Chart.load(req["chart"]) as chart:
+            return {"ok": True, "crds": chart.crds}
     if op == "render":
         values = {}
         for y in req.get("values_yaml") or []:

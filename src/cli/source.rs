@@ -12,7 +12,7 @@ use crate::oci::{self, ChartRef};
 
 #[derive(Debug, Args)]
 pub struct ChartSource {
-    /// Chart: a .tgz or oci://HOST/REPO[:TAG|@sha256:DIGEST]
+    /// Chart: a .tgz, oci://HOST/REPO[:TAG|@sha256:DIGEST], or (template only) a chart directory
     #[arg(long, value_name = "CHART", default_value = oci::DEFAULT_CHART)]
     pub chart: String,
     /// Chart version for an OCI chart (exact or a semver constraint)
@@ -28,7 +28,24 @@ pub type ChartFiles = Vec<(String, Vec<u8>)>;
 impl ChartSource {
     /// Loads the chart (pulling it through the cache for oci://) with its archive's files.
     pub fn load(&self) -> Result<(Chart, ChartFiles)> {
-        let path = if self.chart.starts_with("oci://") {
+        let path = self.path()?;
+        let bytes = std::fs::read(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let bad_chart = |e: helm::LoadError| Error::Input {
+            location: path.display().to_string(),
+            message: format!("cannot load the chart: {}", e.0),
+            help: Some("pass a chart .tgz or oci://…".into()),
+        };
+        let files = helm::chart::read_tgz(&bytes).map_err(bad_chart)?;
+        let chart = Chart::load_archive(&bytes).map_err(bad_chart)?;
+        Ok((chart, files))
+    }
+
+    /// The chart's local path: pulled through the cache for oci://, as given otherwise.
+    pub fn path(&self) -> Result<PathBuf> {
+        Ok(if self.chart.starts_with("oci://") {
             let r: ChartRef = self
                 .chart
                 .parse()
@@ -43,19 +60,7 @@ impl ChartSource {
                 ));
             }
             PathBuf::from(&self.chart)
-        };
-        let bytes = std::fs::read(&path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let bad_chart = |e: helm::LoadError| Error::Input {
-            location: path.display().to_string(),
-            message: format!("cannot load the chart: {}", e.0),
-            help: Some("pass a chart .tgz or oci://…".into()),
-        };
-        let files = helm::chart::read_tgz(&bytes).map_err(bad_chart)?;
-        let chart = Chart::load_archive(&bytes).map_err(bad_chart)?;
-        Ok((chart, files))
+        })
     }
 
     pub fn version_of(chart: &Chart) -> String {

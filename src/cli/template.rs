@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::oci::RegistryArgs;
+use super::source::{ChartSource, SetArgs};
 use super::{GlobalArgs, stdout_write};
 use crate::error::{Error, Result};
 use crate::helm::{self, Chart, RenderOptions, Values};
-use crate::oci::{self, ChartRef};
 
 #[derive(Debug, Args)]
 #[command(
@@ -21,27 +20,13 @@ nodes). Values merge like Helm's: chart defaults, then each -f in order.\n\n\
 Example:\n  kubectl podnet cilium values --cluster my-cluster | kubectl podnet cilium template -f - --chart ./cilium-1.17.18.tgz"
 )]
 pub struct TemplateArgs {
-    /// Chart: a .tgz, a directory, or oci://HOST/REPO[:TAG|@sha256:DIGEST]
-    #[arg(long, value_name = "CHART", default_value = oci::DEFAULT_CHART)]
-    pub chart: String,
-    /// Chart version for an OCI chart (exact or a semver constraint)
-    #[arg(long, value_name = "VERSION")]
-    pub version: Option<String>,
+    #[command(flatten)]
+    pub source: ChartSource,
     /// Values files, merged in order; `-` reads stdin
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
-    /// Set values on the command line (key1=val1,key2=val2; Helm's strvals syntax)
-    #[arg(long, value_name = "KEY=VAL")]
-    pub set: Vec<String>,
-    /// Set STRING values on the command line
-    #[arg(long, value_name = "KEY=VAL")]
-    pub set_string: Vec<String>,
-    /// Set JSON values on the command line (key1=jsonval1,key2=jsonval2)
-    #[arg(long, value_name = "KEY=JSON")]
-    pub set_json: Vec<String>,
-    /// Set values from files (key1=path1,key2=path2)
-    #[arg(long, value_name = "KEY=PATH")]
-    pub set_file: Vec<String>,
+    #[command(flatten)]
+    pub set: SetArgs,
     /// Release name
     #[arg(long, value_name = "NAME", default_value = "cilium")]
     pub release: String,
@@ -63,8 +48,6 @@ pub struct TemplateArgs {
     /// Write each template to DIR/<chart>/templates/… instead of stdout
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
 }
 
 fn render_err(e: helm::RenderError) -> Error {
@@ -81,36 +64,13 @@ fn render_err(e: helm::RenderError) -> Error {
 }
 
 fn load_chart(a: &TemplateArgs) -> Result<Chart> {
-    let path: PathBuf = if a.chart.starts_with("oci://") {
-        let r: ChartRef = a
-            .chart
-            .parse()
-            .map_err(|e: oci::reference::RefError| Error::flag("--chart", e.to_string()))?;
-        let opts = a.registry.pull_options(a.version.as_deref())?;
-        oci::resolve_chart(&r, &opts)?.path
-    } else {
-        if a.version.is_some() {
-            return Err(Error::flag_help(
-                "--version",
-                "applies to OCI charts only",
-                "a local chart has its own version in Chart.yaml; drop --version",
-            ));
-        }
-        PathBuf::from(&a.chart)
-    };
+    let path = a.source.path()?;
     Chart::load(&path).map_err(|e| Error::Input {
         location: path.display().to_string(),
         message: format!("cannot load the chart: {}", e.0),
         help: Some("pass a Helm chart .tgz, a chart directory, or oci://…".into()),
     })
 }
-
-/// One `--set*` flag: its name, its values, and how the engine reads them.
-type SetLayer<'a> = (
-    &'a str,
-    &'a Vec<String>,
-    fn(&mut Values, &str) -> Result<(), helm::RenderError>,
-);
 
 fn read_values(a: &TemplateArgs) -> Result<Values> {
     let mut values = Values::new();
@@ -143,23 +103,7 @@ fn read_values(a: &TemplateArgs) -> Result<Values> {
             })?;
     }
     // Helm's order: -f files, then --set-json, --set, --set-string, --set-file.
-    let layers: [SetLayer<'_>; 4] = [
-        ("--set-json", &a.set_json, Values::add_set_json),
-        ("--set", &a.set, Values::add_set),
-        ("--set-string", &a.set_string, Values::add_set_string),
-        ("--set-file", &a.set_file, Values::add_set_file),
-    ];
-    for (flag, exprs, add) in layers {
-        for e in exprs {
-            add(&mut values, e).map_err(|err| {
-                Error::flag_help(
-                    flag,
-                    err.to_string(),
-                    "syntax: key.sub[0]=value,other=value",
-                )
-            })?;
-        }
-    }
+    a.set.apply(&mut values)?;
     Ok(values)
 }
 

@@ -26,7 +26,11 @@ const PIECES: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+    // 300 cases in CI; PODNET_FUZZ_CASES=N for a longer run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PODNET_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300),
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn yaml_reader_never_panics(s in "\\PC{0,200}") {
@@ -50,6 +54,15 @@ proptest! {
         m.insert("b".to_string(), podnet::helm::value::Value::str("2024-99-99"));
         let v = podnet::helm::value::Value::map(m);
         let _ = podnet::helm::jsonschema::validate(&schema, &v);
+    }
+
+    #[test]
+    fn strvals_never_panic(parts in proptest::collection::vec(prop::sample::select(vec!["a", "b", ".", "=", ",", "[", "]", "0", "9", "99999", "-1", "{", "}", "\\", "\"", "null", "true", "1e3", "0x10", "é", " ", "[0]", "[65537]", "\n"]), 0..30)) {
+        let expr: String = parts.concat();
+        let mut v = podnet::helm::Values::new();
+        let _ = v.add_set(&expr);
+        let _ = v.add_set_string(&expr);
+        let _ = v.add_set_json(&expr);
     }
 
     #[test]

@@ -594,7 +594,8 @@ pub fn upgrade_guards(
                 "{old_chart} → {new_chart} skips a minor version; Cilium supports one minor at a time"
             ),
             help: Some(format!(
-                "upgrade to the newest 1.{}.x patch first (kubectl podnet cilium versions), then to 1.{}",
+                "go one minor at a time: the newest 1.{}.x patch first, then the newest 1.{}.x, … up to 1.{} (`kubectl podnet cilium versions` lists them)",
+                o.1,
                 o.1 + 1,
                 n.1
             )),

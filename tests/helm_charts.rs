@@ -96,3 +96,98 @@ fn include_crds_prepends_crd_files() {
     .unwrap();
     assert!(plain.iter().all(|d| !d.source.contains("/crds/")));
 }
+
+/// Write a small chart `c` under `root` (files relative to the chart directory) and a `.tgz` of it.
+fn scratch_chart(root: &std::path::Path, files: &[(&str, &[u8])]) -> (PathBuf, PathBuf) {
+    let dir = root.join("c");
+    for (name, data) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+    let tgz = root.join("c.tgz");
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&tgz).unwrap(),
+        flate2::Compression::default(),
+    );
+    let mut ar = tar::Builder::new(gz);
+    ar.append_dir_all("c", &dir).unwrap();
+    ar.into_inner().unwrap().finish().unwrap();
+    (dir, tgz)
+}
+
+/// Both engines on a directory and on its archive: the same documents or the same error.
+fn same_as_helm(o: &mut Oracle, chart: &std::path::Path) -> Result<usize, String> {
+    let theirs = o.render(chart, &[], "r", "ns");
+    let mine = ours(chart, &[], "r", "ns");
+    match (mine, theirs) {
+        (Ok(a), Ok(b)) => {
+            let c = compare(&a, &b);
+            for d in &c.diffs {
+                eprintln!("{d}");
+            }
+            assert_eq!(c.identical, c.total, "{}", chart.display());
+            Ok(c.total)
+        }
+        (Err(a), Err(b)) => {
+            assert!(
+                a.ends_with(&b),
+                "{}: ours {a:?}, helm {b:?}",
+                chart.display()
+            );
+            Err(b)
+        }
+        (a, b) => panic!("{}: ours {a:?}\nhelm: {b:?}", chart.display()),
+    }
+}
+
+/// `.helmignore` applies to chart directories only, with Helm's rules (first match decides, a
+/// `!rule` ignores what it does not match, `templates/.?*` by default, no `**`); archives load
+/// every file. A UTF-8 BOM at the start of a file is dropped in both.
+#[test]
+fn helmignore_and_bom_follow_helm() {
+    let chart_yaml: &[u8] = b"apiVersion: v2\nname: c\nversion: 0.1.0\n";
+    let tpl: &[u8] =
+        b"a: {{ .Files.Get \"keep.txt\" | quote }} {{ .Files.Get \"drop.txt\" | quote }} {{ .Files.Get \"files/x.md\" | quote }}\n";
+    let mut o = Oracle::start();
+    let cases: &[(&str, Result<(usize, usize), &str>)] = &[
+        ("templates/b.yaml\n*.txt\n", Ok((2, 4))),
+        ("/files/\n# comment\n\n[a-c]rop.txt\n", Ok((3, 4))),
+        ("*.txt\n!keep.txt\n", Err("Chart.yaml file is missing")),
+        ("**/x.md\n", Err("double-star (**) syntax is not supported")),
+        ("[z\n", Err("syntax error in pattern")),
+    ];
+    for (ignore, want) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, tgz) = scratch_chart(
+            tmp.path(),
+            &[
+                ("Chart.yaml", chart_yaml),
+                (".helmignore", ignore.as_bytes()),
+                ("templates/a.yaml", tpl),
+                ("templates/b.yaml", b"b: 1\n"),
+                ("templates/.hidden.yaml", b"h: 1\n"),
+                ("templates/bom.yaml", b"\xEF\xBB\xBFbom: 1\n"),
+                ("keep.txt", b"k"),
+                ("drop.txt", b"d"),
+                ("files/x.md", b"m"),
+            ],
+        );
+        let got = same_as_helm(&mut o, &dir);
+        match want {
+            Ok((n, _)) => assert_eq!(got.as_ref().ok(), Some(n), "{ignore:?}: {got:?}"),
+            Err(e) => assert_eq!(
+                got.as_ref().err().map(|s| s.as_str()),
+                Some(*e),
+                "{ignore:?}"
+            ),
+        }
+        // the archive of the same directory ignores nothing
+        let got = same_as_helm(&mut o, &tgz);
+        let n_tgz = match want {
+            Ok((_, n)) => *n,
+            Err(_) => 4,
+        };
+        assert_eq!(got, Ok(n_tgz), "{ignore:?} (archive)");
+    }
+}

@@ -149,12 +149,27 @@ pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
                 MAX_DECOMPRESSED_CHART
             )));
         }
-        out.push((rel, buf));
+        out.push((rel, trim_bom(buf)));
     }
     Ok(out)
 }
 
+/// Helm drops a UTF-8 byte-order mark at the start of every chart file.
+fn trim_bom(mut data: Vec<u8>) -> Vec<u8> {
+    if data.starts_with(b"\xEF\xBB\xBF") {
+        data.drain(..3);
+    }
+    data
+}
+
 fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
+    let ignore_file = root.join(".helmignore");
+    let ignore = match std::fs::read(&ignore_file) {
+        Ok(b) => Ignore::parse(&String::from_utf8_lossy(&b))
+            .map_err(|e| LoadError(format!("{}: {}", ignore_file.display(), e.0)))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ignore::parse("")?,
+        Err(e) => return Err(LoadError(format!("{}: {}", ignore_file.display(), e))),
+    };
     let mut out = Vec::new();
     let mut total = 0u64;
     let mut stack = vec![(root.to_path_buf(), String::new())];
@@ -178,7 +193,11 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
                 )));
             }
             if ft.is_dir() {
-                stack.push((e.path(), r));
+                if !ignore.ignored(&r, true) {
+                    stack.push((e.path(), r));
+                }
+            } else if ignore.ignored(&r, false) {
+                continue;
             } else if ft.is_file() {
                 let md = e.metadata().map_err(|e| LoadError(e.to_string()))?;
                 if md.len() > MAX_DECOMPRESSED_FILE {
@@ -195,59 +214,246 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
                     )));
                 }
                 let data = std::fs::read(e.path()).map_err(|e| LoadError(e.to_string()))?;
-                out.push((r, data));
+                out.push((r, trim_bom(data)));
             }
         }
     }
     Ok(out)
 }
 
-/// A `.helmignore` rule set.
+/// A `.helmignore` rule set. Helm applies it only when loading a chart directory (an archive
+/// was filtered when it was packaged), with Helm's own semantics rather than gitignore's: the
+/// first matching rule decides, and a `!rule` ignores every path it does *not* match.
 struct Ignore {
-    rules: Vec<(bool, bool, String)>, // (negate, dir_only, pattern)
+    rules: Vec<IgnoreRule>,
+}
+
+struct IgnoreRule {
+    negate: bool,
+    must_dir: bool,
+    /// Matched against the base name only (a pattern without `/`).
+    base_only: bool,
+    pattern: String,
 }
 
 impl Ignore {
-    fn parse(s: &str) -> Ignore {
-        let mut rules = Vec::new();
-        for line in s.lines() {
-            let l = line.trim();
-            if l.is_empty() || l.starts_with('#') {
+    /// Parse `.helmignore` text and add Helm's default rule (`templates/.?*`).
+    fn parse(s: &str) -> Result<Ignore, LoadError> {
+        let mut ig = Ignore { rules: Vec::new() };
+        for line in s.lines().chain(std::iter::once("templates/.?*")) {
+            let rule = line.trim();
+            if rule.is_empty() || rule.starts_with('#') {
                 continue;
             }
-            let (neg, l) = match l.strip_prefix('!') {
+            if rule.contains("**") {
+                return Err(LoadError("double-star (**) syntax is not supported".into()));
+            }
+            go_match(rule, "abc").map_err(LoadError)?;
+            let (negate, rule) = match rule.strip_prefix('!') {
                 Some(r) => (true, r),
-                None => (false, l),
+                None => (false, rule),
             };
-            let (dir, l) = match l.strip_suffix('/') {
+            let (must_dir, rule) = match rule.strip_suffix('/') {
                 Some(r) => (true, r),
-                None => (false, l),
+                None => (false, rule),
             };
-            rules.push((neg, dir, l.trim_start_matches('/').to_string()));
+            let (base_only, pattern) = match rule.strip_prefix('/') {
+                Some(r) => (false, r),
+                None => (!rule.contains('/'), rule),
+            };
+            ig.rules.push(IgnoreRule {
+                negate,
+                must_dir,
+                base_only,
+                pattern: pattern.to_string(),
+            });
         }
-        Ignore { rules }
+        Ok(ig)
     }
 
     fn ignored(&self, path: &str, is_dir: bool) -> bool {
-        let mut res = false;
-        for (neg, dir, pat) in &self.rules {
-            if *dir && !is_dir {
-                continue;
-            }
-            let m = if pat.contains('/') {
-                glob_match(pat, path)
+        if path.is_empty() || path == "." || path == "./" {
+            return false;
+        }
+        for r in &self.rules {
+            let subject = if r.base_only {
+                path.rsplit('/').next().unwrap_or(path)
             } else {
-                glob_match(pat, path.rsplit('/').next().unwrap_or(path))
+                path
             };
-            if m {
-                res = !*neg;
+            let hit = go_match(&r.pattern, subject).unwrap_or(false);
+            if r.negate {
+                if (r.must_dir && !is_dir) || !hit {
+                    return true;
+                }
+            } else if (!r.must_dir || is_dir) && hit {
+                return true;
             }
         }
-        res
+        false
     }
 }
 
-/// Go `filepath.Match`-style glob (no `/` crossing by `*`).
+/// Go's `path/filepath.Match` on '/'-separated names: `*` and `?` never match '/', classes
+/// `[a-z]`/`[^…]`, `\\` escapes; Err("syntax error in pattern") for a malformed pattern, also
+/// when the name already failed to match (Go checks the rest of the pattern then).
+pub fn go_match(pattern: &str, name: &str) -> Result<bool, String> {
+    let mut pat = pattern;
+    let mut name = name;
+    'chunks: while !pat.is_empty() {
+        let (star, chunk, rest) = scan_chunk(pat);
+        pat = rest;
+        if star && chunk.is_empty() {
+            return Ok(!name.contains('/'));
+        }
+        match match_chunk(chunk, name) {
+            Ok(Some(t)) if t.is_empty() || !pat.is_empty() => {
+                name = t;
+                continue;
+            }
+            Err(e) => return Err(e),
+            _ => {}
+        }
+        if star {
+            for (i, c) in name.char_indices() {
+                if c == '/' {
+                    break;
+                }
+                let after = &name[i + c.len_utf8()..];
+                match match_chunk(chunk, after)? {
+                    Some(t) if pat.is_empty() && !t.is_empty() => continue,
+                    Some(t) => {
+                        name = t;
+                        continue 'chunks;
+                    }
+                    None => {}
+                }
+            }
+        }
+        while !pat.is_empty() {
+            let (_, chunk, rest) = scan_chunk(pat);
+            pat = rest;
+            match_chunk(chunk, "")?;
+        }
+        return Ok(false);
+    }
+    Ok(name.is_empty())
+}
+
+/// Split off leading stars and the chunk up to the next unescaped star outside a class.
+fn scan_chunk(pat: &str) -> (bool, &str, &str) {
+    let star = pat.starts_with('*');
+    let pat = pat.trim_start_matches('*');
+    let b = pat.as_bytes();
+    let (mut i, mut in_class) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'\\' if i + 1 < b.len() => i += 1,
+            b'[' => in_class = true,
+            b']' => in_class = false,
+            b'*' if !in_class => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    (star, &pat[..i], &pat[i..])
+}
+
+/// Match one star-free chunk at the start of `s`: Ok(Some(rest)) on a match, Ok(None) when it
+/// does not match, Err on a malformed chunk (checked to the end, as Go does).
+fn match_chunk<'s>(chunk: &str, s: &'s str) -> Result<Option<&'s str>, String> {
+    const BAD: &str = "syntax error in pattern";
+    let mut s = s;
+    let mut failed = false;
+    let mut c = chunk;
+    while let Some(first) = c.chars().next() {
+        if !failed && s.is_empty() && first != '[' {
+            failed = true;
+        }
+        match first {
+            '[' => {
+                let r = s.chars().next();
+                if let Some(r) = r {
+                    s = &s[r.len_utf8()..];
+                } else {
+                    failed = true;
+                }
+                c = &c[1..];
+                let negated = c.starts_with('^');
+                if negated {
+                    c = &c[1..];
+                }
+                let mut matched = false;
+                let mut nrange = 0;
+                loop {
+                    if c.starts_with(']') && nrange > 0 {
+                        c = &c[1..];
+                        break;
+                    }
+                    let (lo, rest) = class_char(c).ok_or(BAD)?;
+                    c = rest;
+                    let mut hi = lo;
+                    if let Some(rest) = c.strip_prefix('-') {
+                        let (h, rest) = class_char(rest).ok_or(BAD)?;
+                        hi = h;
+                        c = rest;
+                    }
+                    if r.is_some_and(|r| lo <= r && r <= hi) {
+                        matched = true;
+                    }
+                    nrange += 1;
+                }
+                if matched == negated {
+                    failed = true;
+                }
+            }
+            '?' => {
+                match s.chars().next() {
+                    Some(r) if r != '/' => s = &s[r.len_utf8()..],
+                    _ => failed = true,
+                }
+                c = &c[1..];
+            }
+            '\\' => {
+                c = &c[1..];
+                let lit = c.chars().next().ok_or(BAD)?;
+                if !failed {
+                    match s.strip_prefix(lit) {
+                        Some(rest) => s = rest,
+                        None => failed = true,
+                    }
+                }
+                c = &c[lit.len_utf8()..];
+            }
+            lit => {
+                if !failed {
+                    match s.strip_prefix(lit) {
+                        Some(rest) => s = rest,
+                        None => failed = true,
+                    }
+                }
+                c = &c[lit.len_utf8()..];
+            }
+        }
+    }
+    Ok(if failed { None } else { Some(s) })
+}
+
+/// One (possibly escaped) character of a class; None when the class is malformed.
+fn class_char(c: &str) -> Option<(char, &str)> {
+    let mut it = c.chars();
+    let ch = it.next()?;
+    if ch == '-' || ch == ']' {
+        return None;
+    }
+    if ch == '\\' {
+        let e = it.next()?;
+        return Some((e, it.as_str()));
+    }
+    Some((ch, it.as_str()))
+}
+
+/// `.Files.Glob` patterns without `**` (gobwas/glob with '/' separators: `*` stops at '/').
 pub fn glob_match(pat: &str, name: &str) -> bool {
     let p: Vec<char> = pat.chars().collect();
     let n: Vec<char> = name.chars().collect();
@@ -304,11 +510,6 @@ pub fn glob_match(pat: &str, name: &str) -> bool {
 }
 
 fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
-    let ignore = files
-        .iter()
-        .find(|(n, _)| n == ".helmignore")
-        .map(|(_, d)| Ignore::parse(&String::from_utf8_lossy(d)))
-        .unwrap_or(Ignore { rules: vec![] });
     let mut metadata: Option<Value> = None;
     let mut values = Value::empty_map();
     let mut templates = Vec::new();
@@ -317,18 +518,6 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
     let mut sub_archives: Vec<(String, Vec<u8>)> = Vec::new();
     let mut schema = None;
     for (name, data) in files {
-        // directory-level ignores
-        let parts: Vec<&str> = name.split('/').collect();
-        let mut skip = false;
-        for i in 1..parts.len() {
-            if ignore.ignored(&parts[..i].join("/"), true) {
-                skip = true;
-                break;
-            }
-        }
-        if skip || ignore.ignored(&name, false) {
-            continue;
-        }
         if name == "Chart.yaml" {
             let s = String::from_utf8_lossy(&data);
             metadata = Some(

@@ -863,13 +863,22 @@ pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TErr> {
 }
 
 fn count_key_calls(templates: &BTreeMap<String, Renderable>) -> usize {
-    let mut n = 0;
-    for r in templates.values() {
-        for f in ["genCA", "genSignedCert", "genSelfSignedCert"] {
-            n += r.src.matches(f).count() - r.src.matches(&format!("{f}WithKey")).count();
-        }
-    }
-    n
+    // one pass per template: every "gen" followed by a key-making function name
+    let makes_key = |rest: &str| {
+        ["CA", "SignedCert", "SelfSignedCert"].iter().any(|f| {
+            rest.strip_prefix(f)
+                .is_some_and(|r| !r.starts_with("WithKey"))
+        })
+    };
+    templates
+        .values()
+        .map(|r| {
+            r.src
+                .match_indices("gen")
+                .filter(|(i, _)| makes_key(&r.src[i + 3..]))
+                .count()
+        })
+        .sum()
 }
 
 /// Render all templates of a chart; returns template path → rendered text (NOTES.txt included,

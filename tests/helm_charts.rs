@@ -150,7 +150,9 @@ fn helmignore_and_bom_follow_helm() {
     let tpl: &[u8] =
         b"a: {{ .Files.Get \"keep.txt\" | quote }} {{ .Files.Get \"drop.txt\" | quote }} {{ .Files.Get \"files/x.md\" | quote }}\n";
     let mut o = Oracle::start();
-    let cases: &[(&str, Result<(usize, usize), &str>)] = &[
+    // (.helmignore, documents from the directory and from the archive, or the error)
+    type Want = Result<(usize, usize), &'static str>;
+    let cases: &[(&str, Want)] = &[
         ("templates/b.yaml\n*.txt\n", Ok((2, 4))),
         ("/files/\n# comment\n\n[a-c]rop.txt\n", Ok((3, 4))),
         ("*.txt\n!keep.txt\n", Err("Chart.yaml file is missing")),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Chart engine benchmark, in one run: the whole process of `kubectl podnet cilium template`
-# (release build: start-up, chart load, values, render, sort, stream to a file) against Helm v4's
+# (release build: start-up, chart load, values, render, sort, stream through a pipe) against Helm v4's
 # in-process render of the same chart and values through helm-python-sdk (chart loaded once,
 # render timed alone — the most favourable setting for Helm).
 #   (a) engine: the hybrid values + hubble.tls.auto.method=cronJob (no keys are generated)
@@ -22,7 +22,8 @@ printf 'hubble:\n  tls:\n    auto:\n      method: cronJob\n' > "$work/cron.yaml"
 
 run_case() { # label, extra -f args...
   local label="$1"; shift
-  local args=(cilium template --chart "$CHART" -f "$HYBRID" "$@" --output-dir "$work/out")
+  # the stream goes to stdout, read through a pipe (as `| kubectl apply -f -` would)
+  local args=(cilium template --chart "$CHART" -f "$HYBRID" "$@")
   # Helm v4 in-process: load once, render RUNS times, median.
   local helm_ms
   helm_ms=$("$PY" - "$CHART" "$RUNS" "$HYBRID" "$@" <<'PY'
@@ -52,7 +53,7 @@ ts.sort(); tl.sort()
 print(f"{ts[len(ts)//2]:.2f} {tl[len(tl)//2]:.2f}")
 PY
 )
-  hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/h.json" \
+  hyperfine -N --warmup 3 --runs "$RUNS" --output=pipe --export-json "$work/h.json" \
     "$BIN ${args[*]}" > /dev/null 2>&1
   local rss_kb
   rss_kb=$( { /usr/bin/time -f '%M' "$BIN" "${args[@]}" > /dev/null; } 2>&1 | tail -1)

@@ -29,10 +29,11 @@ pub struct Chart {
     pub metadata: Value,
     /// values.yaml.
     pub values: Value,
-    /// Templates: (path relative to chart root, e.g. `templates/a.yaml`, source).
-    pub templates: Vec<(String, String)>,
-    /// Other files (path relative to chart root → bytes).
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// Templates: (path relative to chart root, e.g. `templates/a.yaml`, source). Shared, so
+    /// that rendering (which clones the chart) copies no text.
+    pub templates: Vec<(String, Rc<str>)>,
+    /// Other files (path relative to chart root → bytes), shared with `.Files` in the same way.
+    pub files: Rc<BTreeMap<String, Vec<u8>>>,
     /// Subcharts from `charts/`.
     pub dependencies: Vec<Chart>,
     /// Raw values.schema.json, if any.
@@ -529,7 +530,7 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
             values = super::yaml::parse_values(&s)
                 .map_err(|e| LoadError(format!("cannot load values.yaml: {}", e)))?;
         } else if name == "values.schema.json" {
-            schema = Some(String::from_utf8_lossy(&data).into_owned());
+            schema = Some(super::value::utf8_lossy(&data));
         } else if let Some(rest) = name.strip_prefix("charts/") {
             if let Some((sub, r)) = rest.split_once('/') {
                 sub_files
@@ -540,7 +541,11 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
                 sub_archives.push((rest.to_string(), data));
             }
         } else if name.starts_with("templates/") {
-            templates.push((name, String::from_utf8_lossy(&data).into_owned()));
+            let text = match String::from_utf8(data) {
+                Ok(t) => t,
+                Err(e) => super::value::utf8_lossy(e.as_bytes()),
+            };
+            templates.push((name, Rc::from(text)));
         } else if name == "Chart.lock" || name == "requirements.yaml" || name == "requirements.lock"
         {
             other.insert(name, data);
@@ -565,7 +570,7 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
         metadata,
         values,
         templates,
-        files: other,
+        files: Rc::new(other),
         dependencies: deps,
         schema,
     })

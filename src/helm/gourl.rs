@@ -101,7 +101,7 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
             }
         }
     }
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    Ok(super::value::utf8_lossy_vec(out))
 }
 
 /// A parsed URL (the fields Sprig reads).

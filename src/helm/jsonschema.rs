@@ -181,9 +181,7 @@ impl Reader<'_> {
                 return self.err("in exponent of numeric literal");
             }
         }
-        Ok(J::Num(
-            String::from_utf8_lossy(&self.s[st..self.i]).into_owned(),
-        ))
+        Ok(J::Num(super::value::utf8_lossy(&self.s[st..self.i])))
     }
     fn hex4(&mut self) -> Result<u32, String> {
         let h = self.s.get(self.i..self.i + 4).ok_or("unexpected EOF")?;
@@ -203,7 +201,7 @@ impl Reader<'_> {
             match c {
                 b'"' => {
                     self.i += 1;
-                    return Ok(String::from_utf8_lossy(&out).into_owned());
+                    return Ok(super::value::utf8_lossy_vec(out));
                 }
                 b'\\' => {
                     self.i += 1;
@@ -1724,7 +1722,7 @@ fn percent_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    super::value::utf8_lossy_vec(out)
 }
 
 fn draft_of(schema: &J) -> u32 {

@@ -653,10 +653,9 @@ fn rec_all_tpls(
     let subcharts = Value::empty_map();
     let mut next = BTreeMap::new();
     next.insert("Chart".to_string(), chart_meta_map(c, is_root));
-    let files = c.files.clone();
     next.insert(
         "Files".to_string(),
-        Value::Object(Rc::new(Object::Files(Rc::new(files)))),
+        Value::Object(Rc::new(Object::Files(c.files.clone()))),
     );
     next.insert(
         "Release".to_string(),
@@ -696,7 +695,7 @@ fn rec_all_tpls(
         out.insert(
             format!("{}/{}", path, name),
             Renderable {
-                src: Rc::from(src.as_str()),
+                src: src.clone(),
                 vals: next.clone(),
                 base_path: format!("{}/templates", path),
             },
@@ -850,7 +849,7 @@ pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TErr> {
     let mut inner = State::new(st.ctx, set, tree, vals.clone());
     let mut out = String::new();
     match inner.execute(vals, &mut out) {
-        Ok(()) => Ok(Value::string(out.replace("<no value>", ""))),
+        Ok(()) => Ok(Value::string(strip_no_value(out))),
         Err(e) => Err(TErr::wrap(
             format!(
                 "error during tpl function execution for {}: {}",
@@ -863,7 +862,8 @@ pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TErr> {
 }
 
 fn count_key_calls(templates: &BTreeMap<String, Renderable>) -> usize {
-    // one pass per template: every "gen" followed by a key-making function name
+    // one memchr-speed pass per template: every "gen" followed by a key-making function name
+    let finder = memchr::memmem::Finder::new("gen");
     let makes_key = |rest: &str| {
         ["CA", "SignedCert", "SelfSignedCert"].iter().any(|f| {
             rest.strip_prefix(f)
@@ -873,12 +873,21 @@ fn count_key_calls(templates: &BTreeMap<String, Renderable>) -> usize {
     templates
         .values()
         .map(|r| {
-            r.src
-                .match_indices("gen")
-                .filter(|(i, _)| makes_key(&r.src[i + 3..]))
+            finder
+                .find_iter(r.src.as_bytes())
+                .filter(|i| r.src.get(i + 3..).is_some_and(makes_key))
                 .count()
         })
         .sum()
+}
+
+/// Helm removes every "<no value>" from rendered text; most texts have none, so look first.
+fn strip_no_value(s: String) -> String {
+    if memchr::memmem::find(s.as_bytes(), b"<no value>").is_some() {
+        s.replace("<no value>", "")
+    } else {
+        s
+    }
 }
 
 /// Render all templates of a chart; returns template path → rendered text (NOTES.txt included,
@@ -960,7 +969,7 @@ pub fn render_files(
         if let Err(e) = st.execute(&r.vals, &mut buf) {
             return Err(RenderError(reformat_exec_error(k, &e)));
         }
-        out.insert(k.clone(), buf.replace("<no value>", ""));
+        out.insert(k.clone(), strip_no_value(buf));
     }
     Ok(out)
 }
@@ -1178,7 +1187,7 @@ pub fn crd_docs(chart: &Chart, user_values: &Value) -> Vec<RenderedDoc> {
     let mut out = Vec::new();
     fn rec(c: &Chart, parent: &str, out: &mut Vec<RenderedDoc>) {
         let path = full_path(parent, &c.name());
-        for (name, data) in &c.files {
+        for (name, data) in c.files.iter() {
             let manifest_ext = [".yaml", ".yml", ".json"]
                 .iter()
                 .any(|e| name.to_ascii_lowercase().ends_with(e));

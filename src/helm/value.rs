@@ -505,3 +505,17 @@ pub fn sprint(v: &Value) -> String {
     go_sprint_value(v, &mut s);
     s
 }
+
+/// Bytes to text, replacing invalid UTF-8 as Go's conversions do. Checks with the fast
+/// validator first: the input is almost always valid and `from_utf8_lossy` walks it more slowly.
+pub fn utf8_lossy(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
+/// Like [`utf8_lossy`], taking the buffer (no copy when it is valid).
+pub fn utf8_lossy_vec(b: Vec<u8>) -> String {
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}

@@ -165,7 +165,7 @@ impl<'a> P<'a> {
                         }
                         self.i += 1;
                     }
-                    anchor = Some(String::from_utf8_lossy(&self.s[st..self.i]).into_owned());
+                    anchor = Some(super::value::utf8_lossy(&self.s[st..self.i]));
                     self.skip_inline_ws();
                 }
                 Some(b'!') => {
@@ -176,7 +176,7 @@ impl<'a> P<'a> {
                         }
                         self.i += 1;
                     }
-                    tag = Some(String::from_utf8_lossy(&self.s[st..self.i]).into_owned());
+                    tag = Some(super::value::utf8_lossy(&self.s[st..self.i]));
                     self.skip_inline_ws();
                 }
                 _ => break,
@@ -330,7 +330,7 @@ impl<'a> P<'a> {
             }
             self.i += 1;
         }
-        let name = String::from_utf8_lossy(&self.s[st..self.i]).into_owned();
+        let name = super::value::utf8_lossy(&self.s[st..self.i]);
         match self.anchors.get(&name) {
             Some(n) => Ok(n.clone()),
             None => self.err(&format!("unknown anchor '{}' referenced", name)),
@@ -467,7 +467,7 @@ impl<'a> P<'a> {
             }
         }
         self.i = end;
-        String::from_utf8_lossy(&self.s[st..end]).into_owned()
+        super::value::utf8_lossy(&self.s[st..end])
     }
 
     /// Continue a multi-line plain scalar on following lines indented more than `parent`.
@@ -629,7 +629,7 @@ impl<'a> P<'a> {
             out.push(c);
             self.i += 1;
         }
-        Ok(String::from_utf8_lossy(&out).into_owned())
+        Ok(super::value::utf8_lossy_vec(out))
     }
 
     fn parse_block_scalar(&mut self, parent: i32) -> R<String> {
@@ -723,7 +723,7 @@ impl<'a> P<'a> {
             while self.peek().is_some_and(|c| !is_break(c)) {
                 self.i += 1;
             }
-            lines.push(String::from_utf8_lossy(&self.s[st..self.i]).into_owned());
+            lines.push(super::value::utf8_lossy(&self.s[st..self.i]));
             if self.peek().is_some() {
                 self.newline();
             }
@@ -818,7 +818,7 @@ impl<'a> P<'a> {
                     {
                         self.i += 1;
                     }
-                    anchor = Some(String::from_utf8_lossy(&self.s[st..self.i]).into_owned());
+                    anchor = Some(super::value::utf8_lossy(&self.s[st..self.i]));
                     self.skip_flow_ws();
                 }
                 Some(b'!') => {
@@ -829,7 +829,7 @@ impl<'a> P<'a> {
                     {
                         self.i += 1;
                     }
-                    tag = Some(String::from_utf8_lossy(&self.s[st..self.i]).into_owned());
+                    tag = Some(super::value::utf8_lossy(&self.s[st..self.i]));
                     self.skip_flow_ws();
                 }
                 _ => break,

@@ -144,6 +144,37 @@ fn values_file(dir: &Path) -> PathBuf {
     p
 }
 
+/// A simulated cluster with podnet's release of the shared chart installed (revision 1).
+struct Installed {
+    sim: Kubesim,
+    kc: PathBuf,
+    /// Holds the values file.
+    dir: tempfile::TempDir,
+}
+
+/// `cilium install --chart <shared chart> -f VALUES` plus `extra` flags.
+fn install(kc: &Path, values: &Path, extra: &[&str]) -> std::process::Output {
+    podnet(kc)
+        .args(["cilium", "install"])
+        .args(extra)
+        .arg("--chart")
+        .arg(chart())
+        .arg("-f")
+        .arg(values)
+        .output()
+        .unwrap()
+}
+
+fn installed() -> Installed {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    let out = install(&kc, &values, &[]);
+    expect_code(&out, 0);
+    Installed { sim, kc, dir }
+}
+
 fn sim() -> Kubesim {
     Kubesim::start_blocking(Options {
         scenario: Some("eks:nodes=2,hybrid=2,pods=4".into()),
@@ -163,13 +194,7 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
     assert_eq!(aws_node_before["metadata"]["name"], "aws-node");
 
     // helm_python applies as "python"; share its identity as the Helm CLI shares "helm".
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--field-manager", "python", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &["--field-manager", "python"]);
     expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("STATUS: deployed"));
     let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
@@ -200,13 +225,7 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
     );
 
     // A second install is refused while the release exists.
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 
@@ -377,13 +396,7 @@ fn upgrade_guards_upgrade_and_rollback() {
     let kc = sim.kubeconfig().to_path_buf();
     let dir = tempfile::tempdir().unwrap();
     let values = values_file(dir.path());
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--field-manager", "python", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &["--field-manager", "python"]);
     expect_code(&out, 0);
 
     let extra = dir.path().join("extra.yaml");
@@ -546,13 +559,7 @@ fn status_reports_readiness_and_pool() {
     let out = podnet(&kc).args(["cilium", "status"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "no release yet");
     assert!(String::from_utf8_lossy(&out.stdout).contains("release-not-found"));
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &[]);
     assert_eq!(out.status.code(), Some(0));
     let mut last = Value::Null;
     for _ in 0..50 {
@@ -582,13 +589,7 @@ fn status_reports_readiness_and_pool() {
     })
     .unwrap();
     let kc = sim.kubeconfig().to_path_buf();
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &[]);
     assert_eq!(out.status.code(), Some(0));
     std::thread::sleep(std::time::Duration::from_millis(500));
     let out = podnet(&kc)
@@ -612,18 +613,7 @@ fn status_reports_readiness_and_pool() {
 
 #[test]
 fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let Installed { sim, kc, dir, .. } = installed();
     let preflight = || {
         podnet(&kc)
             .args([
@@ -793,13 +783,7 @@ fn fault_mid_install_marks_failed_and_upgrade_recovers() {
     // Every write of a DaemonSet fails: the install stops part-way.
     sim.set_faults(&["error:500:1:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
         .unwrap();
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &[]);
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("DaemonSet/cilium") && e.contains("500"), "{e}");
@@ -807,13 +791,7 @@ fn fault_mid_install_marks_failed_and_upgrade_recovers() {
     assert_eq!(h[0]["status"], "failed", "{h}");
     // A second install is refused; an upgrade recovers once the API server is healthy.
     sim.set_faults(&[]).unwrap();
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &[]);
     assert_eq!(out.status.code(), Some(2));
     let out = podnet(&kc)
         .args(["cilium", "upgrade", "-o", "json", "--chart"])
@@ -843,13 +821,7 @@ fn install_wait_succeeds_or_says_what_is_not_ready() {
     let values = values_file(dir.path());
     let sim = sim();
     let kc = sim.kubeconfig().to_path_buf();
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--wait", "--timeout", "30s", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &["--wait", "--timeout", "30s"]);
     expect_code(&out, 0);
     let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
     assert_eq!(ds["status"]["numberReady"], 2, "{}", ds["status"]);
@@ -862,13 +834,7 @@ fn install_wait_succeeds_or_says_what_is_not_ready() {
     })
     .unwrap();
     let kc = sim.kubeconfig().to_path_buf();
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--wait", "--timeout", "2s", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &["--wait", "--timeout", "2s"]);
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -895,13 +861,7 @@ fn install_refuses_a_cluster_with_another_cni_unless_forced() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &[]);
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -924,13 +884,7 @@ fn install_refuses_a_cluster_with_another_cni_unless_forced() {
             .is_some_and(Vec::is_empty),
         "nothing recorded"
     );
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--force", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
+    let out = install(&kc, &values, &["--force"]);
     expect_code(&out, 0);
 }
 
@@ -1264,18 +1218,7 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
 
 #[test]
 fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
-        .arg(chart())
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
+    let Installed { sim, kc, dir, .. } = installed();
     let history = |kc: &Path| -> Vec<(i64, String, String)> {
         let h: Value = podnet_json(kc, &["history"]);
         h.as_array()

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/podnet-target}"
 export PODNET_VENV="${PODNET_VENV:-$HOME/.cache/podnet-venv}"
+# Each clone is a new path, so incremental caches never get reused; they only fill the disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export CI="${CI:-true}"   # insta: never write snapshots here, fail on a mismatch
 
 bash tests/setup.sh

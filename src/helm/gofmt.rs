@@ -786,30 +786,9 @@ pub fn go_date(layout: &str, v: &Value) -> String {
     let sod = secs.rem_euclid(86400);
     let (y, mo, d) = civil(days);
     let (h, mi, s) = (sod / 3600, (sod / 60) % 60, sod % 60);
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const DAYS: [&str; 7] = [
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-    ];
-    let wd = DAYS[days.rem_euclid(7) as usize];
+    use super::gotime::{DAYS, MONTHS};
+    // 1970-01-01 was a Thursday
+    let wd = DAYS[(days + 4).rem_euclid(7) as usize];
     let mut out = String::new();
     let mut rest = layout;
     while !rest.is_empty() {

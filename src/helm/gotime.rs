@@ -261,7 +261,7 @@ fn skip<'a>(mut value: &'a str, mut prefix: &str) -> Result<&'a str, &'a str> {
     Ok(value)
 }
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -275,7 +275,7 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const DAYS: [&str; 7] = [
+pub(super) const DAYS: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",

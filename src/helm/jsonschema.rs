@@ -594,6 +594,23 @@ struct Validator<'a> {
     depth: RefCell<usize>,
 }
 
+/// `min<kind>` / `max<kind>` (Items, Length, Properties) against a size `n`.
+fn size_bounds(s: &J, kind: &str, n: i64, loc: &[String], errs: &mut Vec<VErr>) {
+    for (key, out_of_bounds) in [
+        (format!("min{kind}"), (|n, l| n < l) as fn(i64, i64) -> bool),
+        (format!("max{kind}"), |n, l| n > l),
+    ] {
+        if let Some(limit) = usize_of(s.get(&key))
+            && out_of_bounds(n, limit)
+        {
+            errs.push(err(
+                loc,
+                format!("{key}: got {}, want {}", lint(n), lint(limit)),
+            ));
+        }
+    }
+}
+
 fn err(loc: &[String], m: String) -> VErr {
     VErr {
         loc: loc.to_vec(),
@@ -1143,30 +1160,7 @@ impl Validator<'_> {
         ue: &mut Uneval,
     ) -> Result<(), String> {
         let draft = self.draft;
-        if let Some(n) = usize_of(s.get("minProperties"))
-            && (obj.len() as i64) < n
-        {
-            errs.push(err(
-                loc,
-                format!(
-                    "minProperties: got {}, want {}",
-                    lint(obj.len() as i64),
-                    lint(n)
-                ),
-            ));
-        }
-        if let Some(n) = usize_of(s.get("maxProperties"))
-            && (obj.len() as i64) > n
-        {
-            errs.push(err(
-                loc,
-                format!(
-                    "maxProperties: got {}, want {}",
-                    lint(obj.len() as i64),
-                    lint(n)
-                ),
-            ));
-        }
+        size_bounds(s, "Properties", obj.len() as i64, loc, errs);
         let has = |k: &str| obj.iter().any(|(x, _)| x == k);
         let missing = |req: &J| -> Vec<String> {
             match req {
@@ -1349,23 +1343,7 @@ impl Validator<'_> {
         ue: &mut Uneval,
     ) -> Result<(), String> {
         let draft = self.draft;
-        let len = arr.len() as i64;
-        if let Some(n) = usize_of(s.get("minItems"))
-            && len < n
-        {
-            errs.push(err(
-                loc,
-                format!("minItems: got {}, want {}", lint(len), lint(n)),
-            ));
-        }
-        if let Some(n) = usize_of(s.get("maxItems"))
-            && len > n
-        {
-            errs.push(err(
-                loc,
-                format!("maxItems: got {}, want {}", lint(len), lint(n)),
-            ));
-        }
+        size_bounds(s, "Items", arr.len() as i64, loc, errs);
         if let Some(J::Bool(true)) = s.get("uniqueItems")
             && arr.len() > 1
         {
@@ -1536,23 +1514,7 @@ impl Validator<'_> {
     }
 
     fn string(&self, s: &J, st: &str, loc: &[String], errs: &mut Vec<VErr>) {
-        let n = st.chars().count() as i64;
-        if let Some(m) = usize_of(s.get("minLength"))
-            && n < m
-        {
-            errs.push(err(
-                loc,
-                format!("minLength: got {}, want {}", lint(n), lint(m)),
-            ));
-        }
-        if let Some(m) = usize_of(s.get("maxLength"))
-            && n > m
-        {
-            errs.push(err(
-                loc,
-                format!("maxLength: got {}, want {}", lint(n), lint(m)),
-            ));
-        }
+        size_bounds(s, "Length", st.chars().count() as i64, loc, errs);
         if let Some(J::Str(p)) = s.get("pattern")
             && let Some(rx) = self.regex(p)
             && !rx.is_match(st)

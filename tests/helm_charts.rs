@@ -11,10 +11,15 @@ fn chart(name: &str) -> PathBuf {
 }
 
 fn check(name: &str, values: &[&str]) {
+    check_path(&chart(name), values)
+}
+
+fn check_path(path: &std::path::Path, values: &[&str]) {
+    let name = path.display();
     let mut o = Oracle::start();
     let values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
-    let theirs = o.render(&chart(name), &values, "my-release-name-long", "prod");
-    let mine = ours(&chart(name), &values, "my-release-name-long", "prod");
+    let theirs = o.render(path, &values, "my-release-name-long", "prod");
+    let mine = ours(path, &values, "my-release-name-long", "prod");
     match (mine, theirs) {
         (Ok(a), Ok(b)) => {
             let c = compare(&a, &b);
@@ -95,4 +100,78 @@ fn include_crds_prepends_crd_files() {
     )
     .unwrap();
     assert!(plain.iter().all(|d| !d.source.contains("/crds/")));
+}
+
+/// Write `files` (path, content) as chart directory `dir` and as `dir.tgz` beside it.
+fn write_chart_dir_and_tgz(dir: &std::path::Path, files: &[(&str, &str)]) -> PathBuf {
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        std::fs::File::create(dir.with_extension("tgz")).unwrap(),
+        flate2::Compression::fast(),
+    ));
+    let top = dir.file_name().unwrap().to_string_lossy().into_owned();
+    for (p, c) in files {
+        let f = dir.join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(&f, c).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(c.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, format!("{top}/{p}"), c.as_bytes())
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+    dir.with_extension("tgz")
+}
+
+/// `.helmignore` applies only to chart directories (never archives), the parent's rules cover
+/// subchart files, rules are evaluated Helm's way (first match; a non-matching `!` rule
+/// ignores), `templates/.?*` is always ignored, and a UTF-8 BOM is dropped from every file.
+#[test]
+fn helmignore_and_bom_like_helm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = "{{ range $p, $_ := .Files.Glob \"**\" }}{{ $p }}\n{{ end }}";
+    let files: &[(&str, &str)] = &[
+        ("Chart.yaml", "apiVersion: v2\nname: ign\nversion: 0.1.0\n"),
+        ("values.yaml", "\u{feff}a: 1\n"),
+        (
+            ".helmignore",
+            "\u{feff}# c\ntests/\n/ci\nfiles/*.tmp\n*.ba[^k]\n",
+        ),
+        (
+            "templates/cm.yaml",
+            "\u{feff}a: {{ .Values.a }}\nfiles: |\n  {{- tpl (.Files.Get \"files/list\") . | nindent 2 }}\n",
+        ),
+        ("templates/tests/t.yaml", "kind: Pod\n"),
+        ("templates/.hidden.yaml", "kind: Hidden\n"),
+        ("files/list", list),
+        ("files/x.tmp", "x"),
+        ("files/y.txt", "\u{feff}y"),
+        ("files/a.bax", "x"),
+        ("files/a.bak", "x"),
+        ("ci/z.yaml", "z"),
+        (
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        ("charts/sub/.helmignore", "*.txt\n"),
+        ("charts/sub/s.txt", "s"),
+        (
+            "charts/sub/templates/cm.yaml",
+            "sub: {{ .Files.Get \"s.txt\" }}\n",
+        ),
+        ("charts/sub/templates/tests/t.yaml", "kind: SubPod\n"),
+    ];
+    let tgz = write_chart_dir_and_tgz(&tmp.path().join("ign"), files);
+    check_path(&tmp.path().join("ign"), &[]);
+    check_path(&tgz, &[]);
+    // a negated rule that does not match a path ignores it: here even Chart.yaml
+    let neg: &[(&str, &str)] = &[
+        ("Chart.yaml", "apiVersion: v2\nname: neg\nversion: 0.1.0\n"),
+        (".helmignore", "!keep.yaml\n"),
+        ("templates/keep.yaml", "kind: Keep\n"),
+    ];
+    let tgz = write_chart_dir_and_tgz(&tmp.path().join("neg"), neg);
+    check_path(&tmp.path().join("neg"), &[]);
+    check_path(&tgz, &[]);
 }

@@ -149,12 +149,24 @@ pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
                 MAX_DECOMPRESSED_CHART
             )));
         }
-        out.push((rel, buf));
+        out.push((rel, trim_bom(buf)));
     }
     Ok(out)
 }
 
+/// Helm drops a leading UTF-8 byte order mark from every chart file it loads.
+fn trim_bom(mut data: Vec<u8>) -> Vec<u8> {
+    if data.starts_with(b"\xef\xbb\xbf") {
+        data.drain(..3);
+    }
+    data
+}
+
 fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
+    let ignore = match std::fs::read(root.join(".helmignore")) {
+        Ok(d) => Ignore::parse(&String::from_utf8_lossy(&d))?,
+        Err(_) => Ignore::parse("")?,
+    };
     let mut out = Vec::new();
     let mut total = 0u64;
     let mut stack = vec![(root.to_path_buf(), String::new())];
@@ -171,6 +183,9 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
                 format!("{}/{}", rel, name)
             };
             let ft = e.file_type().map_err(|e| LoadError(e.to_string()))?;
+            if ignore.ignored(&r, ft.is_dir()) {
+                continue;
+            }
             if ft.is_symlink() {
                 return Err(LoadError(format!(
                     "chart contains a link, which is not allowed: {}",
@@ -195,63 +210,166 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
                     )));
                 }
                 let data = std::fs::read(e.path()).map_err(|e| LoadError(e.to_string()))?;
-                out.push((r, data));
+                out.push((r, trim_bom(data)));
             }
         }
     }
     Ok(out)
 }
 
-/// A `.helmignore` rule set.
+/// One `.helmignore` rule as Helm's `pkg/ignore` parses it.
+struct IgnoreRule {
+    negate: bool,
+    must_dir: bool,
+    /// Match the base name only (a rule without `/`), else the whole relative path.
+    base: bool,
+    pat: String,
+}
+
+/// A `.helmignore` rule set with Helm's own evaluation (not gitignore's): rules are tried in
+/// order and the first positive match ignores; a negative rule that does not match (or a
+/// negative directory rule met by a file) ignores too. Helm applies it only when loading a
+/// chart directory, with `templates/.?*` appended.
 struct Ignore {
-    rules: Vec<(bool, bool, String)>, // (negate, dir_only, pattern)
+    rules: Vec<IgnoreRule>,
 }
 
 impl Ignore {
-    fn parse(s: &str) -> Ignore {
+    fn parse(s: &str) -> Result<Ignore, LoadError> {
         let mut rules = Vec::new();
-        for line in s.lines() {
+        for line in s.strip_prefix('\u{feff}').unwrap_or(s).split('\n') {
             let l = line.trim();
             if l.is_empty() || l.starts_with('#') {
                 continue;
             }
-            let (neg, l) = match l.strip_prefix('!') {
+            if l.contains("**") {
+                return Err(LoadError("double-star (**) syntax is not supported".into()));
+            }
+            if !glob_valid(l) {
+                return Err(LoadError("syntax error in pattern".into()));
+            }
+            let (negate, l) = match l.strip_prefix('!') {
                 Some(r) => (true, r),
                 None => (false, l),
             };
-            let (dir, l) = match l.strip_suffix('/') {
+            let (must_dir, l) = match l.strip_suffix('/') {
                 Some(r) => (true, r),
                 None => (false, l),
             };
-            rules.push((neg, dir, l.trim_start_matches('/').to_string()));
+            let (base, pat) = match l.strip_prefix('/') {
+                Some(r) => (false, r),
+                None => (!l.contains('/'), l),
+            };
+            rules.push(IgnoreRule {
+                negate,
+                must_dir,
+                base,
+                pat: pat.to_string(),
+            });
         }
-        Ignore { rules }
+        rules.push(IgnoreRule {
+            negate: false,
+            must_dir: false,
+            base: false,
+            pat: "templates/.?*".into(),
+        });
+        Ok(Ignore { rules })
     }
 
     fn ignored(&self, path: &str, is_dir: bool) -> bool {
-        let mut res = false;
-        for (neg, dir, pat) in &self.rules {
-            if *dir && !is_dir {
+        for r in &self.rules {
+            let m = || {
+                let name = if r.base {
+                    path.rsplit('/').next().unwrap_or(path)
+                } else {
+                    path
+                };
+                glob_match_neg(&r.pat, name, '^')
+            };
+            if r.negate {
+                if (r.must_dir && !is_dir) || !m() {
+                    return true;
+                }
                 continue;
             }
-            let m = if pat.contains('/') {
-                glob_match(pat, path)
-            } else {
-                glob_match(pat, path.rsplit('/').next().unwrap_or(path))
-            };
-            if m {
-                res = !*neg;
+            if r.must_dir && !is_dir {
+                continue;
+            }
+            if m() {
+                return true;
             }
         }
-        res
+        false
     }
+}
+
+/// Whether a Go `filepath.Match` pattern is well formed: every `[` class is closed and
+/// non-empty, and no range bound or escape is missing.
+fn glob_valid(pat: &str) -> bool {
+    let c: Vec<char> = pat.chars().collect();
+    let mut i = 0;
+    // one class member: an escaped or plain char other than '-' and ']'
+    let esc = |i: &mut usize| -> bool {
+        match c.get(*i) {
+            None | Some('-') | Some(']') => false,
+            Some('\\') => {
+                *i += 2;
+                *i <= c.len()
+            }
+            Some(_) => {
+                *i += 1;
+                true
+            }
+        }
+    };
+    while i < c.len() {
+        match c[i] {
+            '\\' => {
+                if i + 1 >= c.len() {
+                    return false;
+                }
+                i += 2;
+            }
+            '[' => {
+                i += 1;
+                if c.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                let mut n = 0;
+                loop {
+                    if c.get(i) == Some(&']') && n > 0 {
+                        i += 1;
+                        break;
+                    }
+                    if !esc(&mut i) {
+                        return false;
+                    }
+                    if c.get(i) == Some(&'-') {
+                        i += 1;
+                        if !esc(&mut i) {
+                            return false;
+                        }
+                    }
+                    n += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    true
 }
 
 /// Go `filepath.Match`-style glob (no `/` crossing by `*`).
 pub fn glob_match(pat: &str, name: &str) -> bool {
+    glob_match_neg(pat, name, '!')
+}
+
+/// `glob_match` with the class negation char: `!` for gobwas/glob (`.Files.Glob`), `^` for Go's
+/// `filepath.Match` (`.helmignore`).
+fn glob_match_neg(pat: &str, name: &str, negc: char) -> bool {
     let p: Vec<char> = pat.chars().collect();
     let n: Vec<char> = name.chars().collect();
-    fn rec(p: &[char], n: &[char]) -> bool {
+    fn rec(p: &[char], n: &[char], negc: char) -> bool {
         if p.is_empty() {
             return n.is_empty();
         }
@@ -261,19 +379,19 @@ pub fn glob_match(pat: &str, name: &str) -> bool {
                     if i > 0 && n[i - 1] == '/' {
                         break;
                     }
-                    if rec(&p[1..], &n[i..]) {
+                    if rec(&p[1..], &n[i..], negc) {
                         return true;
                     }
                 }
                 false
             }
-            '?' => !n.is_empty() && n[0] != '/' && rec(&p[1..], &n[1..]),
+            '?' => !n.is_empty() && n[0] != '/' && rec(&p[1..], &n[1..], negc),
             '[' => {
                 if n.is_empty() {
                     return false;
                 }
                 let mut i = 1;
-                let neg = p.get(1) == Some(&'^') || p.get(1) == Some(&'!');
+                let neg = p.get(1) == Some(&negc);
                 if neg {
                     i += 1;
                 }
@@ -294,21 +412,16 @@ pub fn glob_match(pat: &str, name: &str) -> bool {
                 if i >= p.len() {
                     return false;
                 }
-                matched != neg && rec(&p[i + 1..], &n[1..])
+                matched != neg && rec(&p[i + 1..], &n[1..], negc)
             }
-            '\\' if p.len() > 1 => !n.is_empty() && n[0] == p[1] && rec(&p[2..], &n[1..]),
-            c => !n.is_empty() && n[0] == c && rec(&p[1..], &n[1..]),
+            '\\' if p.len() > 1 => !n.is_empty() && n[0] == p[1] && rec(&p[2..], &n[1..], negc),
+            c => !n.is_empty() && n[0] == c && rec(&p[1..], &n[1..], negc),
         }
     }
-    rec(&p, &n)
+    rec(&p, &n, negc)
 }
 
 fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
-    let ignore = files
-        .iter()
-        .find(|(n, _)| n == ".helmignore")
-        .map(|(_, d)| Ignore::parse(&String::from_utf8_lossy(d)))
-        .unwrap_or(Ignore { rules: vec![] });
     let mut metadata: Option<Value> = None;
     let mut values = Value::empty_map();
     let mut templates = Vec::new();
@@ -317,18 +430,6 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
     let mut sub_archives: Vec<(String, Vec<u8>)> = Vec::new();
     let mut schema = None;
     for (name, data) in files {
-        // directory-level ignores
-        let parts: Vec<&str> = name.split('/').collect();
-        let mut skip = false;
-        for i in 1..parts.len() {
-            if ignore.ignored(&parts[..i].join("/"), true) {
-                skip = true;
-                break;
-            }
-        }
-        if skip || ignore.ignored(&name, false) {
-            continue;
-        }
         if name == "Chart.yaml" {
             let s = String::from_utf8_lossy(&data);
             metadata = Some(

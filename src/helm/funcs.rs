@@ -275,6 +275,12 @@ pub fn is_empty(v: &Value) -> bool {
 fn strslice(v: &Value) -> Vec<String> {
     match v {
         Value::List(l) => l.iter().filter(|x| !x.is_nil()).map(strval).collect(),
+        Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
+            let Object::ApiVersions(a) = o.as_ref() else {
+                unreachable!()
+            };
+            a.clone()
+        }
         Value::Nil => vec![],
         v => vec![strval(v)],
     }
@@ -283,6 +289,13 @@ fn strslice(v: &Value) -> Vec<String> {
 fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TErr> {
     match v {
         Value::List(l) => Ok(l.as_ref().clone()),
+        // `.Capabilities.APIVersions` is a Go `[]string` type: Sprig's reflection takes it as a list
+        Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
+            let Object::ApiVersions(a) = o.as_ref() else {
+                unreachable!()
+            };
+            Ok(a.iter().map(|s| Value::str(s)).collect())
+        }
         Value::Nil => ferr(format!("Cannot find {} on type <nil>", fname)),
         _ => ferr(format!("Cannot find {} on type {}", fname, v.type_name())),
     }
@@ -531,6 +544,11 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, TErr> {
 fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
     let mut cur = item.clone();
     for i in idx {
+        if let Value::Object(o) = &cur
+            && matches!(o.as_ref(), Object::ApiVersions(_))
+        {
+            cur = Value::list(as_list(&cur, "index")?);
+        }
         cur = match &cur {
             Value::List(l) => {
                 let n = match i {
@@ -1093,7 +1111,9 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "sortAlpha" => {
             let mut v = match &a[0] {
                 Value::List(_) => strslice(&a[0]),
-                Value::Nil => vec![],
+                Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => strslice(&a[0]),
+                // not a slice: Sprig returns `[]string{strval(x)}`, and strval(nil) is "<nil>"
+                Value::Nil => vec!["<nil>".to_string()],
                 x => vec![strval(x)],
             };
             v.sort();
@@ -1370,6 +1390,9 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
                 match x {
                     Value::List(l) => out.extend(l.iter().cloned()),
                     Value::Nil => {}
+                    Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
+                        out.extend(as_list(x, "concat")?)
+                    }
                     _ => return ferr(format!("Cannot concat type {} as list", x.type_name())),
                 }
             }

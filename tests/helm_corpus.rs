@@ -81,6 +81,9 @@ const CASES: &[&str] = &[
     "{{ contains \"b\" \"abc\" }} {{ hasPrefix \"a\" \"abc\" }} {{ hasSuffix \"c\" \"abc\" }} {{ quote \"a\" 1 .Values.missing }} {{ squote \"a\" 2 }} {{ cat \"a\" 1 nil \"b\" }} {{ replace \"a\" \"b\" \"aaa\" }} {{ plural \"one\" \"many\" 2 }}",
     "x:{{ indent 2 \"a\\nb\" }}\ny:{{ nindent 4 \"c\\nd\" }}\n{{ snakecase \"FooBarBaz\" }} {{ camelcase \"foo_bar\" }} {{ kebabcase \"FooBar\" }} {{ swapcase \"aBc\" }}",
     "{{ join \",\" .Values.l }} {{ join \"-\" (list 1 nil 2) }} {{ split \",\" \"a,b,c\" }} {{ splitList \",\" \"a,b\" }} {{ splitn \",\" 2 \"a,b,c\" }} {{ sortAlpha .Values.nums }} {{ toStrings .Values.nums }}",
+    // Go bracket classes: '-' after a class escape or a range, '[', '&&', '--', ']' first are literals
+    "{{ regexMatch `^[\\w-\\.]+$` \"my-master.x\" }} {{ regexMatch `^[a-c-e]+$` \"a-e\" }} {{ regexFindAll `[[a]` \"x[a\" -1 }} {{ regexFindAll `[a&&b]` \"&ab\" -1 }} {{ regexReplaceAll `[--/]` \"a-.b/\" \"_\" }} {{ regexFindAll `[]a]` \"]ab\" -1 }} {{ regexFindAll `[^]a]` \"]ab\" -1 }} {{ regexMatch `[\\d-x]` \"-\" }} {{ regexFindAll `[~~]|[[:digit:]-]` \"~1-\" -1 }} {{ regexMatch `[\\p{L}-]` \"-\" }}",
+    "{{ mustRegexMatch `[z-a]` \"x\" }}",
     "{{ regexMatch \"^a.c$\" \"abc\" }} {{ regexFind \"[0-9]+\" \"ab123cd45\" }} {{ regexFindAll \"[0-9]+\" \"a1b22c333\" -1 }} {{ regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\" }} {{ regexReplaceAllLiteral \"a(x*)b\" \"-ab-\" \"$1\" }} {{ regexSplit \"z+\" \"pizza\" -1 }} {{ regexQuoteMeta \"1.5\" }}",
     "{{ b64enc \"hello\" }} {{ b64dec \"aGVsbG8=\" }} {{ sha256sum \"x\" }} {{ sha1sum \"x\" }} {{ adler32sum \"x\" }} {{ b32enc \"hi\" }}",
     // conversions and math

@@ -112,6 +112,17 @@ fn write_chart_dir_and_tgz(dir: &std::path::Path, files: &[(&str, &str)]) -> Pat
     for (p, c) in files {
         let f = dir.join(p);
         std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        if let Some(target) = c.strip_prefix("->") {
+            // a symbolic link: followed in a directory, an empty file in an archive
+            std::os::unix::fs::symlink(target, &f).unwrap();
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+            h.set_mode(0o777);
+            tar.append_link(&mut h, format!("{top}/{p}"), target)
+                .unwrap();
+            continue;
+        }
         std::fs::write(&f, c).unwrap();
         let mut h = tar::Header::new_gnu();
         h.set_size(c.len() as u64);
@@ -127,6 +138,7 @@ fn write_chart_dir_and_tgz(dir: &std::path::Path, files: &[(&str, &str)]) -> Pat
 /// `.helmignore` applies only to chart directories (never archives), the parent's rules cover
 /// subchart files, rules are evaluated Helm's way (first match; a non-matching `!` rule
 /// ignores), `templates/.?*` is always ignored, and a UTF-8 BOM is dropped from every file.
+/// Symbolic links are followed in a directory and load as empty files from an archive.
 #[test]
 fn helmignore_and_bom_like_helm() {
     let tmp = tempfile::tempdir().unwrap();
@@ -161,6 +173,9 @@ fn helmignore_and_bom_like_helm() {
             "sub: {{ .Files.Get \"s.txt\" }}\n",
         ),
         ("charts/sub/templates/tests/t.yaml", "kind: SubPod\n"),
+        ("files/real.yaml", "kind: Linked\n"),
+        ("templates/link.yaml", "->../files/real.yaml"),
+        ("crds/link.yaml", "->../files/real.yaml"),
     ];
     let tgz = write_chart_dir_and_tgz(&tmp.path().join("ign"), files);
     check_path(&tmp.path().join("ign"), &[]);

@@ -44,8 +44,7 @@ impl Chart {
     /// Load from a `.tgz` archive or a directory.
     pub fn load(path: impl AsRef<Path>) -> Result<Chart, LoadError> {
         let p = path.as_ref();
-        let md = std::fs::symlink_metadata(p)
-            .map_err(|e| LoadError(format!("{}: {}", p.display(), e)))?;
+        let md = std::fs::metadata(p).map_err(|e| LoadError(format!("{}: {}", p.display(), e)))?;
         if md.is_dir() {
             let files = read_dir_files(p)?;
             from_files(files)
@@ -98,12 +97,8 @@ pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
         let mut e = e.map_err(|e| LoadError(format!("failed to read chart archive: {}", e)))?;
         let et = e.header().entry_type();
         let name = String::from_utf8_lossy(&e.path_bytes()).replace('\\', "/");
-        if et.is_symlink() || et.is_hard_link() {
-            return Err(LoadError(format!(
-                "chart contains a link, which is not allowed: {}",
-                name
-            )));
-        }
+        // Helm reads a link entry like any other: its (empty) data becomes the file
+        let link = et.is_symlink() || et.is_hard_link();
         if et.is_dir()
             || et.is_pax_global_extensions()
             || et.is_pax_local_extensions()
@@ -111,7 +106,7 @@ pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
         {
             continue;
         }
-        if !et.is_file() {
+        if !et.is_file() && !link {
             continue;
         }
         check_rel_path(&name)?;
@@ -182,20 +177,26 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
             } else {
                 format!("{}/{}", rel, name)
             };
-            let ft = e.file_type().map_err(|e| LoadError(e.to_string()))?;
+            let mut ft = e.file_type().map_err(|e| LoadError(e.to_string()))?;
+            if ft.is_symlink() {
+                // Helm's walk follows symbolic links, keeping the link's path
+                ft = std::fs::metadata(e.path())
+                    .map_err(|err| {
+                        LoadError(format!(
+                            "error evaluating symlink {}: {}",
+                            e.path().display(),
+                            err
+                        ))
+                    })?
+                    .file_type();
+            }
             if ignore.ignored(&r, ft.is_dir()) {
                 continue;
-            }
-            if ft.is_symlink() {
-                return Err(LoadError(format!(
-                    "chart contains a link, which is not allowed: {}",
-                    r
-                )));
             }
             if ft.is_dir() {
                 stack.push((e.path(), r));
             } else if ft.is_file() {
-                let md = e.metadata().map_err(|e| LoadError(e.to_string()))?;
+                let md = std::fs::metadata(e.path()).map_err(|e| LoadError(e.to_string()))?;
                 if md.len() > MAX_DECOMPRESSED_FILE {
                     return Err(LoadError(format!(
                         "chart file {:?} is larger than the maximum file size {}",

@@ -161,6 +161,9 @@ const CASES: &[&str] = &[
     "{{ duration 3661 }} {{ duration \"90\" }} {{ date \"2006-01-02\" 0 }} {{ htmlDate 86400 }} {{ date \"Mon Jan 2 15:04:05 MST 2006\" 1700000000 }}",
     "{{ unixEpoch 0 }}",
     "{{ dateModify \"-1h\" \"x\" }}",
+    // block scalars at the end of the input without a final line break (toYaml trims it)
+    "{{ $d := fromYaml \"a: |\\n  x\" }}{{ $d.a | quote }} {{ (fromYaml \"a: |+\\n  x\").a | quote }} {{ (fromYaml \"a: >\\n  x\\n  y\").a | quote }} {{ (fromYaml \"a: |-\\n  x\").a | quote }} {{ (fromYaml \"a: |\\n  x\\n\\n\").a | quote }} {{ (fromYaml \"a: |+\\n  x\\n\\n\").a | quote }} {{ (fromYaml \"a:\\n  b: |\\n    x\\n    y\").a.b | quote }}",
+    "{{ $m := dict \"cfg\" (dict \"app.yaml\" \"port: 8080\\n\") }}{{ $r := $m | toYaml | fromYaml }}{{ $r.cfg | toYaml }}",
     // .Capabilities.APIVersions is a Go []string type: list functions take it
     "{{ $a := .Capabilities.APIVersions }}{{ has \"apps/v1\" $a }} {{ has \"no/v1\" $a }} {{ mustHas \"v1\" $a }} {{ first $a }} {{ last $a }} {{ slice $a 1 3 }} {{ len (uniq $a) }} {{ len (without $a \"v1\") }} {{ kindOf $a }} {{ typeOf $a }} {{ index $a 0 }}",
     "{{ $a := .Capabilities.APIVersions }}{{ len (sortAlpha $a) }} {{ join \",\" (slice $a 0 2) }} {{ len (concat $a (list 1)) }} {{ len (rest $a) }} {{ len (initial $a) }} {{ len (reverse $a) }} {{ len (compact $a) }} {{ len (append $a \"x\") }} {{ empty $a }} {{ len (mustUniq $a) }} {{ len (splitList \" \" (join \" \" $a)) }} {{ sortAlpha .Values.missing }} {{ sortAlpha 3 }}",

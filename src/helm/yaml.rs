@@ -677,6 +677,9 @@ impl<'a> P<'a> {
             indent = explicit.unwrap();
         }
         let mut lines: Vec<String> = Vec::new();
+        // the last content line ends the input without a line break: clip and keep have none
+        // to keep (libyaml), as in `toYaml` output that Helm trimmed, read back by fromYaml
+        let mut unterminated = false;
         loop {
             if self.eof() {
                 break;
@@ -726,6 +729,8 @@ impl<'a> P<'a> {
             lines.push(String::from_utf8_lossy(&self.s[st..self.i]).into_owned());
             if self.peek().is_some() {
                 self.newline();
+            } else {
+                unterminated = true;
             }
         }
         // Un-consume trailing blank lines' position issues: the parser continues after them anyway.
@@ -769,7 +774,7 @@ impl<'a> P<'a> {
                 pending = 0;
             }
         }
-        if !body.is_empty() {
+        if !body.is_empty() && !unterminated {
             match chomp {
                 -1 => {}
                 0 => out.push('\n'),
@@ -780,7 +785,7 @@ impl<'a> P<'a> {
                     }
                 }
             }
-        } else if chomp == 1 {
+        } else if body.is_empty() && chomp == 1 {
             for _ in 0..trailing {
                 out.push('\n');
             }

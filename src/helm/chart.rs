@@ -285,7 +285,7 @@ impl Ignore {
                 } else {
                     path
                 };
-                glob_match_neg(&r.pat, name, '^')
+                path_match(&r.pat, name)
             };
             if r.negate {
                 if (r.must_dir && !is_dir) || !m() {
@@ -360,14 +360,9 @@ fn glob_valid(pat: &str) -> bool {
     true
 }
 
-/// Go `filepath.Match`-style glob (no `/` crossing by `*`).
-pub fn glob_match(pat: &str, name: &str) -> bool {
-    glob_match_neg(pat, name, '!')
-}
-
-/// `glob_match` with the class negation char: `!` for gobwas/glob (`.Files.Glob`), `^` for Go's
-/// `filepath.Match` (`.helmignore`).
-fn glob_match_neg(pat: &str, name: &str, negc: char) -> bool {
+/// Go `filepath.Match` (`.helmignore` rules): `*` and `?` never match `/`, `[^...]` negates.
+fn path_match(pat: &str, name: &str) -> bool {
+    let negc = '^';
     let p: Vec<char> = pat.chars().collect();
     let n: Vec<char> = name.chars().collect();
     fn rec(p: &[char], n: &[char], negc: char) -> bool {
@@ -514,9 +509,11 @@ pub fn files_method(
             Ok(Value::list(s.split('\n').map(Value::str).collect()))
         }
         "Glob" => {
+            let pat: Vec<char> = arg.chars().collect();
+            let pat = glob_parse(&pat, &mut 0, false).unwrap_or(vec![Glob::Super]);
             let mut m = BTreeMap::new();
             for (k, v) in f.iter() {
-                if glob_match_double_star(arg, k) {
+                if glob_run(&pat, &k.chars().collect::<Vec<_>>()) {
                     m.insert(k.clone(), v.clone());
                 }
             }
@@ -561,40 +558,119 @@ pub fn files_method(
     }
 }
 
-/// gobwas/glob with '/' separator: `*` doesn't cross '/', `**` does.
-fn glob_match_double_star(pat: &str, name: &str) -> bool {
-    if !pat.contains("**") {
-        return glob_match(pat, name);
-    }
-    let p: Vec<char> = pat.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    fn rec(p: &[char], n: &[char]) -> bool {
-        if p.is_empty() {
-            return n.is_empty();
-        }
-        if p.len() >= 2 && p[0] == '*' && p[1] == '*' {
-            for i in 0..=n.len() {
-                if rec(&p[2..], &n[i..]) {
-                    return true;
-                }
+/// A gobwas/glob pattern (`.Files.Glob`, separator `/`).
+#[derive(Clone)]
+enum Glob {
+    Lit(char),
+    /// `*`: any run without `/`
+    Any,
+    /// `**`: any run
+    Super,
+    /// `?`: one char but `/`
+    Single,
+    /// `[abc]`, `[a-z]`, `[!...]`
+    Class(bool, Vec<(char, char)>),
+    /// `{a,b}`
+    Alt(Vec<Vec<Glob>>),
+}
+
+/// Parse a sequence up to the end, or (inside braces) up to `,` / `}`; None on a syntax error
+/// (Helm's `.Files.Glob` then falls back to `**`, matching everything).
+fn glob_parse(c: &[char], i: &mut usize, in_alt: bool) -> Option<Vec<Glob>> {
+    let mut out = Vec::new();
+    while *i < c.len() {
+        match c[*i] {
+            '\\' => {
+                out.push(Glob::Lit(*c.get(*i + 1)?));
+                *i += 2;
             }
-            return false;
-        }
-        match p[0] {
+            '*' if c.get(*i + 1) == Some(&'*') => {
+                out.push(Glob::Super);
+                *i += 2;
+            }
             '*' => {
-                for i in 0..=n.len() {
-                    if i > 0 && n[i - 1] == '/' {
-                        break;
+                out.push(Glob::Any);
+                *i += 1;
+            }
+            '?' => {
+                out.push(Glob::Single);
+                *i += 1;
+            }
+            '[' => {
+                *i += 1;
+                let neg = c.get(*i) == Some(&'!');
+                if neg {
+                    *i += 1;
+                }
+                let mut items = Vec::new();
+                if c.get(*i + 1) == Some(&'-') {
+                    // a range is alone in its brackets
+                    items.push((*c.get(*i)?, *c.get(*i + 2)?));
+                    *i += 3;
+                    if c.get(*i) != Some(&']') {
+                        return None;
                     }
-                    if rec(&p[1..], &n[i..]) {
-                        return true;
+                } else {
+                    while c.get(*i) != Some(&']') {
+                        let mut ch = *c.get(*i)?;
+                        if ch == '\\' {
+                            *i += 1;
+                            ch = *c.get(*i)?;
+                        }
+                        items.push((ch, ch));
+                        *i += 1;
                     }
                 }
-                false
+                *i += 1;
+                out.push(Glob::Class(neg, items));
             }
-            '?' => !n.is_empty() && n[0] != '/' && rec(&p[1..], &n[1..]),
-            c => !n.is_empty() && n[0] == c && rec(&p[1..], &n[1..]),
+            '{' => {
+                *i += 1;
+                let mut alts = Vec::new();
+                loop {
+                    alts.push(glob_parse(c, i, true)?);
+                    match c.get(*i) {
+                        Some(',') => *i += 1,
+                        Some('}') => {
+                            *i += 1;
+                            break;
+                        }
+                        // gobwas closes braces left open at the end
+                        _ => break,
+                    }
+                }
+                out.push(Glob::Alt(alts));
+            }
+            ',' | '}' if in_alt => return Some(out),
+            ch => {
+                out.push(Glob::Lit(ch));
+                *i += 1;
+            }
         }
     }
-    rec(&p, &n)
+    Some(out)
+}
+
+fn glob_run(p: &[Glob], n: &[char]) -> bool {
+    let Some((first, rest)) = p.split_first() else {
+        return n.is_empty();
+    };
+    match first {
+        Glob::Lit(ch) => n.first() == Some(ch) && glob_run(rest, &n[1..]),
+        Glob::Single => n.first().is_some_and(|x| *x != '/') && glob_run(rest, &n[1..]),
+        Glob::Class(neg, items) => {
+            n.first()
+                .is_some_and(|x| items.iter().any(|(lo, hi)| lo <= x && x <= hi) != *neg)
+                && glob_run(rest, &n[1..])
+        }
+        Glob::Any => (0..=n.len())
+            .take_while(|&i| i == 0 || n[i - 1] != '/')
+            .any(|i| glob_run(rest, &n[i..])),
+        Glob::Super => (0..=n.len()).any(|i| glob_run(rest, &n[i..])),
+        Glob::Alt(alts) => alts.iter().any(|a| {
+            let mut v = a.clone();
+            v.extend_from_slice(rest);
+            glob_run(&v, n)
+        }),
+    }
 }

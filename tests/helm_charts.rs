@@ -190,3 +190,52 @@ fn helmignore_and_bom_like_helm() {
     check_path(&tmp.path().join("neg"), &[]);
     check_path(&tgz, &[]);
 }
+
+/// Dependency features across a chart tree: import-values (exports and child/parent forms),
+/// tags, condition lists, one chart under two aliases, a library chart, a grandchild, an
+/// archived subchart, globals and null-deleted subchart defaults.
+#[test]
+fn dependency_features_like_helm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let show = "{{ .Chart.Name }} {{ .Template.Name }} {{ .Template.BasePath }} g={{ toJson .Values.global }} v={{ omit .Values \"global\" | toJson }}";
+    let sub = |name: &str| {
+        format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+    };
+    let files: Vec<(String, String)> = vec![
+        ("Chart.yaml".into(), "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: child\n  version: 0.1.0\n  import-values:\n  - data\n  - child: deep.inner\n    parent: imported\n- name: twin\n  alias: left\n  version: 0.1.0\n- name: twin\n  alias: right\n  version: 0.1.0\n  condition: right.on,global.twinOn\n- name: tagged\n  version: 0.1.0\n  tags: [extra]\n- name: lib\n  version: 0.1.0\n- name: packed\n  version: 0.1.0\n".into()),
+        ("values.yaml".into(), "global:\n  region: eu\n  nested: {a: 1}\nchild:\n  drop: null\n  keep: parent\nleft:\n  side: L\nright:\n  side: R\n  on: true\ntags:\n  extra: false\nimported: {own: 1}\n".into()),
+        ("templates/top.yaml".into(), format!("top: {show}\nlib: {{{{ include \"lib.hello\" . }}}}\nimported: {{{{ toJson .Values.imported }}}} {{{{ toJson .Values.data }}}}\nsubcharts: {{{{ keys .Subcharts | sortAlpha }}}}\n")),
+        ("charts/child/Chart.yaml".into(), format!("{}dependencies:\n- name: grand\n  version: 0.1.0\n", sub("child"))),
+        ("charts/child/values.yaml".into(), "drop: me\nkeep: child\nglobal:\n  region: us\n  own: child\nexports:\n  data:\n    data: {exported: true}\ndeep:\n  inner: {x: 1, y: [1, 2]}\n".into()),
+        ("charts/child/templates/c.yaml".into(), format!("child: {show}\n")),
+        ("charts/child/charts/grand/Chart.yaml".into(), sub("grand")),
+        ("charts/child/charts/grand/values.yaml".into(), "g: 1\nglobal:\n  nested: {b: 2}\n".into()),
+        ("charts/child/charts/grand/templates/g.yaml".into(), format!("grand: {show}\n")),
+        ("charts/twin/Chart.yaml".into(), sub("twin")),
+        ("charts/twin/values.yaml".into(), "side: none\n".into()),
+        ("charts/twin/templates/t.yaml".into(), format!("twin: {show}\n")),
+        ("charts/tagged/Chart.yaml".into(), sub("tagged")),
+        ("charts/tagged/templates/t.yaml".into(), "tagged: yes\n".into()),
+        ("charts/lib/Chart.yaml".into(), format!("{}type: library\n", sub("lib"))),
+        ("charts/lib/templates/_h.tpl".into(), "{{ define \"lib.hello\" }}hello from {{ .Chart.Name }}{{ end }}".into()),
+    ];
+    let dir = tmp.path().join("top");
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    // the archived subchart
+    let packed = tmp.path().join("packed");
+    let tgz = write_chart_dir_and_tgz(
+        &packed,
+        &[
+            ("Chart.yaml", &sub("packed")),
+            ("values.yaml", "p: 1\n"),
+            ("templates/p.yaml", &format!("packed: {show}\n")),
+        ],
+    );
+    write_chart_dir_and_tgz(&dir, &refs);
+    std::fs::copy(&tgz, dir.join("charts/packed-0.1.0.tgz")).unwrap();
+    check_path(&dir, &[]);
+    check_path(
+        &dir,
+        &["tags:\n  extra: true\nright:\n  on: false\nglobal:\n  twinOn: true\n  region: ap\nchild:\n  keep: null\n  deep:\n    inner: {z: 3}\n"],
+    );
+}

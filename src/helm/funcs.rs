@@ -724,6 +724,10 @@ fn go_title(s: &str) -> String {
     out
 }
 
+/// Sprig's merge/mergeOverwrite (mergo): a nil source value is skipped, or set when
+/// overwriting; maps on both sides merge deeply (a destination map still empty afterwards takes
+/// the source map); otherwise the source value replaces a missing or empty destination value,
+/// or any destination value when overwriting.
 fn merge_into(dst: &Value, src: &Value, overwrite: bool) {
     if let (Value::Map(d), Value::Map(s)) = (dst, src) {
         if Rc::ptr_eq(d, s) {
@@ -735,20 +739,22 @@ fn merge_into(dst: &Value, src: &Value, overwrite: bool) {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         for (k, sv) in src_entries {
+            if sv.is_nil() {
+                if overwrite {
+                    d.borrow_mut().insert(k, Value::Nil);
+                }
+                continue;
+            }
             let dv = d.borrow().get(&k).cloned();
             match dv {
                 Some(dv @ Value::Map(_)) if matches!(sv, Value::Map(_)) => {
-                    merge_into(&dv, &sv, overwrite)
+                    merge_into(&dv, &sv, overwrite);
+                    if is_empty(&dv) {
+                        d.borrow_mut().insert(k, sv);
+                    }
                 }
                 Some(dv) => {
-                    if overwrite {
-                        if !is_empty(&sv) || !matches!(sv, Value::Nil) {
-                            // mergo WithOverride: overwrite with non-empty src values
-                            if !is_empty_mergo(&sv) {
-                                d.borrow_mut().insert(k, sv);
-                            }
-                        }
-                    } else if is_empty_mergo(&dv) {
+                    if overwrite || is_empty(&dv) {
                         d.borrow_mut().insert(k, sv);
                     }
                 }
@@ -758,10 +764,6 @@ fn merge_into(dst: &Value, src: &Value, overwrite: bool) {
             }
         }
     }
-}
-
-fn is_empty_mergo(v: &Value) -> bool {
-    is_empty(v)
 }
 
 fn cert_map(cert: String, key: String) -> Value {

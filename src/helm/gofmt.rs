@@ -113,6 +113,39 @@ fn fmt_float(f: f64, verb: char, sp: &Spec) -> Option<String> {
     Some(s)
 }
 
+/// Go's `%#v` (Go-syntax) form of a template value; `top` is an argument itself, not an
+/// element inside a list or map (a nil element prints as `interface {}(nil)`).
+fn go_syntax(v: &Value, top: bool, out: &mut String) {
+    match v {
+        Value::Nil if top => out.push_str("<nil>"),
+        Value::Nil => out.push_str("interface {}(nil)"),
+        Value::Str(s) => out.push_str(&super::exec::go_quote(s)),
+        Value::List(l) => {
+            out.push_str("[]interface {}{");
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                go_syntax(x, false, out);
+            }
+            out.push('}');
+        }
+        Value::Map(m) => {
+            out.push_str("map[string]interface {}{");
+            for (i, (k, x)) in m.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&super::exec::go_quote(k));
+                out.push(':');
+                go_syntax(x, false, out);
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&sprint(v)),
+    }
+}
+
 fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
     match (verb, v) {
         ('T', _) => return pad(v.type_name().to_string(), sp, false),
@@ -293,12 +326,24 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             out.push('%');
             continue;
         }
+        // %+v and %#v: the flags select a form (field names, Go syntax), not a sign or prefix
+        let sharp_v = verb == 'v' && sp.sharp;
+        if verb == 'v' {
+            sp.plus = false;
+            sp.sharp = false;
+        }
         if argi >= args.len() {
             out.push_str(&format!("%!{}(MISSING)", verb));
             continue;
         }
         let v = &args[argi];
         argi += 1;
+        if sharp_v && !matches!(v, Value::Object(_)) {
+            let mut t = String::new();
+            go_syntax(v, true, &mut t);
+            out.push_str(&pad(t, &sp, false));
+            continue;
+        }
         out.push_str(&fmt_value(v, verb, &sp));
     }
     if argi < args.len() {

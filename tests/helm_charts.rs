@@ -198,9 +198,7 @@ fn helmignore_and_bom_like_helm() {
 fn dependency_features_like_helm() {
     let tmp = tempfile::tempdir().unwrap();
     let show = "{{ .Chart.Name }} {{ .Template.Name }} {{ .Template.BasePath }} g={{ toJson .Values.global }} v={{ omit .Values \"global\" | toJson }}";
-    let sub = |name: &str| {
-        format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
-    };
+    let sub = |name: &str| format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n");
     let files: Vec<(String, String)> = vec![
         ("Chart.yaml".into(), "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: child\n  version: 0.1.0\n  import-values:\n  - data\n  - child: deep.inner\n    parent: imported\n- name: twin\n  alias: left\n  version: 0.1.0\n- name: twin\n  alias: right\n  version: 0.1.0\n  condition: right.on,global.twinOn\n- name: tagged\n  version: 0.1.0\n  tags: [extra]\n- name: lib\n  version: 0.1.0\n- name: packed\n  version: 0.1.0\n".into()),
         ("values.yaml".into(), "global:\n  region: eu\n  nested: {a: 1}\nchild:\n  drop: null\n  keep: parent\nleft:\n  side: L\nright:\n  side: R\n  on: true\ntags:\n  extra: false\nimported: {own: 1}\n".into()),
@@ -220,7 +218,10 @@ fn dependency_features_like_helm() {
         ("charts/lib/templates/_h.tpl".into(), "{{ define \"lib.hello\" }}hello from {{ .Chart.Name }}{{ end }}".into()),
     ];
     let dir = tmp.path().join("top");
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     // the archived subchart
     let packed = tmp.path().join("packed");
     let tgz = write_chart_dir_and_tgz(
@@ -236,6 +237,36 @@ fn dependency_features_like_helm() {
     check_path(&dir, &[]);
     check_path(
         &dir,
-        &["tags:\n  extra: true\nright:\n  on: false\nglobal:\n  twinOn: true\n  region: ap\nchild:\n  keep: null\n  deep:\n    inner: {z: 3}\n"],
+        &[
+            "tags:\n  extra: true\nright:\n  on: false\nglobal:\n  twinOn: true\n  region: ap\nchild:\n  keep: null\n  deep:\n    inner: {z: 3}\n",
+        ],
     );
+}
+
+/// Which `define` wins when a parent, its subcharts and sibling files define one name: Helm
+/// parses templates deepest first (a parent's definitions last), and an empty redefinition
+/// keeps the earlier body.
+#[test]
+fn define_precedence_like_helm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = |name: &str| format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n");
+    let use_all = "{{ include \"both\" . }}|{{ include \"sub-only\" . }}|{{ include \"empty-top\" . }}|{{ include \"sibling\" . }}|{{ include \"deep\" . }}";
+    let files: Vec<(String, String)> = vec![
+        ("Chart.yaml".into(), format!("{}dependencies:\n- name: a\n  version: 0.1.0\n- name: b\n  version: 0.1.0\n", sub("top"))),
+        ("templates/_a.tpl".into(), "{{ define \"both\" }}top-a{{ end }}{{ define \"sibling\" }}top-a{{ end }}{{- define \"empty-top\" }}{{ end }}".into()),
+        ("templates/_b.tpl".into(), "{{ define \"sibling\" }}top-b{{ end }}".into()),
+        ("templates/x/_c.tpl".into(), "{{ define \"sibling\" }}top-x-c{{ end }}{{ define \"deep\" }}top-x{{ end }}".into()),
+        ("templates/out.yaml".into(), format!("top: {use_all}\n")),
+        ("charts/a/Chart.yaml".into(), sub("a")),
+        ("charts/a/templates/_h.tpl".into(), "{{ define \"both\" }}a{{ end }}{{ define \"sub-only\" }}a{{ end }}{{ define \"empty-top\" }}a-body{{ end }}{{ define \"deep\" }}a{{ end }}".into()),
+        ("charts/a/templates/out.yaml".into(), format!("a: {use_all}\n")),
+        ("charts/b/Chart.yaml".into(), sub("b")),
+        ("charts/b/templates/_h.tpl".into(), "{{ define \"sub-only\" }}b{{ end }}{{ define \"both\" }}b{{ end }}".into()),
+        ("charts/b/templates/deeper/_h.tpl".into(), "{{ define \"sub-only\" }}b-deeper{{ end }}".into()),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let dir = tmp.path().join("top");
+    let tgz = write_chart_dir_and_tgz(&dir, &refs);
+    check_path(&dir, &[]);
+    check_path(&tgz, &[]);
 }

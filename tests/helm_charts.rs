@@ -11,10 +11,15 @@ fn chart(name: &str) -> PathBuf {
 }
 
 fn check(name: &str, values: &[&str]) {
+    check_path(&chart(name), values)
+}
+
+fn check_path(path: &std::path::Path, values: &[&str]) {
+    let name = path.display();
     let mut o = Oracle::start();
     let values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
-    let theirs = o.render(&chart(name), &values, "my-release-name-long", "prod");
-    let mine = ours(&chart(name), &values, "my-release-name-long", "prod");
+    let theirs = o.render(path, &values, "my-release-name-long", "prod");
+    let mine = ours(path, &values, "my-release-name-long", "prod");
     match (mine, theirs) {
         (Ok(a), Ok(b)) => {
             let c = compare(&a, &b);
@@ -97,99 +102,187 @@ fn include_crds_prepends_crd_files() {
     assert!(plain.iter().all(|d| !d.source.contains("/crds/")));
 }
 
-/// Write a small chart `c` under `root` (files relative to the chart directory) and a `.tgz` of it.
-fn scratch_chart(root: &std::path::Path, files: &[(&str, &[u8])]) -> (PathBuf, PathBuf) {
-    let dir = root.join("c");
-    for (name, data) in files {
-        let p = dir.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, data).unwrap();
+/// Write `files` (path, content) as chart directory `dir` and as `dir.tgz` beside it.
+fn write_chart_dir_and_tgz(dir: &std::path::Path, files: &[(&str, &str)]) -> PathBuf {
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        std::fs::File::create(dir.with_extension("tgz")).unwrap(),
+        flate2::Compression::fast(),
+    ));
+    let top = dir.file_name().unwrap().to_string_lossy().into_owned();
+    for (p, c) in files {
+        let f = dir.join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        if let Some(target) = c.strip_prefix("->") {
+            // a symbolic link: followed in a directory, refused in an archive
+            std::os::unix::fs::symlink(target, &f).unwrap();
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+            h.set_mode(0o777);
+            tar.append_link(&mut h, format!("{top}/{p}"), target)
+                .unwrap();
+            continue;
+        }
+        std::fs::write(&f, c).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(c.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, format!("{top}/{p}"), c.as_bytes())
+            .unwrap();
     }
-    let tgz = root.join("c.tgz");
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&tgz).unwrap(),
-        flate2::Compression::default(),
-    );
-    let mut ar = tar::Builder::new(gz);
-    ar.append_dir_all("c", &dir).unwrap();
-    ar.into_inner().unwrap().finish().unwrap();
-    (dir, tgz)
+    tar.into_inner().unwrap().finish().unwrap();
+    dir.with_extension("tgz")
 }
 
-/// Both engines on a directory and on its archive: the same documents or the same error.
-fn same_as_helm(o: &mut Oracle, chart: &std::path::Path) -> Result<usize, String> {
-    let theirs = o.render(chart, &[], "r", "ns");
-    let mine = ours(chart, &[], "r", "ns");
-    match (mine, theirs) {
-        (Ok(a), Ok(b)) => {
-            let c = compare(&a, &b);
-            for d in &c.diffs {
-                eprintln!("{d}");
-            }
-            assert_eq!(c.identical, c.total, "{}", chart.display());
-            Ok(c.total)
-        }
-        (Err(a), Err(b)) => {
-            assert!(
-                a.ends_with(&b),
-                "{}: ours {a:?}, helm {b:?}",
-                chart.display()
-            );
-            Err(b)
-        }
-        (a, b) => panic!("{}: ours {a:?}\nhelm: {b:?}", chart.display()),
-    }
-}
-
-/// `.helmignore` applies to chart directories only, with Helm's rules (first match decides, a
-/// `!rule` ignores what it does not match, `templates/.?*` by default, no `**`); archives load
-/// every file. A UTF-8 BOM at the start of a file is dropped in both.
+/// `.helmignore` applies only to chart directories (never archives), the parent's rules cover
+/// subchart files, rules are evaluated Helm's way (first match; a non-matching `!` rule
+/// ignores), `templates/.?*` is always ignored, and a UTF-8 BOM is dropped from every file.
+/// Symbolic links are followed in a directory (as Helm does) and refused in an archive.
 #[test]
-fn helmignore_and_bom_follow_helm() {
-    let chart_yaml: &[u8] = b"apiVersion: v2\nname: c\nversion: 0.1.0\n";
-    let tpl: &[u8] =
-        b"a: {{ .Files.Get \"keep.txt\" | quote }} {{ .Files.Get \"drop.txt\" | quote }} {{ .Files.Get \"files/x.md\" | quote }}\n";
-    let mut o = Oracle::start();
-    // (.helmignore, documents from the directory and from the archive, or the error)
-    type Want = Result<(usize, usize), &'static str>;
-    let cases: &[(&str, Want)] = &[
-        ("templates/b.yaml\n*.txt\n", Ok((2, 4))),
-        ("/files/\n# comment\n\n[a-c]rop.txt\n", Ok((3, 4))),
-        ("*.txt\n!keep.txt\n", Err("Chart.yaml file is missing")),
-        ("**/x.md\n", Err("double-star (**) syntax is not supported")),
-        ("[z\n", Err("syntax error in pattern")),
+fn helmignore_and_bom_like_helm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = "{{ range $p, $_ := .Files.Glob \"**\" }}{{ $p }}\n{{ end }}";
+    let files: &[(&str, &str)] = &[
+        ("Chart.yaml", "apiVersion: v2\nname: ign\nversion: 0.1.0\n"),
+        ("values.yaml", "\u{feff}a: 1\n"),
+        (
+            ".helmignore",
+            "\u{feff}# c\ntests/\n/ci\nfiles/*.tmp\n*.ba[^k]\n",
+        ),
+        (
+            "templates/cm.yaml",
+            "\u{feff}a: {{ .Values.a }}\nfiles: |\n  {{- tpl (.Files.Get \"files/list\") . | nindent 2 }}\n",
+        ),
+        ("templates/tests/t.yaml", "kind: Pod\n"),
+        ("templates/.hidden.yaml", "kind: Hidden\n"),
+        ("files/list", list),
+        ("files/x.tmp", "x"),
+        ("files/y.txt", "\u{feff}y"),
+        ("files/a.bax", "x"),
+        ("files/a.bak", "x"),
+        ("ci/z.yaml", "z"),
+        (
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        ("charts/sub/.helmignore", "*.txt\n"),
+        ("charts/sub/s.txt", "s"),
+        (
+            "charts/sub/templates/cm.yaml",
+            "sub: {{ .Files.Get \"s.txt\" }}\n",
+        ),
+        ("charts/sub/templates/tests/t.yaml", "kind: SubPod\n"),
     ];
-    for (ignore, want) in cases {
-        let tmp = tempfile::tempdir().unwrap();
-        let (dir, tgz) = scratch_chart(
-            tmp.path(),
-            &[
-                ("Chart.yaml", chart_yaml),
-                (".helmignore", ignore.as_bytes()),
-                ("templates/a.yaml", tpl),
-                ("templates/b.yaml", b"b: 1\n"),
-                ("templates/.hidden.yaml", b"h: 1\n"),
-                ("templates/bom.yaml", b"\xEF\xBB\xBFbom: 1\n"),
-                ("keep.txt", b"k"),
-                ("drop.txt", b"d"),
-                ("files/x.md", b"m"),
-            ],
-        );
-        let got = same_as_helm(&mut o, &dir);
-        match want {
-            Ok((n, _)) => assert_eq!(got.as_ref().ok(), Some(n), "{ignore:?}: {got:?}"),
-            Err(e) => assert_eq!(
-                got.as_ref().err().map(|s| s.as_str()),
-                Some(*e),
-                "{ignore:?}"
-            ),
-        }
-        // the archive of the same directory ignores nothing
-        let got = same_as_helm(&mut o, &tgz);
-        let n_tgz = match want {
-            Ok((_, n)) => *n,
-            Err(_) => 4,
-        };
-        assert_eq!(got, Ok(n_tgz), "{ignore:?} (archive)");
-    }
+    let tgz = write_chart_dir_and_tgz(&tmp.path().join("ign"), files);
+    check_path(&tmp.path().join("ign"), &[]);
+    check_path(&tgz, &[]);
+    // links: followed in a directory as Helm does; refused in an archive (safe loading)
+    let links: &[(&str, &str)] = &[
+        ("Chart.yaml", "apiVersion: v2\nname: lnk\nversion: 0.1.0\n"),
+        ("files/real.yaml", "kind: Linked\n"),
+        ("templates/link.yaml", "->../files/real.yaml"),
+        ("crds/link.yaml", "->../files/real.yaml"),
+    ];
+    let tgz = write_chart_dir_and_tgz(&tmp.path().join("lnk"), links);
+    check_path(&tmp.path().join("lnk"), &[]);
+    let e = podnet::helm::Chart::load(&tgz).unwrap_err();
+    assert!(
+        e.0.contains("contains a link, which is not allowed: lnk/templates/link.yaml")
+            || e.0
+                .contains("contains a link, which is not allowed: lnk/crds/link.yaml"),
+        "{e:?}"
+    );
+    // a negated rule that does not match a path ignores it: here even Chart.yaml
+    let neg: &[(&str, &str)] = &[
+        ("Chart.yaml", "apiVersion: v2\nname: neg\nversion: 0.1.0\n"),
+        (".helmignore", "!keep.yaml\n"),
+        ("templates/keep.yaml", "kind: Keep\n"),
+    ];
+    let tgz = write_chart_dir_and_tgz(&tmp.path().join("neg"), neg);
+    check_path(&tmp.path().join("neg"), &[]);
+    check_path(&tgz, &[]);
+}
+
+/// Dependency features across a chart tree: import-values (exports and child/parent forms),
+/// tags, condition lists, one chart under two aliases, a library chart, a grandchild, an
+/// archived subchart, globals and null-deleted subchart defaults.
+#[test]
+fn dependency_features_like_helm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let show = "{{ .Chart.Name }} {{ .Template.Name }} {{ .Template.BasePath }} g={{ toJson .Values.global }} v={{ omit .Values \"global\" | toJson }}";
+    let sub = |name: &str| format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n");
+    let files: Vec<(String, String)> = vec![
+        ("Chart.yaml".into(), "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: child\n  version: 0.1.0\n  import-values:\n  - data\n  - child: deep.inner\n    parent: imported\n- name: twin\n  alias: left\n  version: 0.1.0\n- name: twin\n  alias: right\n  version: 0.1.0\n  condition: right.on,global.twinOn\n- name: tagged\n  version: 0.1.0\n  tags: [extra]\n- name: lib\n  version: 0.1.0\n- name: packed\n  version: 0.1.0\n".into()),
+        ("values.yaml".into(), "global:\n  region: eu\n  nested: {a: 1}\nchild:\n  drop: null\n  keep: parent\nleft:\n  side: L\nright:\n  side: R\n  on: true\ntags:\n  extra: false\nimported: {own: 1}\n".into()),
+        ("templates/top.yaml".into(), format!("top: {show}\nlib: {{{{ include \"lib.hello\" . }}}}\nimported: {{{{ toJson .Values.imported }}}} {{{{ toJson .Values.data }}}}\nsubcharts: {{{{ keys .Subcharts | sortAlpha }}}}\n")),
+        ("charts/child/Chart.yaml".into(), format!("{}dependencies:\n- name: grand\n  version: 0.1.0\n", sub("child"))),
+        ("charts/child/values.yaml".into(), "drop: me\nkeep: child\nglobal:\n  region: us\n  own: child\nexports:\n  data:\n    data: {exported: true}\ndeep:\n  inner: {x: 1, y: [1, 2]}\n".into()),
+        ("charts/child/templates/c.yaml".into(), format!("child: {show}\n")),
+        ("charts/child/charts/grand/Chart.yaml".into(), sub("grand")),
+        ("charts/child/charts/grand/values.yaml".into(), "g: 1\nglobal:\n  nested: {b: 2}\n".into()),
+        ("charts/child/charts/grand/templates/g.yaml".into(), format!("grand: {show}\n")),
+        ("charts/twin/Chart.yaml".into(), sub("twin")),
+        ("charts/twin/values.yaml".into(), "side: none\n".into()),
+        ("charts/twin/templates/t.yaml".into(), format!("twin: {show}\n")),
+        ("charts/tagged/Chart.yaml".into(), sub("tagged")),
+        ("charts/tagged/templates/t.yaml".into(), "tagged: yes\n".into()),
+        ("charts/lib/Chart.yaml".into(), format!("{}type: library\n", sub("lib"))),
+        ("charts/lib/templates/_h.tpl".into(), "{{ define \"lib.hello\" }}hello from {{ .Chart.Name }}{{ end }}".into()),
+    ];
+    let dir = tmp.path().join("top");
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    // the archived subchart
+    let packed = tmp.path().join("packed");
+    let tgz = write_chart_dir_and_tgz(
+        &packed,
+        &[
+            ("Chart.yaml", &sub("packed")),
+            ("values.yaml", "p: 1\n"),
+            ("templates/p.yaml", &format!("packed: {show}\n")),
+        ],
+    );
+    write_chart_dir_and_tgz(&dir, &refs);
+    std::fs::copy(&tgz, dir.join("charts/packed-0.1.0.tgz")).unwrap();
+    check_path(&dir, &[]);
+    check_path(
+        &dir,
+        &[
+            "tags:\n  extra: true\nright:\n  on: false\nglobal:\n  twinOn: true\n  region: ap\nchild:\n  keep: null\n  deep:\n    inner: {z: 3}\n",
+        ],
+    );
+}
+
+/// Which `define` wins when a parent, its subcharts and sibling files define one name: Helm
+/// parses templates deepest first (a parent's definitions last), and an empty redefinition
+/// keeps the earlier body.
+#[test]
+fn define_precedence_like_helm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = |name: &str| format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n");
+    let use_all = "{{ include \"both\" . }}|{{ include \"sub-only\" . }}|{{ include \"empty-top\" . }}|{{ include \"sibling\" . }}|{{ include \"deep\" . }}";
+    let files: Vec<(String, String)> = vec![
+        ("Chart.yaml".into(), format!("{}dependencies:\n- name: a\n  version: 0.1.0\n- name: b\n  version: 0.1.0\n", sub("top"))),
+        ("templates/_a.tpl".into(), "{{ define \"both\" }}top-a{{ end }}{{ define \"sibling\" }}top-a{{ end }}{{- define \"empty-top\" }}{{ end }}".into()),
+        ("templates/_b.tpl".into(), "{{ define \"sibling\" }}top-b{{ end }}".into()),
+        ("templates/x/_c.tpl".into(), "{{ define \"sibling\" }}top-x-c{{ end }}{{ define \"deep\" }}top-x{{ end }}".into()),
+        ("templates/out.yaml".into(), format!("top: {use_all}\n")),
+        ("charts/a/Chart.yaml".into(), sub("a")),
+        ("charts/a/templates/_h.tpl".into(), "{{ define \"both\" }}a{{ end }}{{ define \"sub-only\" }}a{{ end }}{{ define \"empty-top\" }}a-body{{ end }}{{ define \"deep\" }}a{{ end }}".into()),
+        ("charts/a/templates/out.yaml".into(), format!("a: {use_all}\n")),
+        ("charts/b/Chart.yaml".into(), sub("b")),
+        ("charts/b/templates/_h.tpl".into(), "{{ define \"sub-only\" }}b{{ end }}{{ define \"both\" }}b{{ end }}".into()),
+        ("charts/b/templates/deeper/_h.tpl".into(), "{{ define \"sub-only\" }}b-deeper{{ end }}".into()),
+    ];
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = tmp.path().join("top");
+    let tgz = write_chart_dir_and_tgz(&dir, &refs);
+    check_path(&dir, &[]);
+    check_path(&tgz, &[]);
 }

@@ -29,10 +29,11 @@ pub struct Chart {
     pub metadata: Value,
     /// values.yaml.
     pub values: Value,
-    /// Templates: (path relative to chart root, e.g. `templates/a.yaml`, source). Shared, so
-    /// that rendering (which clones the chart) copies no text.
+    /// Templates: (path relative to chart root, e.g. `templates/a.yaml`, source).
+    /// Shared, so that rendering (which clones the chart) copies no text.
     pub templates: Vec<(String, Rc<str>)>,
-    /// Other files (path relative to chart root → bytes), shared with `.Files` in the same way.
+    /// Other files (path relative to chart root → bytes).
+    /// Shared with `.Files` in the same way.
     pub files: Rc<BTreeMap<String, Vec<u8>>>,
     /// Subcharts from `charts/`.
     pub dependencies: Vec<Chart>,
@@ -45,8 +46,7 @@ impl Chart {
     /// Load from a `.tgz` archive or a directory.
     pub fn load(path: impl AsRef<Path>) -> Result<Chart, LoadError> {
         let p = path.as_ref();
-        let md = std::fs::symlink_metadata(p)
-            .map_err(|e| LoadError(format!("{}: {}", p.display(), e)))?;
+        let md = std::fs::metadata(p).map_err(|e| LoadError(format!("{}: {}", p.display(), e)))?;
         if md.is_dir() {
             let files = read_dir_files(p)?;
             from_files(files)
@@ -99,10 +99,11 @@ pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
         let mut e = e.map_err(|e| LoadError(format!("failed to read chart archive: {}", e)))?;
         let et = e.header().entry_type();
         let name = String::from_utf8_lossy(&e.path_bytes()).replace('\\', "/");
+        // Archives come from registries: a link entry is refused (Helm would load it as an
+        // empty file), so nothing in a chart ever points outside it.
         if et.is_symlink() || et.is_hard_link() {
             return Err(LoadError(format!(
-                "chart contains a link, which is not allowed: {}",
-                name
+                "chart archive contains a link, which is not allowed: {name} (package the chart with its files, e.g. `helm package`, which resolves links)"
             )));
         }
         if et.is_dir()
@@ -155,21 +156,18 @@ pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
     Ok(out)
 }
 
-/// Helm drops a UTF-8 byte-order mark at the start of every chart file.
+/// Helm drops a leading UTF-8 byte order mark from every chart file it loads.
 fn trim_bom(mut data: Vec<u8>) -> Vec<u8> {
-    if data.starts_with(b"\xEF\xBB\xBF") {
+    if data.starts_with(b"\xef\xbb\xbf") {
         data.drain(..3);
     }
     data
 }
 
 fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
-    let ignore_file = root.join(".helmignore");
-    let ignore = match std::fs::read(&ignore_file) {
-        Ok(b) => Ignore::parse(&String::from_utf8_lossy(&b))
-            .map_err(|e| LoadError(format!("{}: {}", ignore_file.display(), e.0)))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ignore::parse("")?,
-        Err(e) => return Err(LoadError(format!("{}: {}", ignore_file.display(), e))),
+    let ignore = match std::fs::read(root.join(".helmignore")) {
+        Ok(d) => Ignore::parse(&String::from_utf8_lossy(&d))?,
+        Err(_) => Ignore::parse("")?,
     };
     let mut out = Vec::new();
     let mut total = 0u64;
@@ -186,21 +184,26 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
             } else {
                 format!("{}/{}", rel, name)
             };
-            let ft = e.file_type().map_err(|e| LoadError(e.to_string()))?;
+            let mut ft = e.file_type().map_err(|e| LoadError(e.to_string()))?;
             if ft.is_symlink() {
-                return Err(LoadError(format!(
-                    "chart contains a link, which is not allowed: {}",
-                    r
-                )));
+                // Helm's walk follows symbolic links, keeping the link's path
+                ft = std::fs::metadata(e.path())
+                    .map_err(|err| {
+                        LoadError(format!(
+                            "error evaluating symlink {}: {}",
+                            e.path().display(),
+                            err
+                        ))
+                    })?
+                    .file_type();
+            }
+            if ignore.ignored(&r, ft.is_dir()) {
+                continue;
             }
             if ft.is_dir() {
-                if !ignore.ignored(&r, true) {
-                    stack.push((e.path(), r));
-                }
-            } else if ignore.ignored(&r, false) {
-                continue;
+                stack.push((e.path(), r));
             } else if ft.is_file() {
-                let md = e.metadata().map_err(|e| LoadError(e.to_string()))?;
+                let md = std::fs::metadata(e.path()).map_err(|e| LoadError(e.to_string()))?;
                 if md.len() > MAX_DECOMPRESSED_FILE {
                     return Err(LoadError(format!(
                         "chart file {:?} is larger than the maximum file size {}",
@@ -222,72 +225,85 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
     Ok(out)
 }
 
-/// A `.helmignore` rule set. Helm applies it only when loading a chart directory (an archive
-/// was filtered when it was packaged), with Helm's own semantics rather than gitignore's: the
-/// first matching rule decides, and a `!rule` ignores every path it does *not* match.
+/// One `.helmignore` rule as Helm's `pkg/ignore` parses it.
+struct IgnoreRule {
+    negate: bool,
+    must_dir: bool,
+    /// Match the base name only (a rule without `/`), else the whole relative path.
+    base: bool,
+    pat: String,
+}
+
+/// A `.helmignore` rule set with Helm's own evaluation (not gitignore's): rules are tried in
+/// order and the first positive match ignores; a negative rule that does not match (or a
+/// negative directory rule met by a file) ignores too. Helm applies it only when loading a
+/// chart directory, with `templates/.?*` appended.
 struct Ignore {
     rules: Vec<IgnoreRule>,
 }
 
-struct IgnoreRule {
-    negate: bool,
-    must_dir: bool,
-    /// Matched against the base name only (a pattern without `/`).
-    base_only: bool,
-    pattern: String,
-}
-
 impl Ignore {
-    /// Parse `.helmignore` text and add Helm's default rule (`templates/.?*`).
     fn parse(s: &str) -> Result<Ignore, LoadError> {
-        let mut ig = Ignore { rules: Vec::new() };
-        for line in s.lines().chain(std::iter::once("templates/.?*")) {
-            let rule = line.trim();
-            if rule.is_empty() || rule.starts_with('#') {
+        let mut rules = Vec::new();
+        for line in s.strip_prefix('\u{feff}').unwrap_or(s).split('\n') {
+            let l = line.trim();
+            if l.is_empty() || l.starts_with('#') {
                 continue;
             }
-            if rule.contains("**") {
+            if l.contains("**") {
                 return Err(LoadError("double-star (**) syntax is not supported".into()));
             }
-            go_match(rule, "abc").map_err(LoadError)?;
-            let (negate, rule) = match rule.strip_prefix('!') {
+            if !glob_valid(l) {
+                return Err(LoadError("syntax error in pattern".into()));
+            }
+            let (negate, l) = match l.strip_prefix('!') {
                 Some(r) => (true, r),
-                None => (false, rule),
+                None => (false, l),
             };
-            let (must_dir, rule) = match rule.strip_suffix('/') {
+            let (must_dir, l) = match l.strip_suffix('/') {
                 Some(r) => (true, r),
-                None => (false, rule),
+                None => (false, l),
             };
-            let (base_only, pattern) = match rule.strip_prefix('/') {
+            let (base, pat) = match l.strip_prefix('/') {
                 Some(r) => (false, r),
-                None => (!rule.contains('/'), rule),
+                None => (!l.contains('/'), l),
             };
-            ig.rules.push(IgnoreRule {
+            rules.push(IgnoreRule {
                 negate,
                 must_dir,
-                base_only,
-                pattern: pattern.to_string(),
+                base,
+                pat: pat.to_string(),
             });
         }
-        Ok(ig)
+        rules.push(IgnoreRule {
+            negate: false,
+            must_dir: false,
+            base: false,
+            pat: "templates/.?*".into(),
+        });
+        Ok(Ignore { rules })
     }
 
     fn ignored(&self, path: &str, is_dir: bool) -> bool {
-        if path.is_empty() || path == "." || path == "./" {
-            return false;
-        }
         for r in &self.rules {
-            let subject = if r.base_only {
-                path.rsplit('/').next().unwrap_or(path)
-            } else {
-                path
+            let m = || {
+                let name = if r.base {
+                    path.rsplit('/').next().unwrap_or(path)
+                } else {
+                    path
+                };
+                path_match(&r.pat, name)
             };
-            let hit = go_match(&r.pattern, subject).unwrap_or(false);
             if r.negate {
-                if (r.must_dir && !is_dir) || !hit {
+                if (r.must_dir && !is_dir) || !m() {
                     return true;
                 }
-            } else if (!r.must_dir || is_dir) && hit {
+                continue;
+            }
+            if r.must_dir && !is_dir {
+                continue;
+            }
+            if m() {
                 return true;
             }
         }
@@ -295,170 +311,68 @@ impl Ignore {
     }
 }
 
-/// Go's `path/filepath.Match` on '/'-separated names: `*` and `?` never match '/', classes
-/// `[a-z]`/`[^…]`, `\\` escapes; Err("syntax error in pattern") for a malformed pattern, also
-/// when the name already failed to match (Go checks the rest of the pattern then).
-pub fn go_match(pattern: &str, name: &str) -> Result<bool, String> {
-    let mut pat = pattern;
-    let mut name = name;
-    'chunks: while !pat.is_empty() {
-        let (star, chunk, rest) = scan_chunk(pat);
-        pat = rest;
-        if star && chunk.is_empty() {
-            return Ok(!name.contains('/'));
-        }
-        match match_chunk(chunk, name) {
-            Ok(Some(t)) if t.is_empty() || !pat.is_empty() => {
-                name = t;
-                continue;
+/// Whether a Go `filepath.Match` pattern is well formed: every `[` class is closed and
+/// non-empty, and no range bound or escape is missing.
+fn glob_valid(pat: &str) -> bool {
+    let c: Vec<char> = pat.chars().collect();
+    let mut i = 0;
+    // one class member: an escaped or plain char other than '-' and ']'
+    let esc = |i: &mut usize| -> bool {
+        match c.get(*i) {
+            None | Some('-') | Some(']') => false,
+            Some('\\') => {
+                *i += 2;
+                *i <= c.len()
             }
-            Err(e) => return Err(e),
-            _ => {}
-        }
-        if star {
-            for (i, c) in name.char_indices() {
-                if c == '/' {
-                    break;
-                }
-                let after = &name[i + c.len_utf8()..];
-                match match_chunk(chunk, after)? {
-                    Some(t) if pat.is_empty() && !t.is_empty() => continue,
-                    Some(t) => {
-                        name = t;
-                        continue 'chunks;
-                    }
-                    None => {}
-                }
+            Some(_) => {
+                *i += 1;
+                true
             }
         }
-        while !pat.is_empty() {
-            let (_, chunk, rest) = scan_chunk(pat);
-            pat = rest;
-            match_chunk(chunk, "")?;
-        }
-        return Ok(false);
-    }
-    Ok(name.is_empty())
-}
-
-/// Split off leading stars and the chunk up to the next unescaped star outside a class.
-fn scan_chunk(pat: &str) -> (bool, &str, &str) {
-    let star = pat.starts_with('*');
-    let pat = pat.trim_start_matches('*');
-    let b = pat.as_bytes();
-    let (mut i, mut in_class) = (0, false);
-    while i < b.len() {
-        match b[i] {
-            b'\\' if i + 1 < b.len() => i += 1,
-            b'[' => in_class = true,
-            b']' => in_class = false,
-            b'*' if !in_class => break,
-            _ => {}
-        }
-        i += 1;
-    }
-    (star, &pat[..i], &pat[i..])
-}
-
-/// Match one star-free chunk at the start of `s`: Ok(Some(rest)) on a match, Ok(None) when it
-/// does not match, Err on a malformed chunk (checked to the end, as Go does).
-fn match_chunk<'s>(chunk: &str, s: &'s str) -> Result<Option<&'s str>, String> {
-    const BAD: &str = "syntax error in pattern";
-    let mut s = s;
-    let mut failed = false;
-    let mut c = chunk;
-    while let Some(first) = c.chars().next() {
-        if !failed && s.is_empty() && first != '[' {
-            failed = true;
-        }
-        match first {
+    };
+    while i < c.len() {
+        match c[i] {
+            '\\' => {
+                if i + 1 >= c.len() {
+                    return false;
+                }
+                i += 2;
+            }
             '[' => {
-                let r = s.chars().next();
-                if let Some(r) = r {
-                    s = &s[r.len_utf8()..];
-                } else {
-                    failed = true;
+                i += 1;
+                if c.get(i) == Some(&'^') {
+                    i += 1;
                 }
-                c = &c[1..];
-                let negated = c.starts_with('^');
-                if negated {
-                    c = &c[1..];
-                }
-                let mut matched = false;
-                let mut nrange = 0;
+                let mut n = 0;
                 loop {
-                    if c.starts_with(']') && nrange > 0 {
-                        c = &c[1..];
+                    if c.get(i) == Some(&']') && n > 0 {
+                        i += 1;
                         break;
                     }
-                    let (lo, rest) = class_char(c).ok_or(BAD)?;
-                    c = rest;
-                    let mut hi = lo;
-                    if let Some(rest) = c.strip_prefix('-') {
-                        let (h, rest) = class_char(rest).ok_or(BAD)?;
-                        hi = h;
-                        c = rest;
+                    if !esc(&mut i) {
+                        return false;
                     }
-                    if r.is_some_and(|r| lo <= r && r <= hi) {
-                        matched = true;
+                    if c.get(i) == Some(&'-') {
+                        i += 1;
+                        if !esc(&mut i) {
+                            return false;
+                        }
                     }
-                    nrange += 1;
-                }
-                if matched == negated {
-                    failed = true;
+                    n += 1;
                 }
             }
-            '?' => {
-                match s.chars().next() {
-                    Some(r) if r != '/' => s = &s[r.len_utf8()..],
-                    _ => failed = true,
-                }
-                c = &c[1..];
-            }
-            '\\' => {
-                c = &c[1..];
-                let lit = c.chars().next().ok_or(BAD)?;
-                if !failed {
-                    match s.strip_prefix(lit) {
-                        Some(rest) => s = rest,
-                        None => failed = true,
-                    }
-                }
-                c = &c[lit.len_utf8()..];
-            }
-            lit => {
-                if !failed {
-                    match s.strip_prefix(lit) {
-                        Some(rest) => s = rest,
-                        None => failed = true,
-                    }
-                }
-                c = &c[lit.len_utf8()..];
-            }
+            _ => i += 1,
         }
     }
-    Ok(if failed { None } else { Some(s) })
+    true
 }
 
-/// One (possibly escaped) character of a class; None when the class is malformed.
-fn class_char(c: &str) -> Option<(char, &str)> {
-    let mut it = c.chars();
-    let ch = it.next()?;
-    if ch == '-' || ch == ']' {
-        return None;
-    }
-    if ch == '\\' {
-        let e = it.next()?;
-        return Some((e, it.as_str()));
-    }
-    Some((ch, it.as_str()))
-}
-
-/// `.Files.Glob` patterns without `**` (gobwas/glob with '/' separators: `*` stops at '/').
-pub fn glob_match(pat: &str, name: &str) -> bool {
+/// Go `filepath.Match` (`.helmignore` rules): `*` and `?` never match `/`, `[^...]` negates.
+fn path_match(pat: &str, name: &str) -> bool {
+    let negc = '^';
     let p: Vec<char> = pat.chars().collect();
     let n: Vec<char> = name.chars().collect();
-    fn rec(p: &[char], n: &[char]) -> bool {
+    fn rec(p: &[char], n: &[char], negc: char) -> bool {
         if p.is_empty() {
             return n.is_empty();
         }
@@ -468,19 +382,19 @@ pub fn glob_match(pat: &str, name: &str) -> bool {
                     if i > 0 && n[i - 1] == '/' {
                         break;
                     }
-                    if rec(&p[1..], &n[i..]) {
+                    if rec(&p[1..], &n[i..], negc) {
                         return true;
                     }
                 }
                 false
             }
-            '?' => !n.is_empty() && n[0] != '/' && rec(&p[1..], &n[1..]),
+            '?' => !n.is_empty() && n[0] != '/' && rec(&p[1..], &n[1..], negc),
             '[' => {
                 if n.is_empty() {
                     return false;
                 }
                 let mut i = 1;
-                let neg = p.get(1) == Some(&'^') || p.get(1) == Some(&'!');
+                let neg = p.get(1) == Some(&negc);
                 if neg {
                     i += 1;
                 }
@@ -501,13 +415,13 @@ pub fn glob_match(pat: &str, name: &str) -> bool {
                 if i >= p.len() {
                     return false;
                 }
-                matched != neg && rec(&p[i + 1..], &n[1..])
+                matched != neg && rec(&p[i + 1..], &n[1..], negc)
             }
-            '\\' if p.len() > 1 => !n.is_empty() && n[0] == p[1] && rec(&p[2..], &n[1..]),
-            c => !n.is_empty() && n[0] == c && rec(&p[1..], &n[1..]),
+            '\\' if p.len() > 1 => !n.is_empty() && n[0] == p[1] && rec(&p[2..], &n[1..], negc),
+            c => !n.is_empty() && n[0] == c && rec(&p[1..], &n[1..], negc),
         }
     }
-    rec(&p, &n)
+    rec(&p, &n, negc)
 }
 
 fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
@@ -541,11 +455,7 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
                 sub_archives.push((rest.to_string(), data));
             }
         } else if name.starts_with("templates/") {
-            let text = match String::from_utf8(data) {
-                Ok(t) => t,
-                Err(e) => super::value::utf8_lossy(e.as_bytes()),
-            };
-            templates.push((name, Rc::from(text)));
+            templates.push((name, Rc::from(super::value::utf8_lossy_vec(data))));
         } else if name == "Chart.lock" || name == "requirements.yaml" || name == "requirements.lock"
         {
             other.insert(name, data);
@@ -606,9 +516,11 @@ pub fn files_method(
             Ok(Value::list(s.split('\n').map(Value::str).collect()))
         }
         "Glob" => {
+            let pat: Vec<char> = arg.chars().collect();
+            let pat = glob_parse(&pat, &mut 0, false).unwrap_or(vec![Glob::Super]);
             let mut m = BTreeMap::new();
             for (k, v) in f.iter() {
-                if glob_match_double_star(arg, k) {
+                if glob_run(&pat, &k.chars().collect::<Vec<_>>()) {
                     m.insert(k.clone(), v.clone());
                 }
             }
@@ -653,40 +565,119 @@ pub fn files_method(
     }
 }
 
-/// gobwas/glob with '/' separator: `*` doesn't cross '/', `**` does.
-fn glob_match_double_star(pat: &str, name: &str) -> bool {
-    if !pat.contains("**") {
-        return glob_match(pat, name);
-    }
-    let p: Vec<char> = pat.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    fn rec(p: &[char], n: &[char]) -> bool {
-        if p.is_empty() {
-            return n.is_empty();
-        }
-        if p.len() >= 2 && p[0] == '*' && p[1] == '*' {
-            for i in 0..=n.len() {
-                if rec(&p[2..], &n[i..]) {
-                    return true;
-                }
+/// A gobwas/glob pattern (`.Files.Glob`, separator `/`).
+#[derive(Clone)]
+enum Glob {
+    Lit(char),
+    /// `*`: any run without `/`
+    Any,
+    /// `**`: any run
+    Super,
+    /// `?`: one char but `/`
+    Single,
+    /// `[abc]`, `[a-z]`, `[!...]`
+    Class(bool, Vec<(char, char)>),
+    /// `{a,b}`
+    Alt(Vec<Vec<Glob>>),
+}
+
+/// Parse a sequence up to the end, or (inside braces) up to `,` / `}`; None on a syntax error
+/// (Helm's `.Files.Glob` then falls back to `**`, matching everything).
+fn glob_parse(c: &[char], i: &mut usize, in_alt: bool) -> Option<Vec<Glob>> {
+    let mut out = Vec::new();
+    while *i < c.len() {
+        match c[*i] {
+            '\\' => {
+                out.push(Glob::Lit(*c.get(*i + 1)?));
+                *i += 2;
             }
-            return false;
-        }
-        match p[0] {
+            '*' if c.get(*i + 1) == Some(&'*') => {
+                out.push(Glob::Super);
+                *i += 2;
+            }
             '*' => {
-                for i in 0..=n.len() {
-                    if i > 0 && n[i - 1] == '/' {
-                        break;
+                out.push(Glob::Any);
+                *i += 1;
+            }
+            '?' => {
+                out.push(Glob::Single);
+                *i += 1;
+            }
+            '[' => {
+                *i += 1;
+                let neg = c.get(*i) == Some(&'!');
+                if neg {
+                    *i += 1;
+                }
+                let mut items = Vec::new();
+                if c.get(*i + 1) == Some(&'-') {
+                    // a range is alone in its brackets
+                    items.push((*c.get(*i)?, *c.get(*i + 2)?));
+                    *i += 3;
+                    if c.get(*i) != Some(&']') {
+                        return None;
                     }
-                    if rec(&p[1..], &n[i..]) {
-                        return true;
+                } else {
+                    while c.get(*i) != Some(&']') {
+                        let mut ch = *c.get(*i)?;
+                        if ch == '\\' {
+                            *i += 1;
+                            ch = *c.get(*i)?;
+                        }
+                        items.push((ch, ch));
+                        *i += 1;
                     }
                 }
-                false
+                *i += 1;
+                out.push(Glob::Class(neg, items));
             }
-            '?' => !n.is_empty() && n[0] != '/' && rec(&p[1..], &n[1..]),
-            c => !n.is_empty() && n[0] == c && rec(&p[1..], &n[1..]),
+            '{' => {
+                *i += 1;
+                let mut alts = Vec::new();
+                loop {
+                    alts.push(glob_parse(c, i, true)?);
+                    match c.get(*i) {
+                        Some(',') => *i += 1,
+                        Some('}') => {
+                            *i += 1;
+                            break;
+                        }
+                        // gobwas closes braces left open at the end
+                        _ => break,
+                    }
+                }
+                out.push(Glob::Alt(alts));
+            }
+            ',' | '}' if in_alt => return Some(out),
+            ch => {
+                out.push(Glob::Lit(ch));
+                *i += 1;
+            }
         }
     }
-    rec(&p, &n)
+    Some(out)
+}
+
+fn glob_run(p: &[Glob], n: &[char]) -> bool {
+    let Some((first, rest)) = p.split_first() else {
+        return n.is_empty();
+    };
+    match first {
+        Glob::Lit(ch) => n.first() == Some(ch) && glob_run(rest, &n[1..]),
+        Glob::Single => n.first().is_some_and(|x| *x != '/') && glob_run(rest, &n[1..]),
+        Glob::Class(neg, items) => {
+            n.first()
+                .is_some_and(|x| items.iter().any(|(lo, hi)| lo <= x && x <= hi) != *neg)
+                && glob_run(rest, &n[1..])
+        }
+        Glob::Any => (0..=n.len())
+            .take_while(|&i| i == 0 || n[i - 1] != '/')
+            .any(|i| glob_run(rest, &n[i..])),
+        Glob::Super => (0..=n.len()).any(|i| glob_run(rest, &n[i..])),
+        Glob::Alt(alts) => alts.iter().any(|a| {
+            let mut v = a.clone();
+            v.extend_from_slice(rest);
+            glob_run(&v, n)
+        }),
+    }
 }

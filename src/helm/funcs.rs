@@ -275,6 +275,12 @@ pub fn is_empty(v: &Value) -> bool {
 fn strslice(v: &Value) -> Vec<String> {
     match v {
         Value::List(l) => l.iter().filter(|x| !x.is_nil()).map(strval).collect(),
+        Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
+            let Object::ApiVersions(a) = o.as_ref() else {
+                unreachable!()
+            };
+            a.clone()
+        }
         Value::Nil => vec![],
         v => vec![strval(v)],
     }
@@ -283,6 +289,13 @@ fn strslice(v: &Value) -> Vec<String> {
 fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TErr> {
     match v {
         Value::List(l) => Ok(l.as_ref().clone()),
+        // `.Capabilities.APIVersions` is a Go `[]string` type: Sprig's reflection takes it as a list
+        Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
+            let Object::ApiVersions(a) = o.as_ref() else {
+                unreachable!()
+            };
+            Ok(a.iter().map(|s| Value::str(s)).collect())
+        }
         Value::Nil => ferr(format!("Cannot find {} on type <nil>", fname)),
         _ => ferr(format!("Cannot find {} on type {}", fname, v.type_name())),
     }
@@ -401,6 +414,206 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
 }
 
 /// Parse JSON into a JSON-typed value (numbers float64).
+/// The error Go's `encoding/json` scanner reports for invalid JSON text, or None when the text
+/// is valid JSON.
+pub fn go_json_syntax_error(s: &str) -> Option<String> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Ctx {
+        Key,
+        Value,
+        Elem,
+    }
+    let b = s.as_bytes();
+    let quote = |c: u8| -> String {
+        match c {
+            b'\'' => "'\\''".to_string(),
+            b'"' => "'\"'".to_string(),
+            _ => {
+                let q = super::exec::go_quote(&(c as char).to_string());
+                format!("'{}'", &q[1..q.len() - 1])
+            }
+        }
+    };
+    let bad = |c: u8, ctx: &str| Some(format!("invalid character {} {}", quote(c), ctx));
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let mut stack: Vec<Ctx> = Vec::new();
+    let mut i = 0;
+    // parse one value starting at i (after whitespace), then the separators after it
+    'value: loop {
+        while i < b.len() && ws(b[i]) {
+            i += 1;
+        }
+        let Some(&c) = b.get(i) else {
+            return Some("unexpected end of JSON input".into());
+        };
+        match c {
+            b'{' | b'[' => {
+                i += 1;
+                while i < b.len() && ws(b[i]) {
+                    i += 1;
+                }
+                let close = if c == b'{' { b'}' } else { b']' };
+                if b.get(i) == Some(&close) {
+                    i += 1;
+                } else if c == b'{' {
+                    match b.get(i) {
+                        None => return Some("unexpected end of JSON input".into()),
+                        Some(b'"') => {
+                            stack.push(Ctx::Key);
+                            continue 'value;
+                        }
+                        Some(&x) => return bad(x, "looking for beginning of object key string"),
+                    }
+                } else {
+                    stack.push(Ctx::Elem);
+                    continue 'value;
+                }
+            }
+            b'"' => {
+                i += 1;
+                loop {
+                    let Some(&x) = b.get(i) else {
+                        return Some("unexpected end of JSON input".into());
+                    };
+                    i += 1;
+                    match x {
+                        b'"' => break,
+                        b'\\' => {
+                            let Some(&e) = b.get(i) else {
+                                return Some("unexpected end of JSON input".into());
+                            };
+                            i += 1;
+                            match e {
+                                b'b' | b'f' | b'n' | b'r' | b't' | b'\\' | b'/' | b'"' => {}
+                                b'u' => {
+                                    for _ in 0..4 {
+                                        let Some(&h) = b.get(i) else {
+                                            return Some("unexpected end of JSON input".into());
+                                        };
+                                        if !h.is_ascii_hexdigit() {
+                                            return bad(h, "in \\u hexadecimal character escape");
+                                        }
+                                        i += 1;
+                                    }
+                                }
+                                _ => return bad(e, "in string escape code"),
+                            }
+                        }
+                        x if x < 0x20 => return bad(x, "in string literal"),
+                        _ => {}
+                    }
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                if c == b'-' {
+                    i += 1;
+                    match b.get(i).copied().unwrap_or(b' ') {
+                        b'0'..=b'9' => {}
+                        x => return bad(x, "in numeric literal"),
+                    }
+                }
+                if b[i] == b'0' {
+                    i += 1;
+                } else {
+                    while b.get(i).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                    }
+                }
+                if b.get(i) == Some(&b'.') {
+                    i += 1;
+                    match b.get(i).copied().unwrap_or(b' ') {
+                        b'0'..=b'9' => {}
+                        x => return bad(x, "after decimal point in numeric literal"),
+                    }
+                    while b.get(i).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                    }
+                }
+                if matches!(b.get(i), Some(b'e' | b'E')) {
+                    i += 1;
+                    if matches!(b.get(i), Some(b'+' | b'-')) {
+                        i += 1;
+                    }
+                    match b.get(i).copied().unwrap_or(b' ') {
+                        b'0'..=b'9' => {}
+                        x => return bad(x, "in exponent of numeric literal"),
+                    }
+                    while b.get(i).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                    }
+                }
+            }
+            b't' | b'f' | b'n' => {
+                let word: &[u8] = match c {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    _ => b"null",
+                };
+                let name = std::str::from_utf8(word).unwrap();
+                for (k, &w) in word.iter().enumerate().skip(1) {
+                    // at the end Go's scanner steps a space
+                    match b.get(i + k).copied().or(Some(b' ')) {
+                        Some(x) if x != w => {
+                            return bad(x, &format!("in literal {name} (expecting {})", quote(w)));
+                        }
+                        _ => {}
+                    }
+                }
+                i += word.len();
+            }
+            _ => return bad(c, "looking for beginning of value"),
+        }
+        // after a value: close containers or move to the next key / element
+        loop {
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            let Some(top) = stack.last().copied() else {
+                return b.get(i).and_then(|&x| bad(x, "after top-level value"));
+            };
+            let Some(&x) = b.get(i) else {
+                return Some("unexpected end of JSON input".into());
+            };
+            i += 1;
+            match (top, x) {
+                (Ctx::Key, b':') => {
+                    *stack.last_mut().unwrap() = Ctx::Value;
+                    continue 'value;
+                }
+                (Ctx::Key, _) => return bad(x, "after object key"),
+                (Ctx::Value, b',') => {
+                    *stack.last_mut().unwrap() = Ctx::Key;
+                    while i < b.len() && ws(b[i]) {
+                        i += 1;
+                    }
+                    match b.get(i) {
+                        None => return Some("unexpected end of JSON input".into()),
+                        Some(b'"') => continue 'value,
+                        Some(&y) => return bad(y, "looking for beginning of object key string"),
+                    }
+                }
+                (Ctx::Value, b'}') | (Ctx::Elem, b']') => {
+                    stack.pop();
+                }
+                (Ctx::Value, _) => return bad(x, "after object key:value pair"),
+                (Ctx::Elem, b',') => continue 'value,
+                (Ctx::Elem, _) => return bad(x, "after array element"),
+            }
+        }
+    }
+}
+
+/// The JSON kind Go's `UnmarshalTypeError` names for a decoded value.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Map(_) => "object",
+        Value::List(_) => "array",
+        Value::Str(_) => "string",
+        Value::Bool(_) => "bool",
+        _ => "number",
+    }
+}
+
 pub fn parse_json(s: &str) -> Result<Value, String> {
     let v: serde_json::Value = serde_json::from_str(s).map_err(|e| e.to_string())?;
     Ok(from_serde(&v))
@@ -531,6 +744,11 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, TErr> {
 fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
     let mut cur = item.clone();
     for i in idx {
+        if let Value::Object(o) = &cur
+            && matches!(o.as_ref(), Object::ApiVersions(_))
+        {
+            cur = Value::list(as_list(&cur, "index")?);
+        }
         cur = match &cur {
             Value::List(l) => {
                 let n = match i {
@@ -706,6 +924,57 @@ fn go_title(s: &str) -> String {
     out
 }
 
+/// Sprig's merge/mergeOverwrite (mergo): a nil source value is skipped, or set when
+/// overwriting; maps on both sides merge deeply (a destination map still empty afterwards takes
+/// the source map); otherwise the source value replaces a missing or empty destination value,
+/// or any destination value when overwriting.
+/// Go's `strings.ToUpper`: one rune to one rune (`ß` stays), unlike full Unicode case mapping.
+fn go_upper(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut u = c.to_uppercase();
+            match (u.next(), u.next()) {
+                (Some(x), None) => x,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// Go's `strings.ToLower` (simple mapping: `İ` → `i`).
+fn go_lower(s: &str) -> String {
+    s.chars()
+        .map(|c| c.to_lowercase().next().unwrap_or(c))
+        .collect()
+}
+
+/// Go's `Regexp.Split`: an empty match at the start adds no leading empty piece, and the
+/// text after the last match is added only when it is not empty of the input's end.
+fn go_regex_split<'a>(r: &regex::Regex, expr: &str, s: &'a str, n: i64) -> Vec<&'a str> {
+    if n == 0 {
+        return vec![];
+    }
+    if !expr.is_empty() && s.is_empty() {
+        return vec![""];
+    }
+    let mut out = Vec::new();
+    let (mut beg, mut end) = (0, 0);
+    for m in r.find_iter(s) {
+        if n > 0 && out.len() as i64 == n - 1 {
+            break;
+        }
+        end = m.start();
+        if m.end() != 0 {
+            out.push(&s[beg..end]);
+        }
+        beg = m.end();
+    }
+    if end != s.len() {
+        out.push(&s[beg..]);
+    }
+    out
+}
+
 fn merge_into(dst: &Value, src: &Value, overwrite: bool) {
     if let (Value::Map(d), Value::Map(s)) = (dst, src) {
         if Rc::ptr_eq(d, s) {
@@ -717,20 +986,22 @@ fn merge_into(dst: &Value, src: &Value, overwrite: bool) {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         for (k, sv) in src_entries {
+            if sv.is_nil() {
+                if overwrite {
+                    d.borrow_mut().insert(k, Value::Nil);
+                }
+                continue;
+            }
             let dv = d.borrow().get(&k).cloned();
             match dv {
                 Some(dv @ Value::Map(_)) if matches!(sv, Value::Map(_)) => {
-                    merge_into(&dv, &sv, overwrite)
+                    merge_into(&dv, &sv, overwrite);
+                    if is_empty(&dv) {
+                        d.borrow_mut().insert(k, sv);
+                    }
                 }
                 Some(dv) => {
-                    if overwrite {
-                        if !is_empty(&sv) || !matches!(sv, Value::Nil) {
-                            // mergo WithOverride: overwrite with non-empty src values
-                            if !is_empty_mergo(&sv) {
-                                d.borrow_mut().insert(k, sv);
-                            }
-                        }
-                    } else if is_empty_mergo(&dv) {
+                    if overwrite || is_empty(&dv) {
                         d.borrow_mut().insert(k, sv);
                     }
                 }
@@ -740,10 +1011,6 @@ fn merge_into(dst: &Value, src: &Value, overwrite: bool) {
             }
         }
     }
-}
-
-fn is_empty_mergo(v: &Value) -> bool {
-    is_empty(v)
 }
 
 fn cert_map(cert: String, key: String) -> Value {
@@ -849,9 +1116,9 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "fromYaml" => Ok(match super::yaml::parse(s(0)) {
             Ok(v @ Value::Map(_)) => v,
             Ok(Value::Nil) => Value::empty_map(),
-            Ok(_) => {
+            Ok(v) => {
                 let mut m = BTreeMap::new();
-                m.insert("Error".into(), Value::str("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"));
+                m.insert("Error".into(), Value::string(format!("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}", json_kind(&v))));
                 Value::map(m)
             }
             Err(e) => {
@@ -866,26 +1133,57 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "fromYamlArray" => Ok(match super::yaml::parse(s(0)) {
             Ok(v @ Value::List(_)) => v,
             Ok(Value::Nil) => Value::list(vec![]),
-            Ok(_) => Value::list(vec![Value::str(
-                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}",
-            )]),
+            Ok(v) => Value::list(vec![Value::string(format!(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
+                json_kind(&v)
+            ))]),
             Err(e) => Value::list(vec![Value::string(format!(
                 "error converting YAML to JSON: {}",
                 e.0
             ))]),
         }),
-        "fromJson" => Ok(match parse_json(s(0)) {
-            Ok(v @ Value::Map(_)) => v,
-            Ok(_) | Err(_) => {
-                let mut m = BTreeMap::new();
-                m.insert("Error".into(), Value::str("invalid JSON"));
-                Value::map(m)
-            }
-        }),
-        "fromJsonArray" => Ok(match parse_json(s(0)) {
-            Ok(v @ Value::List(_)) => v,
-            _ => Value::list(vec![Value::str("invalid JSON")]),
-        }),
+        "fromJson" => {
+            let r = match go_json_syntax_error(s(0)) {
+                Some(e) => Err(e),
+                None => parse_json(s(0)),
+            };
+            Ok(match r {
+                Ok(v @ Value::Map(_)) => v,
+                Ok(Value::Nil) => Value::empty_map(),
+                r => {
+                    let e = match r {
+                        Err(e) => e,
+                        Ok(v) => format!(
+                            "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                            json_kind(&v)
+                        ),
+                    };
+                    let mut m = BTreeMap::new();
+                    m.insert("Error".into(), Value::string(e));
+                    Value::map(m)
+                }
+            })
+        }
+        "fromJsonArray" => {
+            let r = match go_json_syntax_error(s(0)) {
+                Some(e) => Err(e),
+                None => parse_json(s(0)),
+            };
+            Ok(match r {
+                Ok(v @ Value::List(_)) => v,
+                Ok(Value::Nil) => Value::list(vec![]),
+                r => {
+                    let e = match r {
+                        Err(e) => e,
+                        Ok(v) => format!(
+                            "json: cannot unmarshal {} into Go value of type []interface {{}}",
+                            json_kind(&v)
+                        ),
+                    };
+                    Value::list(vec![Value::string(e)])
+                }
+            })
+        }
         "toToml" | "mustToToml" => str_v(super::gofmt::to_toml(&a[0])),
         "fromToml" => Ok(Value::empty_map()),
         "lookup" => Ok(Value::empty_map()),
@@ -894,7 +1192,10 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "trimAll" | "trimall" => str_v(s(1).trim_matches(|c: char| s(0).contains(c)).to_string()),
         "hello" => str_v("Hello!".to_string()),
         "biggest" => Ok(Value::Int64(a.iter().map(to_int64).max().unwrap_or(0))),
-        "mustFromJson" => match parse_json(s(0)) {
+        "mustFromJson" => match go_json_syntax_error(s(0))
+            .map(Err)
+            .unwrap_or_else(|| parse_json(s(0)))
+        {
             Ok(v) => Ok(v),
             Err(e) => ferr(e),
         },
@@ -931,8 +1232,8 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         }
         "trimSuffix" => str_v(s(1).strip_suffix(s(0)).unwrap_or(s(1)).to_string()),
         "trimPrefix" => str_v(s(1).strip_prefix(s(0)).unwrap_or(s(1)).to_string()),
-        "upper" => str_v(s(0).to_uppercase()),
-        "lower" => str_v(s(0).to_lowercase()),
+        "upper" => str_v(go_upper(s(0))),
+        "lower" => str_v(go_lower(s(0))),
         "title" => str_v(go_title(s(0))),
         "untitle" => {
             let mut out = String::new();
@@ -949,16 +1250,28 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         }
         "repeat" => str_v(s(1).repeat(i_arg(&a[0]).max(0) as usize)),
         "substr" => {
+            // Sprig slices s[start:end] as Go does, panicking on bad bounds
             let (st_, en, x) = (i_arg(&a[0]), i_arg(&a[1]), s(2));
             let b = x.as_bytes();
-            let r = if st_ < 0 {
-                &b[..(en.max(0) as usize).min(b.len())]
-            } else if en < 0 || en as usize > b.len() {
-                &b[(st_ as usize).min(b.len())..]
+            let len = b.len() as i64;
+            let (lo, hi) = if st_ < 0 {
+                (0, en)
+            } else if en < 0 || en > len {
+                (st_, len)
             } else {
-                &b[(st_ as usize).min(en as usize)..en as usize]
+                (st_, en)
             };
-            str_v(String::from_utf8_lossy(r).into_owned())
+            if hi < 0 || hi > len {
+                return ferr(format!(
+                    "runtime error: slice bounds out of range [:{hi}] with length {len}"
+                ));
+            }
+            if lo > hi {
+                return ferr(format!(
+                    "runtime error: slice bounds out of range [{lo}:{hi}]"
+                ));
+            }
+            str_v(String::from_utf8_lossy(&b[lo as usize..hi as usize]).into_owned())
         }
         "nospace" => str_v(s(0).chars().filter(|c| !c.is_whitespace()).collect()),
         "trunc" => {
@@ -1093,7 +1406,9 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "sortAlpha" => {
             let mut v = match &a[0] {
                 Value::List(_) => strslice(&a[0]),
-                Value::Nil => vec![],
+                Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => strslice(&a[0]),
+                // not a slice: Sprig returns `[]string{strval(x)}`, and strval(nil) is "<nil>"
+                Value::Nil => vec!["<nil>".to_string()],
                 x => vec![strval(x)],
             };
             v.sort();
@@ -1183,15 +1498,12 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         }
         "regexSplit" | "mustRegexSplit" => {
             let r = regex(s(0))?;
-            let n = i_arg(&a[2]);
-            let v: Vec<Value> = if n < 0 {
-                r.split(s(1)).map(Value::str).collect()
-            } else if n == 0 {
-                vec![]
-            } else {
-                r.splitn(s(1), n as usize).map(Value::str).collect()
-            };
-            Ok(Value::list(v))
+            Ok(Value::list(
+                go_regex_split(&r, s(0), s(1), i_arg(&a[2]))
+                    .into_iter()
+                    .map(Value::str)
+                    .collect(),
+            ))
         }
         "regexQuoteMeta" => str_v(regex::escape(s(0))),
         // ---------- conversions & math
@@ -1370,6 +1682,9 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
                 match x {
                     Value::List(l) => out.extend(l.iter().cloned()),
                     Value::Nil => {}
+                    Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
+                        out.extend(as_list(x, "concat")?)
+                    }
                     _ => return ferr(format!("Cannot concat type {} as list", x.type_name())),
                 }
             }

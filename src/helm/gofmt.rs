@@ -113,6 +113,39 @@ fn fmt_float(f: f64, verb: char, sp: &Spec) -> Option<String> {
     Some(s)
 }
 
+/// Go's `%#v` (Go-syntax) form of a template value; `top` is an argument itself, not an
+/// element inside a list or map (a nil element prints as `interface {}(nil)`).
+fn go_syntax(v: &Value, top: bool, out: &mut String) {
+    match v {
+        Value::Nil if top => out.push_str("<nil>"),
+        Value::Nil => out.push_str("interface {}(nil)"),
+        Value::Str(s) => out.push_str(&super::exec::go_quote(s)),
+        Value::List(l) => {
+            out.push_str("[]interface {}{");
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                go_syntax(x, false, out);
+            }
+            out.push('}');
+        }
+        Value::Map(m) => {
+            out.push_str("map[string]interface {}{");
+            for (i, (k, x)) in m.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&super::exec::go_quote(k));
+                out.push(':');
+                go_syntax(x, false, out);
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&sprint(v)),
+    }
+}
+
 fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
     match (verb, v) {
         ('T', _) => return pad(v.type_name().to_string(), sp, false),
@@ -293,12 +326,24 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             out.push('%');
             continue;
         }
+        // %+v and %#v: the flags select a form (field names, Go syntax), not a sign or prefix
+        let sharp_v = verb == 'v' && sp.sharp;
+        if verb == 'v' {
+            sp.plus = false;
+            sp.sharp = false;
+        }
         if argi >= args.len() {
             out.push_str(&format!("%!{}(MISSING)", verb));
             continue;
         }
         let v = &args[argi];
         argi += 1;
+        if sharp_v && !matches!(v, Value::Object(_)) {
+            let mut t = String::new();
+            go_syntax(v, true, &mut t);
+            out.push_str(&pad(t, &sp, false));
+            continue;
+        }
         out.push_str(&fmt_value(v, verb, &sp));
     }
     if argi < args.len() {
@@ -324,7 +369,7 @@ pub fn go_regex(pat: &str) -> Result<regex::Regex, String> {
     if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
         return Ok(r);
     }
-    let r = match regex::Regex::new(pat) {
+    let r = match regex::Regex::new(&rust_class_syntax(pat)) {
         Ok(r) => {
             // Go rejects stacked repetition (`a**`), which Rust accepts
             if let Some(e) = go_regex_syntax_error(pat)
@@ -341,6 +386,96 @@ pub fn go_regex(pat: &str) -> Result<regex::Regex, String> {
     };
     CACHE.with(|c| c.borrow_mut().insert(pat.to_string(), r.clone()));
     Ok(r)
+}
+
+/// Rewrite Go's bracket classes for the regex crate, which reads `[`, `&&`, `--` and `~~`
+/// inside a class as nesting and set operations and rejects `-` after a class escape
+/// (`[\w-\.]`); Go (Perl mode) takes them all as literal characters.
+fn rust_class_syntax(pat: &str) -> std::borrow::Cow<'_, str> {
+    if !pat.contains('[') {
+        return pat.into();
+    }
+    let c: Vec<char> = pat.chars().collect();
+    let mut out = String::with_capacity(pat.len() + 8);
+    let mut i = 0;
+    // a class char as Go's parseClassChar reads it: an escape (copied) or one literal char
+    let class_char = |i: &mut usize, out: &mut String| {
+        if c[*i] == '\\' && *i + 1 < c.len() {
+            out.push('\\');
+            out.push(c[*i + 1]);
+            *i += 2;
+        } else {
+            if matches!(c[*i], '-' | '[' | ']' | '&' | '~') {
+                out.push('\\');
+            }
+            out.push(c[*i]);
+            *i += 1;
+        }
+    };
+    while i < c.len() {
+        match c[i] {
+            '\\' if i + 1 < c.len() => {
+                out.push(c[i]);
+                out.push(c[i + 1]);
+                i += 2;
+            }
+            '[' => {
+                out.push('[');
+                i += 1;
+                if c.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                let mut first = true;
+                while i < c.len() && (c[i] != ']' || first) {
+                    first = false;
+                    // POSIX [:alpha:] and Perl/Unicode class escapes stay as they are
+                    if c[i] == '[' && c.get(i + 1) == Some(&':') {
+                        let rest: String = c[i..].iter().collect();
+                        if let Some(end) = rest.find(":]") {
+                            out.push_str(&rest[..end + 2]);
+                            i += rest[..end + 2].chars().count();
+                            continue;
+                        }
+                    }
+                    if c[i] == '\\'
+                        && matches!(c.get(i + 1), Some('d' | 'D' | 's' | 'S' | 'w' | 'W'))
+                    {
+                        out.push('\\');
+                        out.push(c[i + 1]);
+                        i += 2;
+                        continue;
+                    }
+                    if c[i] == '\\' && matches!(c.get(i + 1), Some('p' | 'P')) {
+                        let end = if c.get(i + 2) == Some(&'{') {
+                            c[i..].iter().position(|x| *x == '}').map(|p| i + p + 1)
+                        } else {
+                            Some(i + 3)
+                        };
+                        let end = end.unwrap_or(c.len()).min(c.len());
+                        out.extend(&c[i..end]);
+                        i = end;
+                        continue;
+                    }
+                    class_char(&mut i, &mut out);
+                    if i + 1 < c.len() && c[i] == '-' && c[i + 1] != ']' {
+                        out.push('-');
+                        i += 1;
+                        class_char(&mut i, &mut out);
+                    }
+                }
+                if i < c.len() {
+                    out.push(']');
+                    i += 1;
+                }
+            }
+            ch => {
+                out.push(ch);
+                i += 1;
+            }
+        }
+    }
+    out.into()
 }
 
 /// The message Go's regexp/syntax gives for the first syntax error of `pat` (scanning left to
@@ -383,7 +518,9 @@ fn go_regex_syntax_error(pat: &str) -> Option<String> {
                             let expr: String = b[start..].iter().collect();
                             return err("missing closing ]", &expr);
                         }
-                        Some('\\') => i += 2,
+                        Some('\\') if !matches!(b.get(i + 1), Some(c) if c.is_ascii_punctuation()) => {
+                            i += 2
+                        }
                         Some('[') if b.get(i + 1) == Some(&':') => {
                             match b[i + 2..].iter().position(|c| *c == ']') {
                                 Some(p) => i += p + 3,
@@ -391,7 +528,26 @@ fn go_regex_syntax_error(pat: &str) -> Option<String> {
                             }
                         }
                         Some(']') => break,
-                        Some(_) => i += 1,
+                        Some(_) => {
+                            // a literal (or escaped punctuation), maybe a range lo-hi
+                            let lit = |j: usize| match b.get(j) {
+                                Some('\\') => b.get(j + 1).map(|c| (*c, j + 2)),
+                                c => c.map(|c| (*c, j + 1)),
+                            };
+                            let Some((lo, next)) = lit(i) else { break };
+                            let lo_at = i;
+                            i = next;
+                            if b.get(i) == Some(&'-')
+                                && b.get(i + 1).is_some_and(|c| *c != ']')
+                                && let Some((hi, next)) = lit(i + 1)
+                            {
+                                if hi < lo {
+                                    let expr: String = b[lo_at..next].iter().collect();
+                                    return err("invalid character class range", &expr);
+                                }
+                                i = next;
+                            }
+                        }
                     }
                 }
                 i += 1;

@@ -35,6 +35,8 @@ struct P<'a> {
     line_start: usize,
     line: usize,
     anchors: HashMap<String, Node>,
+    /// Column of the block collection around the current flow collection (libyaml's indent).
+    flow_indent: i32,
 }
 
 fn is_ws(c: u8) -> bool {
@@ -92,11 +94,30 @@ impl<'a> P<'a> {
             }
         }
     }
+    /// Skip blanks, failing on a tab at a column before `limit` (libyaml's tab checks).
+    fn skip_ws_tab_before(&mut self, limit: i32, msg: &str) -> R<()> {
+        while let Some(c) = self.peek() {
+            if c == b'\t' && self.col() < limit {
+                return self.err(msg);
+            }
+            if !is_ws(c) {
+                break;
+            }
+            self.i += 1;
+        }
+        Ok(())
+    }
+
     /// Skip spaces, comments and line breaks; returns true if a line break was crossed.
-    fn skip_to_content(&mut self) -> bool {
+    /// A tab in a line's indentation is an error in block context, as in libyaml.
+    fn skip_to_content(&mut self) -> R<bool> {
         let mut crossed = false;
         loop {
-            self.skip_inline_ws();
+            if self.i == self.line_start {
+                self.skip_ws_tab_before(i32::MAX, "found character that cannot start any token")?;
+            } else {
+                self.skip_inline_ws();
+            }
             match self.peek() {
                 Some(b'#') => {
                     while let Some(c) = self.peek() {
@@ -110,7 +131,7 @@ impl<'a> P<'a> {
                     self.newline();
                     crossed = true;
                 }
-                _ => return crossed,
+                _ => return Ok(crossed),
             }
         }
     }
@@ -123,7 +144,7 @@ impl<'a> P<'a> {
     fn parse_stream_first(&mut self) -> R<Node> {
         // directives and leading document marker
         loop {
-            self.skip_to_content();
+            self.skip_to_content()?;
             if self.col() == 0 && self.peek() == Some(b'%') {
                 while let Some(c) = self.peek() {
                     if is_break(c) {
@@ -138,12 +159,12 @@ impl<'a> P<'a> {
         if self.at_doc_marker() && self.s[self.i] == b'-' {
             self.i += 3;
         }
-        self.skip_to_content();
+        self.skip_to_content()?;
         if self.eof() || self.at_doc_marker() {
             return Ok(Node::Null);
         }
         let n = self.parse_node(-1, false)?;
-        self.skip_to_content();
+        self.skip_to_content()?;
         if !self.eof() && !self.at_doc_marker() {
             return self.err("did not find expected <document start>");
         }
@@ -186,7 +207,7 @@ impl<'a> P<'a> {
         let had_props = anchor.is_some() || tag.is_some();
         if had_props && (self.peek().is_none_or(is_break) || self.peek() == Some(b'#')) {
             // content on following lines
-            self.skip_to_content();
+            self.skip_to_content()?;
             let node = if self.eof() || self.col() <= parent || self.at_doc_marker() {
                 if self.col() == parent.max(0)
                     && parent >= 0
@@ -243,6 +264,7 @@ impl<'a> P<'a> {
         }
         // a key or a scalar / flow node / alias
         let first = if c == b'[' || c == b'{' {
+            self.flow_indent = parent;
             self.parse_flow()?
         } else if c == b'*' {
             self.parse_alias()?
@@ -281,7 +303,7 @@ impl<'a> P<'a> {
                 plain: true,
                 ..
             } => {
-                self.plain_continuation(parent, &mut text, false);
+                self.plain_continuation(parent, &mut text, false)?;
                 Node::Scalar {
                     text,
                     plain: true,
@@ -298,7 +320,7 @@ impl<'a> P<'a> {
         self.i += 1;
         self.skip_inline_ws();
         let key = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
-            self.skip_to_content();
+            self.skip_to_content()?;
             if self.col() > col {
                 self.parse_node(col, false)?
             } else {
@@ -310,7 +332,7 @@ impl<'a> P<'a> {
         if matches!(key, Node::Seq(_) | Node::Map(_)) {
             return self.err("complex mapping keys are not supported");
         }
-        self.skip_to_content();
+        self.skip_to_content()?;
         if !(self.col() == col && self.peek() == Some(b':') && self.blank_at(1)) {
             return self.err("could not find expected ':'");
         }
@@ -349,7 +371,7 @@ impl<'a> P<'a> {
             self.i += 1;
             self.skip_inline_ws();
             let value = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
-                self.skip_to_content();
+                self.skip_to_content()?;
                 if self.eof() || self.at_doc_marker() {
                     Node::Null
                 } else if self.col() > col {
@@ -363,7 +385,7 @@ impl<'a> P<'a> {
                 self.parse_node(col, true)?
             };
             entries.push((key, value));
-            self.skip_to_content();
+            self.skip_to_content()?;
             if self.eof() || self.at_doc_marker() || self.col() < col {
                 break;
             }
@@ -382,6 +404,7 @@ impl<'a> P<'a> {
             } else if c == b'*' {
                 self.parse_alias()?
             } else if c == b'[' || c == b'{' {
+                self.flow_indent = col;
                 self.parse_flow()?
             } else if c == b'-' && self.blank_at(1) {
                 return self.err("did not find expected key");
@@ -416,7 +439,7 @@ impl<'a> P<'a> {
             self.i += 1;
             self.skip_inline_ws();
             let item = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
-                self.skip_to_content();
+                self.skip_to_content()?;
                 if self.eof() || self.at_doc_marker() || self.col() <= col {
                     Node::Null
                 } else {
@@ -426,7 +449,7 @@ impl<'a> P<'a> {
                 self.parse_node(col, false)?
             };
             items.push(item);
-            self.skip_to_content();
+            self.skip_to_content()?;
             if self.eof() || self.at_doc_marker() || self.col() < col {
                 break;
             }
@@ -471,26 +494,30 @@ impl<'a> P<'a> {
     }
 
     /// Continue a multi-line plain scalar on following lines indented more than `parent`.
-    fn plain_continuation(&mut self, parent: i32, text: &mut String, flow: bool) {
+    fn plain_continuation(&mut self, parent: i32, text: &mut String, flow: bool) -> R<()> {
         loop {
             let save = (self.i, self.line_start, self.line);
             self.skip_inline_ws();
             if !self.peek().is_some_and(is_break) {
                 (self.i, self.line_start, self.line) = save;
-                return;
+                return Ok(());
             }
             // count line breaks and blank lines
             let mut breaks = 0;
             while self.peek().is_some_and(is_break) {
                 self.newline();
                 breaks += 1;
-                self.skip_inline_ws();
+                // a tab left of the scalar's indentation (libyaml)
+                self.skip_ws_tab_before(
+                    parent + 1,
+                    "found a tab character that violates indentation",
+                )?;
             }
             let c = match self.peek() {
                 Some(c) => c,
                 None => {
                     (self.i, self.line_start, self.line) = save;
-                    return;
+                    return Ok(());
                 }
             };
             if (!flow && self.col() <= parent)
@@ -501,12 +528,12 @@ impl<'a> P<'a> {
                 || (!flow && c == b'-' && self.blank_at(1) && self.col() <= parent + 1)
             {
                 (self.i, self.line_start, self.line) = save;
-                return;
+                return Ok(());
             }
             let line = self.plain_line(flow);
             if line.is_empty() {
                 (self.i, self.line_start, self.line) = save;
-                return;
+                return Ok(());
             }
             if breaks == 1 {
                 text.push(' ');
@@ -677,6 +704,9 @@ impl<'a> P<'a> {
             indent = explicit.unwrap();
         }
         let mut lines: Vec<String> = Vec::new();
+        // the last content line ends the input without a line break: clip and keep have none
+        // to keep (libyaml), as in `toYaml` output that Helm trimmed, read back by fromYaml
+        let mut unterminated = false;
         loop {
             if self.eof() {
                 break;
@@ -726,6 +756,8 @@ impl<'a> P<'a> {
             lines.push(super::value::utf8_lossy(&self.s[st..self.i]));
             if self.peek().is_some() {
                 self.newline();
+            } else {
+                unterminated = true;
             }
         }
         // Un-consume trailing blank lines' position issues: the parser continues after them anyway.
@@ -769,7 +801,7 @@ impl<'a> P<'a> {
                 pending = 0;
             }
         }
-        if !body.is_empty() {
+        if !body.is_empty() && !unterminated {
             match chomp {
                 -1 => {}
                 0 => out.push('\n'),
@@ -780,7 +812,7 @@ impl<'a> P<'a> {
                     }
                 }
             }
-        } else if chomp == 1 {
+        } else if body.is_empty() && chomp == 1 {
             for _ in 0..trailing {
                 out.push('\n');
             }
@@ -847,7 +879,7 @@ impl<'a> P<'a> {
             Some(b',') | Some(b']') | Some(b'}') => Node::Null,
             Some(_) => {
                 let mut text = self.plain_line(true);
-                self.plain_continuation(-1, &mut text, true);
+                self.plain_continuation(self.flow_indent, &mut text, true)?;
                 Node::Scalar {
                     text,
                     plain: true,
@@ -1376,6 +1408,7 @@ pub fn parse(src: &str) -> Result<Value, YamlError> {
         line_start: 0,
         line: 0,
         anchors: HashMap::new(),
+        flow_indent: -1,
     };
     if src.starts_with('\u{feff}') {
         p.i = 3;

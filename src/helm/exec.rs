@@ -147,7 +147,7 @@ pub fn mark_values_map(v: &Value) {
     }
 }
 
-fn is_values_map(m: &super::value::MapRef) -> bool {
+pub(super) fn is_values_map(m: &super::value::MapRef) -> bool {
     VALUES_MAPS.with(|s| s.borrow().iter().any(|w| w.as_ptr() == Rc::as_ptr(m)))
 }
 
@@ -654,7 +654,7 @@ impl<'a> State<'a> {
                 }
                 return Ok((Value::Nil, false));
             }
-            Value::Map(m) if is_values_map(m) && matches!(name, "AsMap" | "YAML" | "Table") => {
+            Value::Map(m) if matches!(name, "AsMap" | "YAML" | "Table") && is_values_map(m) => {
                 let m = m.clone();
                 let argv = self.eval_args(
                     dot,

@@ -742,6 +742,10 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, TErr> {
 }
 
 fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
+    // Go: a nil item is an "untyped nil"; a nil reached while indexing is a "nil pointer"
+    if matches!(item, Value::Nil) {
+        return ferr("index of untyped nil");
+    }
     let mut cur = item.clone();
     for i in idx {
         if let Value::Object(o) = &cur
@@ -799,7 +803,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
                     .unwrap_or(Value::Nil),
                 _ => return ferr(format!("can't index item of type {}", cur.type_name())),
             },
-            Value::Nil => return ferr("index of untyped nil"),
+            Value::Nil => return ferr("index of nil pointer"),
             _ => return ferr(format!("can't index item of type {}", cur.type_name())),
         };
     }
@@ -1623,7 +1627,10 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         }),
         "kindOf" => str_v(a[0].kind_name().to_string()),
         "kindIs" => Ok(Value::Bool(a[1].kind_name() == s(0))),
-        "typeOf" => str_v(a[0].type_name().to_string()),
+        "typeOf" => str_v(match &a[0] {
+            Value::Map(m) if super::exec::is_values_map(m) => "common.Values".to_string(),
+            v => v.type_name().to_string(),
+        }),
         "typeIs" => Ok(Value::Bool(a[1].type_name() == s(0))),
         "typeIsLike" => {
             let t = a[1].type_name();
@@ -1722,7 +1729,15 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             Ok(Value::Bool(l.iter().any(|x| deep_equal(x, &a[0]))))
         }
         "slice" | "mustSlice" => {
-            let l = as_list(&a[0], "slice")?;
+            let l = match &a[0] {
+                Value::List(_) | Value::Object(_) | Value::Nil => as_list(&a[0], "slice")?,
+                v => {
+                    return ferr(format!(
+                        "list should be type of slice or array but {}",
+                        v.kind_name()
+                    ));
+                }
+            };
             let st_ = a.get(1).map(to_int64).unwrap_or(0) as usize;
             let en = a
                 .get(2)

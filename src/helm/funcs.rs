@@ -273,29 +273,33 @@ pub fn is_empty(v: &Value) -> bool {
 
 /// Sprig `strslice`.
 fn strslice(v: &Value) -> Vec<String> {
+    if let Some(a) = api_versions(v) {
+        return a.clone();
+    }
     match v {
         Value::List(l) => l.iter().filter(|x| !x.is_nil()).map(strval).collect(),
-        Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
-            let Object::ApiVersions(a) = o.as_ref() else {
-                unreachable!()
-            };
-            a.clone()
-        }
         Value::Nil => vec![],
         v => vec![strval(v)],
     }
 }
 
+/// `.Capabilities.APIVersions` is a Go `[]string`: Sprig's reflection takes it as a list.
+fn api_versions(v: &Value) -> Option<&Vec<String>> {
+    match v {
+        Value::Object(o) => match o.as_ref() {
+            Object::ApiVersions(a) => Some(a),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TErr> {
+    if let Some(a) = api_versions(v) {
+        return Ok(a.iter().map(|s| Value::str(s)).collect());
+    }
     match v {
         Value::List(l) => Ok(l.as_ref().clone()),
-        // `.Capabilities.APIVersions` is a Go `[]string` type: Sprig's reflection takes it as a list
-        Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
-            let Object::ApiVersions(a) = o.as_ref() else {
-                unreachable!()
-            };
-            Ok(a.iter().map(|s| Value::str(s)).collect())
-        }
         Value::Nil => ferr(format!("Cannot find {} on type <nil>", fname)),
         _ => ferr(format!("Cannot find {} on type {}", fname, v.type_name())),
     }
@@ -413,7 +417,6 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
     Ok(())
 }
 
-/// Parse JSON into a JSON-typed value (numbers float64).
 /// The error Go's `encoding/json` scanner reports for invalid JSON text, or None when the text
 /// is valid JSON.
 pub fn go_json_syntax_error(s: &str) -> Option<String> {
@@ -614,6 +617,7 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
+/// Parse JSON into a JSON-typed value (numbers float64).
 pub fn parse_json(s: &str) -> Result<Value, String> {
     let v: serde_json::Value = serde_json::from_str(s).map_err(|e| e.to_string())?;
     Ok(from_serde(&v))

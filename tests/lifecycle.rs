@@ -144,12 +144,26 @@ fn values_file(dir: &Path) -> PathBuf {
     p
 }
 
-/// A simulated cluster with podnet's release of the shared chart installed (revision 1).
-struct Installed {
+/// A simulated cluster (EC2 + hybrid nodes) and a values file for the shared chart.
+struct Cluster {
     sim: Kubesim,
     kc: PathBuf,
     /// Holds the values file.
     dir: tempfile::TempDir,
+    values: PathBuf,
+}
+
+fn cluster() -> Cluster {
+    let sim = sim();
+    let kc = sim.kubeconfig().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(dir.path());
+    Cluster {
+        sim,
+        kc,
+        dir,
+        values,
+    }
 }
 
 /// `cilium install --chart <shared chart> -f VALUES` plus `extra` flags.
@@ -165,14 +179,11 @@ fn install(kc: &Path, values: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn installed() -> Installed {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
-    let out = install(&kc, &values, &[]);
-    expect_code(&out, 0);
-    Installed { sim, kc, dir }
+/// [`cluster`] with podnet's release of the shared chart installed (revision 1).
+fn installed() -> Cluster {
+    let c = cluster();
+    expect_code(&install(&c.kc, &c.values, &[]), 0);
+    c
 }
 
 fn sim() -> Kubesim {
@@ -186,10 +197,12 @@ fn sim() -> Kubesim {
 
 #[test]
 fn podnet_installs_helm_upgrades_podnet_uninstalls() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
+    let Cluster {
+        sim: _sim,
+        kc,
+        dir: _dir,
+        values,
+    } = cluster();
     let aws_node_before = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
     assert_eq!(aws_node_before["metadata"]["name"], "aws-node");
 
@@ -392,10 +405,12 @@ fn chart_as(version: &str, dir: &Path) -> PathBuf {
 
 #[test]
 fn upgrade_guards_upgrade_and_rollback() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
+    let Cluster {
+        sim: _sim,
+        kc,
+        dir,
+        values,
+    } = cluster();
     let out = install(&kc, &values, &["--field-manager", "python"]);
     expect_code(&out, 0);
 
@@ -551,11 +566,13 @@ fn upgrade_guards_upgrade_and_rollback() {
 
 #[test]
 fn status_reports_readiness_and_pool() {
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
     // Healthy: every hybrid node gets a ready agent.
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
+    let Cluster {
+        sim: _sim,
+        kc,
+        dir: _dir,
+        values,
+    } = cluster();
     let out = podnet(&kc).args(["cilium", "status"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "no release yet");
     assert!(String::from_utf8_lossy(&out.stdout).contains("release-not-found"));
@@ -613,7 +630,7 @@ fn status_reports_readiness_and_pool() {
 
 #[test]
 fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
-    let Installed { sim, kc, dir, .. } = installed();
+    let Cluster { sim, kc, dir, .. } = installed();
     let preflight = || {
         podnet(&kc)
             .args([
@@ -775,10 +792,12 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
 
 #[test]
 fn fault_mid_install_marks_failed_and_upgrade_recovers() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
+    let Cluster {
+        sim,
+        kc,
+        dir: _dir,
+        values,
+    } = cluster();
     let aws_node = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
     // Every write of a DaemonSet fails: the install stops part-way.
     sim.set_faults(&["error:500:1:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
@@ -817,10 +836,12 @@ fn fault_mid_install_marks_failed_and_upgrade_recovers() {
 
 #[test]
 fn install_wait_succeeds_or_says_what_is_not_ready() {
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
+    let Cluster {
+        sim: _sim,
+        kc,
+        dir: _dir,
+        values,
+    } = cluster();
     let out = install(&kc, &values, &["--wait", "--timeout", "30s"]);
     expect_code(&out, 0);
     let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
@@ -847,10 +868,12 @@ fn install_wait_succeeds_or_says_what_is_not_ready() {
 
 #[test]
 fn install_refuses_a_cluster_with_another_cni_unless_forced() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
+    let Cluster {
+        sim: _sim,
+        kc,
+        dir,
+        values,
+    } = cluster();
     let calico = dir.path().join("calico.yaml");
     std::fs::write(&calico, "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: calico-node\n  namespace: kube-system\nspec:\n  selector:\n    matchLabels: {k8s-app: calico-node}\n  template:\n    metadata:\n      labels: {k8s-app: calico-node}\n    spec:\n      containers:\n      - name: calico-node\n        image: calico/node:v3.29.0\n").unwrap();
     let o = Proc::new("kubectl")
@@ -1120,10 +1143,12 @@ fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
 
 #[test]
 fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let values = values_file(dir.path());
+    let Cluster {
+        sim: _sim,
+        kc,
+        dir,
+        values,
+    } = cluster();
     let out = podnet(&kc)
         .args([
             "cilium",
@@ -1218,7 +1243,7 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
 
 #[test]
 fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
-    let Installed { sim, kc, dir, .. } = installed();
+    let Cluster { sim, kc, dir, .. } = installed();
     let history = |kc: &Path| -> Vec<(i64, String, String)> {
         let h: Value = podnet_json(kc, &["history"]);
         h.as_array()

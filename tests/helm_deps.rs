@@ -3,7 +3,7 @@
 //! non-bool values), aliases (one chart used twice), parent values overriding imported ones.
 #[path = "support/helm/mod.rs"]
 mod helm_support;
-use helm_support::{Oracle, compare, ours};
+use helm_support::{Oracle, compare, fuzz_params, ours};
 use std::path::Path;
 
 fn write(dir: &Path, rel: &str, text: &str) {
@@ -240,13 +240,7 @@ impl Gen {
 fn random_subchart_values_match_helm() {
     let mut o = Oracle::start();
     let tmp = tempfile::tempdir().unwrap();
-    let (seed, n) = std::env::var("PODNET_DEPS_FUZZ")
-        .ok()
-        .and_then(|v| {
-            let (a, b) = v.split_once(',')?;
-            Some((a.parse().ok()?, b.parse().ok()?))
-        })
-        .unwrap_or((0x2545_F491_4F6C_DD1Du64, 150usize));
+    let (seed, n) = fuzz_params("PODNET_DEPS_FUZZ", (0x2545_F491_4F6C_DD1Du64, 150usize));
     let mut g = Gen(seed);
     let mut failures = vec![];
     let (mut same, mut total, mut errors) = (0, 0, 0);

@@ -5,7 +5,7 @@
 //! an "additional properties" list) in sorted order first; nothing else is normalised.
 #[path = "support/helm/mod.rs"]
 mod helm_support;
-use helm_support::{Oracle, ours};
+use helm_support::{Oracle, fuzz_params, ours};
 use std::path::Path;
 
 struct Case {
@@ -609,13 +609,7 @@ fn random_schemas_match_helm() {
     let mut o = Oracle::start();
     let tmp = tempfile::tempdir().unwrap();
     // PODNET_SCHEMA_FUZZ=<seed>,<cases> explores further; the default run is fixed
-    let (seed, n) = std::env::var("PODNET_SCHEMA_FUZZ")
-        .ok()
-        .and_then(|v| {
-            let (a, b) = v.split_once(',')?;
-            Some((a.parse().ok()?, b.parse().ok()?))
-        })
-        .unwrap_or((0x9E37_79B9_7F4A_7C15u64, 300usize));
+    let (seed, n) = fuzz_params("PODNET_SCHEMA_FUZZ", (0x9E37_79B9_7F4A_7C15u64, 300usize));
     let mut g = Gen(seed);
     let (mut same, mut failed) = (0, 0);
     let mut failures = vec![];
@@ -675,13 +669,7 @@ fn random_format_strings_match_helm() {
     // draft-07 asserts formats: random strings in the formats' alphabets, many near-misses
     let mut o = Oracle::start();
     let tmp = tempfile::tempdir().unwrap();
-    let (seed, n) = std::env::var("PODNET_FORMAT_FUZZ")
-        .ok()
-        .and_then(|v| {
-            let (a, b) = v.split_once(',')?;
-            Some((a.parse().ok()?, b.parse().ok()?))
-        })
-        .unwrap_or((0x1234_5678_9ABC_DEF1u64, 100usize));
+    let (seed, n) = fuzz_params("PODNET_FORMAT_FUZZ", (0x1234_5678_9ABC_DEF1u64, 100usize));
     let mut g = Gen(seed);
     let formats = [
         "date-time",

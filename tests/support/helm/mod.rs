@@ -13,6 +13,17 @@ pub struct Oracle {
     stdout: BufReader<ChildStdout>,
 }
 
+/// Random-test parameters: `VAR=<seed>,<cases>` explores further; otherwise the fixed default.
+pub fn fuzz_params(var: &str, default: (u64, usize)) -> (u64, usize) {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| {
+            let (a, b) = v.split_once(',')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .unwrap_or(default)
+}
+
 pub fn python() -> PathBuf {
     if let Ok(p) = std::env::var("PODNET_PYTHON") {
         return PathBuf::from(p);

@@ -15,5 +15,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # Supply chain (deny.toml): licences, duplicate versions, sources; offline, ~2 s. Advisories need the
 # RustSec database from GitHub: the release workflow checks them.
 command -v cargo-deny >/dev/null 2>&1 || cargo install cargo-deny --locked
+# cargo-deny reads the metadata of every target platform; a fresh machine has only the host's crates.
+cargo fetch --locked
 cargo deny --frozen check --hide-inclusion-graph licenses bans sources
 cargo test --workspace --locked

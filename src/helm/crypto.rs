@@ -1,103 +1,140 @@
-//! Sprig's crypto helpers: RSA-2048 keys from aws-lc-rs (generated early, in parallel) and
-//! certificates from rcgen, with Helm/Sprig's PEM shapes.
+//! Sprig's crypto helpers: RSA-2048 keys from our prime search on aws-lc (started early, in
+//! parallel) and certificates from rcgen, with Helm/Sprig's PEM shapes.
 
 use super::exec::{Ctx, TErr};
+use super::rsakey;
 use super::value::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex};
 
-/// RSA-2048 keys (PKCS#8 DER) for one render. Each key is used once and never shared across
-/// renders. On the first request, background workers start generating the keys the chart is
-/// expected to need next (in parallel with the caller, which generates its own key), so
-/// independent keys are made concurrently and renders that need no keys pay nothing.
+/// RSA-2048 keys for one render, made from a pool of 1024-bit primes searched on worker
+/// threads. While the render runs, workers use the cores it leaves idle, up to the primes the
+/// templates could ask for; while a template waits for a key, every core searches. Two keys
+/// then cost about (sum of four prime searches) / cores. Primes are used once and never
+/// outlive the render's process.
 pub struct KeyPool {
-    expected: usize,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     state: Mutex<PoolState>,
+    ready: Condvar,
+    cores: usize,
 }
 
 #[derive(Default)]
 struct PoolState {
-    started: bool,
-    tx: Option<mpsc::Sender<Result<Vec<u8>, String>>>,
-    rx: Option<mpsc::Receiver<Result<Vec<u8>, String>>>,
-    in_flight: usize,
-    taken: usize,
+    primes: Vec<Vec<u8>>,
+    workers: usize,
+    waiting: usize,
+    /// Primes the templates may still ask for: two per key-generating call seen in them (an
+    /// upper bound: some calls sit in branches the values never take).
+    demand: usize,
+    failed: Option<String>,
 }
 
-impl PoolState {
-    fn spawn(&mut self) {
-        if let Some(tx) = &self.tx {
-            let tx = tx.clone();
-            self.in_flight += 1;
-            std::thread::spawn(move || {
-                let _ = tx.send(gen_rsa_pkcs8());
-            });
+impl Shared {
+    /// How many workers should be searching now.
+    fn target(&self, st: &PoolState) -> usize {
+        if st.failed.is_some() {
+            return 0;
+        }
+        let mut outstanding = st.demand.saturating_sub(st.primes.len());
+        if st.waiting > 0 {
+            outstanding = outstanding.max((2 * st.waiting).saturating_sub(st.primes.len()));
+        }
+        let cores = if st.waiting > 0 {
+            self.cores
+        } else {
+            self.cores - 1
+        };
+        outstanding.min(cores)
+    }
+
+    fn staff(self: &Arc<Self>, st: &mut PoolState) {
+        while st.workers < self.target(st) {
+            st.workers += 1;
+            let me = Arc::clone(self);
+            std::thread::spawn(move || me.work());
+        }
+    }
+
+    fn work(&self) {
+        loop {
+            let r = rsakey::gen_prime();
+            let Ok(mut st) = self.state.lock() else {
+                return;
+            };
+            match r {
+                Ok(p) => st.primes.push(p),
+                Err(e) => st.failed = Some(e),
+            }
+            self.ready.notify_all();
+            if st.workers > self.target(&st) {
+                st.workers -= 1;
+                return;
+            }
         }
     }
 }
 
 impl KeyPool {
-    /// A pool for a render whose templates contain `expected` key-generating calls.
+    /// A pool for a render whose templates contain `expected` key-generating calls. Searching
+    /// starts now on the cores the render leaves idle, before any template asks for a key.
     pub fn start(expected: usize) -> Arc<KeyPool> {
-        Arc::new(KeyPool {
-            expected,
-            state: Mutex::new(PoolState::default()),
-        })
-    }
-
-    fn take(&self) -> Result<Vec<u8>, String> {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        let mut st = self
-            .state
-            .lock()
-            .map_err(|_| "key pool poisoned".to_string())?;
-        st.taken += 1;
-        if !st.started {
-            st.started = true;
-            let (tx, rx) = mpsc::channel();
-            st.tx = Some(tx);
-            st.rx = Some(rx);
-            // keep every core busy: the caller makes this key, workers make the next ones
-            let workers = self
-                .expected
-                .saturating_sub(1)
-                .min(cores.saturating_sub(1).max(1));
-            for _ in 0..workers {
-                st.spawn();
-            }
-            drop(st);
-            return gen_rsa_pkcs8();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(PoolState {
+                demand: 2 * expected,
+                ..Default::default()
+            }),
+            ready: Condvar::new(),
+            cores,
+        });
+        if let Ok(mut st) = shared.state.lock() {
+            shared.staff(&mut st);
         }
-        if st.in_flight > 0 {
-            let rx = st.rx.take();
-            let r = rx.as_ref().map(|rx| rx.recv());
-            st.rx = rx;
-            st.in_flight -= 1;
-            if let Some(Ok(k)) = r {
-                return k;
-            }
-        }
-        drop(st);
-        gen_rsa_pkcs8()
+        Arc::new(KeyPool { shared })
     }
-}
 
-fn gen_rsa_pkcs8() -> Result<Vec<u8>, String> {
-    use aws_lc_rs::encoding::AsDer;
-    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-        .map_err(|e| format!("error generating RSA key: {e}"))?;
-    let der = kp
-        .as_der()
-        .map_err(|e| format!("error encoding RSA key: {e}"))?;
-    Ok(der.as_ref().to_vec())
+    /// PKCS#8 DER of a fresh key.
+    fn take(&self) -> Result<Vec<u8>, String> {
+        let poisoned = |_| "key pool poisoned".to_string();
+        let mut st = self.shared.state.lock().map_err(poisoned)?;
+        st.demand = st.demand.saturating_sub(2);
+        st.waiting += 1;
+        let pair = loop {
+            if let Some(e) = st.failed.clone() {
+                break Err(e);
+            }
+            if st.primes.len() >= 2 {
+                let p = st.primes.swap_remove(0);
+                match st
+                    .primes
+                    .iter()
+                    .position(|q| rsakey::distinct_enough(&p, q))
+                {
+                    Some(i) => break Ok((p, st.primes.swap_remove(i))),
+                    // p is too close to every other prime (never seen in practice): drop it
+                    None => continue,
+                }
+            }
+            self.shared.staff(&mut st);
+            st = self.shared.ready.wait(st).map_err(poisoned)?;
+        };
+        st.waiting -= 1;
+        drop(st);
+        let (p, q) = pair?;
+        rsakey::rsa_from_primes(&p, &q).map(|k| rsakey::pkcs8_from_pkcs1(&k))
+    }
 }
 
 fn take_key(ctx: &Ctx) -> Result<Vec<u8>, TErr> {
     match &ctx.keys {
         Some(p) => p.take().map_err(TErr::new),
-        None => gen_rsa_pkcs8().map_err(TErr::new),
+        None => rsakey::generate_pkcs8().map_err(TErr::new),
     }
 }
 
@@ -371,26 +408,6 @@ pub fn rand_string(kind: &str, n: usize) -> String {
         .collect()
 }
 
-/// DER SEQUENCE/element with a definite length header.
-fn der_wrap(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes: Vec<u8> = n
-            .to_be_bytes()
-            .iter()
-            .copied()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
 /// A private key given to the `*WithKey` functions, as PKCS#8 DER plus the PEM Sprig returns
 /// for it (`RSA PRIVATE KEY`, `EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY` for ed25519).
 struct GivenKey {
@@ -458,17 +475,8 @@ fn parse_private_key_pem(pem: &str) -> Result<GivenKey, String> {
             aws_lc_rs::rsa::KeyPair::from_der(&der).map_err(|_| {
                 "parsing RSA private key from PEM: x509: failed to parse private key".to_string()
             })?;
-            // PrivateKeyInfo { 0, rsaEncryption NULL, OCTET STRING pkcs1 }
-            let mut body = der_wrap(0x02, &[0]);
-            body.extend(der_wrap(
-                0x30,
-                &[
-                    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-                ],
-            ));
-            body.extend(der_wrap(0x04, &der));
             Ok(GivenKey {
-                pkcs8: der_wrap(0x30, &body),
+                pkcs8: rsakey::pkcs8_from_pkcs1(&der),
                 pem: pem_encode("RSA PRIVATE KEY", &der),
             })
         }

@@ -50,6 +50,7 @@ pub mod gourl;
 pub mod jsonschema;
 pub mod parse;
 pub mod render;
+pub mod rsakey;
 pub mod semver;
 pub mod sprigcrypto;
 pub mod strvals;

@@ -9,7 +9,8 @@ use std::sync::{Arc, Condvar, Mutex};
 
 /// RSA-2048 keys for one render, made from a pool of 1024-bit primes searched on worker
 /// threads. While the render runs, workers use the cores it leaves idle, up to the primes the
-/// templates could ask for; while a template waits for a key, every core searches. Two keys
+/// templates can ask for with these values (`keyreach`); while a template waits for a key,
+/// every core searches. Two keys
 /// then cost about (sum of four prime searches) / cores. Primes are used once and never
 /// outlive the render's process.
 pub struct KeyPool {
@@ -27,8 +28,8 @@ struct PoolState {
     primes: Vec<Vec<u8>>,
     workers: usize,
     waiting: usize,
-    /// Primes the templates may still ask for: two per key-generating call seen in them (an
-    /// upper bound: some calls sit in branches the values never take).
+    /// Primes the templates may still ask for: two per key-generating call they can reach
+    /// (an estimate: calls behind guards decided only while rendering all count).
     demand: usize,
     failed: Option<String>,
 }

@@ -48,6 +48,7 @@ pub mod gofmt;
 pub mod gotime;
 pub mod gourl;
 pub mod jsonschema;
+pub mod keyreach;
 pub mod parse;
 pub mod render;
 pub mod rsakey;

@@ -861,26 +861,6 @@ pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TErr> {
     }
 }
 
-fn count_key_calls(templates: &BTreeMap<String, Renderable>) -> usize {
-    // one memchr-speed pass per template: every "gen" followed by a key-making function name
-    let finder = memchr::memmem::Finder::new("gen");
-    let makes_key = |rest: &str| {
-        ["CA", "SignedCert", "SelfSignedCert"].iter().any(|f| {
-            rest.strip_prefix(f)
-                .is_some_and(|r| !r.starts_with("WithKey"))
-        })
-    };
-    templates
-        .values()
-        .map(|r| {
-            finder
-                .find_iter(r.src.as_bytes())
-                .filter(|i| r.src.get(i + 3..).is_some_and(makes_key))
-                .count()
-        })
-        .sum()
-}
-
 /// Helm removes every "<no value>" from rendered text; most texts have none, so look first.
 fn strip_no_value(s: String) -> String {
     if memchr::memmem::find(s.as_bytes(), b"<no value>").is_some() {
@@ -920,13 +900,6 @@ pub fn render_files(
     let top = Value::map(top);
     let mut tpls = BTreeMap::new();
     rec_all_tpls(&chart, "", &top, &vals, true, &mut tpls);
-    // keys: start key generation early
-    let nkeys = count_key_calls(&tpls);
-    let pool = if nkeys > 0 {
-        Some(super::crypto::KeyPool::start(nkeys.min(6)))
-    } else {
-        None
-    };
     let mut keys: Vec<String> = tpls.keys().cloned().collect();
     sort_templates(&mut keys);
     let mut set: TemplateSet = HashMap::new();
@@ -946,9 +919,22 @@ pub fn render_files(
         }
     }
     let set = Rc::new(set);
+    // keys: start searching now for the ones the render can reach
+    let probe = Ctx {
+        included: Default::default(),
+        keys: None,
+        max_output: 512 * 1024 * 1024,
+    };
+    let files: Vec<_> = keys
+        .iter()
+        .filter(|k| !k.rsplit('/').next().unwrap_or("").starts_with('_'))
+        .filter_map(|k| Some((set.get(k)?.clone(), tpls[k].vals.clone())))
+        .collect();
+    let nkeys = super::keyreach::reachable_key_calls(&probe, &set, &files);
+    drop(files);
     let ctx = Ctx {
         included: Default::default(),
-        keys: pool,
+        keys: Some(super::crypto::KeyPool::start(nkeys.min(6))),
         max_output: 512 * 1024 * 1024,
     };
     let mut out = BTreeMap::new();

@@ -45,26 +45,21 @@ fn bench_cilium_hybrid() {
             namespace: "kube-system".into(),
             ..Default::default()
         };
-        let mut times = Vec::new();
-        for _ in 0..15 {
-            let t0 = Instant::now();
-            let docs = podnet::helm::render_chart_path(&chart, &v, &opts).unwrap();
-            let mut out = Vec::new();
-            podnet::helm::write_template_stream(&mut out, &docs).unwrap();
-            times.push(t0.elapsed().as_secs_f64() * 1000.0);
-        }
-        let ours_ms = median(times);
+        // median of 15 renders, each streamed as `helm template` prints it
+        let time = |render: &dyn Fn() -> Vec<podnet::helm::RenderedDoc>| {
+            let mut times = Vec::new();
+            for _ in 0..15 {
+                let t0 = Instant::now();
+                let mut out = Vec::new();
+                podnet::helm::write_template_stream(&mut out, &render()).unwrap();
+                times.push(t0.elapsed().as_secs_f64() * 1000.0);
+            }
+            median(times)
+        };
+        let ours_ms = time(&|| podnet::helm::render_chart_path(&chart, &v, &opts).unwrap());
         // the chart loaded once, as Helm's warm render has it
         let loaded = podnet::helm::Chart::load(&chart).unwrap();
-        let mut times = Vec::new();
-        for _ in 0..15 {
-            let t0 = Instant::now();
-            let docs = podnet::helm::render(&loaded, &v, &opts).unwrap();
-            let mut out = Vec::new();
-            podnet::helm::write_template_stream(&mut out, &docs).unwrap();
-            times.push(t0.elapsed().as_secs_f64() * 1000.0);
-        }
-        let warm_ms = median(times);
+        let warm_ms = time(&|| podnet::helm::render(&loaded, &v, &opts).unwrap());
         eprintln!(
             "{label}: helm v4 {helm_ms:.1} ms; ours {ours_ms:.1} ms load+render+sort+stream \
              (ratio {:.1}x), {warm_ms:.1} ms render+sort+stream of the loaded chart (ratio {:.1}x)",

@@ -224,15 +224,36 @@ const CASES: &[&str] = &[
     // .Capabilities.APIVersions is a Go []string type: list functions take it
     "{{ $a := .Capabilities.APIVersions }}{{ has \"apps/v1\" $a }} {{ has \"no/v1\" $a }} {{ mustHas \"v1\" $a }} {{ first $a }} {{ last $a }} {{ slice $a 1 3 }} {{ len (uniq $a) }} {{ len (without $a \"v1\") }} {{ kindOf $a }} {{ typeOf $a }} {{ index $a 0 }}",
     "{{ $a := .Capabilities.APIVersions }}{{ len (sortAlpha $a) }} {{ join \",\" (slice $a 0 2) }} {{ len (concat $a (list 1)) }} {{ len (rest $a) }} {{ len (initial $a) }} {{ len (reverse $a) }} {{ len (compact $a) }} {{ len (append $a \"x\") }} {{ empty $a }} {{ len (mustUniq $a) }} {{ len (splitList \" \" (join \" \" $a)) }} {{ sortAlpha .Values.missing }} {{ sortAlpha 3 }}",
+    // .Chart.Annotations is a Go map[string]string, nil unless Chart.yaml has annotations
+    "{{ toYaml .Chart }}\n{{ toJson .Chart }} {{ printf \"%#v|%v|%q\" .Chart.Annotations .Chart.Annotations .Chart.Annotations }} {{ .Chart.Annotations.x | typeOf }} {{ len .Chart.Annotations }} {{ range .Chart.Annotations }}x{{ else }}none{{ end }} {{ empty .Chart.Annotations }} {{ toYaml .Chart.Annotations }}",
+    "{{/* annotated */}}{{ toYaml .Chart }}\n{{ typeOf .Chart.Annotations }} {{ kindOf .Chart.Annotations }} {{ .Chart.Annotations.zz | typeOf }} {{ eq .Chart.Annotations.zz \"\" }} {{ index .Chart.Annotations \"a\" }} {{ index .Chart.Annotations \"zz\" | typeOf }} {{ range $k, $v := .Chart.Annotations }}{{ $k }}={{ $v }};{{ end }} {{ printf \"%#v %q %x %d\" .Chart.Annotations .Chart.Annotations .Chart.Annotations .Chart.Annotations }} {{ deepCopy .Chart.Annotations | typeOf }} {{ toPrettyJson .Chart.Annotations }} {{ with .Chart.Annotations }}{{ .b }}{{ end }}",
+    "{{/* annotated */}}{{ hasKey .Chart.Annotations \"a\" }}",
+    "{{/* annotated */}}{{ dig \"a\" \"q\" .Chart.Annotations }}",
+    "{{/* annotated */}}{{ eq .Chart.Annotations .Chart.Annotations }}",
+    "{{/* annotated */}}{{ .Chart.Annotations.a.b }}",
+    "{{ index .Chart.Annotations 1 }}",
+    "{{ index .Values nil }}",
+    "{{ index .Files nil }}",
+    "{{ index .Files 1 }}",
+    "{{ eq .Files .Files }}",
+    "{{ eq .Values.nums .Values.nums }}",
+    "{{ eq .Values.m .Values.m }}",
+    "{{ printf \"%s\" .Files | quote }} {{ printf \"%v\" .Files }}",
     "{{ kindIs \"slice\" (splitList \",\" \"a\") }} {{ typeOf (dict) }} {{ typeOf .Values.m }} {{ typeIs \"string\" \"x\" }} {{ deepEqual (list 1 2) (list 1 2) }}",
 ];
 
 fn write_chart(dir: &std::path::Path, tpl: &str) {
     std::fs::create_dir_all(dir.join("templates")).unwrap();
     std::fs::create_dir_all(dir.join("files")).unwrap();
+    // a case that starts with this comment gets Chart.yaml annotations (else Helm's are nil)
+    let annotations = if tpl.starts_with("{{/* annotated */}}") {
+        "annotations:\n  b: \"2\"\n  a: x y\n"
+    } else {
+        ""
+    };
     std::fs::write(
         dir.join("Chart.yaml"),
-        "apiVersion: v2\nname: corpus\nversion: 0.1.0\nappVersion: \"1.0\"\n",
+        format!("apiVersion: v2\nname: corpus\nversion: 0.1.0\nappVersion: \"1.0\"\n{annotations}"),
     )
     .unwrap();
     std::fs::write(dir.join("values.yaml"), VALUES).unwrap();

@@ -409,6 +409,11 @@ impl<'a> State<'a> {
                         items.push((Value::Int(i as i64), Value::str(s)));
                     }
                 }
+                Object::StrMap(m) => {
+                    for (k, v) in m.iter().flatten() {
+                        items.push((Value::str(k), Value::str(v)));
+                    }
+                }
                 _ => {
                     return Err(
                         self.errorf(format!("range can't iterate over {}", sprint(&val)), None)
@@ -794,6 +799,16 @@ impl<'a> State<'a> {
                 .map(|b| Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()))
                 .unwrap_or(Value::Nil);
             return Ok((v, true));
+        }
+        if let Object::StrMap(m) = &**o {
+            if has_args {
+                return Err(
+                    self.errorf(format!("{} is not a method but has arguments", name), None)
+                );
+            }
+            // missingkey=zero gives the element type's zero value: "" rather than <no value>
+            let v = m.as_ref().and_then(|m| m.get(name));
+            return Ok((Value::str(v.map_or("", |s| s.as_str())), false));
         }
         Err(self.errorf(
             format!(

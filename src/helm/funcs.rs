@@ -266,6 +266,7 @@ pub fn is_empty(v: &Value) -> bool {
         Value::Object(o) => match &**o {
             Object::Files(f) => f.is_empty(),
             Object::ApiVersions(a) => a.is_empty(),
+            Object::StrMap(m) => m.as_ref().is_none_or(|m| m.is_empty()),
             _ => false,
         },
     }
@@ -411,6 +412,19 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
                 )?;
             }
             Object::Time { .. } => json_str(&time_rfc3339nano(v), eh, out),
+            Object::StrMap(None) => out.push_str("null"),
+            Object::StrMap(Some(m)) => {
+                out.push('{');
+                for (i, (k, x)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    json_str(k, eh, out);
+                    out.push(':');
+                    json_str(x, eh, out);
+                }
+                out.push('}');
+            }
             _ => out.push_str("{}"),
         },
     }
@@ -691,13 +705,17 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TErr> {
                 BK::Float => to_float64(a) == to_float64(b),
                 BK::Str => a.as_str() == b.as_str(),
                 BK::Invalid => true,
-                BK::Other => match (a, b) {
-                    (Value::Map(_), _) | (Value::List(_), _) => {
-                        return ferr(format!(
-                            "non-comparable type {}: {}",
-                            sprint(a),
-                            a.type_name()
-                        ));
+                BK::Other => match a {
+                    Value::Map(_) | Value::List(_) => {
+                        return ferr(non_comparable(a));
+                    }
+                    Value::Object(o)
+                        if matches!(
+                            **o,
+                            Object::StrMap(_) | Object::Files(_) | Object::ApiVersions(_)
+                        ) =>
+                    {
+                        return ferr(non_comparable(a));
                     }
                     _ => false,
                 },
@@ -708,6 +726,15 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TErr> {
         }
     }
     Ok(false)
+}
+
+/// Go's text/template formats the value with `%s` here, so numbers inside show as `%!s(…)`.
+fn non_comparable(a: &Value) -> String {
+    format!(
+        "non-comparable type {}: {}",
+        super::gofmt::sprintf("%s", std::slice::from_ref(a)),
+        a.type_name()
+    )
 }
 
 fn uval(v: &Value) -> u64 {
@@ -792,7 +819,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
             }
             Value::Map(m) => match i {
                 Value::Str(k) => m.borrow().get(&**k).cloned().unwrap_or(Value::Nil),
-                Value::Nil => Value::Nil,
+                Value::Nil => return ferr("value is nil; should be of type string"),
                 _ => {
                     return ferr(format!(
                         "value has type {}; should be string",
@@ -805,6 +832,18 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
                     .get(&**k)
                     .map(|b| Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()))
                     .unwrap_or(Value::Nil),
+                (Object::StrMap(m), Value::Str(k)) => {
+                    Value::str(m.as_ref().and_then(|m| m.get(&**k)).map_or("", |s| s))
+                }
+                (Object::StrMap(_) | Object::Files(_), Value::Nil) => {
+                    return ferr("value is nil; should be of type string");
+                }
+                (Object::StrMap(_) | Object::Files(_), _) => {
+                    return ferr(format!(
+                        "value has type {}; should be string",
+                        i.type_name()
+                    ));
+                }
                 _ => return ferr(format!("can't index item of type {}", cur.type_name())),
             },
             Value::Nil => return ferr("index of nil pointer"),
@@ -822,6 +861,7 @@ fn go_len(v: &Value) -> Result<Value, TErr> {
         Value::Object(o) => match &**o {
             Object::Files(f) => f.len() as i64,
             Object::ApiVersions(a) => a.len() as i64,
+            Object::StrMap(m) => m.as_ref().map_or(0, |m| m.len()) as i64,
             _ => return ferr(format!("len of type {}", v.type_name())),
         },
         Value::Nil => return ferr("len of nil pointer"),

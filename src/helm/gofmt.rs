@@ -142,6 +142,22 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
             }
             out.push('}');
         }
+        Value::Object(o) => match &**o {
+            Object::StrMap(None) => out.push_str("map[string]string(nil)"),
+            Object::StrMap(Some(m)) => {
+                out.push_str("map[string]string{");
+                for (i, (k, x)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&super::exec::go_quote(k));
+                    out.push(':');
+                    out.push_str(&super::exec::go_quote(x));
+                }
+                out.push('}');
+            }
+            _ => out.push_str(&sprint(v)),
+        },
         _ => out.push_str(&sprint(v)),
     }
 }
@@ -225,6 +241,23 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
                         fmt_value(x, verb, &Spec { width: None, ..*sp })
                     )
                 })
+                .collect();
+            pad(format!("map[{}]", parts.join(" ")), sp, false)
+        }
+        Value::Object(o) if let Object::StrMap(m) = &**o => {
+            // Go formats a map[string]string element by element, as any map
+            let m = m.iter().flatten();
+            fmt_value(
+                &Value::map(m.map(|(k, x)| (k.clone(), Value::str(x))).collect()),
+                verb,
+                sp,
+            )
+        }
+        // Go prints a []byte under %s as text
+        Value::Object(o) if let (Object::Files(f), 's') = (&**o, verb) => {
+            let parts: Vec<String> = f
+                .iter()
+                .map(|(k, b)| format!("{}:{}", k, String::from_utf8_lossy(b)))
                 .collect();
             pad(format!("map[{}]", parts.join(" ")), sp, false)
         }
@@ -338,7 +371,11 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         let v = &args[argi];
         argi += 1;
-        if sharp_v && !matches!(v, Value::Object(_)) {
+        let go_syntax_ok = match v {
+            Value::Object(o) => matches!(**o, Object::StrMap(_)),
+            _ => true,
+        };
+        if sharp_v && go_syntax_ok {
             let mut t = String::new();
             go_syntax(v, true, &mut t);
             out.push_str(&pad(t, &sp, false));

@@ -508,12 +508,19 @@ fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
     };
     let mut m = BTreeMap::new();
     m.insert("APIVersion".into(), s("apiVersion"));
+    // Helm keeps Metadata.Annotations a Go map[string]string, nil when Chart.yaml has none
+    let annotations = match md.get("annotations") {
+        Some(Value::Map(a)) => Some(
+            a.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), super::funcs::strval(v)))
+                .collect(),
+        ),
+        _ => None,
+    };
     m.insert(
         "Annotations".into(),
-        match md.get("annotations") {
-            Some(v @ Value::Map(_)) => v,
-            _ => Value::empty_map(),
-        },
+        Value::Object(Rc::new(Object::StrMap(annotations))),
     );
     m.insert("AppVersion".into(), s("appVersion"));
     m.insert("Condition".into(), s("condition"));

@@ -37,6 +37,9 @@ pub enum Value {
 pub enum Object {
     /// `.Files` (a map of path → bytes).
     Files(Rc<BTreeMap<String, Vec<u8>>>),
+    /// A Go `map[string]string` (`.Chart.Annotations`): Sprig's map functions reject it, a
+    /// missing key reads as `""`, and `None` is Go's nil map (`toYaml` prints `null`).
+    StrMap(Option<BTreeMap<String, String>>),
     /// `.Capabilities.KubeVersion`.
     KubeVersion {
         version: String,
@@ -109,6 +112,7 @@ impl Value {
             Value::Object(o) => match &**o {
                 Object::Files(f) => !f.is_empty(),
                 Object::ApiVersions(v) => !v.is_empty(),
+                Object::StrMap(m) => m.as_ref().is_some_and(|m| !m.is_empty()),
                 _ => true,
             },
         }
@@ -128,6 +132,7 @@ impl Value {
             Value::Map(_) => "map[string]interface {}",
             Value::Object(o) => match &**o {
                 Object::Files(_) => "engine.files",
+                Object::StrMap(_) => "map[string]string",
                 Object::KubeVersion { .. } => "common.KubeVersion",
                 Object::HelmVersion { .. } => "version.BuildInfo",
                 Object::ApiVersions(_) => "common.VersionSet",
@@ -150,7 +155,7 @@ impl Value {
             Value::List(_) => "slice",
             Value::Map(_) => "map",
             Value::Object(o) => match &**o {
-                Object::Files(_) => "map",
+                Object::Files(_) | Object::StrMap(_) => "map",
                 Object::ApiVersions(_) => "slice",
                 Object::Capabilities { .. } => "ptr",
                 _ => "struct",
@@ -463,6 +468,18 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                         let _ = write!(out, "{}", b);
                     }
                     out.push(']');
+                }
+                out.push(']');
+            }
+            Object::StrMap(m) => {
+                out.push_str("map[");
+                for (i, (k, x)) in m.iter().flatten().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(k);
+                    out.push(':');
+                    out.push_str(x);
                 }
                 out.push(']');
             }

@@ -69,6 +69,15 @@ fn to_y(v: &Value) -> Result<Y, MarshalError> {
                 entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
                 Y::Map(entries)
             }
+            Object::StrMap(None) => Y::Null,
+            Object::StrMap(Some(m)) => {
+                let mut entries: Vec<(String, Y)> = m
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Y::Str(v.clone())))
+                    .collect();
+                entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
+                Y::Map(entries)
+            }
             _ => {
                 let j = super::funcs::to_json_string(v, false)
                     .map_err(|e| MarshalError(e.to_string()))?;

@@ -140,10 +140,18 @@ thread_local! {
     static VALUES_MAPS: RefCell<Vec<std::rc::Weak<RefCell<std::collections::BTreeMap<String, Value>>>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Mark a map as Helm's `common.Values` type (it has methods AsMap, YAML, Table).
+/// Mark a map as Helm's `common.Values` type (it has methods AsMap, YAML, Table). Maps of
+/// finished renders are dropped and a map is marked once, so `.Values.Table` in a loop or many
+/// renders in one process do not grow the list.
 pub fn mark_values_map(v: &Value) {
     if let Value::Map(m) = v {
-        VALUES_MAPS.with(|s| s.borrow_mut().push(Rc::downgrade(m)));
+        VALUES_MAPS.with(|s| {
+            let mut s = s.borrow_mut();
+            s.retain(|w| w.strong_count() > 0);
+            if !s.iter().any(|w| w.as_ptr() == Rc::as_ptr(m)) {
+                s.push(Rc::downgrade(m));
+            }
+        });
     }
 }
 
@@ -1051,5 +1059,30 @@ impl<'a> State<'a> {
         let mut out = String::new();
         st.execute(&dot, &mut out)?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked() -> usize {
+        VALUES_MAPS.with(|s| s.borrow().len())
+    }
+
+    #[test]
+    fn values_maps_are_marked_once_and_dropped_with_their_render() {
+        let v = Value::empty_map();
+        let before = marked();
+        mark_values_map(&v);
+        mark_values_map(&v);
+        assert_eq!(marked(), before + 1);
+        let Value::Map(m) = &v else { unreachable!() };
+        assert!(is_values_map(m));
+        drop(v);
+        let other = Value::empty_map();
+        mark_values_map(&other);
+        // the dropped map's entry is gone; only the live one stays
+        assert_eq!(marked(), before + 1);
     }
 }

@@ -413,18 +413,7 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
             }
             Object::Time { .. } => json_str(&time_rfc3339nano(v), eh, out),
             Object::StrMap(None) => out.push_str("null"),
-            Object::StrMap(Some(m)) => {
-                out.push('{');
-                for (i, (k, x)) in m.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    json_str(k, eh, out);
-                    out.push(':');
-                    json_str(x, eh, out);
-                }
-                out.push('}');
-            }
+            Object::StrMap(Some(m)) => json_enc(&super::value::str_map_value(Some(m)), eh, out)?,
             _ => out.push_str("{}"),
         },
     }

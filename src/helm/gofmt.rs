@@ -244,16 +244,10 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
                 .collect();
             pad(format!("map[{}]", parts.join(" ")), sp, false)
         }
+        // Go formats a map[string]string element by element, as any map
         Value::Object(o) if let Object::StrMap(m) = &**o => {
-            // Go formats a map[string]string element by element, as any map
-            let m = m.iter().flatten();
-            fmt_value(
-                &Value::map(m.map(|(k, x)| (k.clone(), Value::str(x))).collect()),
-                verb,
-                sp,
-            )
+            fmt_value(&super::value::str_map_value(m.as_ref()), verb, sp)
         }
-        // Go prints a []byte under %s as text
         Value::Object(o) if let (Object::Files(f), 's') = (&**o, verb) => {
             let parts: Vec<String> = f
                 .iter()

@@ -66,6 +66,12 @@ pub enum Object {
     Time { unix_nanos: i128, offset: i32 },
 }
 
+/// A Go `map[string]string`'s entries as a template map, for the printers that treat both alike.
+pub fn str_map_value(m: Option<&BTreeMap<String, String>>) -> Value {
+    let entries = m.into_iter().flatten();
+    Value::map(entries.map(|(k, x)| (k.clone(), Value::str(x))).collect())
+}
+
 impl Value {
     pub fn str(s: &str) -> Value {
         Value::Str(Rc::from(s))
@@ -471,18 +477,7 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                 }
                 out.push(']');
             }
-            Object::StrMap(m) => {
-                out.push_str("map[");
-                for (i, (k, x)) in m.iter().flatten().enumerate() {
-                    if i > 0 {
-                        out.push(' ');
-                    }
-                    out.push_str(k);
-                    out.push(':');
-                    out.push_str(x);
-                }
-                out.push(']');
-            }
+            Object::StrMap(m) => go_sprint_value(&str_map_value(m.as_ref()), out),
             Object::KubeVersion { version, .. } => out.push_str(version),
             Object::HelmVersion {
                 version,

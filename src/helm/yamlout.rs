@@ -70,14 +70,7 @@ fn to_y(v: &Value) -> Result<Y, MarshalError> {
                 Y::Map(entries)
             }
             Object::StrMap(None) => Y::Null,
-            Object::StrMap(Some(m)) => {
-                let mut entries: Vec<(String, Y)> = m
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Y::Str(v.clone())))
-                    .collect();
-                entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
-                Y::Map(entries)
-            }
+            Object::StrMap(Some(m)) => to_y(&super::value::str_map_value(Some(m)))?,
             _ => {
                 let j = super::funcs::to_json_string(v, false)
                     .map_err(|e| MarshalError(e.to_string()))?;

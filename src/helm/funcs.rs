@@ -295,14 +295,21 @@ fn api_versions(v: &Value) -> Option<&Vec<String>> {
     }
 }
 
+const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer dereference";
+
 fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TErr> {
     if let Some(a) = api_versions(v) {
         return Ok(a.iter().map(|s| Value::str(s)).collect());
     }
     match v {
         Value::List(l) => Ok(l.as_ref().clone()),
-        Value::Nil => ferr(format!("Cannot find {} on type <nil>", fname)),
-        _ => ferr(format!("Cannot find {} on type {}", fname, v.type_name())),
+        // Sprig asks reflect.TypeOf(nil).Kind(): a nil-pointer panic that Go reports as an error
+        Value::Nil => ferr(NIL_DEREF),
+        // Sprig names the reflect kind ("map"), and says "push"/"prepend" without "find"
+        _ if matches!(fname, "push" | "prepend") => {
+            ferr(format!("Cannot {} on type {}", fname, v.kind_name()))
+        }
+        _ => ferr(format!("Cannot find {} on type {}", fname, v.kind_name())),
     }
 }
 
@@ -694,20 +701,29 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TErr> {
                 BK::Float => to_float64(a) == to_float64(b),
                 BK::Str => a.as_str() == b.as_str(),
                 BK::Invalid => true,
-                BK::Other => match a {
-                    Value::Map(_) | Value::List(_) => {
-                        return ferr(non_comparable(a));
+                BK::Other => {
+                    // Go: kinds must match, a nil map is equal only to nil, maps and slices are
+                    // not comparable (the error names the right-hand side), structs compare fields
+                    if a.kind_name() != b.kind_name() {
+                        return ferr(format!(
+                            "non-comparable types {}: {}, {}: {}",
+                            super::gofmt::sprintf("%s", std::slice::from_ref(a)),
+                            a.type_name(),
+                            b.type_name(),
+                            sprint(b)
+                        ));
                     }
-                    Value::Object(o)
-                        if matches!(
-                            **o,
-                            Object::StrMap(_) | Object::Files(_) | Object::ApiVersions(_)
-                        ) =>
-                    {
-                        return ferr(non_comparable(a));
+                    let nil_map = |v: &Value| {
+                        matches!(v, Value::Object(o) if matches!(**o, Object::StrMap(None)))
+                    };
+                    if nil_map(a) || nil_map(b) {
+                        nil_map(a) && nil_map(b)
+                    } else if matches!(b.kind_name(), "map" | "slice") {
+                        return ferr(non_comparable(b));
+                    } else {
+                        a.type_name() == b.type_name() && sprint(a) == sprint(b)
                     }
-                    _ => false,
-                },
+                }
             };
         }
         if truth {
@@ -1701,18 +1717,12 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             Ok(Value::list(l))
         }
         "append" | "push" | "mustAppend" | "mustPush" => {
-            let mut l = match &a[0] {
-                Value::Nil => vec![],
-                _ => as_list(&a[0], "push")?,
-            };
+            let mut l = as_list(&a[0], "push")?;
             l.push(a[1].clone());
             Ok(Value::list(l))
         }
         "prepend" | "mustPrepend" => {
-            let mut l = match &a[0] {
-                Value::Nil => vec![],
-                _ => as_list(&a[0], "prepend")?,
-            };
+            let mut l = as_list(&a[0], "prepend")?;
             l.insert(0, a[1].clone());
             Ok(Value::list(l))
         }
@@ -1721,11 +1731,11 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             for x in &a {
                 match x {
                     Value::List(l) => out.extend(l.iter().cloned()),
-                    Value::Nil => {}
+                    Value::Nil => return ferr(NIL_DEREF),
                     Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
                         out.extend(as_list(x, "concat")?)
                     }
-                    _ => return ferr(format!("Cannot concat type {} as list", x.type_name())),
+                    _ => return ferr(format!("Cannot concat type {} as list", x.kind_name())),
                 }
             }
             Ok(Value::list(out))

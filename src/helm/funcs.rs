@@ -135,7 +135,8 @@ pub fn signature(name: &str) -> Option<Sig> {
             _ => (&[Any], None),
         },
         "round" => (&[Any, Int], Some(Float)),
-        "sub" | "div" | "mod" | "subf" | "divf" | "randInt" => (&[Any, Any], None),
+        "sub" | "div" | "mod" | "randInt" => (&[Any, Any], None),
+        "subf" | "divf" => (&[Any], Some(Any)),
         "untilStep" => (&[Int, Int, Int], None),
         "default" => (&[Any], Some(Any)),
         "ternary" => (&[Any, Any, Bool], None),
@@ -713,9 +714,7 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TErr> {
                             sprint(b)
                         ));
                     }
-                    let nil_map = |v: &Value| {
-                        matches!(v, Value::Object(o) if matches!(**o, Object::StrMap(None)))
-                    };
+                    let nil_map = |v: &Value| matches!(v, Value::Object(o) if matches!(**o, Object::StrMap(None)));
                     if nil_map(a) || nil_map(b) {
                         nil_map(a) && nil_map(b)
                     } else if matches!(b.kind_name(), "map" | "slice") {
@@ -1588,11 +1587,19 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         }
         "max" => Ok(Value::Int64(a.iter().map(to_int64).max().unwrap_or(0))),
         "min" => Ok(Value::Int64(a.iter().map(to_int64).min().unwrap_or(0))),
-        "addf" => Ok(Value::Float(a.iter().map(to_float64).sum())),
-        "add1f" => Ok(Value::Float(to_float64(&a[0]) + 1.0)),
-        "subf" => Ok(Value::Float(to_float64(&a[0]) - to_float64(&a[1]))),
-        "mulf" => Ok(Value::Float(a.iter().map(to_float64).product())),
-        "divf" => Ok(Value::Float(to_float64(&a[0]) / to_float64(&a[1]))),
+        "addf" | "add1f" | "subf" | "mulf" | "divf" => {
+            use super::decimal::{Op, fold};
+            let nums: Vec<f64> = a.iter().map(to_float64).collect();
+            let r = match name {
+                // Sprig starts addf from 0 and adds 1 for add1f
+                "addf" => fold(0.0, &nums, Op::Add),
+                "add1f" => fold(nums[0], &[1.0], Op::Add),
+                "subf" => fold(nums[0], &nums[1..], Op::Sub),
+                "mulf" => fold(nums[0], &nums[1..], Op::Mul),
+                _ => fold(nums[0], &nums[1..], Op::Div),
+            };
+            r.map(Value::Float).map_err(TErr::new)
+        }
         "maxf" => Ok(Value::Float(
             a.iter().map(to_float64).fold(f64::NEG_INFINITY, f64::max),
         )),

@@ -42,6 +42,7 @@
 
 pub mod chart;
 pub mod crypto;
+pub mod decimal;
 pub mod exec;
 pub mod funcs;
 pub mod gofmt;

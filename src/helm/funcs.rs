@@ -962,6 +962,31 @@ fn regex(pat: &str) -> Result<regex::Regex, TErr> {
     super::gofmt::go_regex(pat).map_err(|e| TErr::new(e))
 }
 
+/// Sprig's non-`must` regex functions use Go's regexp.MustCompile: a bad pattern panics with
+/// the pattern quoted in front of the parse error.
+fn must_compile(pat: &str) -> Result<regex::Regex, TErr> {
+    super::gofmt::go_regex(pat).map_err(|e| {
+        let backquotable = !pat
+            .chars()
+            .any(|c| c == '`' || c == '\u{feff}' || (c.is_control() && c != '\t'));
+        let quoted = if backquotable {
+            format!("`{pat}`")
+        } else {
+            super::exec::go_quote(pat)
+        };
+        TErr::new(format!("regexp: Compile({quoted}): {e}"))
+    })
+}
+
+/// The compiler for a Sprig regex function: `must*` variants return the error, the others panic.
+fn regex_for(name: &str, pat: &str) -> Result<regex::Regex, TErr> {
+    if name.starts_with("must") {
+        regex(pat)
+    } else {
+        must_compile(pat)
+    }
+}
+
 fn go_title(s: &str) -> String {
     let mut out = String::new();
     let mut prev_letter = false;
@@ -1515,16 +1540,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         )),
         "mustRegexMatch" => Ok(Value::Bool(regex(s(0))?.is_match(s(1)))),
         "regexFind" | "mustRegexFind" => {
-            let r = match regex(s(0)) {
-                Ok(r) => r,
-                Err(e) => {
-                    return if name == "regexFind" {
-                        str_v(String::new())
-                    } else {
-                        Err(e)
-                    };
-                }
-            };
+            let r = regex_for(name, s(0))?;
             str_v(
                 r.find(s(1))
                     .map(|m| m.as_str().to_string())
@@ -1532,7 +1548,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             )
         }
         "regexFindAll" | "mustRegexFindAll" => {
-            let r = regex(s(0))?;
+            let r = regex_for(name, s(0))?;
             let n = i_arg(&a[2]);
             let mut v: Vec<Value> = r.find_iter(s(1)).map(|m| Value::str(m.as_str())).collect();
             if n >= 0 {
@@ -1541,15 +1557,15 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             Ok(Value::list(v))
         }
         "regexReplaceAll" | "mustRegexReplaceAll" => {
-            let r = regex(s(0))?;
+            let r = regex_for(name, s(0))?;
             str_v(super::gofmt::go_replace_all(&r, s(1), s(2)))
         }
         "regexReplaceAllLiteral" | "mustRegexReplaceAllLiteral" => {
-            let r = regex(s(0))?;
+            let r = regex_for(name, s(0))?;
             str_v(r.replace_all(s(1), regex::NoExpand(s(2))).into_owned())
         }
         "regexSplit" | "mustRegexSplit" => {
-            let r = regex(s(0))?;
+            let r = regex_for(name, s(0))?;
             Ok(Value::list(
                 go_regex_split(&r, s(0), s(1), i_arg(&a[2]))
                     .into_iter()

@@ -419,11 +419,24 @@ pub fn go_regex(pat: &str) -> Result<regex::Regex, String> {
     Ok(r)
 }
 
+/// Go's Perl classes and word boundaries are ASCII-only; the regex crate's are Unicode.
+fn ascii_perl_class(c: char) -> Option<&'static str> {
+    Some(match c {
+        'd' => "[0-9]",
+        'D' => "[^0-9]",
+        'w' => "[0-9A-Za-z_]",
+        'W' => "[^0-9A-Za-z_]",
+        's' => "[\\t\\n\\f\\r ]",
+        'S' => "[^\\t\\n\\f\\r ]",
+        _ => return None,
+    })
+}
+
 /// Rewrite Go's bracket classes for the regex crate, which reads `[`, `&&`, `--` and `~~`
 /// inside a class as nesting and set operations and rejects `-` after a class escape
 /// (`[\w-\.]`); Go (Perl mode) takes them all as literal characters.
 fn rust_class_syntax(pat: &str) -> std::borrow::Cow<'_, str> {
-    if !pat.contains('[') {
+    if !pat.contains('[') && !pat.contains('\\') {
         return pat.into();
     }
     let c: Vec<char> = pat.chars().collect();
@@ -446,8 +459,15 @@ fn rust_class_syntax(pat: &str) -> std::borrow::Cow<'_, str> {
     while i < c.len() {
         match c[i] {
             '\\' if i + 1 < c.len() => {
-                out.push(c[i]);
-                out.push(c[i + 1]);
+                match c[i + 1] {
+                    x if let Some(class) = ascii_perl_class(x) => out.push_str(class),
+                    'b' => out.push_str("(?-u:\\b)"),
+                    'B' => out.push_str("(?-u:\\B)"),
+                    x => {
+                        out.push('\\');
+                        out.push(x);
+                    }
+                }
                 i += 2;
             }
             '[' => {
@@ -470,10 +490,10 @@ fn rust_class_syntax(pat: &str) -> std::borrow::Cow<'_, str> {
                         }
                     }
                     if c[i] == '\\'
-                        && matches!(c.get(i + 1), Some('d' | 'D' | 's' | 'S' | 'w' | 'W'))
+                        && let Some(class) = c.get(i + 1).and_then(|x| ascii_perl_class(*x))
                     {
-                        out.push('\\');
-                        out.push(c[i + 1]);
+                        // a nested class: the regex crate takes the union
+                        out.push_str(class);
                         i += 2;
                         continue;
                     }

@@ -537,9 +537,7 @@ pub fn files_method(
                     Value::string(String::from_utf8_lossy(v).into_owned()),
                 );
             }
-            if m.is_empty() {
-                return Ok(Value::str(""));
-            }
+            // Helm returns "" only for a nil Files; an empty one (no match) marshals to "{}"
             Ok(Value::string(
                 super::yamlout::to_yaml(&Value::map(m)).unwrap_or_default(),
             ))
@@ -554,9 +552,7 @@ pub fn files_method(
                     Value::string(base64::engine::general_purpose::STANDARD.encode(v)),
                 );
             }
-            if m.is_empty() {
-                return Ok(Value::str(""));
-            }
+            // Helm returns "" only for a nil Files; an empty one (no match) marshals to "{}"
             Ok(Value::string(
                 super::yamlout::to_yaml(&Value::map(m)).unwrap_or_default(),
             ))

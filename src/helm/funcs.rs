@@ -404,12 +404,53 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
                 major,
                 minor,
             } => {
-                out.push_str("{\"version\":");
+                // Helm v4's KubeVersion has no json tags: Go's field names
+                out.push_str("{\"Version\":");
                 json_str(version, eh, out);
-                out.push_str(",\"major\":");
+                out.push_str(",\"Major\":");
                 json_str(major, eh, out);
-                out.push_str(",\"minor\":");
+                out.push_str(",\"Minor\":");
                 json_str(minor, eh, out);
+                out.push('}');
+            }
+            Object::HelmVersion {
+                version,
+                git_commit,
+                git_tree_state,
+                go_version,
+                kube_client_version,
+            } => {
+                // BuildInfo's tags: all omitempty but kube_client_version
+                out.push('{');
+                let fields = [
+                    ("version", version, true),
+                    ("git_commit", git_commit, true),
+                    ("git_tree_state", git_tree_state, true),
+                    ("go_version", go_version, true),
+                    ("kube_client_version", kube_client_version, false),
+                ];
+                let mut first = true;
+                for (k, v, omit_empty) in fields {
+                    if omit_empty && v.is_empty() {
+                        continue;
+                    }
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    json_str(k, eh, out);
+                    out.push(':');
+                    json_str(v, eh, out);
+                }
+                out.push('}');
+            }
+            Object::Capabilities { kube, apis, helm } => {
+                out.push_str("{\"KubeVersion\":");
+                json_enc(kube, eh, out)?;
+                out.push_str(",\"APIVersions\":");
+                json_enc(apis, eh, out)?;
+                out.push_str(",\"HelmVersion\":");
+                json_enc(helm, eh, out)?;
                 out.push('}');
             }
             Object::ApiVersions(a) => {
@@ -422,10 +463,64 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
             Object::Time { .. } => json_str(&time_rfc3339nano(v), eh, out),
             Object::StrMap(None) => out.push_str("null"),
             Object::StrMap(Some(m)) => json_enc(&super::value::str_map_value(Some(m)), eh, out)?,
-            _ => out.push_str("{}"),
         },
     }
     Ok(())
+}
+
+/// Go's json.MarshalIndent(v, "", "  ") of compact JSON text: keys stay in their order (structs
+/// keep field order), numbers keep Go's spelling, empty `{}`/`[]` stay on one line.
+fn json_indent(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut chars = compact.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_str {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_str = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The error Go's `encoding/json` scanner reports for invalid JSON text, or None when the text
@@ -1182,14 +1277,13 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             to_json_string(&a[0], false).unwrap_or_default(),
         )),
         "mustToRawJson" => to_json_string(&a[0], false).map(Value::string),
-        "toPrettyJson" | "mustToPrettyJson" => {
-            let j = to_json_string(&a[0], false)?;
-            let v: serde_json::Value =
-                serde_json::from_str(&j).map_err(|e| TErr::new(e.to_string()))?;
-            Ok(Value::string(
-                serde_json::to_string_pretty(&v).unwrap_or_default(),
-            ))
-        }
+        // json.MarshalIndent escapes HTML like toJson; the non-must form swallows errors
+        "toPrettyJson" => str_v(
+            to_json_string(&a[0], true)
+                .map(|j| json_indent(&j))
+                .unwrap_or_default(),
+        ),
+        "mustToPrettyJson" => str_v(json_indent(&to_json_string(&a[0], true)?)),
         "fromYaml" => Ok(match super::yaml::parse(s(0)) {
             Ok(v @ Value::Map(_)) => v,
             Ok(Value::Nil) => Value::empty_map(),

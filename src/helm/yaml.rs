@@ -1244,7 +1244,8 @@ pub fn go_parse_float(s: &str) -> Option<f64> {
         return None;
     }
     let cleaned: String = s.chars().filter(|&c| c != '_').collect();
-    cleaned.parse::<f64>().ok()
+    // Go reports overflow (1e400) as ErrRange; YAML then keeps the scalar a string
+    cleaned.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 /// Convert a parsed node to a JSON-typed value (sigs.k8s.io/yaml semantics).

@@ -237,6 +237,8 @@ const CASES: &[&str] = &[
     "{{ index .Files 1 }}",
     "{{ eq .Files .Files }}",
     "{{ eq .Values.nums .Values.nums }}",
+    "{{ int \"1_000\" }} {{ int \"1_0_0\" }} {{ int \"0x_1F\" }} {{ int \"0b1_1\" }} {{ int \"_1\" }} {{ int \"1__0\" }} {{ int \"1_\" }} {{ int64 \"0o_17\" }} {{ int \"1_000.0\" }} {{ atoi \"99999999999999999999\" }} {{ atoi \"-99999999999999999999\" }} {{ atoi \"+12\" }} {{ atoi \" 3\" }} {{ atoi \"1_0\" }} {{ atoi \"\" }} {{ atoi \"-\" }}",
+    "{{ toYaml (list \"<<\" \"=\" \"<<x\") }}\\n{{ toYaml (dict \"<<\" 1) }}",
     "{{ toPrettyJson (float64 \"NaN\") | quote }} {{ toJson (float64 \"NaN\") | quote }}",
     "{{ mustToPrettyJson (float64 \"NaN\") }}",
     "{{ toJson .Capabilities }} {{ toJson .Capabilities.KubeVersion }} {{ toJson .Capabilities.HelmVersion }}",

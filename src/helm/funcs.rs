@@ -241,6 +241,20 @@ fn trim_zero_decimal(s: &str) -> String {
     s.to_string()
 }
 
+/// Go's strconv.Atoi with the error dropped (Sprig): 0 for bad syntax, the clamped value when
+/// out of range.
+fn go_atoi(s: &str) -> i64 {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return 0;
+    }
+    s.parse::<i64>().unwrap_or(if s.starts_with('-') {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
 /// spf13/cast ToFloat64.
 pub fn to_float64(v: &Value) -> f64 {
     match v {
@@ -1669,7 +1683,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         }
         "regexQuoteMeta" => str_v(regex::escape(s(0))),
         // ---------- conversions & math
-        "atoi" => Ok(Value::Int(s(0).parse::<i64>().unwrap_or(0))),
+        "atoi" => Ok(Value::Int(go_atoi(s(0)))),
         "int" => Ok(Value::Int(to_int64(&a[0]))),
         "int64" => Ok(Value::Int64(to_int64(&a[0]))),
         "float64" => Ok(Value::Float(to_float64(&a[0]))),

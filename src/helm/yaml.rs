@@ -1195,6 +1195,31 @@ pub fn go_parse_int(s: &str) -> Option<i64> {
     }
 }
 
+/// Go's underscoreOK: each `_` sits between digits or after a base prefix.
+fn go_underscores_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (mut i, mut saw, mut hex) = (0, b'^', false);
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        (i, saw, hex) = (2, b'0', b[1].eq_ignore_ascii_case(&b'x'));
+    }
+    for &c in &b[i..] {
+        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else {
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
+        }
+    }
+    saw != b'_'
+}
+
 /// Go `strconv.ParseUint(s, 0, 64)`.
 pub fn go_parse_uint(s: &str) -> Option<u64> {
     go_parse_uint_body(s)
@@ -1203,6 +1228,12 @@ pub fn go_parse_uint(s: &str) -> Option<u64> {
 fn go_parse_uint_body(s: &str) -> Option<u64> {
     if s.is_empty() {
         return None;
+    }
+    // base 0 takes `_` between digits (1_000, 0x_1F), as Go's underscoreOK allows
+    if s.contains('_') {
+        return go_underscores_ok(s)
+            .then(|| go_parse_uint_body(&s.replace('_', "")))
+            .flatten();
     }
     let lower = s.to_ascii_lowercase();
     let (radix, digits) = if let Some(r) = lower.strip_prefix("0x") {

@@ -785,7 +785,11 @@ fn resolve_plain_for_emit(s: &str) -> Resolved {
     if s.is_empty() {
         return Resolved::Null;
     }
-    resolve_plain(s)
+    match resolve_plain(s) {
+        // go-yaml v2's encoder resolves "<<" as a plain string: it is written bare
+        Resolved::Merge => Resolved::Str,
+        r => r,
+    }
 }
 
 /// go-yaml v2 `Marshal` of a value after a JSON round trip (sigs.k8s.io/yaml), with the final newline.

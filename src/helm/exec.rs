@@ -159,6 +159,38 @@ pub(super) fn is_values_map(m: &super::value::MapRef) -> bool {
     VALUES_MAPS.with(|s| s.borrow().iter().any(|w| w.as_ptr() == Rc::as_ptr(m)))
 }
 
+/// Helm's Values.Table: follow dotted keys through maps; the first missing or non-map key
+/// fails as `"key" is not a table`.
+fn values_table(v: &Value, name: &str) -> Result<Value, String> {
+    let mut cur = v.clone();
+    for seg in name.split('.') {
+        cur = match cur.get(seg) {
+            Some(t @ Value::Map(_)) => t,
+            _ => return Err(format!("{} is not a table", go_quote(seg))),
+        };
+    }
+    mark_values_map(&cur);
+    Ok(cur)
+}
+
+/// Helm's Values.PathValue: the value (not a table) at a dotted path.
+fn values_path_value(v: &Value, path: &str) -> Result<Value, String> {
+    if path.is_empty() {
+        return Err("YAML path cannot be empty".into());
+    }
+    let (table, key) = match path.rsplit_once('.') {
+        Some((t, k)) => (
+            values_table(v, t).map_err(|_| format!("{} is not a value", go_quote(k)))?,
+            k,
+        ),
+        None => (v.clone(), path),
+    };
+    match table.get(key) {
+        Some(Value::Map(_)) | None => Err(format!("{} is not a value", go_quote(key))),
+        Some(x) => Ok(x),
+    }
+}
+
 /// Go's `%q` (strconv.Quote).
 pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -667,41 +699,31 @@ impl<'a> State<'a> {
                 }
                 return Ok((Value::Nil, false));
             }
-            Value::Map(m) if matches!(name, "AsMap" | "YAML" | "Table") && is_values_map(m) => {
+            Value::Map(m)
+                if matches!(name, "AsMap" | "YAML" | "Table" | "PathValue") && is_values_map(m) =>
+            {
                 let m = m.clone();
-                let argv = self.eval_args(
-                    dot,
-                    name,
-                    if name == "Table" { &[K::Str] } else { &[] },
-                    None,
-                    args,
-                    fin,
-                )?;
-                return match name {
-                    "AsMap" => Ok((Value::Map(m), false)),
-                    "YAML" => Ok((
-                        Value::string(super::yamlout::marshal(&Value::Map(m)).unwrap_or_default()),
-                        false,
+                let params: &[K] = if matches!(name, "Table" | "PathValue") {
+                    &[K::Str]
+                } else {
+                    &[]
+                };
+                let argv = self.eval_args(dot, name, params, None, args, fin)?;
+                let r = match name {
+                    "AsMap" => Ok(Value::Map(m)),
+                    "YAML" => Ok(Value::string(
+                        super::yamlout::marshal(&Value::Map(m)).unwrap_or_default(),
                     )),
-                    _ => {
-                        let mut cur = Value::Map(m);
-                        for seg in argv[0].as_str().unwrap_or("").split('.') {
-                            cur = match cur.get(seg) {
-                                Some(v @ Value::Map(_)) => v,
-                                _ => {
-                                    let e = TErr::new(format!(
-                                        "no table named {:?}",
-                                        argv[0].as_str().unwrap_or("")
-                                    ));
-                                    return Err(self.errorf(
-                                        format!("error calling Table: {}", e.msg),
-                                        Some(e),
-                                    ));
-                                }
-                            };
-                        }
-                        mark_values_map(&cur);
-                        Ok((cur, false))
+                    "Table" => values_table(&Value::Map(m), argv[0].as_str().unwrap_or("")),
+                    _ => values_path_value(&Value::Map(m), argv[0].as_str().unwrap_or("")),
+                };
+                return match r {
+                    Ok(v) => Ok((v, false)),
+                    Err(e) => {
+                        // Go names the method's node, as for any method returning an error
+                        self.at_k(node.pos(), NK::Arg);
+                        let e = TErr::new(e);
+                        Err(self.errorf(format!("error calling {}: {}", name, e.msg), Some(e)))
                     }
                 };
             }

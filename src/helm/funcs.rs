@@ -118,6 +118,7 @@ pub fn signature(name: &str) -> Option<Sig> {
                 }
             }
             "uuidv4" | "now" => (&[], None),
+            "seq" => (&[], Some(Int)),
             "randBytes" => (&[Int], None),
             _ => (&[], Some(Any)),
         },
@@ -135,7 +136,8 @@ pub fn signature(name: &str) -> Option<Sig> {
             _ => (&[Any], None),
         },
         "round" => (&[Any, Int], Some(Float)),
-        "sub" | "div" | "mod" | "randInt" => (&[Any, Any], None),
+        "sub" | "div" | "mod" => (&[Any, Any], None),
+        "randInt" => (&[Int, Int], None),
         "subf" | "divf" => (&[Any], Some(Any)),
         "untilStep" => (&[Int, Int, Int], None),
         "default" => (&[Any], Some(Any)),
@@ -1401,7 +1403,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "randInt" => {
             let (lo, hi) = (to_int64(&a[0]), to_int64(&a[1]));
             if hi <= lo {
-                return ferr("invalid argument to Int63n");
+                return ferr("invalid argument to Intn");
             }
             let mut r = [0u8; 8];
             let _ = aws_lc_rs::rand::fill(&mut r);
@@ -1733,10 +1735,17 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "floor" => Ok(Value::Float(to_float64(&a[0]).floor())),
         "ceil" => Ok(Value::Float(to_float64(&a[0]).ceil())),
         "round" => {
-            let p = i_arg(&a[1]);
-            let f = to_float64(&a[0]);
-            let m = 10f64.powi(p as i32);
-            Ok(Value::Float((f * m).round() / m))
+            // Sprig: ceil when the fraction reaches the threshold (0.5 unless given), else floor;
+            // so negative numbers always round down (round -1.4 0 is -2)
+            let round_on = a.get(2).map_or(0.5, to_float64);
+            let pow = 10f64.powf(i_arg(&a[1]) as f64);
+            let digit = pow * to_float64(&a[0]);
+            let r = if digit.fract() >= round_on {
+                digit.ceil()
+            } else {
+                digit.floor()
+            };
+            Ok(Value::Float(r / pow))
         }
         "until" => {
             let n = i_arg(&a[0]);
@@ -1768,7 +1777,8 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "seq" => {
             let nums: Vec<i64> = a.iter().map(to_int64).collect();
             let (st_, step, end) = match nums.len() {
-                0 => return str_v(String::new()),
+                // Sprig: no arguments or more than three give an empty string
+                0 | 4.. => return str_v(String::new()),
                 1 => (1, if nums[0] >= 1 { 1 } else { -1 }, nums[0]),
                 2 => (nums[0], if nums[1] >= nums[0] { 1 } else { -1 }, nums[1]),
                 _ => (nums[0], nums[1], nums[2]),

@@ -499,11 +499,7 @@ pub fn files_method(
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default(),
         )),
-        "GetBytes" => Ok(Value::list(
-            f.get(arg)
-                .map(|b| b.iter().map(|x| Value::Int(*x as i64)).collect())
-                .unwrap_or_default(),
-        )),
+        "GetBytes" => Ok(Value::bytes(f.get(arg).map_or(&[][..], |b| b))),
         "Lines" => {
             let s = f
                 .get(arg)

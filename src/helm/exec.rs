@@ -438,15 +438,17 @@ impl<'a> State<'a> {
             Value::Object(o) => match &**o {
                 Object::Files(f) => {
                     for (k, v) in f.iter() {
-                        items.push((
-                            Value::str(k),
-                            Value::list(v.iter().map(|b| Value::Int(*b as i64)).collect()),
-                        ));
+                        items.push((Value::str(k), Value::bytes(v)));
                     }
                 }
                 Object::ApiVersions(v) => {
                     for (i, s) in v.iter().enumerate() {
                         items.push((Value::Int(i as i64), Value::str(s)));
+                    }
+                }
+                Object::Bytes(b, _) => {
+                    for (i, x) in b.iter().enumerate() {
+                        items.push((Value::Int(i as i64), Value::Int(*x as i64)));
                     }
                 }
                 Object::StrMap(m) => {
@@ -824,11 +826,11 @@ impl<'a> State<'a> {
                     self.errorf(format!("{} is not a method but has arguments", name), None)
                 );
             }
+            // a missing file is Go's zero []byte: prints [] and has length 0
             let v = f
                 .get(name)
-                .map(|b| Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()))
-                .unwrap_or(Value::Nil);
-            return Ok((v, true));
+                .map_or_else(Value::nil_bytes, |b| Value::bytes(b));
+            return Ok((v, false));
         }
         if let Object::StrMap(m) = &**o {
             if has_args {

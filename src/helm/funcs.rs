@@ -186,6 +186,10 @@ fn ferr<T>(msg: impl Into<String>) -> Result<T, TErr> {
 pub fn strval(v: &Value) -> String {
     match v {
         Value::Str(s) => s.to_string(),
+        // Sprig's strval: a []byte is its text
+        Value::Object(o) if let Object::Bytes(b, _) = &**o => {
+            String::from_utf8_lossy(b).into_owned()
+        }
         _ => sprint(v),
     }
 }
@@ -284,6 +288,7 @@ pub fn is_empty(v: &Value) -> bool {
             Object::Files(f) => f.is_empty(),
             Object::ApiVersions(a) => a.is_empty(),
             Object::StrMap(m) => m.as_ref().is_none_or(|m| m.is_empty()),
+            Object::Bytes(b, _) => b.is_empty(),
             _ => false,
         },
     }
@@ -317,6 +322,11 @@ const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer de
 fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TErr> {
     if let Some(a) = api_versions(v) {
         return Ok(a.iter().map(|s| Value::str(s)).collect());
+    }
+    if let Value::Object(o) = v
+        && let Object::Bytes(b, _) = &**o
+    {
+        return Ok(b.iter().map(|x| Value::Int(*x as i64)).collect());
     }
     match v {
         Value::List(l) => Ok(l.as_ref().clone()),
@@ -478,6 +488,15 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
             }
             Object::Time { .. } => json_str(&time_rfc3339nano(v), eh, out),
             Object::StrMap(None) => out.push_str("null"),
+            Object::Bytes(_, true) => out.push_str("null"),
+            Object::Bytes(b, _) => {
+                use base64::Engine;
+                json_str(
+                    &base64::engine::general_purpose::STANDARD.encode(b),
+                    eh,
+                    out,
+                )
+            }
             Object::StrMap(Some(m)) => json_enc(&super::value::str_map_value(Some(m)), eh, out)?,
         },
     }
@@ -945,8 +964,22 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
             Value::Object(o) => match (&**o, i) {
                 (Object::Files(f), Value::Str(k)) => f
                     .get(&**k)
-                    .map(|b| Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()))
-                    .unwrap_or(Value::Nil),
+                    .map_or_else(Value::nil_bytes, |b| Value::bytes(b)),
+                (Object::Bytes(b, _), i) => {
+                    let n = match i {
+                        Value::Int(n) | Value::Int64(n) => *n,
+                        _ => {
+                            return ferr(format!(
+                                "cannot index slice/array with type {}",
+                                i.type_name()
+                            ));
+                        }
+                    };
+                    match usize::try_from(n).ok().and_then(|n| b.get(n)) {
+                        Some(x) => Value::Int(*x as i64),
+                        None => return ferr(format!("index out of range: {}", n)),
+                    }
+                }
                 (Object::StrMap(m), Value::Str(k)) => {
                     Value::str(m.as_ref().and_then(|m| m.get(&**k)).map_or("", |s| s))
                 }
@@ -977,6 +1010,7 @@ fn go_len(v: &Value) -> Result<Value, TErr> {
             Object::Files(f) => f.len() as i64,
             Object::ApiVersions(a) => a.len() as i64,
             Object::StrMap(m) => m.as_ref().map_or(0, |m| m.len()) as i64,
+            Object::Bytes(b, _) => b.len() as i64,
             _ => return ferr(format!("len of type {}", v.type_name())),
         },
         Value::Nil => return ferr("len of nil pointer"),

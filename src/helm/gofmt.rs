@@ -144,6 +144,11 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
         }
         Value::Object(o) => match &**o {
             Object::StrMap(None) => out.push_str("map[string]string(nil)"),
+            Object::Bytes(_, true) => out.push_str("[]byte(nil)"),
+            Object::Bytes(b, _) => {
+                let items: Vec<String> = b.iter().map(|x| format!("{x:#x}")).collect();
+                out.push_str(&format!("[]byte{{{}}}", items.join(", ")));
+            }
             Object::StrMap(Some(m)) => {
                 out.push_str("map[string]string{");
                 for (i, (k, x)) in m.iter().enumerate() {
@@ -248,6 +253,25 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
         Value::Object(o) if let Object::StrMap(m) = &**o => {
             fmt_value(&super::value::str_map_value(m.as_ref()), verb, sp)
         }
+        // Go prints a []byte under %s/%q/%x as one string
+        Value::Object(o) if let Object::Bytes(b, _) = &**o => match verb {
+            's' => pad(String::from_utf8_lossy(b).into_owned(), sp, false),
+            'q' => pad(go_quote(&String::from_utf8_lossy(b)), sp, false),
+            'x' | 'X' => {
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                pad(
+                    if verb == 'X' { hex.to_uppercase() } else { hex },
+                    sp,
+                    false,
+                )
+            }
+            _ => fmt_value(
+                &Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()),
+                verb,
+                sp,
+            ),
+        },
+        // the files' contents as text under %s
         Value::Object(o) if let (Object::Files(f), 's') = (&**o, verb) => {
             let parts: Vec<String> = f
                 .iter()
@@ -366,7 +390,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         let v = &args[argi];
         argi += 1;
         let go_syntax_ok = match v {
-            Value::Object(o) => matches!(**o, Object::StrMap(_)),
+            Value::Object(o) => matches!(**o, Object::StrMap(_) | Object::Bytes(..)),
             _ => true,
         };
         if sharp_v && go_syntax_ok {

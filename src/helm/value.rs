@@ -37,6 +37,9 @@ pub enum Value {
 pub enum Object {
     /// `.Files` (a map of path → bytes).
     Files(Rc<BTreeMap<String, Vec<u8>>>),
+    /// A Go `[]byte` (a file's content in `.Files`): `toString`/`%s` give the text, `toJson` base64.
+    /// The flag is Go's nil slice (a missing file read as a map field): `toJson` gives `null`.
+    Bytes(Rc<[u8]>, bool),
     /// A Go `map[string]string` (`.Chart.Annotations`): Sprig's map functions reject it, a
     /// missing key reads as `""`, and `None` is Go's nil map (`toYaml` prints `null`).
     StrMap(Option<BTreeMap<String, String>>),
@@ -85,6 +88,12 @@ impl Value {
     pub fn map(m: BTreeMap<String, Value>) -> Value {
         Value::Map(Rc::new(RefCell::new(m)))
     }
+    pub fn bytes(b: &[u8]) -> Value {
+        Value::Object(Rc::new(Object::Bytes(Rc::from(b), false)))
+    }
+    pub fn nil_bytes() -> Value {
+        Value::Object(Rc::new(Object::Bytes(Rc::from(&[][..]), true)))
+    }
     pub fn empty_map() -> Value {
         Value::map(BTreeMap::new())
     }
@@ -119,6 +128,7 @@ impl Value {
                 Object::Files(f) => !f.is_empty(),
                 Object::ApiVersions(v) => !v.is_empty(),
                 Object::StrMap(m) => m.as_ref().is_some_and(|m| !m.is_empty()),
+                Object::Bytes(b, _) => !b.is_empty(),
                 _ => true,
             },
         }
@@ -139,6 +149,7 @@ impl Value {
             Value::Object(o) => match &**o {
                 Object::Files(_) => "engine.files",
                 Object::StrMap(_) => "map[string]string",
+                Object::Bytes(..) => "[]uint8",
                 Object::KubeVersion { .. } => "common.KubeVersion",
                 Object::HelmVersion { .. } => "version.BuildInfo",
                 Object::ApiVersions(_) => "common.VersionSet",
@@ -162,7 +173,7 @@ impl Value {
             Value::Map(_) => "map",
             Value::Object(o) => match &**o {
                 Object::Files(_) | Object::StrMap(_) => "map",
-                Object::ApiVersions(_) => "slice",
+                Object::ApiVersions(_) | Object::Bytes(..) => "slice",
                 Object::Capabilities { .. } => "ptr",
                 _ => "struct",
             },
@@ -478,6 +489,16 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                 out.push(']');
             }
             Object::StrMap(m) => go_sprint_value(&str_map_value(m.as_ref()), out),
+            Object::Bytes(b, _) => {
+                out.push('[');
+                for (i, x) in b.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    let _ = write!(out, "{}", x);
+                }
+                out.push(']');
+            }
             Object::KubeVersion { version, .. } => out.push_str(version),
             Object::HelmVersion {
                 version,

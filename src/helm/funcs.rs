@@ -937,15 +937,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
                 l[n as usize].clone()
             }
             Value::Str(s) => {
-                let n = match i {
-                    Value::Int(n) | Value::Int64(n) => *n,
-                    _ => {
-                        return ferr(format!(
-                            "cannot index slice/array with type {}",
-                            i.type_name()
-                        ));
-                    }
-                };
+                let n = slice_index(i)?;
                 if n < 0 || n as usize >= s.len() {
                     return ferr(format!("index out of range: {}", n));
                 }
@@ -966,15 +958,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
                     .get(&**k)
                     .map_or_else(Value::nil_bytes, |b| Value::bytes(b)),
                 (Object::Bytes(b, _), i) => {
-                    let n = match i {
-                        Value::Int(n) | Value::Int64(n) => *n,
-                        _ => {
-                            return ferr(format!(
-                                "cannot index slice/array with type {}",
-                                i.type_name()
-                            ));
-                        }
-                    };
+                    let n = slice_index(i)?;
                     match usize::try_from(n).ok().and_then(|n| b.get(n)) {
                         Some(x) => Value::Int(*x as i64),
                         None => return ferr(format!("index out of range: {}", n)),
@@ -999,6 +983,17 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
         };
     }
     Ok(cur)
+}
+
+/// An index into a string or []byte: Go takes only integers here.
+fn slice_index(i: &Value) -> Result<i64, TErr> {
+    match i {
+        Value::Int(n) | Value::Int64(n) => Ok(*n),
+        _ => ferr(format!(
+            "cannot index slice/array with type {}",
+            i.type_name()
+        )),
+    }
 }
 
 fn go_len(v: &Value) -> Result<Value, TErr> {

@@ -435,6 +435,18 @@ pub fn format_float_json(f: f64) -> String {
 }
 
 /// Format a value as Go's `fmt` `%v` does (`fmt.Sprint`).
+/// Go's `%v` of a []byte: the numbers, `[104 105]`.
+fn sprint_bytes(b: &[u8], out: &mut String) {
+    out.push('[');
+    for (i, x) in b.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = write!(out, "{}", x);
+    }
+    out.push(']');
+}
+
 pub fn go_sprint_value(v: &Value, out: &mut String) {
     match v {
         Value::Nil => out.push_str("<nil>"),
@@ -477,28 +489,13 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                         out.push(' ');
                     }
                     out.push_str(k);
-                    out.push_str(":[");
-                    for (j, b) in x.iter().enumerate() {
-                        if j > 0 {
-                            out.push(' ');
-                        }
-                        let _ = write!(out, "{}", b);
-                    }
-                    out.push(']');
+                    out.push(':');
+                    sprint_bytes(x, out);
                 }
                 out.push(']');
             }
             Object::StrMap(m) => go_sprint_value(&str_map_value(m.as_ref()), out),
-            Object::Bytes(b, _) => {
-                out.push('[');
-                for (i, x) in b.iter().enumerate() {
-                    if i > 0 {
-                        out.push(' ');
-                    }
-                    let _ = write!(out, "{}", x);
-                }
-                out.push(']');
-            }
+            Object::Bytes(b, _) => sprint_bytes(b, out),
             Object::KubeVersion { version, .. } => out.push_str(version),
             Object::HelmVersion {
                 version,

@@ -14,7 +14,6 @@ use crate::cilium::versions;
 use crate::error::{Error, Result};
 use crate::helm::{Chart, Values};
 use crate::kube::Target;
-use crate::release::Store;
 use crate::report::Report;
 
 #[derive(Debug, Args)]
@@ -201,8 +200,9 @@ pub fn install(a: InstallArgs, g: &GlobalArgs) -> Result<u8> {
     let say = |m: &str| progress.say(m);
     let outcome = rt.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
-        let checks =
-            Report::new(lifecycle::preinstall_checks(&client, &ns, &values.as_json()).await?);
+        let checks = Report::new(
+            crate::cilium::preinstall::preinstall_checks(&client, &ns, &values.as_json()).await?,
+        );
         if !checks.findings.is_empty() {
             show_report(&checks, g);
         }
@@ -261,7 +261,7 @@ pub fn history(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
     let ns = namespace(g);
     let h = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
-        Store::new(&client, &ns).history(&a.release).await
+        lifecycle::store(&client, &ns).history(&a.release).await
     })?;
     if h.is_empty() {
         return Err(Error::Conflict {
@@ -303,7 +303,7 @@ pub fn get_values(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
     let ns = namespace(g);
     let h = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
-        Store::new(&client, &ns).history(&a.release).await
+        lifecycle::store(&client, &ns).history(&a.release).await
     })?;
     let last = h.last().ok_or_else(|| Error::Conflict {
         message: format!("release {} not found in {ns}", a.release),
@@ -677,7 +677,7 @@ pub fn status(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
     let ns = namespace(g);
     let s = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
-        lifecycle::status(&client, &a.release, &ns).await
+        crate::cilium::status::status(&client, &a.release, &ns).await
     })?;
     let failing = s
         .findings
@@ -779,11 +779,11 @@ fn preflight(
     files: &[(String, Vec<u8>)],
     new_values: &serde_json::Value,
     ns: &str,
-) -> Result<(u8, lifecycle::PreflightReport)> {
+) -> Result<(u8, crate::cilium::preflight::PreflightReport)> {
     let report = super::runtime()?.block_on(async {
         let client = crate::kube::client(&target(g)).await?;
         // The deployed values, as the real upgrade would use them.
-        let history = Store::new(&client, ns).history(&a.release).await?;
+        let history = lifecycle::store(&client, ns).history(&a.release).await?;
         let mut base = history
             .last()
             .map(|r| r.config().clone())
@@ -792,11 +792,11 @@ fn preflight(
         if std::io::stderr().is_terminal() {
             eprintln!(
                 "preflight: installing {} and waiting up to {:?} …",
-                lifecycle::PREFLIGHT_RELEASE,
+                crate::cilium::preflight::PREFLIGHT_RELEASE,
                 a.apply.timeout
             );
         }
-        lifecycle::preflight(
+        crate::cilium::preflight::preflight(
             &client,
             ns,
             chart,

@@ -2,8 +2,8 @@
 //! in the release's `hooks` list (as Helm records them, so `helm` can run them later) and run at
 //! their events — in weight order, each waited for (Jobs until complete, Pods until they end),
 //! with Helm's delete policies (`before-hook-creation` when none is given, `hook-succeeded`,
-//! `hook-failed`). Cilium uses one: the `cronJob` TLS method's certificate Job (post-install,
-//! post-upgrade).
+//! `hook-failed`). Charts use them for one-off Jobs, such as a certificate Job after install and
+//! upgrade.
 
 use std::time::{Duration, Instant};
 
@@ -11,11 +11,12 @@ use kube::Client;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use serde_json::{Value, json};
 
-use super::lifecycle::{Resolver, gvk_of, object_ref, own, parse_doc};
+use super::apply::{Resolver, gvk_of, object_ref, own, parse_doc};
+use super::hints::Hints;
+use super::storage::{Release, now_rfc3339};
 use crate::error::{Error, Result};
 use crate::helm;
 use crate::kube::with_retries;
-use crate::release;
 
 pub const ANNOTATION: &str = "helm.sh/hook";
 const WEIGHT: &str = "helm.sh/hook-weight";
@@ -25,10 +26,10 @@ const SUCCEEDED: &str = "hook-succeeded";
 const FAILED: &str = "hook-failed";
 
 /// Helm's hook record for each hook document (`last_run` empty until the hook runs).
-pub fn records(docs: &[helm::RenderedDoc]) -> Result<Vec<Value>> {
+pub fn records(docs: &[helm::RenderedDoc], hints: &Hints) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for d in docs.iter().filter(|d| d.hook) {
-        let Some(obj) = parse_doc(&d.source, &d.content)? else {
+        let Some(obj) = parse_doc(&d.source, &d.content, hints)? else {
             continue;
         };
         let ann = &obj["metadata"]["annotations"];
@@ -81,10 +82,11 @@ fn policies(h: &Value) -> Vec<String> {
 /// Runs the release's hooks for `event`, updating their `last_run` in `rel`. Returns how many ran.
 pub async fn run(
     client: &Client,
-    rel: &mut release::Release,
+    rel: &mut Release,
     event: &str,
     field_manager: &str,
     timeout: Duration,
+    hints: &Hints,
 ) -> Result<usize> {
     let (name, namespace) = (rel.name().to_string(), rel.namespace().to_string());
     let Some(all) = rel.0["hooks"].as_array_mut() else {
@@ -117,7 +119,7 @@ pub async fn run(
             h["delete_policies"] = json!([BEFORE_CREATION]);
         }
         let path = h["path"].as_str().unwrap_or("hook").to_string();
-        let Some(mut obj) = parse_doc(&path, h["manifest"].as_str().unwrap_or(""))? else {
+        let Some(mut obj) = parse_doc(&path, h["manifest"].as_str().unwrap_or(""), hints)? else {
             continue;
         };
         let target = Target::resolve(&mut resolver, &obj, &namespace).await?;
@@ -129,7 +131,7 @@ pub async fn run(
             obj["metadata"]["namespace"] = json!(target.namespace);
         }
         h["last_run"] =
-            json!({"started_at": release::now_rfc3339(), "completed_at": "", "phase": "Running"});
+            json!({"started_at": now_rfc3339(), "completed_at": "", "phase": "Running"});
         let pp = PatchParams::apply(field_manager).force();
         let patch = Patch::Apply(&obj);
         let what = format!("create {event} hook {}", target.what);
@@ -138,7 +140,7 @@ pub async fn run(
                 Ok(_) => target.wait_done(timeout).await,
                 Err(e) => Err(e),
             };
-        h["last_run"]["completed_at"] = json!(release::now_rfc3339());
+        h["last_run"]["completed_at"] = json!(now_rfc3339());
         match outcome {
             Ok(()) => h["last_run"]["phase"] = json!("Succeeded"),
             Err(e) => {
@@ -164,7 +166,7 @@ pub async fn run(
             continue;
         }
         let path = h["path"].as_str().unwrap_or("hook");
-        if let Some(obj) = parse_doc(path, h["manifest"].as_str().unwrap_or(""))? {
+        if let Some(obj) = parse_doc(path, h["manifest"].as_str().unwrap_or(""), hints)? {
             let target = Target::resolve(&mut resolver, &obj, &namespace).await?;
             target.delete(&name, timeout).await?;
         }

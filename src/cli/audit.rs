@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{GlobalArgs, Output, stdout_write};
+use super::flags::{GlobalArgs, Output};
+use super::out::{self, stdout_write};
 use crate::audit::checks::{self, CHECKS, PodTally};
 use crate::audit::collect;
 use crate::audit::report::AuditReport;
@@ -80,7 +81,7 @@ pub fn run(a: AuditArgs, g: &GlobalArgs) -> Result<u8> {
             "use -o json for machines",
         ));
     }
-    let rt = super::runtime()?;
+    let rt = out::runtime()?;
     rt.block_on(audit(a, g))
 }
 
@@ -183,7 +184,7 @@ async fn audit(a: AuditArgs, g: &GlobalArgs) -> Result<u8> {
     };
     stdout_write(text.as_bytes())?;
     Ok(if report.fails(a.fail_on) {
-        super::EXIT_FINDINGS
+        out::EXIT_FINDINGS
     } else {
         0
     })

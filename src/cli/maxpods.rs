@@ -6,7 +6,8 @@ use clap::Args;
 use comfy_table::{Table, presets};
 use serde_json::json;
 
-use super::{GlobalArgs, Output, stdout_write};
+use super::flags::{GlobalArgs, Output};
+use super::out::{self, stdout_write};
 use crate::audit::maxpods::{self, InstanceLimits, Mode};
 use crate::error::{Error, Result};
 
@@ -68,7 +69,7 @@ pub fn run(a: MaxPodsArgs, g: &GlobalArgs) -> Result<u8> {
     }
     let (limits, source) = match &a.region {
         Some(region) => {
-            let rt = super::runtime()?;
+            let rt = out::runtime()?;
             let l = rt.block_on(crate::aws::instance_limits(
                 region,
                 a.profile.as_deref(),
@@ -168,6 +169,6 @@ fn table(
         l.ipv4_per_eni,
         l.vcpus,
         if l.nitro { ", Nitro" } else { "" },
-        super::table_text(&mut t)
+        out::table_text(&mut t)
     )
 }

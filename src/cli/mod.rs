@@ -1,25 +1,29 @@
-//! Command line: clap definitions and dispatch. Business logic lives in the library modules;
-//! this layer turns flags into plans, runs them, and maps results to exit codes.
+//! Command line: the top-level parser, dispatch, and the mapping of results to exit codes.
+//! Business logic lives in the library modules; this layer turns flags into plans, runs them and
+//! prints the result.
+//!
+//! One file per command (`audit`, `maxpods`, `cache`, `version`, `completion`; `cilium/` with one
+//! file per subcommand); the flags shared between commands in [`flags`], output plumbing in
+//! [`out`]. A command file imports `flags`, `out` and library modules, never another command.
 
 mod audit;
+mod cache;
 mod cilium;
-mod lifecycle;
+mod completion;
+pub mod flags;
 mod maxpods;
-pub mod oci;
-mod source;
-mod template;
+pub mod out;
+mod version;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::error::Error;
-
-/// Exit codes: 0 ok, 1 findings at or above `--fail-on` (or invalid values), 2 usage or runtime error.
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
+use flags::GlobalArgs;
+pub use out::{EXIT_ERROR, EXIT_FINDINGS, stdout_write};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,8 +32,11 @@ pub const EXIT_ERROR: u8 = 2;
     version,
     about = "Plan, validate and operate pod networking on Amazon EKS clusters with hybrid nodes",
     long_about = "Plan, validate and operate pod networking on Amazon EKS clusters with hybrid nodes.\n\n\
-Cilium on EKS Hybrid Nodes: generate and validate Helm values whose pod CIDRs fit the cluster's \
-networks (`kubectl podnet cilium values`, `kubectl podnet cilium validate`).",
+Cilium on EKS Hybrid Nodes (`kubectl podnet cilium`): generate and validate Helm values whose pod CIDRs \
+fit the cluster's networks; pull and render the chart exactly as Helm v4 does; install, upgrade (with \
+AWS's preflight), roll back, inspect and uninstall the Helm release, recorded the way Helm records it.\n\n\
+Amazon VPC CNI: audit custom networking (`kubectl podnet audit`) and compute max pods per instance \
+type (`kubectl podnet max-pods`).",
     after_help = "Exit codes: 0 ok; 1 findings at or above --fail-on, or invalid values; 2 usage or runtime error.",
     propagate_version = true,
     disable_help_subcommand = true
@@ -41,44 +48,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every kubectl user knows, spelled the way kubectl spells them.
-#[derive(Debug, Args, Clone)]
-pub struct GlobalArgs {
-    /// Path to the kubeconfig file to use for CLI requests
-    #[arg(long, global = true, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-    /// The name of the kubeconfig context to use
-    #[arg(long, global = true, value_name = "NAME")]
-    pub context: Option<String>,
-    /// Namespace of the release (default kube-system for cilium commands)
-    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
-    /// Output format
-    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
-    pub output: Option<Output>,
-    /// More logging on stderr (-v info, -vv debug, -vvv trace)
-    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-    /// Disable colour (also: the NO_COLOR environment variable)
-    #[arg(long, global = true)]
-    pub no_color: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Output {
-    Table,
-    Json,
-    Yaml,
-    /// SARIF 2.1.0 (audit)
-    Sarif,
-    /// JUnit XML (audit)
-    Junit,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Cilium for EKS Hybrid Nodes: values and validation
-    #[command(subcommand)]
+    /// Cilium for EKS Hybrid Nodes: values, validation, the chart, and install/upgrade/rollback/status/uninstall
+    #[command(subcommand, long_about = cilium::ABOUT)]
     Cilium(Box<cilium::CiliumCommand>),
     /// Audit VPC CNI custom networking: ENIConfigs, subnets, pod IPs, max pods, Windows, hybrid nodes
     Audit(audit::AuditArgs),
@@ -86,7 +59,7 @@ pub enum Command {
     MaxPods(maxpods::MaxPodsArgs),
     /// Chart cache: list and prune charts pulled from OCI registries
     #[command(subcommand)]
-    Cache(oci::CacheCommand),
+    Cache(cache::CacheCommand),
     /// Print the version and git commit of this build
     Version,
     /// Print a shell completion script
@@ -94,13 +67,6 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-}
-
-impl GlobalArgs {
-    /// Colour only on a terminal, and never with NO_COLOR or --no-color.
-    pub fn color_for(&self, tty: bool) -> bool {
-        tty && !self.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-    }
 }
 
 /// Parses, runs, reports. The only place that decides exit codes.
@@ -176,15 +142,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Cilium(c) => cilium::run(*c, &cli.global),
         Command::Audit(a) => audit::run(a, &cli.global),
         Command::MaxPods(a) => maxpods::run(a, &cli.global),
-        Command::Cache(c) => oci::cache(c, &cli.global),
-        Command::Version => version(&cli.global),
-        Command::Completion { shell } => {
-            let mut cmd = Cli::command();
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "kubectl-podnet", &mut buf);
-            stdout_write(&buf)?;
-            Ok(0)
-        }
+        Command::Cache(c) => cache::run(c, &cli.global),
+        Command::Version => version::run(&cli.global),
+        Command::Completion { shell } => completion::run(shell, Cli::command()),
     }
 }
 
@@ -208,63 +168,4 @@ fn man_pages(dir: Option<PathBuf>) -> Result<u8, Error> {
             .map_err(|source| Error::Write { path: dir, source })?,
     }
     Ok(0)
-}
-
-fn version(g: &GlobalArgs) -> Result<u8, Error> {
-    let version = env!("CARGO_PKG_VERSION");
-    let commit = env!("PODNET_GIT_COMMIT");
-    let minors: Vec<String> = crate::cilium::versions::SUPPORTED
-        .iter()
-        .map(|m| m.name())
-        .collect();
-    let text = match g.output {
-        Some(Output::Json) => {
-            let v = serde_json::json!({
-                "version": version,
-                "gitCommit": commit,
-                "ciliumMinors": minors,
-            });
-            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
-        }
-        Some(Output::Yaml) => format!(
-            "version: {version}\ngitCommit: {commit}\nciliumMinors:\n{}",
-            minors
-                .iter()
-                .map(|m| format!("- \"{m}\"\n"))
-                .collect::<String>()
-        ),
-        _ => format!("kubectl-podnet {version} (commit {commit})\n"),
-    };
-    stdout_write(text.as_bytes())?;
-    Ok(0)
-}
-
-/// A single-threaded async runtime for the commands that talk to AWS or Kubernetes.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Conflict {
-            message: format!("cannot start the async runtime: {e}"),
-            help: None,
-        })
-}
-
-/// Writes the command's result to stdout; a closed pipe (`| head`) is not an error worth a trace.
-pub fn stdout_write(bytes: &[u8]) -> Result<(), Error> {
-    let mut out = io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|_| out.flush())
-        .map_err(|source| Error::Write {
-            path: PathBuf::from("<stdout>"),
-            source,
-        })
-}
-
-/// A borderless table as kubectl prints one: no left margin, three spaces between columns.
-pub(crate) fn table_text(t: &mut comfy_table::Table) -> String {
-    for c in t.column_iter_mut() {
-        c.set_padding((0, 3));
-    }
-    t.trim_fmt()
 }

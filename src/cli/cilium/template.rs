@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::source::{ChartSource, SetArgs};
-use super::{GlobalArgs, stdout_write};
+use crate::cli::flags::{ChartSource, GlobalArgs, SetArgs};
+use crate::cli::out::stdout_write;
 use crate::error::{Error, Result};
 use crate::helm::{self, Chart, RenderOptions, Values};
 
@@ -112,7 +112,7 @@ pub fn run(a: TemplateArgs, g: &GlobalArgs) -> Result<u8> {
     let values = read_values(&a)?;
     let opts = RenderOptions {
         release_name: a.release.clone(),
-        namespace: g.namespace.clone().unwrap_or_else(|| "kube-system".into()),
+        namespace: g.release_namespace(),
         is_install: !a.is_upgrade,
         is_upgrade: a.is_upgrade,
         kube_version: a.kube_version.clone(),

@@ -1,0 +1,55 @@
+//! `kubectl podnet cilium uninstall`: the release's objects (never aws-node, never what it does
+//! not own) and its records removed, after confirmation.
+
+use clap::Args;
+
+use crate::cilium::lifecycle;
+use crate::cli::flags::GlobalArgs;
+use crate::cli::out::{self, confirm, stdout_write};
+use crate::error::Result;
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Release name
+    #[arg(long, value_name = "NAME", default_value = "cilium")]
+    pub release: String,
+    /// Also delete the *.cilium.io CRDs (and with them every Cilium custom resource)
+    #[arg(long)]
+    pub purge_crds: bool,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+pub fn run(a: UninstallArgs, g: &GlobalArgs) -> Result<u8> {
+    let ns = g.release_namespace();
+    if !a.yes {
+        let what = if a.purge_crds {
+            " and delete every *.cilium.io CRD with all Cilium resources"
+        } else {
+            ""
+        };
+        if !confirm(&format!(
+            "Uninstall release {} from {ns}{what}? Pods on hybrid nodes lose networking.",
+            a.release
+        ))? {
+            eprintln!("aborted; nothing was changed");
+            return Ok(out::EXIT_ERROR);
+        }
+    }
+    let (deleted, kept) = out::runtime()?.block_on(async {
+        let client = crate::kube::client(&g.target()).await?;
+        lifecycle::uninstall(&client, &a.release, &ns, a.purge_crds).await
+    })?;
+    let mut out = format!(
+        "release \"{}\" uninstalled: {} object(s) deleted\n",
+        a.release,
+        deleted.len()
+    );
+    for k in &kept {
+        out.push_str(&format!("kept: {k}\n"));
+    }
+    out.push_str("note: Cilium leaves interfaces (cilium_host, cilium_net, cilium_vxlan), routes and iptables rules on the hybrid nodes; reboot or clean them before installing another CNI.\n");
+    stdout_write(out.as_bytes())?;
+    Ok(0)
+}

@@ -456,10 +456,8 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
             }
         } else if name.starts_with("templates/") {
             templates.push((name, Rc::from(super::value::utf8_lossy_vec(data))));
-        } else if name == "Chart.lock" || name == "requirements.yaml" || name == "requirements.lock"
-        {
-            other.insert(name, data);
         } else {
+            // Everything else, Chart.lock and requirements.yaml/.lock included, is a plain file.
             other.insert(name, data);
         }
     }

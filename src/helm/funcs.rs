@@ -222,7 +222,7 @@ pub fn to_int64(v: &Value) -> i64 {
 
 /// Go's float64→int64 conversion on amd64 (out of range → MinInt64).
 fn go_f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_776e18 || f < -9.223_372_036_854_776e18 {
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -1099,7 +1099,7 @@ fn eval_args_string(args: &[Value]) -> String {
 }
 
 fn regex(pat: &str) -> Result<regex::Regex, TErr> {
-    super::gofmt::go_regex(pat).map_err(|e| TErr::new(e))
+    super::gofmt::go_regex(pat).map_err(TErr::new)
 }
 
 /// Sprig's non-`must` regex functions use Go's regexp.MustCompile: a bad pattern panics with

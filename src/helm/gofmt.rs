@@ -289,7 +289,7 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
 
 impl Clone for Spec {
     fn clone(&self) -> Self {
-        Spec { ..*self }
+        *self
     }
 }
 impl Copy for Spec {}
@@ -1117,6 +1117,10 @@ pub fn go_date(layout: &str, v: &Value) -> String {
 mod tests {
     use super::*;
     #[test]
+    #[expect(
+        clippy::approx_constant,
+        reason = "3.14159 is printf input, not an approximation of PI"
+    )]
     fn printf_basics() {
         assert_eq!(
             sprintf(

@@ -295,6 +295,10 @@ impl Url {
     }
 
     /// Go's `URL.String()`.
+    #[expect(
+        clippy::nonminimal_bool,
+        reason = "the authority condition written as Go's net/url String() writes it"
+    )]
     pub fn to_go_string(&self) -> String {
         let mut buf = String::new();
         if !self.scheme.is_empty() {

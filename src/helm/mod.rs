@@ -22,24 +22,6 @@
 //! Rendering runs on a dedicated thread with a large stack (deep `include` recursion is capped
 //! by Helm's limit of 1000 and ends in an error).
 
-#![allow(
-    clippy::type_complexity,
-    clippy::if_same_then_else,
-    clippy::collapsible_match,
-    clippy::identity_op,
-    clippy::nonminimal_bool,
-    clippy::manual_strip,
-    clippy::approx_constant,
-    clippy::same_item_push,
-    clippy::unnecessary_unwrap,
-    clippy::useless_format,
-    clippy::redundant_closure,
-    clippy::non_canonical_clone_impl,
-    clippy::manual_range_contains,
-    clippy::int_plus_one,
-    clippy::manual_contains
-)]
-
 pub mod chart;
 pub mod crypto;
 pub mod decimal;

@@ -114,7 +114,7 @@ impl<'a> Lexer<'a> {
                         self.pos += 2;
                     }
                     // comment?
-                    let after_ws = if trim_left { self.pos } else { self.pos };
+                    let after_ws = self.pos;
                     if self.s[after_ws..].starts_with("/*") {
                         let body_start = after_ws;
                         let end = match self.s[body_start + 2..].find("*/") {
@@ -496,11 +496,7 @@ impl std::fmt::Display for Arg {
                 Ok(())
             }
             Arg::Chain(_, n, ids) => {
-                if matches!(**n, Arg::Pipe(..)) {
-                    write!(f, "{}", n)?;
-                } else {
-                    write!(f, "{}", n)?;
-                }
+                write!(f, "{}", n)?;
                 for i in ids {
                     write!(f, ".{}", i)?;
                 }

@@ -299,6 +299,10 @@ fn set_dependencies_meta(c: &mut Chart, deps: Vec<Value>) {
 /// Helm's processDependencyEnabled: aliases applied (a chart listed twice under two aliases is
 /// used twice), tags then conditions (a condition that resolves to a bool wins), disabled
 /// subcharts removed, recursively with the condition paths prefixed by the subchart names.
+#[expect(
+    clippy::nonminimal_bool,
+    reason = "the tags rule written as Helm's Go code writes it"
+)]
 fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<(), RenderError> {
     let reqs: Vec<Value> = match c.metadata.get("dependencies") {
         Some(Value::List(l)) => l.iter().map(|d| d.deep_copy()).collect(),
@@ -1041,8 +1045,8 @@ pub fn split_manifests(s: &str) -> Vec<String> {
     let mut cur = String::new();
     let mut first = true;
     for line in t.split_inclusive('\n') {
-        if line.starts_with("---") {
-            let rest = line[3..].trim_start_matches([' ', '\t']);
+        if let Some(rest) = line.strip_prefix("---") {
+            let rest = rest.trim_start_matches([' ', '\t']);
             // "---" then spaces/tabs are removed; the remainder (possibly text) starts the next doc
             docs.push(std::mem::take(&mut cur));
             cur.push_str(rest);

@@ -33,7 +33,7 @@ pub fn parse(v: &str) -> Result<Ver, String> {
         None => (s, String::new()),
     };
     if (!meta.is_empty()
-        || s.len() < v.len() - usize::from(v.starts_with('v')) - 0 && v.contains('+'))
+        || s.len() < (v.len() - usize::from(v.starts_with('v'))) && v.contains('+'))
         && !valid_ids(&meta)
         && v.contains('+')
     {
@@ -187,6 +187,10 @@ fn bump(v: &Ver, level: usize) -> Ver {
     n
 }
 
+#[expect(
+    clippy::nonminimal_bool,
+    reason = "the range checks written as Masterminds/semver's Go code writes them"
+)]
 fn check(c: &Con, v: &Ver) -> bool {
     if !v.pre.is_empty() && c.v.pre.is_empty() {
         return false;

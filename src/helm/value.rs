@@ -242,7 +242,7 @@ pub fn format_float_g_bits(f: f64, bits: u32) -> String {
         out.push('-');
     }
     let exp = dp - 1;
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         // %e
         out.push_str(&fmt_e(&digits, exp, None));
     } else {
@@ -398,7 +398,7 @@ pub fn format_float_g_prec(f: f64, prec: usize) -> String {
     if f.is_sign_negative() {
         out.push('-');
     }
-    let eprec = if p > digits.len() && digits.len() as i32 >= exp + 1 {
+    let eprec = if p > digits.len() && digits.len() as i32 > exp {
         digits.len() as i32
     } else {
         p as i32

@@ -277,7 +277,7 @@ impl<'a> P<'a> {
             }
         } else {
             if matches!(c, b']' | b'}' | b',' | b'%' | b'@' | b'`') {
-                return self.err(&format!("found character that cannot start any token"));
+                return self.err("found character that cannot start any token");
             }
             let text = self.plain_line(false);
             Node::Scalar {
@@ -546,6 +546,10 @@ impl<'a> P<'a> {
         }
     }
 
+    #[expect(
+        clippy::same_item_push,
+        reason = "one line break per folded empty line, as the YAML spec words it"
+    )]
     fn parse_quoted(&mut self, q: u8) -> R<String> {
         self.i += 1;
         let mut out: Vec<u8> = Vec::new();
@@ -700,8 +704,10 @@ impl<'a> P<'a> {
             Some(m) => base + m,
             None => -1,
         };
-        if explicit.is_some() && parent < 0 {
-            indent = explicit.unwrap();
+        if let Some(e) = explicit
+            && parent < 0
+        {
+            indent = e;
         }
         let mut lines: Vec<String> = Vec::new();
         // the last content line ends the input without a line break: clip and keep have none

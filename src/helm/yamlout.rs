@@ -268,11 +268,9 @@ fn analyze(value: &str) -> Analysis {
                         block_ind = true;
                     }
                 }
-                b'-' => {
-                    if followed_ws {
-                        flow_ind = true;
-                        block_ind = true;
-                    }
+                b'-' if followed_ws => {
+                    flow_ind = true;
+                    block_ind = true;
                 }
                 _ => {}
             }
@@ -285,11 +283,9 @@ fn analyze(value: &str) -> Analysis {
                         block_ind = true;
                     }
                 }
-                b'#' => {
-                    if preceded_ws {
-                        flow_ind = true;
-                        block_ind = true;
-                    }
+                b'#' if preceded_ws => {
+                    flow_ind = true;
+                    block_ind = true;
                 }
                 _ => {}
             }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the Go peers pinned by the modules under tests/peers/ into $PODNET_PEERS/bin
+# (default ~/.cache/podnet-peers/bin). Each peer has a stamp named after its version and the
+# hash of its go.mod + go.sum, so a rerun with unchanged pins builds nothing; change a pin and
+# only that peer is rebuilt. Run by tests/setup.sh; run it alone to (re)build the peers.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+PEERS="${PODNET_PEERS:-$HOME/.cache/podnet-peers}"
+export GOMODCACHE="${GOMODCACHE:-$HOME/.cache/podnet-go/mod}"
+export GOCACHE="${GOCACHE:-$HOME/.cache/go-build}"
+export GOFLAGS="-mod=readonly -buildvcs=false"
+export CGO_ENABLED=0
+bin="$PEERS/bin"
+stamps="$PEERS/stamps"
+mkdir -p "$bin" "$stamps"
+
+GO="$(command -v go || true)"
+[ -n "$GO" ] || GO=/usr/local/go/bin/go
+[ -x "$GO" ] || { echo "peers: no Go toolchain (go on PATH or /usr/local/go/bin/go); Go 1.26 is needed" >&2; exit 1; }
+
+# modver DIR MODULE: the version of MODULE that DIR/go.mod requires (or replaces it with).
+modver() {
+  awk -v m="$2" '
+    $1 == "replace" && $2 == m && $3 == "=>" { r = $NF; next }
+    $1 == m && $2 == "=>" { r = $NF; next }
+    $1 == "require" && $2 == m { v = $3; next }
+    $1 == m && $2 ~ /^v/ { v = $2 }
+    END { print (r != "" ? r : v) }' "$1/go.mod"
+}
+
+# build PEER MODULE BINARIES -- GO-BUILD-ARGS...: builds tests/peers/PEER when its stamp is missing.
+build() {
+  local peer="$1" module="$2" binaries="$3"
+  shift 4
+  local dir="$here/$peer" version sum stamp b missing=0
+  version="$(modver "$dir" "$module")"
+  [ -n "$version" ] || { echo "peers: $peer/go.mod does not require $module" >&2; exit 1; }
+  sum="$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)"
+  stamp="$stamps/$peer-$version-$sum"
+  for b in $binaries; do [ -x "$bin/$b" ] || missing=1; done
+  if [ -f "$stamp" ] && [ "$missing" = 0 ]; then
+    return 0
+  fi
+  echo "peers: building $peer $version ($binaries)" >&2
+  local start=$SECONDS tmp
+  tmp="$(mktemp -d "$PEERS/.build-$peer.XXXXXX")"
+  (cd "$dir" && "$GO" build -trimpath -o "$tmp/" "$@") || { rm -rf "$tmp"; echo "peers: $peer build failed" >&2; exit 1; }
+  for b in $binaries; do mv -f "$tmp/$b" "$bin/$b"; done
+  rm -rf "$tmp"
+  rm -f "$stamps/$peer-"*
+  echo "$module $version" >"$stamp"
+  echo "peers: built $peer $version in $((SECONDS - start)) s" >&2
+}
+
+build helm helm.sh/helm/v4 "helm" -- \
+  -ldflags="-s -w -X helm.sh/helm/v4/internal/version.version=$(modver "$here/helm" helm.sh/helm/v4)" \
+  helm.sh/helm/v4/cmd/helm

@@ -30,6 +30,7 @@ modver() {
 }
 
 # build PEER MODULE BINARIES -- GO-BUILD-ARGS...: builds tests/peers/PEER when its stamp is missing.
+# BINARIES lists what go build writes; NAME=INSTALLED installs NAME under another name.
 build() {
   local peer="$1" module="$2" binaries="$3"
   shift 4
@@ -38,7 +39,7 @@ build() {
   [ -n "$version" ] || { echo "peers: $peer/go.mod does not require $module" >&2; exit 1; }
   sum="$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)"
   stamp="$stamps/$peer-$version-$sum"
-  for b in $binaries; do [ -x "$bin/$b" ] || missing=1; done
+  for b in $binaries; do [ -x "$bin/${b#*=}" ] || missing=1; done
   if [ -f "$stamp" ] && [ "$missing" = 0 ]; then
     return 0
   fi
@@ -46,13 +47,35 @@ build() {
   local start=$SECONDS tmp
   tmp="$(mktemp -d "$PEERS/.build-$peer.XXXXXX")"
   (cd "$dir" && "$GO" build -trimpath -o "$tmp/" "$@") || { rm -rf "$tmp"; echo "peers: $peer build failed" >&2; exit 1; }
-  for b in $binaries; do mv -f "$tmp/$b" "$bin/$b"; done
+  for b in $binaries; do mv -f "$tmp/${b%%=*}" "$bin/${b#*=}"; done
   rm -rf "$tmp"
   rm -f "$stamps/$peer-"*
   echo "$module $version" >"$stamp"
   echo "peers: built $peer $version in $((SECONDS - start)) s" >&2
 }
 
+# moddir PEER MODULE: where the Go module cache holds MODULE, as tests/peers/PEER requires it.
+moddir() {
+  (cd "$here/$1" && "$GO" list -m -f '{{.Dir}}' "$2")
+}
+
 build helm helm.sh/helm/v4 "helm" -- \
   -ldflags="-s -w -X helm.sh/helm/v4/internal/version.version=$(modver "$here/helm" helm.sh/helm/v4)" \
   helm.sh/helm/v4/cmd/helm
+
+# What the kube-apiserver reports as its version (/version, kubectl version), as Kubernetes'
+# hack/lib/version.sh sets it: client-go and component-base carry the same values.
+kube_version="$(modver "$here/kube" k8s.io/kubernetes)"
+kube_minor="${kube_version#v1.}"
+kube_minor="${kube_minor%%.*}"
+kube_ldflags="-s -w"
+for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+  kube_ldflags+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$kube_minor"
+  kube_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
+# One go build for the three Kubernetes commands and etcd, so their shared packages compile once.
+build kube k8s.io/kubernetes "kube-apiserver kube-controller-manager kube-scheduler etcd" -- \
+  -ldflags="$kube_ldflags" \
+  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler ./etcd
+

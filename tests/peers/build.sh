@@ -79,3 +79,21 @@ build kube k8s.io/kubernetes "kube-apiserver kube-controller-manager kube-schedu
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler ./etcd
 
+# kwok: the binary holds no stages (kwokctl writes them into its config), so the default ones
+# that kwok's module ships (kustomize/stage/{node,pod}/…) go to share/kwok-<version>/, where
+# tests/cluster.sh reads them into its kwok configuration.
+build kwok sigs.k8s.io/kwok "kwok" -- -ldflags="-s -w" sigs.k8s.io/kwok/cmd/kwok
+kwok_version="$(modver "$here/kwok" sigs.k8s.io/kwok)"
+kwok_share="$PEERS/share/kwok-$kwok_version"
+if [ ! -f "$kwok_share/pod-delete.yaml" ]; then
+  src="$(moddir kwok sigs.k8s.io/kwok)/kustomize/stage"
+  mkdir -p "$kwok_share"
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    install -m 0644 "$src/$f" "$kwok_share/"
+  done
+fi
+
+build krew sigs.k8s.io/krew "krew=kubectl-krew" -- \
+  -ldflags="-s -w -X sigs.k8s.io/krew/internal/version.gitTag=$(modver "$here/krew" sigs.k8s.io/krew)" \
+  sigs.k8s.io/krew/cmd/krew

@@ -12,7 +12,10 @@ subnet for an EC2 node, a /24 of the remote pod network for a hybrid node. Names
 derived from the node's index, so every `up` with the same sizes builds the same cluster.
 
 usage: cluster-eks.py NODES HYBRID KUBE_VERSION OUT_DIR
-writes OUT_DIR/00-crds.json, OUT_DIR/10-cluster.json and OUT_DIR/20-eniconfigs.json (v1 Lists).
+writes OUT_DIR/eks.json (a v1 List of everything, for people and kubectl) and, for tests/cluster.sh
+to create the objects with plain POSTs, one file per object and OUT_DIR/create.txt, one line per
+object in creation order: "PATH FILE" (the collection to POST FILE to). The ENIConfigs come last,
+in OUT_DIR/create-late.txt: their CRD must be established first.
 """
 
 import hashlib
@@ -208,10 +211,28 @@ def main():
                                         "--config=/var/lib/kube-proxy-config/config"]}]}))
 
     os.makedirs(out, exist_ok=True)
-    for fname, items in (("00-crds.json", crds), ("10-cluster.json", objs), ("20-eniconfigs.json", eniconfigs)):
-        with open(os.path.join(out, fname), "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "List", "items": items}, f, indent=1)
+    with open(os.path.join(out, "eks.json"), "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "List", "items": crds + objs + eniconfigs}, f, indent=1)
+    for index, items in (("create.txt", crds + objs), ("create-late.txt", eniconfigs)):
+        with open(os.path.join(out, index), "w") as idx:
+            for n, o in enumerate(items):
+                fname = f"{index[:-4]}-{n:03d}-{o['kind'].lower()}.json"
+                with open(os.path.join(out, fname), "w") as f:
+                    json.dump(o, f)
+                idx.write(f"{collection(o)} {fname}\n")
 
+
+PLURAL = {"CustomResourceDefinition": "customresourcedefinitions", "ConfigMap": "configmaps",
+          "ServiceAccount": "serviceaccounts", "Node": "nodes", "DaemonSet": "daemonsets",
+          "ENIConfig": "eniconfigs"}
+
+
+def collection(o):
+    """The API path of the collection an object is created in."""
+    group_version = o["apiVersion"]
+    base = f"/api/{group_version}" if "/" not in group_version else f"/apis/{group_version}"
+    ns = o["metadata"].get("namespace")
+    return f"{base}{f'/namespaces/{ns}' if ns else ''}/{PLURAL[o['kind']]}"
 
 if __name__ == "__main__":
     main()

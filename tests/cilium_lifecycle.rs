@@ -183,18 +183,11 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
         aws_node_before["metadata"]["resourceVersion"],
         "aws-node untouched"
     );
-    let secrets = kubectl_json(
-        &kc,
-        &[
-            "get",
-            "secrets",
-            "-n",
-            "kube-system",
-            "-l",
-            "owner=helm,name=cilium",
-        ],
+    assert!(
+        Kubectl::new(&kc)
+            .release_secrets("cilium", "kube-system")
+            .is_empty()
     );
-    assert_eq!(secrets["items"].as_array().map(Vec::len), Some(0));
     assert!(helm.list().iter().all(|r| r.name != "cilium"));
 }
 

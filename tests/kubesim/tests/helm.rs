@@ -28,17 +28,8 @@ fn values(operator_replicas: i64) -> Value {
 }
 
 fn release_secrets(k: &Kubectl) -> Vec<(String, String)> {
-    let s = k.json(&[
-        "get",
-        "secrets",
-        "-n",
-        "kube-system",
-        "-l",
-        "owner=helm,name=cilium",
-    ]);
-    let mut v: Vec<(String, String)> = s["items"]
-        .as_array()
-        .unwrap()
+    let mut v: Vec<(String, String)> = k
+        .release_secrets("cilium", "kube-system")
         .iter()
         .map(|x| {
             (

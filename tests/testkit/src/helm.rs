@@ -194,36 +194,49 @@ impl Helm {
     }
 
     fn install_opts(&self, chart: &Path, values: &Value, wait: bool) -> Release {
-        match self.backend {
-            Backend::Cli => {
-                let mut args = self.chart_args("install", chart, values);
-                if wait {
-                    args.push("--wait=watcher".into());
-                }
-                Release::from_json(&self.cli_json(&args))
-            }
-            Backend::Python => Release::from_json(&self.py(
-                "install",
-                json!({"chart": chart, "values": values, "wait": wait.then_some("watcher")}),
-            )),
-        }
+        let py = json!({"wait": wait.then_some("watcher")});
+        self.chart_action(
+            "install",
+            chart,
+            values,
+            wait.then_some("--wait=watcher"),
+            py,
+        )
     }
 
     /// `helm upgrade`; `reuse_values` merges `values` over the release's (`--reuse-values`).
     pub fn upgrade(&self, chart: &Path, values: &Value, reuse_values: bool) -> Release {
-        match self.backend {
+        let py = json!({"reuse_values": reuse_values});
+        self.chart_action(
+            "upgrade",
+            chart,
+            values,
+            reuse_values.then_some("--reuse-values"),
+            py,
+        )
+    }
+
+    /// install or upgrade: `cli_flag` for the CLI, `py` (arguments) for helm-python-sdk.
+    fn chart_action(
+        &self,
+        action: &str,
+        chart: &Path,
+        values: &Value,
+        cli_flag: Option<&str>,
+        mut py: Value,
+    ) -> Release {
+        Release::from_json(&match self.backend {
             Backend::Cli => {
-                let mut args = self.chart_args("upgrade", chart, values);
-                if reuse_values {
-                    args.push("--reuse-values".into());
-                }
-                Release::from_json(&self.cli_json(&args))
+                let mut args = self.chart_args(action, chart, values);
+                args.extend(cli_flag.map(String::from));
+                self.cli_json(&args)
             }
-            Backend::Python => Release::from_json(&self.py(
-                "upgrade",
-                json!({"chart": chart, "values": values, "reuse_values": reuse_values}),
-            )),
-        }
+            Backend::Python => {
+                py["chart"] = json!(chart);
+                py["values"] = values.clone();
+                self.py(action, py)
+            }
+        })
     }
 
     /// `helm rollback` to `revision`; the release's status after it.
@@ -332,61 +345,58 @@ impl Helm {
 
     fn cli(&self, args: &[String]) -> Output {
         let h = self.home.path();
-        let o = Command::new(cli_bin())
-            .args(args)
+        let mut c = Command::new(cli_bin());
+        c.args(args)
             .arg("--kubeconfig")
             .arg(&self.kubeconfig)
             .args(["--namespace", &self.namespace])
             .env("HELM_CACHE_HOME", h.join("cache"))
             .env("HELM_CONFIG_HOME", h.join("config"))
             .env("HELM_DATA_HOME", h.join("data"))
-            .env_remove("HELM_DRIVER")
-            .output()
-            .expect("run helm");
-        assert!(
-            o.status.success(),
-            "helm {args:?} failed: {}\n{}",
-            String::from_utf8_lossy(&o.stderr),
-            String::from_utf8_lossy(&o.stdout)
-        );
-        o
+            .env_remove("HELM_DRIVER");
+        succeeded(&format!("helm {args:?}"), c)
     }
 
     fn cli_json(&self, args: &[String]) -> Value {
         let mut a = args.to_vec();
         a.extend(["-o".into(), "json".into()]);
-        let o = self.cli(&a);
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-            panic!(
-                "helm {args:?} printed no JSON ({e}): {}",
-                String::from_utf8_lossy(&o.stdout)
-            )
-        })
+        stdout_json(&format!("helm {args:?}"), &self.cli(&a))
     }
 
     fn py(&self, action: &str, mut args: Value) -> Value {
         args["name"] = self.release.clone().into();
-        let o = Command::new(crate::venv::python())
-            .arg(script("helm_release.py"))
+        let mut c = Command::new(crate::venv::python());
+        c.arg(script("helm_release.py"))
             .arg(&self.kubeconfig)
             .arg(&self.namespace)
             .arg(action)
-            .arg(args.to_string())
-            .output()
-            .expect("run the venv's python");
-        assert!(
-            o.status.success(),
-            "helm {action} (helm-python-sdk) failed: {}\n{}",
-            String::from_utf8_lossy(&o.stderr),
-            String::from_utf8_lossy(&o.stdout)
-        );
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-            panic!(
-                "helm {action} printed no JSON ({e}): {}",
-                String::from_utf8_lossy(&o.stdout)
-            )
-        })
+            .arg(args.to_string());
+        let what = format!("helm {action} (helm-python-sdk)");
+        stdout_json(&what, &succeeded(&what, c))
     }
+}
+
+/// Runs `c`; fails the test with both streams unless it succeeds.
+fn succeeded(what: &str, mut c: Command) -> Output {
+    let o = c
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        o.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
+    );
+    o
+}
+
+fn stdout_json(what: &str, o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,17 +497,10 @@ pub mod sdk {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd
-            .arg(super::script("helm_registry.py"))
-            .arg(req.to_string())
-            .output()
-            .expect("run the venv's python");
-        assert!(
-            out.status.success(),
-            "helm op {req} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        cmd.arg(super::script("helm_registry.py"))
+            .arg(req.to_string());
+        let what = format!("helm op {req} (helm-python-sdk)");
+        super::stdout_json(&what, &super::succeeded(&what, cmd))
     }
 }
 

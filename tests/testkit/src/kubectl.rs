@@ -90,6 +90,13 @@ impl Kubectl {
         serde_json::from_str(&self.ok(&a)).expect("kubectl prints JSON")
     }
 
+    /// The Secrets that hold Helm's records of `release` in `namespace` (`owner=helm`).
+    pub fn release_secrets(&self, release: &str, namespace: &str) -> Vec<serde_json::Value> {
+        let selector = format!("owner=helm,name={release}");
+        let list = self.json(&["get", "secrets", "-n", namespace, "-l", &selector]);
+        list["items"].as_array().cloned().unwrap_or_default()
+    }
+
     /// `ARGS -o json`, parsed, or null when kubectl fails (the object is not there).
     pub fn json_or_null(&self, args: &[&str]) -> serde_json::Value {
         let mut a = args.to_vec();

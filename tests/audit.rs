@@ -2,11 +2,11 @@
 //! objects of each scenario) and subnets as `aws ec2 describe-subnets` prints them: every check
 //! is raised by one cluster and passed by a near twin.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use kubesim::{Kubesim, Options};
 use serde_json::{Value, json};
+use testkit::cluster::{Kubesim, kubesim_with_objects};
+use testkit::podnet as cli;
 
 const CNI_IMAGE: &str =
     "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1";
@@ -169,46 +169,29 @@ impl World {
         self
     }
 
-    /// Starts kubesim with the objects, runs the audit (-o json), returns (exit code, report).
-    fn audit(&self) -> (i32, Value) {
+    /// kubesim with the objects, and the subnets file (in the returned dir).
+    fn start(&self) -> (Kubesim, tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
-        let objects = dir.path().join("objects.json");
-        std::fs::write(
-            &objects,
-            json!({"apiVersion": "v1", "kind": "List", "items": self.objects}).to_string(),
-        )
-        .unwrap();
         let subnets = dir.path().join("subnets.json");
         std::fs::write(&subnets, json!({"Subnets": self.subnets}).to_string()).unwrap();
-        let sim = Kubesim::start_blocking(Options {
-            load: vec![objects],
-            controllers: false,
-            ..Default::default()
-        })
-        .expect("kubesim starts");
+        (kubesim_with_objects(&self.objects), dir, subnets)
+    }
+
+    /// Starts kubesim with the objects, runs the audit (-o json), returns (exit code, report).
+    fn audit(&self) -> (i32, Value) {
+        let (sim, _dir, subnets) = self.start();
         run_audit(sim.kubeconfig(), &subnets, &self.extra_flags)
     }
 }
 
 fn run_audit(kubeconfig: &Path, subnets: &Path, extra: &[String]) -> (i32, Value) {
-    let out = Command::cargo_bin("kubectl-podnet")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .args(["audit", "-o", "json", "--kubeconfig"])
-        .arg(kubeconfig)
-        .arg("--subnets")
+    let out = cli::on(kubeconfig)
+        .args(["audit", "-o", "json", "--subnets"])
         .arg(subnets)
         .args(extra)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), v)
+    cli::code_and_json(&out)
 }
 
 fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
@@ -374,27 +357,12 @@ fn every_check_is_raised_and_passed() {
 #[test]
 fn missing_data_is_skipped_never_passed() {
     // No subnets at all: subnet-dependent checks are skipped with the reason.
-    let w = tutorial();
-    let dir = tempfile::tempdir().unwrap();
-    let objects = dir.path().join("o.json");
-    std::fs::write(
-        &objects,
-        json!({"kind": "List", "apiVersion": "v1", "items": w.objects}).to_string(),
-    )
-    .unwrap();
-    let sim = Kubesim::start_blocking(Options {
-        load: vec![objects],
-        controllers: false,
-        ..Default::default()
-    })
-    .unwrap();
-    let out = Command::cargo_bin("kubectl-podnet")
-        .unwrap()
-        .args(["audit", "-o", "json", "--kubeconfig"])
-        .arg(sim.kubeconfig())
+    let sim = kubesim_with_objects(&tutorial().objects);
+    let out = cli::on(sim.kubeconfig())
+        .args(["audit", "-o", "json"])
         .output()
         .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = cli::json(&out);
     for id in [
         "eniconfig-subnet-not-found",
         "pod-ip-outside-eniconfig-subnet",
@@ -426,28 +394,10 @@ fn missing_data_is_skipped_never_passed() {
 #[test]
 fn output_formats_and_selection() {
     let w = tutorial().with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.77")));
-    let dir = tempfile::tempdir().unwrap();
-    let objects = dir.path().join("o.json");
-    std::fs::write(
-        &objects,
-        json!({"kind": "List", "apiVersion": "v1", "items": w.objects}).to_string(),
-    )
-    .unwrap();
-    let subnets = dir.path().join("s.json");
-    std::fs::write(&subnets, json!({"Subnets": w.subnets}).to_string()).unwrap();
-    let sim = Kubesim::start_blocking(Options {
-        load: vec![objects],
-        controllers: false,
-        ..Default::default()
-    })
-    .unwrap();
+    let (sim, _dir, subnets) = w.start();
     let run = |args: &[&str]| {
-        Command::cargo_bin("kubectl-podnet")
-            .unwrap()
-            .env("NO_COLOR", "1")
+        cli::on(sim.kubeconfig())
             .arg("audit")
-            .arg("--kubeconfig")
-            .arg(sim.kubeconfig())
             .arg("--subnets")
             .arg(&subnets)
             .args(args)
@@ -505,27 +455,10 @@ fn output_formats_and_selection() {
 #[test]
 fn faults_are_retried_or_end_in_a_clear_error() {
     let w = tutorial();
-    let dir = tempfile::tempdir().unwrap();
-    let objects = dir.path().join("o.json");
-    std::fs::write(
-        &objects,
-        json!({"kind": "List", "apiVersion": "v1", "items": w.objects}).to_string(),
-    )
-    .unwrap();
-    let subnets = dir.path().join("s.json");
-    std::fs::write(&subnets, json!({"Subnets": w.subnets}).to_string()).unwrap();
-    let sim = Kubesim::start_blocking(Options {
-        load: vec![objects],
-        controllers: false,
-        ..Default::default()
-    })
-    .unwrap();
+    let (sim, dir, subnets) = w.start();
     let audit = || {
-        Command::cargo_bin("kubectl-podnet")
-            .unwrap()
-            .args(["audit", "-o", "json", "--kubeconfig"])
-            .arg(sim.kubeconfig())
-            .arg("--subnets")
+        cli::on(sim.kubeconfig())
+            .args(["audit", "-o", "json", "--subnets"])
             .arg(&subnets)
             .output()
             .unwrap()
@@ -551,10 +484,8 @@ fn faults_are_retried_or_end_in_a_clear_error() {
     }
     // A server that always answers 500 on pod lists: exit 2 naming the request, never a pass.
     sim.set_faults(&["error:500:1:GET:/api/v1/pods"]).unwrap();
-    let out = Command::cargo_bin("kubectl-podnet")
-        .unwrap()
-        .args(["audit", "--kubeconfig"])
-        .arg(sim.kubeconfig())
+    let out = cli::on(sim.kubeconfig())
+        .arg("audit")
         .arg("--subnets")
         .arg(&subnets)
         .output()
@@ -574,38 +505,19 @@ fn faults_are_retried_or_end_in_a_clear_error() {
     // Unreachable API server.
     sim.set_faults(&[]).unwrap();
     let kc = std::fs::read_to_string(sim.kubeconfig()).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dead = kc.replace(sim.url(), &format!("http://127.0.0.1:{port}"));
+    let dead = kc.replace(sim.url(), &testkit::ports::dead_url());
     let dead_path = dir.path().join("dead.kubeconfig");
     std::fs::write(&dead_path, dead).unwrap();
-    let out = Command::cargo_bin("kubectl-podnet")
-        .unwrap()
-        .args(["audit", "--kubeconfig"])
-        .arg(&dead_path)
-        .output()
-        .unwrap();
+    let out = cli::on(&dead_path).arg("audit").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
-
-#[path = "support/moto.rs"]
-mod moto;
 
 /// `--cluster`: the VPC, its subnets and an ENIConfig subnet in another VPC come from EC2
 /// DescribeSubnets on a real moto server; the cluster from EKS DescribeCluster.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_reads_subnets_from_ec2_and_eks() {
-    let m = moto::Moto::start();
-    let creds = aws_sdk_eks::config::Credentials::new("testing", "testing", None, None, "test");
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&m.url)
-        .region(aws_config::Region::new("us-west-2"))
-        .credentials_provider(creds)
-        .load()
-        .await;
+    let m = testkit::moto::Moto::start();
+    let conf = m.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
     let vpc = ec2
         .create_vpc()
@@ -684,29 +596,14 @@ async fn audit_reads_subnets_from_ec2_and_eks() {
         )
         .with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.99")));
     let _ = pod_b;
-    let dir = tempfile::tempdir().unwrap();
-    let objects = dir.path().join("o.json");
-    std::fs::write(
-        &objects,
-        json!({"kind": "List", "apiVersion": "v1", "items": w.objects}).to_string(),
-    )
-    .unwrap();
-    let sim = Kubesim::start_blocking(Options {
-        load: vec![objects],
-        controllers: false,
-        ..Default::default()
-    })
-    .unwrap();
-    let out = Command::cargo_bin("kubectl-podnet")
-        .unwrap()
+    let sim = kubesim_with_objects(&w.objects);
+    let out = cli::on(sim.kubeconfig())
         .envs(m.env())
-        .args(["audit", "-o", "json", "--cluster", "prod", "--kubeconfig"])
-        .arg(sim.kubeconfig())
+        .args(["audit", "-o", "json", "--cluster", "prod"])
         .output()
         .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(out.status.code(), Some(1));
+    let (code, r) = cli::code_and_json(&out);
+    assert_eq!(code, 1);
     assert_eq!(r["cluster"]["vpcId"], json!(vpc));
     assert_eq!(r["cluster"]["awsFacts"], "cluster");
     assert_eq!(status(&r, "eniconfig-subnet-wrong-vpc"), "fail");

@@ -1,17 +1,9 @@
 //! `max-pods`: AWS's known figures through the binary, and the embedded ENI table checked type
 //! by type against EC2 DescribeInstanceTypes served by a real moto server.
 
-#[path = "support/moto.rs"]
-mod moto;
-
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn podnet() -> Command {
-    let mut c = Command::cargo_bin("kubectl-podnet").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
+use testkit::moto;
+use testkit::podnet::{cmd as podnet, expect_code};
 
 fn json(args: &[&str]) -> Value {
     let out = podnet()
@@ -19,13 +11,8 @@ fn json(args: &[&str]) -> Value {
         .args(args)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    expect_code(&out, 0);
+    testkit::podnet::json(&out)
 }
 
 #[test]

@@ -3,30 +3,14 @@
 //! credential helper (credsStore) and `--username --password-stdin`; and the bearer-token flow
 //! with a token server (the test proxy) in front of the registry. Secrets never reach stderr.
 
-#[path = "support/registry.rs"]
-mod registry;
-
 use base64::Engine;
 use predicates::prelude::*;
-use registry::{Proxy, Registry, TokenMode, podnet};
+use testkit::charts::{CILIUM, cilium};
+use testkit::podnet::{flat, isolated as podnet};
+use testkit::registry::{Proxy, Registry, TokenMode};
 
 const USER: &str = "podnet";
 const PASS: &str = "s3cret-Pa55word";
-
-fn flat(b: &[u8]) -> String {
-    String::from_utf8_lossy(b)
-        .lines()
-        .map(|l| {
-            let l = l.trim();
-            l.strip_prefix("x ")
-                .or_else(|| l.strip_prefix("| "))
-                .unwrap_or(l)
-                .trim()
-        })
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 fn assert_no_secret(stderr: &[u8]) {
     let s = String::from_utf8_lossy(stderr);
@@ -38,7 +22,7 @@ fn assert_no_secret(stderr: &[u8]) {
 #[test]
 fn htpasswd_registry_with_every_credential_source() {
     let reg = Registry::start_with_htpasswd(USER, PASS);
-    let digests = registry::push(&reg, &["1.17.18"]);
+    let digests = reg.push(&["1.17.18"]);
     let work = tempfile::tempdir().unwrap();
     let chart = format!("oci://{}/charts/cilium:1.17.18", reg.addr);
 
@@ -176,7 +160,7 @@ fn htpasswd_registry_with_every_credential_source() {
     for d in ["docker-out", "helm-out", "helper-out", "stdin-out"] {
         assert_eq!(
             std::fs::read(work.path().join(d).join("cilium-1.17.18.tgz")).unwrap(),
-            std::fs::read(registry::SHARED_CHART).unwrap(),
+            std::fs::read(cilium(CILIUM)).unwrap(),
             "{d}"
         );
     }
@@ -185,7 +169,7 @@ fn htpasswd_registry_with_every_credential_source() {
 #[test]
 fn bearer_token_flow_anonymous_and_with_credentials() {
     let reg = Registry::start();
-    registry::push(&reg, &["1.17.18", "1.17.6-0"]);
+    reg.push(&["1.17.18", "1.17.6-0"]);
     let proxy = Proxy::start(&reg.addr);
     let work = tempfile::tempdir().unwrap();
     let chart = format!("oci://{}/charts/cilium", proxy.addr);
@@ -272,7 +256,7 @@ fn bearer_token_flow_anonymous_and_with_credentials() {
 #[test]
 fn tls_registry_needs_the_ca_file_or_insecure_skip_verify() {
     let reg = Registry::start_tls();
-    let digests = registry::push(&reg, &["1.17.18"]);
+    let digests = reg.push(&["1.17.18"]);
     let work = tempfile::tempdir().unwrap();
     let chart = format!("oci://{}/charts/cilium:1.17.18", reg.addr);
     let ca = reg.ca.clone().unwrap();
@@ -318,7 +302,7 @@ fn tls_registry_needs_the_ca_file_or_insecure_skip_verify() {
     for d in ["ca", "insecure"] {
         assert_eq!(
             std::fs::read(work.path().join(d).join("cilium-1.17.18.tgz")).unwrap(),
-            std::fs::read(registry::SHARED_CHART).unwrap()
+            std::fs::read(cilium(CILIUM)).unwrap()
         );
     }
 }

@@ -2,14 +2,10 @@
 //! registry that wants exactly those credentials (htpasswd user `AWS`, moto's token password),
 //! reached under an ECR host name through a fixed address (curl's `--resolve`).
 
-#[path = "support/moto.rs"]
-#[allow(dead_code)]
-mod moto;
-#[path = "support/registry.rs"]
-mod registry;
-
 use podnet::oci::{self, ChartRef, PullOptions};
-use registry::Registry;
+use testkit::charts::{CILIUM, cilium};
+use testkit::moto;
+use testkit::registry::Registry;
 
 #[test]
 fn private_ecr_host_uses_get_authorization_token() {
@@ -19,7 +15,7 @@ fn private_ecr_host_uses_get_authorization_token() {
         unsafe { std::env::set_var(k, v) };
     }
     let reg = Registry::start_with_htpasswd("AWS", "123456789012-auth-token");
-    registry::push(&reg, &["1.17.18"]);
+    reg.push(&["1.17.18"]);
     let port = reg.addr.rsplit_once(':').unwrap().1.to_string();
     let host = "123456789012.dkr.ecr.us-west-2.amazonaws.com";
     let chart: ChartRef = format!("oci://{host}:{port}/charts/cilium:1.17.18")
@@ -36,7 +32,7 @@ fn private_ecr_host_uses_get_authorization_token() {
     let r = oci::resolve_chart(&chart, &opts).unwrap();
     assert_eq!(
         std::fs::read(&r.path).unwrap(),
-        std::fs::read(registry::SHARED_CHART).unwrap()
+        std::fs::read(cilium(CILIUM)).unwrap()
     );
 
     // Not an ECR host: no token is asked for, and the registry says 401.

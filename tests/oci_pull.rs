@@ -2,51 +2,22 @@
 //! against a real registry (Debian's docker-registry) holding charts pushed by Helm v4, with a
 //! counting, fault-injecting proxy in front of it where the case needs one.
 
-#[path = "support/registry.rs"]
-mod registry;
-
 use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
-use registry::{Proxy, Registry, files_under, podnet};
+use testkit::charts::{CILIUM, cilium};
+use testkit::files_under;
+use testkit::podnet::{isolated as podnet, mentions};
+use testkit::registry::{self, Proxy, Registry};
 
 fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
 }
 
-/// Stderr with miette's wrapping and gutters undone, so messages can be matched whole.
-fn flat(b: &[u8]) -> String {
-    String::from_utf8_lossy(b)
-        .lines()
-        .map(|l| {
-            let l = l.trim();
-            l.strip_prefix("x ")
-                .or_else(|| l.strip_prefix("| "))
-                .unwrap_or(l)
-                .trim()
-        })
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Stderr (flattened) mentions every part.
-fn mentions(parts: &[&str]) -> impl predicates::Predicate<[u8]> + use<> {
-    let parts: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
-    predicate::function(move |b: &[u8]| {
-        let f = flat(b);
-        let missing: Vec<&String> = parts.iter().filter(|p| !f.contains(p.as_str())).collect();
-        if !missing.is_empty() {
-            eprintln!("stderr lacks {missing:?}: {f}");
-        }
-        missing.is_empty()
-    })
-}
-
 #[test]
 fn pull_by_version_tag_and_digest_gives_helms_bytes() {
     let reg = Registry::start();
-    let digests = registry::push(&reg, &["1.17.18", "1.17.6-0"]);
+    let digests = reg.push(&["1.17.18", "1.17.6-0"]);
     let work = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
     let chart = format!("oci://{}/charts/cilium", reg.addr);
@@ -78,13 +49,13 @@ fn pull_by_version_tag_and_digest_gives_helms_bytes() {
     let ours = std::fs::read(work.path().join("by-version/cilium-1.17.18.tgz")).unwrap();
 
     // Helm v4 pulls the same bytes, and they are the original archive.
-    let helms = registry::helm_pull(&reg, "1.17.18", &work.path().join("helm"));
+    let helms = reg.helm_pull("1.17.18", &work.path().join("helm"));
     assert_eq!(
         ours,
         std::fs::read(helms).unwrap(),
         "podnet and helm pulled different bytes"
     );
-    assert_eq!(ours, std::fs::read(registry::SHARED_CHART).unwrap());
+    assert_eq!(ours, std::fs::read(cilium(CILIUM)).unwrap());
 
     // :TAG in the reference (fresh cache), an EKS rebuild tag
     let cache2 = work.path().join("cache2");
@@ -141,7 +112,7 @@ fn pull_by_version_tag_and_digest_gives_helms_bytes() {
         .stderr(predicate::str::contains("--version"));
 
     // a version with `+` (tag `_`), as Helm stores it
-    let plus = registry::push(&reg, &["1.15.19+podnet.1"]);
+    let plus = reg.push(&["1.15.19+podnet.1"]);
     podnet(&cache)
         .args([
             "cilium",
@@ -205,7 +176,7 @@ fn pull_by_version_tag_and_digest_gives_helms_bytes() {
 #[test]
 fn library_resolve_chart_and_version_constraints() {
     let reg = Registry::start();
-    let digests = registry::push(&reg, &["1.16.15-0", "1.16.16-0", "1.17.18"]);
+    let digests = reg.push(&["1.16.15-0", "1.16.16-0", "1.17.18"]);
     let work = tempfile::tempdir().unwrap();
     let chart: podnet::oci::ChartRef = format!("oci://{}/charts/cilium", reg.addr).parse().unwrap();
     let opts = podnet::oci::PullOptions {
@@ -245,7 +216,7 @@ fn library_resolve_chart_and_version_constraints() {
 #[test]
 fn versions_sorted_with_eks_rebuilds_and_prereleases() {
     let reg = Registry::start();
-    registry::push(&reg, registry::VERSIONS);
+    reg.push(registry::VERSIONS);
     let work = tempfile::tempdir().unwrap();
     let chart = format!("oci://{}/charts/cilium", reg.addr);
     let out = podnet(work.path())
@@ -325,7 +296,7 @@ fn versions_sorted_with_eks_rebuilds_and_prereleases() {
 #[test]
 fn digest_pinned_cache_hit_makes_zero_requests_and_offline_works() {
     let reg = Registry::start();
-    let digests = registry::push(&reg, &["1.17.18", "1.17.6-0"]);
+    let digests = reg.push(&["1.17.18", "1.17.6-0"]);
     let proxy = Proxy::start(&reg.addr);
     let work = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
@@ -483,9 +454,9 @@ fn digest_pinned_cache_hit_makes_zero_requests_and_offline_works() {
 #[test]
 fn tampered_blob_is_refused_and_nothing_is_cached() {
     let reg = Registry::start();
-    registry::push(&reg, &["1.17.18"]);
+    reg.push(&["1.17.18"]);
     // Find the chart layer's digest: it is the original archive's sha256.
-    let bytes = std::fs::read(registry::SHARED_CHART).unwrap();
+    let bytes = std::fs::read(cilium(CILIUM)).unwrap();
     let layer = podnet::oci::cache::sha256_digest(&bytes);
     let file = reg.blob_file(&layer);
     let mut stored = std::fs::read(&file).unwrap();
@@ -531,7 +502,7 @@ fn tampered_blob_is_refused_and_nothing_is_cached() {
 #[test]
 fn retries_500_and_429_then_recovers_honouring_retry_after() {
     let reg = Registry::start();
-    registry::push(&reg, &["1.17.18"]);
+    reg.push(&["1.17.18"]);
     let proxy = Proxy::start(&reg.addr);
     let work = tempfile::tempdir().unwrap();
     proxy.fail_next(&[(500, None), (503, None), (429, Some(2))]);
@@ -585,7 +556,7 @@ fn retries_500_and_429_then_recovers_honouring_retry_after() {
 fn registry_down_or_hung_fails_clearly_within_the_timeout() {
     let work = tempfile::tempdir().unwrap();
     // Nothing listens.
-    let port = registry::free_port();
+    let port = testkit::ports::free_port();
     let t0 = Instant::now();
     podnet(&work.path().join("cache"))
         .args([
@@ -637,7 +608,7 @@ fn registry_down_or_hung_fails_clearly_within_the_timeout() {
 #[test]
 fn interrupted_download_leaves_no_cache_entry_and_is_retried() {
     let reg = Registry::start();
-    registry::push(&reg, &["1.17.18"]);
+    reg.push(&["1.17.18"]);
     let proxy = Proxy::start(&reg.addr);
     let work = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
@@ -684,24 +655,21 @@ fn interrupted_download_leaves_no_cache_entry_and_is_retried() {
     assert_eq!(proxy.count() - n0, 5);
     assert_eq!(
         std::fs::read(work.path().join("out/cilium-1.17.18.tgz")).unwrap(),
-        std::fs::read(registry::SHARED_CHART).unwrap()
+        std::fs::read(cilium(CILIUM)).unwrap()
     );
 }
 
 #[test]
 fn concurrent_pulls_share_one_consistent_cache() {
     let reg = Registry::start();
-    let digests = registry::push(&reg, &["1.17.18"]);
+    let digests = reg.push(&["1.17.18"]);
     let work = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
     let chart = format!("oci://{}/charts/cilium:1.17.18", reg.addr);
     let children: Vec<_> = (0..4)
         .map(|i| {
-            let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-podnet"));
-            c.env("PODNET_CACHE_DIR", &cache)
-                .env("DOCKER_CONFIG", work.path().join("none"))
-                .env("HELM_REGISTRY_CONFIG", work.path().join("none.json"))
-                .args(["cilium", "pull", "--chart", &chart, "--plain-http", "-d"])
+            let mut c = testkit::podnet::isolated_std(&cache);
+            c.args(["cilium", "pull", "--chart", &chart, "--plain-http", "-d"])
                 .arg(work.path().join(format!("out{i}")))
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped());
@@ -724,7 +692,7 @@ fn concurrent_pulls_share_one_consistent_cache() {
     for i in 0..4 {
         assert_eq!(
             std::fs::read(work.path().join(format!("out{i}/cilium-1.17.18.tgz"))).unwrap(),
-            std::fs::read(registry::SHARED_CHART).unwrap()
+            std::fs::read(cilium(CILIUM)).unwrap()
         );
     }
 }
@@ -732,16 +700,13 @@ fn concurrent_pulls_share_one_consistent_cache() {
 #[test]
 fn killed_mid_download_leaves_no_cache_entry() {
     let reg = Registry::start();
-    registry::push(&reg, &["1.17.18"]);
+    reg.push(&["1.17.18"]);
     let proxy = Proxy::start(&reg.addr);
     let work = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
     let chart = format!("oci://{}/charts/cilium:1.17.18", proxy.addr);
     proxy.stall_blobs(true);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-podnet"))
-        .env("PODNET_CACHE_DIR", &cache)
-        .env("DOCKER_CONFIG", work.path().join("none"))
-        .env("HELM_REGISTRY_CONFIG", work.path().join("none.json"))
+    let mut child = testkit::podnet::isolated_std(&cache)
         .args(["cilium", "pull", "--chart", &chart, "--plain-http", "-d"])
         .arg(work.path().join("out"))
         .stdout(std::process::Stdio::null())

@@ -2,12 +2,10 @@
 //! renders from the local .tgz, and a second template of a cached digest makes no request
 //! (counted by the test proxy in front of the real registry).
 
-#[path = "support/registry.rs"]
-mod registry;
-
 use std::time::Instant;
 
-use registry::{Proxy, Registry, podnet};
+use testkit::podnet::isolated as podnet;
+use testkit::registry::{Proxy, Registry};
 
 /// No random key material: Hubble's certificates from a CronJob instead of Helm's genCA.
 const SET: &str = r#"hubble={"tls":{"auto":{"method":"cronJob"}}}"#;
@@ -38,21 +36,16 @@ fn mask(s: &str) -> String {
 #[test]
 fn template_from_oci_equals_local_tgz_and_cached_digest_makes_zero_requests() {
     let reg = Registry::start();
-    let digests = registry::push(&reg, &["1.17.18"]);
+    let digests = reg.push(&["1.17.18"]);
     let proxy = Proxy::start(&reg.addr);
     let work = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
 
     let t0 = Instant::now();
     let local = podnet(&cache)
-        .args([
-            "cilium",
-            "template",
-            "--chart",
-            registry::SHARED_CHART,
-            "--set-json",
-            SET,
-        ])
+        .args(["cilium", "template", "--chart"])
+        .arg(testkit::charts::cilium(testkit::charts::CILIUM))
+        .args(["--set-json", SET])
         .assert()
         .success()
         .get_output()

@@ -12,11 +12,12 @@
 # Usage: bash tests/bench/template.sh [CHART.tgz]   (RUNS=N, COLD_RUNS=N for more samples)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-CHART="$(realpath "${1:-../shared/charts/cilium-1.17.18.tgz}")"
+# Test charts as the tests find them (testkit::charts): $PODNET_TEST_CHARTS, else ../shared/charts.
+CHART="$(realpath "${1:-${PODNET_TEST_CHARTS:-../shared/charts}/cilium-1.17.18.tgz}")"
 RUNS="${RUNS:-30}"
 COLD_RUNS="${COLD_RUNS:-15}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/podnet-target}"
-PY="${PODNET_PYTHON:-$HOME/.cache/podnet-venv/bin/python}"
+PY="${PODNET_VENV:-$HOME/.cache/podnet-venv}/bin/python"
 cargo build -q --release -p kubectl-podnet
 BIN="$CARGO_TARGET_DIR/release/kubectl-podnet"
 work="$(mktemp -d)"

@@ -1,15 +1,15 @@
 //! Raw HTTP checks of API semantics: watch (resourceVersion, 410 Gone, bookmarks, timeouts),
 //! subresources, dry run, tables, faults, scale.
 
-mod common;
-
-use common::*;
 use kubesim::Options;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use testkit::cluster::{kubesim, kubesim_with};
+use testkit::http::{json_lines, request};
+use testkit::kubectl::Kubectl;
 
 fn post(url: &str, path: &str, v: &Value) -> Value {
-    let (code, _, body) = http(
+    let (code, _, body) = request(
         url,
         "POST",
         path,
@@ -26,7 +26,7 @@ fn post(url: &str, path: &str, v: &Value) -> Value {
 }
 
 fn get(url: &str, path: &str) -> (u16, Value) {
-    let (code, _, body) = http(url, "GET", path, &[], b"").unwrap();
+    let (code, _, body) = request(url, "GET", path, &[], b"").unwrap();
     (code, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
@@ -36,14 +36,14 @@ fn cm(name: &str) -> Value {
 
 #[test]
 fn watch_from_resource_version_gone_bookmarks_and_timeout() {
-    let sim = start();
+    let sim = kubesim();
     let url = sim.url().to_string();
     let created = post(&url, "/api/v1/namespaces/default/configmaps", &cm("w1"));
     let rv = created["metadata"]["resourceVersion"]
         .as_str()
         .unwrap()
         .to_string();
-    let (code, _, _) = http(
+    let (code, _, _) = request(
         &url,
         "PATCH",
         "/api/v1/namespaces/default/configmaps/w1",
@@ -55,7 +55,7 @@ fn watch_from_resource_version_gone_bookmarks_and_timeout() {
     post(&url, "/api/v1/namespaces/default/configmaps", &cm("w2"));
     // from a resourceVersion: only later events
     let t0 = Instant::now();
-    let (code, _, body) = http(
+    let (code, _, body) = request(
         &url,
         "GET",
         &format!(
@@ -91,7 +91,7 @@ fn watch_from_resource_version_gone_bookmarks_and_timeout() {
         ]
     );
     // too old: 410 Gone as an ERROR event
-    let (_, _, body) = http(
+    let (_, _, body) = request(
         &url,
         "GET",
         "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=5&timeoutSeconds=1",
@@ -104,7 +104,7 @@ fn watch_from_resource_version_gone_bookmarks_and_timeout() {
     assert_eq!(evs[0]["object"]["code"], 410);
     assert_eq!(evs[0]["object"]["reason"], "Expired");
     // streaming list: initial events then the initial-events-end bookmark
-    let (_, _, body) = http(&url, "GET",
+    let (_, _, body) = request(&url, "GET",
         "/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1",
         &[], b"").unwrap();
     let evs = json_lines(&body);
@@ -130,14 +130,14 @@ fn watch_from_resource_version_gone_bookmarks_and_timeout() {
             let p = format!(
                 "/api/v1/namespaces/default/configmaps?watch=true&labelSelector=team%3Da&timeoutSeconds=2&resourceVersion={from}"
             );
-            http(&url, "GET", &p, &[], b"").unwrap()
+            request(&url, "GET", &p, &[], b"").unwrap()
         }
     });
     std::thread::sleep(Duration::from_millis(300));
     let mut c = cm("w3");
     c["metadata"]["labels"] = json!({"team": "a"});
     post(&url, "/api/v1/namespaces/default/configmaps", &c);
-    http(
+    request(
         &url,
         "PATCH",
         "/api/v1/namespaces/default/configmaps/w3",
@@ -155,10 +155,10 @@ fn watch_from_resource_version_gone_bookmarks_and_timeout() {
 
 #[test]
 fn subresources_dry_run_tables_and_status_errors() {
-    let sim = start();
+    let sim = kubesim();
     let url = sim.url().to_string();
     // dry run does not persist
-    let (code, _, _) = http(
+    let (code, _, _) = request(
         &url,
         "POST",
         "/api/v1/namespaces/default/configmaps?dryRun=All",
@@ -180,7 +180,7 @@ fn subresources_dry_run_tables_and_status_errors() {
     let created = post(&url, "/apis/apps/v1/namespaces/default/deployments", &d);
     assert!(created["status"].get("replicas").is_none_or(|r| r != 42));
     assert_eq!(created["metadata"]["generation"], 1);
-    let (code, _, body) = http(
+    let (code, _, body) = request(
         &url,
         "PATCH",
         "/apis/apps/v1/namespaces/default/deployments/d/status",
@@ -200,7 +200,7 @@ fn subresources_dry_run_tables_and_status_errors() {
     // stale resourceVersion on update
     let mut stale = created.clone();
     stale["metadata"]["resourceVersion"] = json!("1");
-    let (code, _, body) = http(
+    let (code, _, body) = request(
         &url,
         "PUT",
         "/apis/apps/v1/namespaces/default/deployments/d",
@@ -212,7 +212,7 @@ fn subresources_dry_run_tables_and_status_errors() {
     let st: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(st["reason"], "Conflict");
     // tables
-    let (code, _, body) = http(
+    let (code, _, body) = request(
         &url,
         "GET",
         "/api/v1/namespaces",
@@ -245,7 +245,7 @@ fn subresources_dry_run_tables_and_status_errors() {
     let (code, _) = get(&url, "/api/v1/nothings");
     assert_eq!(code, 404);
     // namespaces must exist
-    let (code, _, body) = http(
+    let (code, _, body) = request(
         &url,
         "POST",
         "/api/v1/namespaces/ghost/configmaps",
@@ -258,42 +258,42 @@ fn subresources_dry_run_tables_and_status_errors() {
 
 #[test]
 fn faults_errors_throttling_latency_drop_conflict_watch_close() {
-    let sim = start_with(Options {
+    let sim = kubesim_with(Options {
         faults: vec!["error:503:1x:GET:/api/v1/namespaces/default/configmaps".into()],
         ..Options::default()
     });
     let url = sim.url().to_string();
     let path = "/api/v1/namespaces/default/configmaps";
-    let (code, hdrs, _) = http(&url, "GET", path, &[], b"").unwrap();
+    let (code, hdrs, _) = request(&url, "GET", path, &[], b"").unwrap();
     assert_eq!(code, 503);
     assert!(hdrs.iter().any(|(k, v)| k == "retry-after" && v == "1"));
-    assert_eq!(http(&url, "GET", path, &[], b"").unwrap().0, 200);
+    assert_eq!(request(&url, "GET", path, &[], b"").unwrap().0, 200);
 
     sim.set_faults(&["throttle:1x:3:GET"]).unwrap();
-    let (code, hdrs, body) = http(&url, "GET", path, &[], b"").unwrap();
+    let (code, hdrs, body) = request(&url, "GET", path, &[], b"").unwrap();
     assert_eq!(code, 429);
     assert!(hdrs.iter().any(|(k, v)| k == "retry-after" && v == "3"));
     let st: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(st["reason"], "TooManyRequests");
-    assert_eq!(http(&url, "GET", path, &[], b"").unwrap().0, 200);
+    assert_eq!(request(&url, "GET", path, &[], b"").unwrap().0, 200);
 
     sim.set_faults(&["latency:300ms:GET:/api/v1/namespaces/*/configmaps"])
         .unwrap();
     let t0 = Instant::now();
-    assert_eq!(http(&url, "GET", path, &[], b"").unwrap().0, 200);
+    assert_eq!(request(&url, "GET", path, &[], b"").unwrap().0, 200);
     assert!(t0.elapsed() >= Duration::from_millis(300));
 
     sim.set_faults(&["drop:1x"]).unwrap();
-    let r = http(&url, "GET", path, &[], b"");
+    let r = request(&url, "GET", path, &[], b"");
     assert!(
         r.is_err() || r.as_ref().unwrap().2.is_empty(),
         "connection dropped"
     );
-    assert_eq!(http(&url, "GET", path, &[], b"").unwrap().0, 200);
+    assert_eq!(request(&url, "GET", path, &[], b"").unwrap().0, 200);
 
     sim.set_faults(&["conflict:1x"]).unwrap();
     post(&url, path, &cm("c"));
-    let (code, _, _) = http(
+    let (code, _, _) = request(
         &url,
         "PATCH",
         &format!("{path}/c"),
@@ -308,7 +308,7 @@ fn faults_errors_throttling_latency_drop_conflict_watch_close() {
         let url = url.clone();
         move || {
             let t0 = Instant::now();
-            let r = http(&url, "GET", "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&timeoutSeconds=20", &[], b"").unwrap();
+            let r = request(&url, "GET", "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&timeoutSeconds=20", &[], b"").unwrap();
             (r, t0.elapsed())
         }
     });
@@ -321,7 +321,7 @@ fn faults_errors_throttling_latency_drop_conflict_watch_close() {
     // kubectl against a flaky server: a 500 on the first list is reported as a server error
     sim.set_faults(&["error:500:1x:GET:/api/v1/namespaces/default/configmaps"])
         .unwrap();
-    let k = Kubectl::new(&sim);
+    let k = Kubectl::new(sim.kubeconfig());
     let err = k.fails(&["get", "configmaps"]);
     assert!(
         err.contains("InternalError") || err.contains("500") || err.contains("kubesim fault"),
@@ -340,7 +340,7 @@ fn scenario_scale_load_and_paginated_lists() {
         "eks:nodes=500,hybrid=5,pods=15000,misplaced=3"
     };
     let t0 = Instant::now();
-    let sim = start_with(Options {
+    let sim = kubesim_with(Options {
         scenario: Some(spec.into()),
         ..Options::default()
     });
@@ -352,7 +352,7 @@ fn scenario_scale_load_and_paginated_lists() {
     assert!(load < Duration::from_secs(10), "load took {load:?}");
     let url = sim.url().to_string();
     let t1 = Instant::now();
-    let (code, _, body) = http(&url, "GET", "/api/v1/pods", &[], b"").unwrap();
+    let (code, _, body) = request(&url, "GET", "/api/v1/pods", &[], b"").unwrap();
     let fetched = t1.elapsed();
     assert_eq!(code, 200);
     let all: Value = serde_json::from_slice(&body).unwrap();
@@ -386,7 +386,7 @@ fn scenario_scale_load_and_paginated_lists() {
     eprintln!("paginated pod list: {seen} pods in {:?}", t2.elapsed());
     assert_eq!(seen, n);
     // the generated cluster looks like EKS
-    let k = Kubectl::new(&sim);
+    let k = Kubectl::new(sim.kubeconfig());
     let hybrid = k.ok(&[
         "get",
         "nodes",

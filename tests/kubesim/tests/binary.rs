@@ -1,28 +1,27 @@
 //! The `kubesim` binary: prints its URL, writes a kubeconfig, loads a folder, generates a
 //! scenario, serves TLS, and real kubectl works against it.
 
-mod common;
-
-use common::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use testkit::kubectl::Kubectl;
+use testkit::write_file;
 
 #[test]
 fn binary_prints_url_writes_kubeconfig_loads_folder_and_scenario() {
     let dir = tempfile::tempdir().unwrap();
     let load = dir.path().join("objects");
     std::fs::create_dir(&load).unwrap();
-    write_temp(
+    write_file(
         &load,
         "01-ns.yaml",
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: loaded\n",
     );
-    write_temp(
+    write_file(
         &load,
         "02-cms.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: loaded\ndata:\n  k: v\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: loaded\n",
     );
-    write_temp(&load, "ignored.txt", "not yaml");
+    write_file(&load, "ignored.txt", "not yaml");
     let kc = dir.path().join("kubeconfig");
     let mut child = Command::new(env!("CARGO_BIN_EXE_kubesim"))
         .args([
@@ -46,7 +45,7 @@ fn binary_prints_url_writes_kubeconfig_loads_folder_and_scenario() {
         .unwrap();
     let url = line.trim().to_string();
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
-    let k = Kubectl::with_kubeconfig(&kc);
+    let k = Kubectl::new(&kc);
     let cms = k.ok(&["get", "cm", "-n", "loaded", "-o", "name"]);
     assert_eq!(
         cms.lines().collect::<Vec<_>>(),

@@ -1,48 +1,17 @@
-//! kubesim driven by the real Helm v4 library (PyPI helm-python-sdk, module helm_python):
+//! kubesim driven by the real Helm v4 (testkit's `Helm`: the CLI, or helm-python-sdk until it is built):
 //! install the Cilium chart with hybrid-node values, list, history, upgrade, rollback, uninstall.
 
-mod common;
-
-use common::*;
 use kubesim::Options;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::Duration;
-
-const HELPER: &str = r#"
-import json, sys
-from helm_python import Config
-
-kubeconfig, action, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-with Config(kubeconfig_path=kubeconfig, namespace="kube-system") as cfg:
-    if action == "install":
-        r = cfg.install(args["chart"], "cilium", args["values"], timeout=60, wait="watcher")
-    elif action == "upgrade":
-        r = cfg.upgrade(args["chart"], "cilium", args["values"], timeout=60)
-    elif action == "rollback":
-        cfg.rollback("cilium", version=args["version"], timeout=60)
-        r = cfg.status("cilium")
-    elif action == "uninstall":
-        r = cfg.uninstall("cilium", timeout=60)
-    elif action == "list":
-        r = cfg.list()
-    elif action == "history":
-        r = cfg.history("cilium")
-    else:
-        raise SystemExit("unknown action " + action)
-    if isinstance(r, dict):
-        r.pop("manifest", None)
-        r.pop("notes", None)
-    print(json.dumps(r))
-"#;
+use testkit::cluster::{kubesim, kubesim_with, nodes_yaml};
+use testkit::helm::Helm;
+use testkit::kubectl::Kubectl;
+use testkit::{eventually, write_file};
 
 fn chart() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/charts/cilium-1.17.18.tgz");
-    if let Err(e) = std::fs::metadata(&p) {
-        panic!("the Cilium chart is missing at {}: {e}", p.display());
-    }
-    p
+    testkit::charts::cilium(testkit::charts::CILIUM)
 }
 
 fn hybrid_affinity() -> Value {
@@ -58,48 +27,9 @@ fn values(operator_replicas: i64) -> Value {
     })
 }
 
-struct Helm {
-    py: PathBuf,
-    script: PathBuf,
-    kubeconfig: PathBuf,
-}
-
-impl Helm {
-    fn run(&self, action: &str, args: Value) -> Value {
-        let o = Command::new(&self.py)
-            .arg(&self.script)
-            .arg(&self.kubeconfig)
-            .arg(action)
-            .arg(args.to_string())
-            .output()
-            .expect("python runs");
-        assert!(
-            o.status.success(),
-            "helm {action} failed: {}\n{}",
-            String::from_utf8_lossy(&o.stderr),
-            String::from_utf8_lossy(&o.stdout)
-        );
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-            panic!(
-                "helm {action} printed no JSON ({e}): {}",
-                String::from_utf8_lossy(&o.stdout)
-            )
-        })
-    }
-}
-
 fn release_secrets(k: &Kubectl) -> Vec<(String, String)> {
-    let s = k.json(&[
-        "get",
-        "secrets",
-        "-n",
-        "kube-system",
-        "-l",
-        "owner=helm,name=cilium",
-    ]);
-    let mut v: Vec<(String, String)> = s["items"]
-        .as_array()
-        .unwrap()
+    let mut v: Vec<(String, String)> = k
+        .release_secrets("cilium", "kube-system")
         .iter()
         .map(|x| {
             (
@@ -117,31 +47,24 @@ fn release_secrets(k: &Kubectl) -> Vec<(String, String)> {
 
 #[test]
 fn helm_install_list_upgrade_rollback_uninstall_cilium() {
-    let py = helm_python();
     let dir = tempfile::tempdir().unwrap();
-    let script = write_temp(dir.path(), "helm_helper.py", HELPER);
-    let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(2, 2));
+    let nodes = write_file(dir.path(), "nodes.yaml", &nodes_yaml(2, 2));
     // TLS with a generated CA and a bearer token: Helm reads both from the kubeconfig.
-    let sim = start_with(Options {
+    let sim = kubesim_with(Options {
         load: vec![nodes],
         tls: true,
         ..Options::default()
     });
     assert!(sim.url().starts_with("https://"));
-    let k = Kubectl::new(&sim);
-    let helm = Helm {
-        py,
-        script,
-        kubeconfig: sim.kubeconfig().to_path_buf(),
-    };
+    let k = Kubectl::new(sim.kubeconfig());
+    let helm = Helm::new(sim.kubeconfig());
     let chart = chart();
-    let chart_s = chart.to_string_lossy().to_string();
 
     // install
-    let r = helm.run("install", json!({"chart": chart_s, "values": values(2)}));
-    assert_eq!(r["status"], "deployed", "{r}");
-    assert_eq!(r["revision"], 1);
-    assert_eq!(r["chart_version"], "1.17.18");
+    let r = helm.install_wait(&chart, &values(2));
+    assert_eq!(r.status, "deployed", "{r:?}");
+    assert_eq!(r.revision, 1);
+    assert_eq!(r.chart_version, "1.17.18");
     let ds = k.json(&["get", "ds", "cilium", "-n", "kube-system"]);
     assert_eq!(
         ds["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
@@ -240,15 +163,15 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
     );
 
     // list and history
-    let l = helm.run("list", json!({}));
-    assert_eq!(l.as_array().map(|a| a.len()), Some(1), "{l}");
-    assert_eq!(l[0]["name"], "cilium");
-    assert_eq!(l[0]["status"], "deployed");
+    let l = helm.list();
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0].name, "cilium");
+    assert_eq!(l[0].status, "deployed");
 
     // upgrade
-    let r = helm.run("upgrade", json!({"chart": chart_s, "values": values(1)}));
-    assert_eq!(r["revision"], 2, "{r}");
-    assert_eq!(r["status"], "deployed");
+    let r = helm.upgrade(&chart, &values(1), false);
+    assert_eq!(r.revision, 2, "{r:?}");
+    assert_eq!(r.status, "deployed");
     assert_eq!(
         k.json(&["get", "deploy", "cilium-operator", "-n", "kube-system"])["spec"]["replicas"],
         1
@@ -266,13 +189,13 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
             ),
         ]
     );
-    let h = helm.run("history", json!({}));
-    assert_eq!(h.as_array().map(|a| a.len()), Some(2), "{h}");
+    let h = helm.history();
+    assert_eq!(h.len(), 2, "{h:?}");
 
     // rollback to revision 1
-    let r = helm.run("rollback", json!({"version": 1}));
-    assert_eq!(r["revision"], 3, "{r}");
-    assert_eq!(r["status"], "deployed");
+    let r = helm.rollback(1);
+    assert_eq!(r.revision, 3, "{r:?}");
+    assert_eq!(r.status, "deployed");
     assert_eq!(
         k.json(&["get", "deploy", "cilium-operator", "-n", "kube-system"])["spec"]["replicas"],
         2
@@ -288,7 +211,7 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
     );
 
     // uninstall
-    helm.run("uninstall", json!({}));
+    helm.uninstall();
     assert!(release_secrets(&k).is_empty());
     let err = k.fails(&["get", "ds", "cilium", "-n", "kube-system"]);
     assert!(err.contains("NotFound"), "{err}");
@@ -303,121 +226,73 @@ fn helm_install_list_upgrade_rollback_uninstall_cilium() {
                 .is_some_and(|a| a.is_empty())
         },
     );
-    let l = helm.run("list", json!({}));
-    assert_eq!(l, json!([]));
+    assert!(helm.list().is_empty());
     // CRDs (made by the operator, not the chart) stay, as in a real cluster
     k.ok(&["get", "crd", "ciliumnodes.cilium.io"]);
 }
 
-const TEST_HELPER: &str = r#"
-import json, sys
-from helm_python import Config
-with Config(kubeconfig_path=sys.argv[1], namespace="default") as cfg:
-    cfg.install(sys.argv[2], "mini", {}, timeout=60)
-    r = cfg.test("mini", timeout=60)
-    print(json.dumps(r["release"]))
-"#;
-
 #[test]
 fn helm_test_hook_pods_run_to_completion() {
-    let py = helm_python();
     let dir = tempfile::tempdir().unwrap();
     let chart = dir.path().join("mini");
     std::fs::create_dir_all(chart.join("templates/tests")).unwrap();
-    write_temp(
+    write_file(
         &chart,
         "Chart.yaml",
         "apiVersion: v2\nname: mini\nversion: 0.1.0\n",
     );
-    write_temp(
+    write_file(
         &chart.join("templates"),
         "cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: \"1\"\n",
     );
-    write_temp(
+    write_file(
         &chart.join("templates/tests"),
         "test.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations:\n    helm.sh/hook: test\nspec:\n  restartPolicy: Never\n  containers:\n  - name: t\n    image: busybox\n    command: [\"true\"]\n",
     );
-    let script = write_temp(dir.path(), "test_helper.py", TEST_HELPER);
-    let sim = start();
-    let o = Command::new(py)
-        .arg(&script)
-        .arg(sim.kubeconfig())
-        .arg(&chart)
-        .output()
-        .expect("python runs");
-    assert!(
-        o.status.success(),
-        "helm test failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let rel: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(rel["status"], "deployed");
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let helm = Helm::new(sim.kubeconfig()).release("mini", "default");
+    helm.install(&chart, &json!({}));
+    let rel = helm.test();
+    assert_eq!(rel.status, "deployed", "{rel:?}");
+    let k = Kubectl::new(sim.kubeconfig());
     let t = k.ok(&["get", "pod", "mini-test"]);
     assert!(t.contains("Completed"), "{t}");
 }
 
-const CRD_HELPER: &str = r#"
-import json, sys
-from helm_python import Config
-with Config(kubeconfig_path=sys.argv[1], namespace="default") as cfg:
-    r = cfg.install(sys.argv[2], "eni", {}, timeout=60)
-    print(r["status"])
-    sys.stdout.flush()
-    input()
-    cfg.uninstall("eni")
-    print("uninstalled")
-"#;
-
 #[test]
 fn helm_chart_with_crds_installs_crds_first() {
-    let py = helm_python();
     let dir = tempfile::tempdir().unwrap();
     let chart = dir.path().join("eni");
     std::fs::create_dir_all(chart.join("templates")).unwrap();
     std::fs::create_dir_all(chart.join("crds")).unwrap();
-    write_temp(
+    write_file(
         &chart,
         "Chart.yaml",
         "apiVersion: v2\nname: eni\nversion: 0.1.0\n",
     );
-    write_temp(
+    write_file(
         &chart.join("crds"),
         "eni.yaml",
         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: eniconfigs.crd.k8s.amazonaws.com\nspec:\n  group: crd.k8s.amazonaws.com\n  scope: Cluster\n  names: {kind: ENIConfig, listKind: ENIConfigList, plural: eniconfigs, singular: eniconfig}\n  versions:\n  - name: v1alpha1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n",
     );
-    write_temp(
+    write_file(
         &chart.join("templates"),
         "eni.yaml",
         "apiVersion: crd.k8s.amazonaws.com/v1alpha1\nkind: ENIConfig\nmetadata:\n  name: us-west-2a\nspec:\n  subnet: subnet-0abc\n",
     );
-    let script = write_temp(dir.path(), "crd_helper.py", CRD_HELPER);
-    let sim = start();
-    let k = Kubectl::new(&sim);
-    let mut child = Command::new(py)
-        .arg(&script)
-        .arg(sim.kubeconfig())
-        .arg(&chart)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
-    assert_eq!(line.trim(), "deployed");
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
+    let helm = Helm::new(sim.kubeconfig()).release("eni", "default");
+    assert_eq!(helm.install(&chart, &json!({})).status, "deployed");
     let eni = k.json(&["get", "eniconfig", "us-west-2a"]);
     assert_eq!(eni["spec"]["subnet"], "subnet-0abc");
     assert_eq!(
         eni["metadata"]["annotations"]["meta.helm.sh/release-name"],
         "eni"
     );
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"\n").unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    helm.uninstall();
     // the release's objects are gone; CRDs from crds/ stay (Helm never deletes them)
     let err = k.fails(&["get", "eniconfig", "us-west-2a"]);
     assert!(err.contains("NotFound"), "{err}");

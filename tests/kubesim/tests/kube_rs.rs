@@ -1,7 +1,8 @@
 //! kubesim driven by the kube-rs client (the client the plugin uses): TLS + token from the
 //! kubeconfig, CRUD, selectors, pagination, merge patch, server-side apply, conflicts, watch.
 
-mod common;
+use testkit::cluster::nodes_yaml;
+use testkit::write_file;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
@@ -32,7 +33,7 @@ fn cm(name: &str, labels: serde_json::Value) -> ConfigMap {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kube_rs_crud_apply_list_watch_over_tls() {
     let dir = tempfile::tempdir().unwrap();
-    let nodes = common::write_temp(dir.path(), "nodes.yaml", &common::nodes_yaml(2, 1));
+    let nodes = write_file(dir.path(), "nodes.yaml", &nodes_yaml(2, 1));
     let sim = kubesim::Kubesim::start(Options {
         tls: true,
         load: vec![nodes],

@@ -1,13 +1,13 @@
 //! kubesim driven by the real kubectl.
 
-mod common;
-
-use common::*;
 use kubesim::Options;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
+use testkit::cluster::{kubesim, kubesim_with, nodes_yaml};
+use testkit::kubectl::Kubectl;
+use testkit::{eventually, write_file};
 
 const APP: &str = r#"
 apiVersion: v1
@@ -58,8 +58,8 @@ spec:
 
 #[test]
 fn discovery_version_api_resources_explain() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     let v = k.json(&["version"]);
     assert_eq!(v["serverVersion"]["gitVersion"], "v1.33.1");
     let out = k.ok(&["api-resources"]);
@@ -102,8 +102,8 @@ fn discovery_version_api_resources_explain() {
 
 #[test]
 fn apply_get_describe_rollout_wait_delete() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     let out = k.ok_stdin(&["apply", "-f", "-"], APP);
     assert!(out.contains("namespace/demo created"), "{out}");
     assert!(out.contains("deployment.apps/web created"), "{out}");
@@ -248,8 +248,8 @@ fn apply_get_describe_rollout_wait_delete() {
 
 #[test]
 fn label_and_all_three_patch_types() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     k.ok_stdin(&["apply", "-f", "-"], APP);
     let out = k.ok(&["label", "cm", "cfg", "-n", "demo", "tier=frontend"]);
     assert!(out.contains("configmap/cfg labeled"), "{out}");
@@ -328,8 +328,8 @@ fn label_and_all_three_patch_types() {
 
 #[test]
 fn server_side_apply_conflicts_and_managed_fields() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: default\ndata:\n  x: \"1\"\n  y: \"2\"\n";
     let out = k.ok_stdin(&["apply", "--server-side", "-f", "-"], cm);
     assert!(out.contains("configmap/ssa serverside-applied"), "{out}");
@@ -391,8 +391,8 @@ fn server_side_apply_conflicts_and_managed_fields() {
 
 #[test]
 fn errors_conflicts_and_generate_name() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     let err = k.fails(&["get", "cm", "nope"]);
     assert!(
         err.contains("Error from server (NotFound): configmaps \"nope\" not found"),
@@ -432,8 +432,8 @@ fn errors_conflicts_and_generate_name() {
 
 #[test]
 fn crd_serves_new_kind_and_deleting_it_removes_objects() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     let crd = r#"
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -500,8 +500,8 @@ spec:
 
 #[test]
 fn watch_streams_events() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     k.ok(&["create", "configmap", "first", "--from-literal=a=b"]);
     let mut child = k
         .cmd(&[
@@ -574,8 +574,8 @@ fn watch_streams_events() {
 
 #[test]
 fn pagination_selectors_and_deletecollection() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     let mut docs = String::new();
     for i in 0..30 {
         docs.push_str(&format!(
@@ -645,13 +645,13 @@ fn pagination_selectors_and_deletecollection() {
 #[test]
 fn daemonset_schedules_on_matching_nodes_and_rolls() {
     let dir = tempfile::tempdir().unwrap();
-    let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(3, 2));
-    let sim = start_with(Options {
+    let nodes = write_file(dir.path(), "nodes.yaml", &nodes_yaml(3, 2));
+    let sim = kubesim_with(Options {
         load: vec![nodes],
         faults: vec!["image-pull:broken.example/".into()],
         ..Options::default()
     });
-    let k = Kubectl::new(&sim);
+    let k = Kubectl::new(sim.kubeconfig());
     let nodes = k.ok(&["get", "nodes", "-o", "wide"]);
     assert!(
         nodes.contains("mi-00000000000000000")
@@ -818,16 +818,16 @@ spec:
 #[test]
 fn loaded_objects_are_kept_as_written() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write_temp(
+    let f = write_file(
         dir.path(),
         "pods.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: fixed\n  namespace: app\nspec:\n  nodeName: n1\n  containers:\n  - name: c\n    image: x\nstatus:\n  phase: Running\n  podIP: 10.9.8.7\n",
     );
-    let sim = start_with(Options {
+    let sim = kubesim_with(Options {
         load: vec![f],
         ..Options::default()
     });
-    let k = Kubectl::new(&sim);
+    let k = Kubectl::new(sim.kubeconfig());
     std::thread::sleep(Duration::from_millis(500));
     let p = k.json(&["get", "pod", "fixed", "-n", "app"]);
     assert_eq!(p["status"]["podIP"], "10.9.8.7");
@@ -837,7 +837,7 @@ fn loaded_objects_are_kept_as_written() {
 
 #[test]
 fn tls_with_generated_ca_and_bearer_token() {
-    let sim = start_with(Options {
+    let sim = kubesim_with(Options {
         tls: true,
         ..Options::default()
     });
@@ -847,7 +847,7 @@ fn tls_with_generated_ca_and_bearer_token() {
         sim.kubeconfig_yaml()
             .contains("certificate-authority-data:")
     );
-    let k = Kubectl::new(&sim);
+    let k = Kubectl::new(sim.kubeconfig());
     let out = k.ok_stdin(&["apply", "-f", "-"], APP);
     assert!(out.contains("deployment.apps/web created"), "{out}");
     k.ok(&[
@@ -862,7 +862,7 @@ fn tls_with_generated_ca_and_bearer_token() {
     // without the token: 401
     let dir = tempfile::tempdir().unwrap();
     let bad = sim.kubeconfig_yaml().replace(&token, "wrong-token");
-    let bad_path = write_temp(dir.path(), "bad-kubeconfig", &bad);
+    let bad_path = write_file(dir.path(), "bad-kubeconfig", &bad);
     let o = k
         .cmd(&["get", "ns"])
         .env("KUBECONFIG", &bad_path)
@@ -876,12 +876,12 @@ fn tls_with_generated_ca_and_bearer_token() {
 #[test]
 fn rollout_history_undo_restart_drain_diff_auth_events() {
     let dir = tempfile::tempdir().unwrap();
-    let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(2, 0));
-    let sim = start_with(Options {
+    let nodes = write_file(dir.path(), "nodes.yaml", &nodes_yaml(2, 0));
+    let sim = kubesim_with(Options {
         load: vec![nodes],
         ..Options::default()
     });
-    let k = Kubectl::new(&sim);
+    let k = Kubectl::new(sim.kubeconfig());
     k.ok_stdin(&["apply", "-f", "-"], APP);
     k.ok(&[
         "rollout",
@@ -988,13 +988,13 @@ fn rollout_history_undo_restart_drain_diff_auth_events() {
 #[test]
 fn daemonset_history_undo_and_deployment_progress_deadline() {
     let dir = tempfile::tempdir().unwrap();
-    let nodes = write_temp(dir.path(), "nodes.yaml", &nodes_yaml(3, 0));
-    let sim = start_with(Options {
+    let nodes = write_file(dir.path(), "nodes.yaml", &nodes_yaml(3, 0));
+    let sim = kubesim_with(Options {
         load: vec![nodes],
         faults: vec!["image-pull:broken/".into()],
         ..Options::default()
     });
-    let k = Kubectl::new(&sim);
+    let k = Kubectl::new(sim.kubeconfig());
     let manifest = r#"
 apiVersion: apps/v1
 kind: DaemonSet
@@ -1077,8 +1077,8 @@ spec:
 
 #[test]
 fn imperative_create_commands_send_protobuf_and_work() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     // kubectl's typed clients send these bodies as protobuf
     let cmds: &[&[&str]] = &[
         &["create", "namespace", "team"],
@@ -1289,8 +1289,8 @@ fn imperative_create_commands_send_protobuf_and_work() {
 
 #[test]
 fn strict_field_validation_rejects_unknown_fields() {
-    let sim = start();
-    let k = Kubectl::new(&sim);
+    let sim = kubesim();
+    let k = Kubectl::new(sim.kubeconfig());
     let typo = APP
         .replace("replicas: 2", "replica: 2")
         .replace("image: nginx:1.27", "imagee: nginx:1.27");

@@ -1,8 +1,6 @@
 //! The YAML reader against Helm v4's own values parser (helm-python-sdk `values_from_yaml`),
 //! and toYaml of the parsed values against Helm's rendering of `toYaml .Values`.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::Oracle;
+use testkit::helm::Oracle;
 
 const DOCS: &[&str] = &[
     "a: 1\nb: 1.5\nc: 1e3\nd: 0x1F\ne: 0o17\nf: 017\ng: 08\nh: +5\ni: -0\nj: .5\nk: 1_000\nl: 12345678901234567890\nm: 123456789012345678901234",
@@ -131,7 +129,7 @@ fn to_yaml_of_odd_values_matches_helm() {
         .unwrap();
         std::fs::write(dir.join("templates/t.yaml"), "{{ toYaml .Values }}\n---\n{{ toJson .Values }}\n---\nx:\n{{- toYaml .Values | nindent 4 }}\n---\n{{ .Values }}\n").unwrap();
         let theirs = o.render(&dir, &[d.to_string()], "r", "n");
-        let mine = helm_support::ours(&dir, &[d.to_string()], "r", "n");
+        let mine = testkit::engine::ours(&dir, &[d.to_string()], "r", "n");
         if mine != theirs {
             bad.push(format!(
                 "doc {i}: {d:?}\n  ours: {mine:?}\n  helm: {theirs:?}"

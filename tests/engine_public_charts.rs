@@ -1,18 +1,13 @@
 //! Differential tests on public charts of other projects, under their defaults and a feature-rich
-//! values set. Public charts may only be committed under the steering repo's `shared/charts/`
-//! (developers commit nothing fetched), so they are read from `../shared/charts/public/` and the
-//! test is ignored until they are there: `cargo test --test helm_public -- --ignored`.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::{Oracle, compare, ours};
+//! values set. Developers commit nothing fetched, so the charts are read from `public/` of the test
+//! charts directory (`$PODNET_TEST_CHARTS`, else `../shared/charts`) and the test is ignored until
+//! they are there: `cargo test --test engine_public_charts -- --ignored`.
 use std::path::PathBuf;
+use testkit::engine::{compare, ours};
+use testkit::helm::Oracle;
 
 fn public_charts() -> Vec<PathBuf> {
-    // PODNET_EXTRA_CHARTS=DIR reads DIR/public instead (e.g. a local download).
-    let dir = std::env::var_os("PODNET_EXTRA_CHARTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts"))
-        .join("public");
+    let dir = testkit::charts::extra_dir().join("public");
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -324,7 +319,7 @@ fn check(
 }
 
 #[test]
-#[ignore = "needs the public charts in ../shared/charts/public/ (not yet in shared/)"]
+#[ignore = "needs the public charts in $PODNET_TEST_CHARTS/public/"]
 fn public_charts_match_helm() {
     let charts = public_charts();
     assert!(

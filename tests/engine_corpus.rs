@@ -1,8 +1,7 @@
 //! Differential corpus: many small one-template charts rendered by our engine and by Helm v4.
 //! Each case must give byte-identical output, or both must fail with the same message.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::{Oracle, ours};
+use testkit::engine::ours;
+use testkit::helm::Oracle;
 
 const VALUES: &str = r##"
 n: 1000000

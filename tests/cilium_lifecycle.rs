@@ -1,129 +1,27 @@
 //! Releases that Helm understands: podnet installs on kubesim (EC2 + hybrid nodes), Helm v4
-//! (helm-python-sdk) lists, reads and upgrades the release, podnet reads the history and
-//! uninstalls; and the reverse, Helm installs and podnet reads it. aws-node is never touched.
+//! lists, reads and upgrades the release, podnet reads the history and uninstalls; and the
+//! reverse, Helm installs and podnet reads it. aws-node is never touched.
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Proc;
 
-use assert_cmd::Command;
-use kubesim::{Kubesim, Options};
+use kubesim::Kubesim;
 use serde_json::Value;
-
-const HELM: &str = r#"
-import json, sys
-from helm_python import Config
-kubeconfig, action, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-with Config(kubeconfig_path=kubeconfig, namespace="kube-system") as cfg:
-    if action == "list":
-        r = cfg.list()
-    elif action == "values":
-        r = cfg.get_values("cilium")
-    elif action == "upgrade":
-        r = cfg.upgrade(args["chart"], "cilium", args["values"], timeout=60, reuse_values=True)
-    elif action == "install":
-        r = cfg.install(args["chart"], "cilium", args["values"], timeout=60)
-    elif action == "rollback":
-        cfg.rollback("cilium", version=args["version"], timeout=60)
-        r = cfg.status("cilium")
-    if isinstance(r, dict):
-        r.pop("manifest", None)
-        r.pop("notes", None)
-    print(json.dumps(r))
-"#;
+use testkit::helm::{Helm, field_manager};
+use testkit::kubectl::Kubectl;
+use testkit::podnet::{self as cli, cilium_json as podnet_json, expect_code, on as podnet};
 
 fn chart() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz")
+    testkit::charts::cilium(testkit::charts::CILIUM)
 }
 
-fn venv_python() -> PathBuf {
-    let v = std::env::var_os("PODNET_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/podnet-venv")
-        });
-    let py = v.join("bin/python");
-    assert!(
-        py.exists(),
-        "{} missing: run `bash tests/setup.sh`",
-        py.display()
-    );
-    py
-}
-
-struct Helm {
-    script: tempfile::NamedTempFile,
-    kubeconfig: PathBuf,
-}
-
-impl Helm {
-    fn new(kubeconfig: &Path) -> Helm {
-        let script = tempfile::Builder::new().suffix(".py").tempfile().unwrap();
-        std::fs::write(script.path(), HELM).unwrap();
-        Helm {
-            script,
-            kubeconfig: kubeconfig.to_path_buf(),
-        }
-    }
-
-    fn run(&self, action: &str, args: Value) -> Value {
-        let o = Proc::new(venv_python())
-            .arg(self.script.path())
-            .arg(&self.kubeconfig)
-            .arg(action)
-            .arg(args.to_string())
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "helm {action}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        serde_json::from_slice(&o.stdout).unwrap()
-    }
-}
-
-fn podnet(kubeconfig: &Path) -> Command {
-    let mut c = Command::cargo_bin("kubectl-podnet").unwrap();
-    c.env("NO_COLOR", "1").arg("--kubeconfig").arg(kubeconfig);
-    c
-}
-
-/// Asserts the exit code, showing stderr when it differs.
-fn expect_code(out: &std::process::Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// `kubectl podnet cilium <args> -o json`, parsed.
-fn podnet_json(kubeconfig: &Path, args: &[&str]) -> Value {
-    let out = podnet(kubeconfig)
-        .arg("cilium")
-        .args(args)
-        .args(["-o", "json"])
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
+/// `kubectl get … -o json`, or null when the object is not there.
 fn kubectl_json(kubeconfig: &Path, args: &[&str]) -> Value {
-    let o = Proc::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .args(["-o", "json"])
-        .output()
-        .expect("kubectl on PATH");
-    serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
+    Kubectl::new(kubeconfig).json_or_null(args)
 }
 
 fn values_file(dir: &Path) -> PathBuf {
-    let out = Command::cargo_bin("kubectl-podnet")
-        .unwrap()
+    let out = cli::cmd()
         .args([
             "cilium",
             "values",
@@ -187,12 +85,7 @@ fn installed() -> Cluster {
 }
 
 fn sim() -> Kubesim {
-    Kubesim::start_blocking(Options {
-        scenario: Some("eks:nodes=2,hybrid=2,pods=4".into()),
-        ready_after: std::time::Duration::from_millis(50),
-        ..Default::default()
-    })
-    .unwrap()
+    testkit::cluster::eks_kubesim()
 }
 
 #[test]
@@ -206,8 +99,8 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
     let aws_node_before = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
     assert_eq!(aws_node_before["metadata"]["name"], "aws-node");
 
-    // helm_python applies as "python"; share its identity as the Helm CLI shares "helm".
-    let out = install(&kc, &values, &["--field-manager", "python"]);
+    // Share Helm's field manager ("helm" for the CLI, "python" for helm-python-sdk).
+    let out = install(&kc, &values, &["--field-manager", field_manager()]);
     expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("STATUS: deployed"));
     let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
@@ -221,17 +114,14 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
     );
 
     let helm = Helm::new(&kc);
-    let list = helm.run("list", Value::Null);
-    let rel = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "cilium")
-        .cloned()
+    let rel = helm
+        .list()
+        .into_iter()
+        .find(|r| r.name == "cilium")
         .expect("helm lists podnet's release");
-    assert_eq!(rel["status"], "deployed");
-    assert_eq!(rel["revision"], 1);
-    let hv = helm.run("values", Value::Null);
+    assert_eq!(rel.status, "deployed");
+    assert_eq!(rel.revision, 1);
+    let hv = helm.get_values();
     assert_eq!(
         hv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0], "192.168.64.0/18",
         "{hv}"
@@ -243,11 +133,12 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 
     // Helm upgrades podnet's release; podnet reads Helm's revision.
-    let up = helm.run(
-        "upgrade",
-        serde_json::json!({"chart": chart(), "values": {"operator": {"replicas": 1}}}),
+    let up = helm.upgrade(
+        &chart(),
+        &serde_json::json!({"operator": {"replicas": 1}}),
+        true,
     );
-    assert_eq!(up["revision"], 2);
+    assert_eq!(up.revision, 2);
     let out = podnet(&kc)
         .args(["cilium", "history", "-o", "json"])
         .output()
@@ -272,8 +163,8 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
     );
 
     // Helm rolls back to podnet's revision.
-    let rb = helm.run("rollback", serde_json::json!({"version": 1}));
-    assert_eq!(rb["revision"], 3);
+    let rb = helm.rollback(1);
+    assert_eq!(rb.revision, 3);
 
     // podnet uninstalls: the release's objects and records go; aws-node stays.
     let out = podnet(&kc)
@@ -292,25 +183,12 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
         aws_node_before["metadata"]["resourceVersion"],
         "aws-node untouched"
     );
-    let secrets = kubectl_json(
-        &kc,
-        &[
-            "get",
-            "secrets",
-            "-n",
-            "kube-system",
-            "-l",
-            "owner=helm,name=cilium",
-        ],
-    );
-    assert_eq!(secrets["items"].as_array().map(Vec::len), Some(0));
     assert!(
-        helm.run("list", Value::Null)
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["name"] != "cilium")
+        Kubectl::new(&kc)
+            .release_secrets("cilium", "kube-system")
+            .is_empty()
     );
+    assert!(helm.list().iter().all(|r| r.name != "cilium"));
 }
 
 #[test]
@@ -318,7 +196,10 @@ fn helm_installs_podnet_reads() {
     let sim = sim();
     let kc = sim.kubeconfig().to_path_buf();
     let helm = Helm::new(&kc);
-    helm.run("install", serde_json::json!({"chart": chart(), "values": {"ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": ["192.168.64.0/18"]}}}}));
+    helm.install(
+        &chart(),
+        &serde_json::json!({"ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": ["192.168.64.0/18"]}}}),
+    );
     let out = podnet(&kc).args(["cilium", "history"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -330,20 +211,15 @@ fn helm_installs_podnet_reads() {
     let out = podnet(&kc).args(["cilium", "get-values"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("192.168.64.0/18"));
     // An object the release does not own is never deleted.
-    let o = Proc::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(&kc)
-        .args([
-            "annotate",
-            "serviceaccount",
-            "cilium",
-            "-n",
-            "kube-system",
-            "--overwrite",
-            "meta.helm.sh/release-name=someone-else",
-        ])
-        .output()
-        .unwrap();
+    let o = Kubectl::new(&kc).run(&[
+        "annotate",
+        "serviceaccount",
+        "cilium",
+        "-n",
+        "kube-system",
+        "--overwrite",
+        "meta.helm.sh/release-name=someone-else",
+    ]);
     assert!(o.status.success());
     let out = podnet(&kc)
         .args(["cilium", "uninstall", "--yes"])
@@ -411,7 +287,7 @@ fn upgrade_guards_upgrade_and_rollback() {
         dir,
         values,
     } = cluster();
-    let out = install(&kc, &values, &["--field-manager", "python"]);
+    let out = install(&kc, &values, &["--field-manager", field_manager()]);
     expect_code(&out, 0);
 
     let extra = dir.path().join("extra.yaml");
@@ -423,7 +299,7 @@ fn upgrade_guards_upgrade_and_rollback() {
                 "upgrade",
                 "--skip-preflight",
                 "--field-manager",
-                "python",
+                field_manager(),
                 "-o",
                 "json",
                 "--chart",
@@ -507,7 +383,7 @@ fn upgrade_guards_upgrade_and_rollback() {
             "rollback",
             "2",
             "--field-manager",
-            "python",
+            field_manager(),
             "-o",
             "json",
         ])
@@ -533,25 +409,22 @@ fn upgrade_guards_upgrade_and_rollback() {
     );
     let helm = Helm::new(&kc);
     let rel = helm
-        .run("list", Value::Null)
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "cilium")
-        .cloned()
+        .list()
+        .into_iter()
+        .find(|r| r.name == "cilium")
         .unwrap();
     assert_eq!(
         (
-            rel["revision"].as_i64(),
-            rel["status"].as_str(),
-            rel["chart_version"].as_str()
+            rel.revision,
+            rel.status.as_str(),
+            rel.chart_version.as_str()
         ),
-        (Some(4), Some("deployed"), Some("1.17.19")),
-        "{rel}"
+        (4, "deployed", "1.17.19"),
+        "{rel:?}"
     );
     // Helm rolls back to podnet's 1.18.0 revision; podnet's history shows it.
-    let rb = helm.run("rollback", serde_json::json!({"version": 3}));
-    assert_eq!(rb["revision"], 5);
+    let rb = helm.rollback(3);
+    assert_eq!(rb.revision, 5);
     let out = podnet(&kc).args(["cilium", "history"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let last = text.lines().last().unwrap_or("");
@@ -598,13 +471,7 @@ fn status_reports_readiness_and_pool() {
     assert_eq!(last["pool"]["blocksInUse"], 2);
 
     // Image pulls failing: agents never ready, and status says which nodes.
-    let sim = Kubesim::start_blocking(Options {
-        scenario: Some("eks:nodes=2,hybrid=2,pods=4".into()),
-        ready_after: std::time::Duration::from_millis(50),
-        faults: vec!["image-pull:cilium/cilium".into()],
-        ..Default::default()
-    })
-    .unwrap();
+    let sim = testkit::cluster::eks_kubesim_with_faults(&["image-pull:cilium/cilium"]);
     let kc = sim.kubeconfig().to_path_buf();
     let out = install(&kc, &values, &[]);
     assert_eq!(out.status.code(), Some(0));
@@ -706,7 +573,7 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
     assert_eq!(r["cleanedUp"], true);
     assert!(gone(&kc), "preflight removed after failure");
     // Ctrl-C while waiting: the pre-flight objects are removed before the command ends.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-podnet"))
+    let mut child = cli::std_cmd()
         .arg("--kubeconfig")
         .arg(&kc)
         .args([
@@ -847,13 +714,7 @@ fn install_wait_succeeds_or_says_what_is_not_ready() {
     let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
     assert_eq!(ds["status"]["numberReady"], 2, "{}", ds["status"]);
 
-    let sim = Kubesim::start_blocking(Options {
-        scenario: Some("eks:nodes=2,hybrid=2,pods=4".into()),
-        ready_after: std::time::Duration::from_millis(50),
-        faults: vec!["image-pull:cilium/cilium".into()],
-        ..Default::default()
-    })
-    .unwrap();
+    let sim = testkit::cluster::eks_kubesim_with_faults(&["image-pull:cilium/cilium"]);
     let kc = sim.kubeconfig().to_path_buf();
     let out = install(&kc, &values, &["--wait", "--timeout", "2s"]);
     assert_eq!(out.status.code(), Some(2));
@@ -876,13 +737,7 @@ fn install_refuses_a_cluster_with_another_cni_unless_forced() {
     } = cluster();
     let calico = dir.path().join("calico.yaml");
     std::fs::write(&calico, "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: calico-node\n  namespace: kube-system\nspec:\n  selector:\n    matchLabels: {k8s-app: calico-node}\n  template:\n    metadata:\n      labels: {k8s-app: calico-node}\n    spec:\n      containers:\n      - name: calico-node\n        image: calico/node:v3.29.0\n").unwrap();
-    let o = Proc::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(&kc)
-        .args(["apply", "-f"])
-        .arg(&calico)
-        .output()
-        .unwrap();
+    let o = Kubectl::new(&kc).run(&["apply", "-f", calico.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = install(&kc, &values, &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -1154,7 +1009,7 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
             "cilium",
             "install",
             "--field-manager",
-            "python",
+            field_manager(),
             "--set",
             "hubble.tls.auto.method=cronJob",
             "--chart",
@@ -1183,11 +1038,12 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
     assert_eq!(hook["last_run"]["phase"], "Succeeded");
     // Helm upgrades the release (running the post-upgrade hook over podnet's Job) …
     let helm = Helm::new(&kc);
-    let up = helm.run(
-        "upgrade",
-        serde_json::json!({"chart": chart_as("1.17.19", dir.path()), "values": {"operator": {"replicas": 1}}}),
+    let up = helm.upgrade(
+        &chart_as("1.17.19", dir.path()),
+        &serde_json::json!({"operator": {"replicas": 1}}),
+        true,
     );
-    assert_eq!(up["revision"], 2);
+    assert_eq!(up.revision, 2);
     // … and records the hook as podnet did: same fields.
     let theirs = record(&kc, "cilium", 2);
     let keys = |h: &Value| {
@@ -1219,7 +1075,7 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
             "upgrade",
             "--skip-preflight",
             "--field-manager",
-            "python",
+            field_manager(),
             "-o",
             "json",
             "--chart",
@@ -1312,7 +1168,7 @@ fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
     // Killed mid-upgrade: pending-upgrade stays; plain upgrade refuses, --recover goes on.
     sim.set_faults(&["latency:60s:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
         .unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-podnet"))
+    let mut child = cli::std_cmd()
         .arg("--kubeconfig")
         .arg(&kc)
         .args(["cilium", "upgrade", "--skip-preflight", "--chart"])
@@ -1370,8 +1226,7 @@ fn install_generates_values_from_flags_and_uninstall_needs_yes() {
         "operator.replicas=1",
     ];
     // --dry-run renders offline: the generated values with --set on top.
-    let out = Command::cargo_bin("kubectl-podnet")
-        .unwrap()
+    let out = cli::cmd()
         .args([
             "--kubeconfig",
             "/nonexistent",

@@ -3,10 +3,10 @@
 //! succeed with identical output, or both fail with the same message. Helm visits object keys
 //! in Go's random map order, so the comparison puts sibling violation lines (and the names in
 //! an "additional properties" list) in sorted order first; nothing else is normalised.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::{Oracle, fuzz_params, ours};
 use std::path::Path;
+use testkit::engine::ours;
+use testkit::fuzz_params;
+use testkit::helm::Oracle;
 
 struct Case {
     schema: &'static str,
@@ -405,7 +405,7 @@ fn canonical_form_only_reorders_siblings() {
 
 #[test]
 fn cilium_schema_violations_match_helm() {
-    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz");
+    let chart = testkit::charts::cilium(testkit::charts::CILIUM);
     let mut o = Oracle::start();
     let bad = [
         "MTU: fast\n",

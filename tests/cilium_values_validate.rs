@@ -39,8 +39,8 @@ fn good() -> Value {
 }
 
 fn podnet() -> Command {
-    let mut c = Command::cargo_bin("kubectl-podnet").expect("binary built");
-    c.env("NO_COLOR", "1").env_remove("AWS_ENDPOINT_URL");
+    let mut c = testkit::podnet::cmd();
+    c.env_remove("AWS_ENDPOINT_URL");
     c
 }
 

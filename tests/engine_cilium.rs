@@ -1,35 +1,20 @@
 //! Differential tests: our engine vs Helm v4 (helm-python-sdk) on the shared cilium chart.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::{Oracle, compare, ours};
 use std::path::PathBuf;
-
-fn cilium_chart() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz")
-}
+use testkit::charts::{CILIUM, cilium};
+use testkit::engine::{compare, ours};
+use testkit::helm::Oracle;
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/values")
-            .join(name),
-    )
-    .unwrap()
+    testkit::fixture_text(&format!("values/{name}"))
 }
 
 fn check(set: &str, values: Vec<String>) {
-    check_chart(cilium_chart(), set, values)
+    check_chart(cilium(CILIUM), set, values)
 }
 
-/// Other Cilium versions: public charts may only be committed under the steering repo's
-/// `shared/charts/` (developers commit nothing fetched), so these tests read them from there
-/// and are ignored until they are added. Run them with `cargo test --test helm_cilium -- --ignored`
-/// (`PODNET_EXTRA_CHARTS=DIR` reads them from DIR instead, e.g. a local download).
-fn vendored(v: &str) -> PathBuf {
-    let dir = std::env::var_os("PODNET_EXTRA_CHARTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts"));
-    dir.join(format!("cilium-{v}.tgz"))
+/// A Cilium chart beyond testkit's list, from `$PODNET_TEST_CHARTS` (else `../shared/charts`).
+fn unlisted(v: &str) -> PathBuf {
+    testkit::charts::extra_dir().join(format!("cilium-{v}.tgz"))
 }
 
 fn check_chart(chart: PathBuf, set: &str, values: Vec<String>) {
@@ -124,16 +109,16 @@ fn cilium_preflight() {
 }
 
 #[test]
-#[ignore = "needs ../shared/charts/cilium-1.16.19.tgz (not yet in shared/)"]
+#[ignore = "needs cilium-1.16.19.tgz in $PODNET_TEST_CHARTS (not in the test chart list)"]
 fn cilium_1_16_19_defaults_and_hybrid() {
-    check_chart(vendored("1.16.19"), "1.16.19 defaults", vec![]);
+    check_chart(unlisted("1.16.19"), "1.16.19 defaults", vec![]);
     check_chart(
-        vendored("1.16.19"),
+        unlisted("1.16.19"),
         "1.16.19 hybrid",
         vec![fixture("cilium-hybrid.yaml")],
     );
     check_chart(
-        vendored("1.16.19"),
+        unlisted("1.16.19"),
         "1.16.19 hubble+clustermesh",
         vec![
             fixture("cilium-hybrid.yaml"),
@@ -146,14 +131,14 @@ fn cilium_1_16_19_defaults_and_hybrid() {
 #[test]
 #[ignore = "needs ../shared/charts/cilium-1.18.12.tgz (not yet in shared/)"]
 fn cilium_1_18_12_defaults_and_hybrid() {
-    check_chart(vendored("1.18.12"), "1.18.12 defaults", vec![]);
+    check_chart(cilium("1.18.12"), "1.18.12 defaults", vec![]);
     check_chart(
-        vendored("1.18.12"),
+        cilium("1.18.12"),
         "1.18.12 hybrid",
         vec![fixture("cilium-hybrid.yaml")],
     );
     check_chart(
-        vendored("1.18.12"),
+        cilium("1.18.12"),
         "1.18.12 hubble+clustermesh",
         vec![
             fixture("cilium-hybrid.yaml"),
@@ -166,14 +151,14 @@ fn cilium_1_18_12_defaults_and_hybrid() {
 #[test]
 #[ignore = "needs ../shared/charts/cilium-1.19.6.tgz (not yet in shared/)"]
 fn cilium_1_19_6_defaults_and_hybrid() {
-    check_chart(vendored("1.19.6"), "1.19.6 defaults", vec![]);
+    check_chart(cilium("1.19.6"), "1.19.6 defaults", vec![]);
     check_chart(
-        vendored("1.19.6"),
+        cilium("1.19.6"),
         "1.19.6 hybrid",
         vec![fixture("cilium-hybrid.yaml")],
     );
     check_chart(
-        vendored("1.19.6"),
+        cilium("1.19.6"),
         "1.19.6 hubble+clustermesh",
         vec![
             fixture("cilium-hybrid.yaml"),
@@ -186,14 +171,14 @@ fn cilium_1_19_6_defaults_and_hybrid() {
 #[test]
 #[ignore = "needs ../shared/charts/cilium-1.20.0.tgz (not yet in shared/)"]
 fn cilium_1_20_0_defaults_and_hybrid() {
-    check_chart(vendored("1.20.0"), "1.20.0 defaults", vec![]);
+    check_chart(cilium("1.20.0"), "1.20.0 defaults", vec![]);
     check_chart(
-        vendored("1.20.0"),
+        cilium("1.20.0"),
         "1.20.0 hybrid",
         vec![fixture("cilium-hybrid.yaml")],
     );
     check_chart(
-        vendored("1.20.0"),
+        cilium("1.20.0"),
         "1.20.0 hubble+clustermesh",
         vec![
             fixture("cilium-hybrid.yaml"),
@@ -207,7 +192,7 @@ fn cilium_1_20_0_defaults_and_hybrid() {
 fn cilium_with_own_ca() {
     // tls.ca.cert/key given: cilium's templates use buildCustomCert, then genSignedCert with it
     use base64::Engine;
-    let keys = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys");
+    let keys = testkit::fixture("keys");
     let b64 = |f: &str| {
         base64::engine::general_purpose::STANDARD.encode(std::fs::read(keys.join(f)).unwrap())
     };

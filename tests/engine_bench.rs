@@ -1,13 +1,10 @@
 //! Benchmark (ignored by default; run in release):
-//! `cargo test --release --test helm_bench -- --ignored --nocapture`
+//! `cargo test --release --test engine_bench -- --ignored --nocapture`
 //! Compares our in-process render of cilium-1.17.18 (hybrid values) with Helm v4's in-process
 //! render through helm-python-sdk: (a) engine only (hubble.tls.auto.method=cronJob, no keys),
 //! (b) with key generation (the hybrid values as they are).
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::Oracle;
-use std::path::PathBuf;
 use std::time::Instant;
+use testkit::helm::Oracle;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -17,12 +14,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[test]
 #[ignore]
 fn bench_cilium_hybrid() {
-    let chart =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz");
-    let hybrid = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/values/cilium-hybrid.yaml"),
-    )
-    .unwrap();
+    let chart = testkit::charts::cilium(testkit::charts::CILIUM);
+    let hybrid = testkit::fixture_text("values/cilium-hybrid.yaml");
     let cron = "hubble:\n  tls:\n    auto:\n      method: cronJob\n".to_string();
     let mut o = Oracle::start();
     for (label, vals) in [

@@ -1,36 +1,23 @@
 //! `cilium values --cluster` and `cilium validate --cluster` against a real moto server:
 //! clusters with remote networks are created through the EKS and EC2 APIs, then read back.
 
-#[path = "support/moto.rs"]
-mod moto;
-
 use assert_cmd::Command;
 use aws_sdk_eks::types::{
     KubernetesNetworkConfigRequest, RemoteNetworkConfigRequest, RemoteNodeNetwork,
     RemotePodNetwork, VpcConfigRequest,
 };
-use moto::Moto;
 use serde_json::Value;
+use testkit::moto::Moto;
 
 struct World {
     moto: Moto,
-}
-
-async fn sdk_config(m: &Moto) -> aws_config::SdkConfig {
-    let creds = aws_sdk_eks::config::Credentials::new("testing", "testing", None, None, "test");
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&m.url)
-        .region(aws_config::Region::new("us-west-2"))
-        .credentials_provider(creds)
-        .load()
-        .await
 }
 
 /// A VPC with two CIDR blocks, a subnet, and clusters: `hybrid` (remote networks), `plain`
 /// (none), `v6` (IPv6 family).
 async fn world() -> World {
     let moto = Moto::start();
-    let conf = sdk_config(&moto).await;
+    let conf = moto.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
     let vpc = ec2
         .create_vpc()
@@ -104,11 +91,8 @@ async fn world() -> World {
 }
 
 fn podnet(w: &World) -> Command {
-    let mut c = Command::cargo_bin("kubectl-podnet").unwrap();
-    c.env("NO_COLOR", "1");
-    for (k, v) in w.moto.env() {
-        c.env(k, v);
-    }
+    let mut c = testkit::podnet::cmd();
+    c.envs(w.moto.env());
     c
 }
 
@@ -241,8 +225,7 @@ async fn eks_discovery_against_moto() {
 #[test]
 fn flags_only_needs_no_aws() {
     // No endpoint, no credentials, no network: flags alone must work.
-    let out = Command::cargo_bin("kubectl-podnet")
-        .unwrap()
+    let out = testkit::podnet::cmd()
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .env_remove("AWS_ACCESS_KEY_ID")
         .args([
@@ -257,10 +240,5 @@ fn flags_only_needs_no_aws() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    testkit::podnet::expect_code(&out, 0);
 }

@@ -1,16 +1,14 @@
 //! `kubectl podnet cilium template` through the binary against Helm v4 itself (helm-python-sdk):
 //! the printed stream, document by document, masking only random key material.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use assert_cmd::Command;
-use helm_support::{Oracle, mask};
+use testkit::helm::{Oracle, mask};
+use testkit::podnet::cmd as podnet;
+use testkit::write_file as write;
 
 fn chart() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/cilium-1.17.18.tgz")
+    testkit::charts::cilium(testkit::charts::CILIUM)
 }
 
 /// `# Source:` path → its documents, from a `helm template` style stream.
@@ -38,12 +36,6 @@ fn oracle_docs(files: &BTreeMap<String, String>) -> BTreeMap<String, Vec<String>
         })
         .filter(|(_, d)| !d.is_empty())
         .collect()
-}
-
-fn podnet() -> Command {
-    let mut c = Command::cargo_bin("kubectl-podnet").unwrap();
-    c.env("NO_COLOR", "1");
-    c
 }
 
 #[test]
@@ -239,12 +231,6 @@ fn set_flags_follow_helms_strvals_and_order() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--set"));
-}
-
-fn write(dir: &std::path::Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 #[test]

@@ -1,7 +1,5 @@
 //! Helm's `--set` family (strvals) against Helm v4's own parser.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::Oracle;
+use testkit::helm::Oracle;
 
 const SETS: &[&str] = &[
     "a=b",

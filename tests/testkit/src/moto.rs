@@ -1,8 +1,6 @@
-//! A real `moto` server (EKS and EC2 APIs) on a free 127.0.0.1 port, stopped on drop.
-//! The venv comes from `tests/setup.sh` (`PODNET_VENV`, default `~/.cache/podnet-venv`).
+//! A real `moto` server (EKS, EC2, ECR APIs) from the venv on a free 127.0.0.1 port, stopped on drop.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,31 +9,10 @@ pub struct Moto {
     pub url: String,
 }
 
-pub fn venv() -> PathBuf {
-    std::env::var_os("PODNET_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/podnet-venv")
-        })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Moto {
     pub fn start() -> Moto {
-        let bin = venv().join("bin/moto_server");
-        assert!(
-            bin.exists(),
-            "moto_server not found at {}: run `bash tests/setup.sh` (installs moto[server] into the venv)",
-            bin.display()
-        );
-        let port = free_port();
+        let bin = crate::venv::bin("moto_server");
+        let port = crate::ports::free_port();
         let child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -67,6 +44,19 @@ impl Moto {
             ("AWS_CONFIG_FILE", "/dev/null".into()),
             ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
         ]
+    }
+
+    /// An AWS SDK configuration that talks to this server (region us-west-2, fake credentials).
+    #[cfg(feature = "plugin")]
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let creds =
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "test");
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&self.url)
+            .region(aws_config::Region::new("us-west-2"))
+            .credentials_provider(creds)
+            .load()
+            .await
     }
 }
 

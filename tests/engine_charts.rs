@@ -1,13 +1,10 @@
 //! Differential tests on fixture charts (subcharts, globals, conditions, aliases, hooks).
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::{Oracle, compare, ours};
 use std::path::PathBuf;
+use testkit::engine::{compare, ours};
+use testkit::helm::Oracle;
 
 fn chart(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/charts")
-        .join(name)
+    testkit::fixture("charts").join(name)
 }
 
 fn check(name: &str, values: &[&str]) {

@@ -1,11 +1,10 @@
-//! Test support for the OCI tests: a real registry (Debian's `docker-registry`, distribution
-//! v2) on a free port with a temp storage dir and optional htpasswd auth; Helm v4
-//! (helm-python-sdk) to package, push and pull charts; and a small HTTP/1.1 proxy written here
-//! that counts requests, injects 500/429 answers, cuts blob downloads, and can play a bearer
-//! token server in front of the registry.
-#![allow(dead_code)]
+//! An OCI registry peer: Debian's `docker-registry` (distribution v2) on a free port with a temp
+//! storage dir, optional htpasswd auth or TLS from a test CA; the test charts re-packaged under
+//! other versions and pushed by Helm v4; and a small HTTP/1.1 proxy that counts requests,
+//! injects 500/429 answers, cuts blob downloads, and can play a bearer token server in front of
+//! the registry.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,21 +15,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
-pub fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("PODNET_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    PathBuf::from(home).join(".cache/podnet-venv/bin/python")
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helm::sdk;
+use crate::http::status as http_status;
+use crate::ports::free_port;
 
 /// A running `docker-registry serve`; killed on drop.
 pub struct Registry {
@@ -179,87 +166,7 @@ fn test_ca_and_cert(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     (ca_p, cert_p, key_p)
 }
 
-/// One plain HTTP/1.0 request; the status code, or None when nothing answers.
-pub fn http_status(addr: &str, method: &str, path: &str, auth: Option<&str>) -> Option<u16> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
-    if let Some(a) = auth {
-        req.push_str(&format!("Authorization: {a}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).ok()?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf);
-    text.split_whitespace().nth(1)?.parse().ok()
-}
-
-const HELM_PY: &str = r#"
-import json, os, sys, tarfile, tempfile
-import helm_python as helm
-
-req = json.loads(sys.argv[1])
-op = req["op"]
-out = {}
-if op == "package":
-    work = tempfile.mkdtemp()
-    tarfile.open(req["src"]).extractall(work)
-    name = [d for d in os.listdir(work)][0]
-    out["charts"] = {}
-    for v in req["versions"]:
-        out["charts"][v] = helm.package(os.path.join(work, name), destination=req["dest"], version=v)
-elif op == "push":
-    plain = not req.get("tls")
-    client = helm.RegistryClient(plain_http=plain, credentials_file=req["credentials_file"])
-    host = req["remote"][len("oci://"):].split("/")[0]
-    if req.get("username"):
-        client.login(host, req["username"], req["password"], plain_http=plain)
-    out["digests"] = {}
-    for path in req["charts"]:
-        client.push(path, req["remote"])
-        base = os.path.basename(path)[:-len(".tgz")]
-        name, version = base.split("-", 1)
-        tag = version.replace("+", "_")
-        out["digests"][version] = client.resolve(req["remote"] + "/" + name + ":" + tag)["digest"]
-elif op == "pull":
-    client = helm.RegistryClient(plain_http=True, credentials_file=req["credentials_file"])
-    r = client.pull(req["ref"], destination=req["dest"], version=req.get("version"), plain_http=True)
-    out["files"] = sorted(os.listdir(req["dest"]))
-print(json.dumps(out))
-"#;
-
-/// Runs one Helm v4 operation through helm-python-sdk.
-pub fn helm(req: serde_json::Value) -> serde_json::Value {
-    helm_env(req, &[])
-}
-
-/// [`helm`] with extra environment (e.g. `SSL_CERT_FILE` to trust a test CA).
-pub fn helm_env(req: serde_json::Value, env: &[(&str, &Path)]) -> serde_json::Value {
-    let mut cmd = Command::new(python());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd
-        .arg("-c")
-        .arg(HELM_PY)
-        .arg(req.to_string())
-        .output()
-        .expect("the helm-python-sdk venv is needed: bash tests/setup.sh creates it");
-    assert!(
-        out.status.success(),
-        "helm op {req} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-pub const SHARED_CHART: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/charts/cilium-1.17.18.tgz"
-);
-
-/// Real Cilium chart versions (and EKS rebuild tags) made from the shared 1.17.18 chart by
+/// Real Cilium chart versions (and EKS rebuild tags) made from the listed 1.17.18 chart by
 /// re-packaging it with Helm under other versions. Packaged once per test binary.
 pub const VERSIONS: &[&str] = &[
     "1.16.15-0",
@@ -272,38 +179,47 @@ pub const VERSIONS: &[&str] = &[
     "1.15.19+podnet.1",
 ];
 
+/// The pushed charts: version → file.
 pub fn charts() -> &'static Vec<(String, PathBuf)> {
     static CHARTS: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
     CHARTS.get_or_init(|| {
-        // Kept between runs (re-packaging costs seconds); files appear by rename only.
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("oci-charts");
+        let original = crate::charts::cilium(crate::charts::CILIUM);
+        // Kept between runs beside the build (re-packaging costs seconds); files appear by rename only.
+        let dir = crate::podnet::binary()
+            .parent()
+            .expect("target dir")
+            .join("testkit-oci-charts");
         std::fs::create_dir_all(&dir).unwrap();
         let path = |v: &str| dir.join(format!("cilium-{v}.tgz"));
         let missing: Vec<&str> = VERSIONS
             .iter()
             .copied()
-            .filter(|v| *v != "1.17.18" && !path(v).exists())
+            .filter(|v| *v != crate::charts::CILIUM && !path(v).exists())
             .collect();
         if !missing.is_empty() {
             let stage = tempfile::tempdir_in(&dir).unwrap();
-            let r = helm(serde_json::json!({
-                "op": "package", "src": SHARED_CHART, "versions": missing, "dest": stage.path(),
-            }));
+            let r = sdk::run(
+                serde_json::json!({
+                    "op": "package", "src": original, "versions": missing, "dest": stage.path(),
+                }),
+                &[],
+            );
             for v in &missing {
                 std::fs::rename(r["charts"][v].as_str().unwrap(), path(v)).unwrap();
             }
         }
-        let orig = path("1.17.18");
+        let orig = path(crate::charts::CILIUM);
         if !orig.exists() {
             // The original archive, byte for byte.
             let tmp = dir.join(format!(".orig-{}", std::process::id()));
-            std::fs::copy(SHARED_CHART, &tmp).unwrap();
+            std::fs::copy(&original, &tmp).unwrap();
             std::fs::rename(&tmp, &orig).unwrap();
         }
         VERSIONS.iter().map(|v| (v.to_string(), path(v))).collect()
     })
 }
 
+/// The chart packaged as `version`.
 pub fn chart(version: &str) -> PathBuf {
     charts()
         .iter()
@@ -313,73 +229,46 @@ pub fn chart(version: &str) -> PathBuf {
         .clone()
 }
 
-/// Pushes charts with Helm; returns version → manifest digest.
-pub fn push(reg: &Registry, versions: &[&str]) -> std::collections::BTreeMap<String, String> {
-    let creds = reg.dir.path().join("helm-registry.json");
-    let paths: Vec<PathBuf> = versions.iter().map(|v| chart(v)).collect();
-    let mut req = serde_json::json!({
-        "op": "push", "charts": paths, "remote": format!("oci://{}/charts", reg.addr),
-        "credentials_file": creds,
-    });
-    if let Some((u, p)) = &reg.auth {
-        req["username"] = u.clone().into();
-        req["password"] = p.clone().into();
-    }
-    let r = match &reg.ca {
-        Some(ca) => {
-            req["tls"] = true.into();
-            helm_env(req, &[("SSL_CERT_FILE", ca)])
+impl Registry {
+    /// Pushes charts with Helm; returns version → manifest digest.
+    pub fn push(&self, versions: &[&str]) -> BTreeMap<String, String> {
+        let creds = self.dir.path().join("helm-registry.json");
+        let paths: Vec<PathBuf> = versions.iter().map(|v| chart(v)).collect();
+        let mut req = serde_json::json!({
+            "op": "push", "charts": paths, "remote": format!("oci://{}/charts", self.addr),
+            "credentials_file": creds,
+        });
+        if let Some((u, p)) = &self.auth {
+            req["username"] = u.clone().into();
+            req["password"] = p.clone().into();
         }
-        None => helm(req),
-    };
-    r["digests"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-        .collect()
-}
-
-/// `helm pull` into `dest`; returns the file Helm wrote.
-pub fn helm_pull(reg: &Registry, version: &str, dest: &Path) -> PathBuf {
-    std::fs::create_dir_all(dest).unwrap();
-    let r = helm(serde_json::json!({
-        "op": "pull", "ref": format!("oci://{}/charts/cilium", reg.addr), "version": version,
-        "dest": dest, "credentials_file": reg.dir.path().join("helm-registry.json"),
-    }));
-    dest.join(r["files"][0].as_str().unwrap())
-}
-
-/// The podnet binary with an isolated environment: no user credentials, a given cache dir.
-pub fn podnet(cache: &Path) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("kubectl-podnet").unwrap();
-    c.env("PODNET_CACHE_DIR", cache)
-        .env("DOCKER_CONFIG", cache.with_extension("no-docker"))
-        .env("HELM_REGISTRY_CONFIG", cache.with_extension("no-helm.json"))
-        .env("NO_COLOR", "1")
-        .env_remove("PODNET_LOG")
-        .timeout(Duration::from_secs(120));
-    c
-}
-
-/// Files under a directory, recursively (relative paths).
-pub fn files_under(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
-        if let Ok(rd) = std::fs::read_dir(d) {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(base, &p, out);
-                } else {
-                    out.push(p.strip_prefix(base).unwrap().display().to_string());
-                }
+        let r = match &self.ca {
+            Some(ca) => {
+                req["tls"] = true.into();
+                sdk::run(req, &[("SSL_CERT_FILE", ca)])
             }
-        }
+            None => sdk::run(req, &[]),
+        };
+        r["digests"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+            .collect()
     }
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+
+    /// `helm pull` of `oci://ADDR/charts/cilium` at `version` into `dest`; returns the file Helm wrote.
+    pub fn helm_pull(&self, version: &str, dest: &Path) -> PathBuf {
+        std::fs::create_dir_all(dest).unwrap();
+        let r = sdk::run(
+            serde_json::json!({
+                "op": "pull", "ref": format!("oci://{}/charts/cilium", self.addr), "version": version,
+                "dest": dest, "credentials_file": self.dir.path().join("helm-registry.json"),
+            }),
+            &[],
+        );
+        dest.join(r["files"][0].as_str().unwrap())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,16 +1,10 @@
 //! Subchart processing, differential against Helm v4: `import-values` (the `exports` string
 //! form and the child/parent map form), `tags` and `condition` (nested paths, comma lists,
 //! non-bool values), aliases (one chart used twice), parent values overriding imported ones.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::{Oracle, compare, fuzz_params, ours};
 use std::path::Path;
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use testkit::engine::{compare, ours};
+use testkit::helm::Oracle;
+use testkit::{fuzz_params, write_file as write};
 
 const DUMP: &str = "kind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}\ndata:\n  values: |\n{{ toYaml .Values | indent 4 }}\n  deps: {{ .Chart.Dependencies | toJson | quote }}\n";
 

@@ -2,10 +2,9 @@
 //! helpers), differential against Helm v4. Deterministic output must be identical; random
 //! output (salts, IVs, keys, certificates) is checked through what does not depend on chance:
 //! length, prefix, round trips, and PEM keys re-encoded from a fixed key. Errors must match.
-#[path = "support/helm/mod.rs"]
-mod helm_support;
-use helm_support::{Oracle, ours};
 use std::path::Path;
+use testkit::engine::ours;
+use testkit::helm::Oracle;
 
 const CASES: &[&str] = &[
     // toDate / mustToDate (Go time layouts, zero time on error)
@@ -74,7 +73,7 @@ fn write_chart(dir: &Path, tpl: &str) {
         "apiVersion: v2\nname: funcs\nversion: 0.1.0\n",
     )
     .unwrap();
-    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys");
+    let keys = testkit::fixture("keys");
     for k in ["rsa2048.pem", "rsa-pkcs8.pem", "ec-p256.pem", "ed25519.pem"] {
         std::fs::copy(keys.join(k), dir.join("files").join(k)).unwrap();
     }
@@ -208,7 +207,7 @@ fn certs_signed_by_a_given_ca_chain_to_it_as_helms_do() {
         &dir,
         r#"{{ $ca := buildCustomCert (.Files.Get "files/ca.crt" | b64enc) (.Files.Get "files/ca.key" | b64enc) }}{{ (genSignedCert "leaf" (list "10.0.0.1") (list "leaf.example") 30 $ca).Cert }}{{ (genSignedCertWithKey "leaf2" nil nil 30 $ca (.Files.Get "files/rsa2048.pem")).Cert }}"#,
     );
-    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys");
+    let keys = testkit::fixture("keys");
     for f in ["ca.crt", "ca.key"] {
         std::fs::copy(keys.join(f), dir.join("files").join(f)).unwrap();
     }

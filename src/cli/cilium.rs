@@ -1,6 +1,6 @@
 //! `kubectl podnet cilium …` flags and glue.
 
-use std::io::{self, IsTerminal};
+use std::io;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -280,16 +280,16 @@ fn render_report(report: &Report, g: &GlobalArgs, to_stderr: bool) -> Result<()>
     };
     match g.output {
         Some(Output::Json) if !to_stderr => report.write_json(&mut buf).map_err(io_err)?,
-        _ => {
-            let tty = if to_stderr {
-                io::stderr().is_terminal()
-            } else {
-                io::stdout().is_terminal()
-            };
-            report
-                .write_table(&mut buf, g.color_for(tty))
-                .map_err(io_err)?
-        }
+        _ => report
+            .write_text(
+                &mut buf,
+                &g.text_style(if to_stderr {
+                    crate::report::Stream::Stderr
+                } else {
+                    crate::report::Stream::Stdout
+                }),
+            )
+            .map_err(io_err)?,
     }
     if to_stderr {
         use std::io::Write;

@@ -169,7 +169,7 @@ fn install_values(
 
 fn show_report(report: &Report, g: &GlobalArgs) {
     let mut buf = Vec::new();
-    let _ = report.write_table(&mut buf, g.color_for(std::io::stderr().is_terminal()));
+    let _ = report.write_text(&mut buf, &g.text_style(crate::report::Stream::Stderr));
     eprint!("{}", String::from_utf8_lossy(&buf));
 }
 
@@ -757,12 +757,11 @@ pub fn status(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
                 .filter_map(|i| i.as_str().map(str::to_string))
                 .collect();
             t.push_str(&line("Images:", images.join(", ")));
-            for f in &s.findings {
-                t.push_str(&format!(
-                    "{}: {} — {}\n",
-                    f.severity.as_str(),
-                    f.id,
-                    f.message
+            if !s.findings.is_empty() {
+                t.push('\n');
+                t.push_str(&crate::report::findings_text(
+                    &s.findings,
+                    &g.text_style(crate::report::Stream::Stdout),
                 ));
             }
             t

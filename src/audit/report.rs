@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::checks::{CheckResult, Status};
 use super::facts::ClusterFacts;
+use crate::report::text::{self, Entry, TextStyle};
 use crate::report::{FailOn, Severity};
 
 /// Objects shown per check in the table; JSON has them all (up to 1000).
@@ -87,70 +88,66 @@ impl AuditReport<'_> {
         format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
     }
 
-    pub fn table(&self, color: bool) -> String {
+    /// The report for people: a summary line, the failed checks (most severe first, as a list or
+    /// a table as `style`'s width calls for), then the skipped checks.
+    pub fn table(&self, style: &TextStyle) -> String {
         let s = self.summary();
         let mut out = String::new();
-        let paint = |text: &str, sev: Severity| -> String {
-            if !color {
-                return text.to_string();
-            }
-            let code = match sev {
-                Severity::Error => "31",
-                Severity::Warning => "33",
-                Severity::Info => "36",
-            };
-            format!("\x1b[{code}m{text}\x1b[0m")
-        };
         let cni = self
             .facts
             .cni
             .as_ref()
             .and_then(|c| c.version.clone())
             .unwrap_or_else(|| "not found".into());
-        let _ = writeln!(
-            out,
-            "Audit: {} checks: {} passed, {} failed ({} error, {} warning, {} info), {} skipped. VPC CNI {cni}; {} nodes, {} pods.",
-            self.checks.len(),
-            s.pass,
-            s.fail,
-            s.errors,
-            s.warnings,
-            s.info,
-            s.skipped,
-            self.facts.nodes.len(),
-            self.pods_seen
+        text::hanging(
+            &mut out,
+            "",
+            "",
+            &format!(
+                "Audit: {} checks: {} passed, {} failed ({} error, {} warning, {} info), {} skipped. VPC CNI {cni}; {} nodes, {} pods.",
+                self.checks.len(),
+                s.pass,
+                s.fail,
+                s.errors,
+                s.warnings,
+                s.info,
+                s.skipped,
+                self.facts.nodes.len(),
+                self.pods_seen
+            ),
+            style.width,
         );
-        for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-            let failed: Vec<&CheckResult> = self
-                .checks
-                .iter()
-                .filter(|c| c.status == Status::Fail && c.severity == sev)
-                .collect();
-            if failed.is_empty() {
-                continue;
-            }
-            let _ = writeln!(
-                out,
-                "\n{} ({}):",
-                paint(&sev.as_str().to_uppercase(), sev),
-                failed.len()
-            );
-            for c in failed {
-                let _ = writeln!(out, "  {} — {}", paint(c.id, sev), c.message);
-                for o in c.objects.iter().take(TABLE_OBJECTS) {
-                    let _ = writeln!(out, "      {o}");
-                }
+        let mut failed: Vec<&CheckResult> = self
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .collect();
+        // Most severe first; checks of one severity keep the report order.
+        failed.sort_by_key(|c| std::cmp::Reverse(c.severity));
+        let entries: Vec<Entry<'_>> = failed
+            .iter()
+            .map(|c| {
+                let mut wheres: Vec<String> =
+                    c.objects.iter().take(TABLE_OBJECTS).cloned().collect();
                 if c.object_count > TABLE_OBJECTS {
-                    let _ = writeln!(
-                        out,
-                        "      … and {} more (-o json lists them)",
+                    wheres.push(format!(
+                        "… and {} more (-o json lists them)",
                         c.object_count - TABLE_OBJECTS
-                    );
+                    ));
                 }
-                if !c.remediation.is_empty() {
-                    let _ = writeln!(out, "    fix: {}", c.remediation);
+                Entry {
+                    severity: c.severity,
+                    id: c.id,
+                    wheres,
+                    what: &c.message,
+                    fix: (!c.remediation.is_empty()).then_some(c.remediation),
+                    docs: (!c.docs.is_empty()).then_some(c.docs),
                 }
-            }
+            })
+            .collect();
+        if !entries.is_empty() {
+            out.push('\n');
+            text::write_entries(&mut out, &entries, style);
         }
         let skipped: Vec<&CheckResult> = self
             .checks
@@ -160,7 +157,13 @@ impl AuditReport<'_> {
         if !skipped.is_empty() {
             let _ = writeln!(out, "\nSKIPPED ({}):", skipped.len());
             for c in skipped {
-                let _ = writeln!(out, "  {} — {}", c.id, c.message);
+                text::hanging(
+                    &mut out,
+                    "  ",
+                    "    ",
+                    &format!("{} — {}", c.id, c.message),
+                    style.width,
+                );
             }
         }
         out

@@ -180,7 +180,7 @@ async fn audit(a: AuditArgs, g: &GlobalArgs) -> Result<u8> {
         Some(Output::Json) => report.json(),
         Some(Output::Sarif) => report.sarif(),
         Some(Output::Junit) => report.junit(),
-        _ => report.table(g.color_for(std::io::stdout().is_terminal())),
+        _ => report.table(&g.text_style(crate::report::Stream::Stdout)),
     };
     stdout_write(text.as_bytes())?;
     Ok(if report.fails(a.fail_on) {

@@ -14,6 +14,7 @@ use crate::helm::{self, Chart, Values};
 use crate::kube::Target;
 use crate::net::Cidr;
 use crate::oci::{self, ChartRef, Credentials, PullOptions};
+use crate::report::{ColorChoice, Stream, TextStyle};
 
 /// Flags every kubectl user knows, spelled the way kubectl spells them.
 #[derive(Debug, Args, Clone)]
@@ -33,9 +34,23 @@ pub struct GlobalArgs {
     /// More logging on stderr (-v info, -vv debug, -vvv trace)
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Disable colour (also: the NO_COLOR environment variable)
-    #[arg(long, global = true)]
+    /// When to colour output: auto colours on a terminal unless NO_COLOR is set
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorChoice::Auto,
+        overrides_with = "no_color"
+    )]
+    pub color: ColorChoice,
+    /// The same as --color never
+    #[arg(long, global = true, overrides_with = "color")]
     pub no_color: bool,
+    /// Line width of findings and reports [default: the terminal's width; else $COLUMNS; else 80].
+    /// Findings print as a list at 80 columns and below, as a table when wider
+    #[arg(long, global = true, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(20..))]
+    pub width: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -50,9 +65,23 @@ pub enum Output {
 }
 
 impl GlobalArgs {
-    /// Colour only on a terminal, and never with NO_COLOR or --no-color.
+    /// `--color`, with `--no-color` as `--color never`.
+    pub fn color_choice(&self) -> ColorChoice {
+        if self.no_color {
+            ColorChoice::Never
+        } else {
+            self.color
+        }
+    }
+
+    /// Whether to colour output to a terminal (`tty`) or not: see [`ColorChoice::enabled`].
     pub fn color_for(&self, tty: bool) -> bool {
-        tty && !self.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        self.color_choice().enabled(tty)
+    }
+
+    /// Width and colour of human text written to `stream`: see [`TextStyle::detect`].
+    pub fn text_style(&self, stream: Stream) -> TextStyle {
+        TextStyle::detect(stream, self.width.map(usize::from), self.color_choice())
     }
 
     /// The cluster to talk to: --kubeconfig and --context.

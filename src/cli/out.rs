@@ -81,16 +81,16 @@ pub fn render_report(report: &Report, g: &GlobalArgs, to_stderr: bool) -> Result
     };
     match g.output {
         Some(Output::Json) if !to_stderr => report.write_json(&mut buf).map_err(io_err)?,
-        _ => {
-            let tty = if to_stderr {
-                io::stderr().is_terminal()
-            } else {
-                io::stdout().is_terminal()
-            };
-            report
-                .write_table(&mut buf, g.color_for(tty))
-                .map_err(io_err)?
-        }
+        _ => report
+            .write_text(
+                &mut buf,
+                &g.text_style(if to_stderr {
+                    crate::report::Stream::Stderr
+                } else {
+                    crate::report::Stream::Stdout
+                }),
+            )
+            .map_err(io_err)?,
     }
     if to_stderr {
         io::stderr().write_all(&buf).map_err(io_err)
@@ -101,7 +101,7 @@ pub fn render_report(report: &Report, g: &GlobalArgs, to_stderr: bool) -> Result
 
 pub fn show_report(report: &Report, g: &GlobalArgs) {
     let mut buf = Vec::new();
-    let _ = report.write_table(&mut buf, g.color_for(std::io::stderr().is_terminal()));
+    let _ = report.write_text(&mut buf, &g.text_style(crate::report::Stream::Stderr));
     eprint!("{}", String::from_utf8_lossy(&buf));
 }
 

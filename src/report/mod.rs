@@ -3,8 +3,11 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use serde::Serialize;
+
+pub mod text;
+
+pub use text::{ColorChoice, Entry, Stream, TextStyle};
 
 /// Version of the JSON report layout; bumped only on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -179,62 +182,51 @@ impl Report {
         writeln!(out)
     }
 
-    /// Human table; colours only when `color` (a TTY without NO_COLOR / --no-color).
-    pub fn write_table(&self, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    /// The findings for people (see [`text`]), then a summary line.
+    pub fn write_text(&self, out: &mut dyn Write, style: &TextStyle) -> io::Result<()> {
         if self.findings.is_empty() {
             return writeln!(out, "No findings: the values are valid.");
         }
-        let mut table = Table::new();
-        table
-            .load_style(if color {
-                presets::UTF8_BORDERS_ONLY
-            } else {
-                presets::ASCII_BORDERS_ONLY_CONDENSED
-            })
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(["SEVERITY", "ID", "WHERE", "FINDING"]);
-        if !color {
-            // Pipes and CI logs have no terminal width: wrap at a width logs display well.
-            table.force_no_tty().set_width(120);
-        } else {
-            table.enforce_styling();
-        }
-        for f in &self.findings {
-            let mut sev = Cell::new(f.severity.as_str());
-            if color {
-                sev = sev.fg(match f.severity {
-                    Severity::Error => Color::Red,
-                    Severity::Warning => Color::Yellow,
-                    Severity::Info => Color::Cyan,
-                });
-            }
-            let mut text = f.message.clone();
-            if let Some(r) = &f.remediation {
-                text.push_str("\nfix: ");
-                text.push_str(r);
-            }
-            if let Some(d) = f.docs {
-                text.push_str("\ndocs: ");
-                text.push_str(d);
-            }
-            table.add_row(vec![
-                sev,
-                Cell::new(f.id),
-                Cell::new(f.subject.as_ref().map(Subject::text).unwrap_or("-")),
-                Cell::new(text),
-            ]);
-        }
-        writeln!(out, "{table}")?;
+        let mut text = findings_text(&self.findings, style);
         let s = &self.summary;
-        writeln!(
-            out,
-            "{} error(s), {} warning(s), {} info: {}",
-            s.errors,
-            s.warnings,
-            s.info,
-            if self.valid { "valid" } else { "INVALID" }
-        )
+        text.push('\n');
+        text::hanging(
+            &mut text,
+            "",
+            "",
+            &format!(
+                "{} error(s), {} warning(s), {} info: {}",
+                s.errors,
+                s.warnings,
+                s.info,
+                if self.valid { "valid" } else { "INVALID" }
+            ),
+            style.width,
+        );
+        out.write_all(text.as_bytes())
     }
+}
+
+/// Findings as text in the layout `style`'s width calls for (no summary).
+pub fn findings_text(findings: &[Finding], style: &TextStyle) -> String {
+    let entries: Vec<Entry<'_>> = findings
+        .iter()
+        .map(|f| Entry {
+            severity: f.severity,
+            id: f.id,
+            wheres: f
+                .subject
+                .as_ref()
+                .map(|s| vec![s.text().to_string()])
+                .unwrap_or_default(),
+            what: &f.message,
+            fix: f.remediation.as_deref(),
+            docs: f.docs,
+        })
+        .collect();
+    let mut out = String::new();
+    text::write_entries(&mut out, &entries, style);
+    out
 }
 
 #[cfg(test)]

@@ -89,12 +89,11 @@ pub fn run(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
                 .filter_map(|i| i.as_str().map(str::to_string))
                 .collect();
             t.push_str(&line("Images:", images.join(", ")));
-            for f in &s.findings {
-                t.push_str(&format!(
-                    "{}: {} — {}\n",
-                    f.severity.as_str(),
-                    f.id,
-                    f.message
+            if !s.findings.is_empty() {
+                t.push('\n');
+                t.push_str(&crate::report::findings_text(
+                    &s.findings,
+                    &g.text_style(crate::report::Stream::Stdout),
                 ));
             }
             t

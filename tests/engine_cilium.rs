@@ -129,7 +129,6 @@ fn cilium_1_16_19_defaults_and_hybrid() {
 }
 
 #[test]
-#[ignore = "needs ../shared/charts/cilium-1.18.12.tgz (not yet in shared/)"]
 fn cilium_1_18_12_defaults_and_hybrid() {
     check_chart(cilium("1.18.12"), "1.18.12 defaults", vec![]);
     check_chart(
@@ -149,7 +148,6 @@ fn cilium_1_18_12_defaults_and_hybrid() {
 }
 
 #[test]
-#[ignore = "needs ../shared/charts/cilium-1.19.6.tgz (not yet in shared/)"]
 fn cilium_1_19_6_defaults_and_hybrid() {
     check_chart(cilium("1.19.6"), "1.19.6 defaults", vec![]);
     check_chart(
@@ -169,7 +167,6 @@ fn cilium_1_19_6_defaults_and_hybrid() {
 }
 
 #[test]
-#[ignore = "needs ../shared/charts/cilium-1.20.0.tgz (not yet in shared/)"]
 fn cilium_1_20_0_defaults_and_hybrid() {
     check_chart(cilium("1.20.0"), "1.20.0 defaults", vec![]);
     check_chart(

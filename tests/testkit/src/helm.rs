@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
-use std::sync::Once;
 
 use serde_json::{Value, json};
 
@@ -127,28 +126,15 @@ pub struct Helm {
 }
 
 impl Helm {
-    /// Release `cilium` in `kube-system`: the CLI when it is installed, else helm-python-sdk.
+    /// Release `cilium` in `kube-system`, through the Helm v4 CLI: a test fails (never falls back)
+    /// when `tests/setup.sh` has not built it.
     pub fn new(kubeconfig: &Path) -> Helm {
-        let backend = Helm::default_backend();
-        if backend == Backend::Python {
-            static SAID: Once = Once::new();
-            SAID.call_once(|| {
-                eprintln!(
-                    "testkit: Helm v4 through helm-python-sdk ({} is not built yet: bash tests/setup.sh)",
-                    cli_bin().display()
-                )
-            });
-        }
-        Helm::with_backend(backend, kubeconfig)
+        Helm::with_backend(Helm::default_backend(), kubeconfig)
     }
 
-    /// The backend [`Helm::new`] picks.
+    /// The backend [`Helm::new`] picks: the CLI; helm-python-sdk only when a test asks for it.
     pub fn default_backend() -> Backend {
-        if cli_bin().is_file() {
-            Backend::Cli
-        } else {
-            Backend::Python
-        }
+        Backend::Cli
     }
 
     pub fn with_backend(backend: Backend, kubeconfig: &Path) -> Helm {

@@ -845,7 +845,7 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
 }
 
 #[test]
-fn upgrade_diff_and_dry_run_change_nothing() {
+fn upgrade_diff_dry_run_rollback_on_failure_and_recover_without_injected_faults() {
     let c = cluster();
     let (kc, dir) = (&c.kc, c.dir.path());
     expect_code(&install(kc, &c.values, &[]), 0);
@@ -906,7 +906,118 @@ fn upgrade_diff_and_dry_run_change_nothing() {
         [(1, "superseded"), (2, "deployed")],
         "{h:?}"
     );
-    c.aws_node.assert_unchanged(kc, "diff, dry-run, upgrade");
+
+    // The real apiserver refuses a value (replicas < 0) that rendering let through: the
+    // failed revision is recorded and --rollback-on-failure returns to revision 2.
+    let out = run(&[
+        "--skip-preflight",
+        "--rollback-on-failure",
+        "--set",
+        "operator.replicas=-1",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", out_text(&out));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("rolled back to revision 2") && e.contains("spec.replicas: Invalid value: -1"),
+        "{e}"
+    );
+    let h = history(kc);
+    assert_eq!(
+        h.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
+        [
+            (1, "superseded"),
+            (2, "superseded"),
+            (3, "failed"),
+            (4, "deployed")
+        ],
+        "{h:?}"
+    );
+    assert_eq!(h[3].2, "Rollback to 2");
+    let operator = || {
+        kubectl_json(
+            kc,
+            &["get", "deployment", "cilium-operator", "-n", "kube-system"],
+        )
+    };
+    assert_eq!(operator()["spec"]["replicas"], 1);
+
+    // Killed while --wait waits for an operator that can never schedule: the revision stays
+    // pending-upgrade; a plain upgrade refuses, --recover goes on from the deployed revision.
+    let mut child = testkit::podnet::std_cmd()
+        .arg("--kubeconfig")
+        .arg(kc)
+        .args([
+            "cilium",
+            "upgrade",
+            "--skip-preflight",
+            "--wait",
+            "--timeout",
+            "120s",
+            "--set",
+            "operator.nodeSelector.no-such-label=x",
+            "--chart",
+        ])
+        .arg(&newer)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    testkit::eventually(
+        "an operator pod Pending on the real scheduler",
+        std::time::Duration::from_secs(60),
+        || {
+            let pods = kubectl_json(
+                kc,
+                &[
+                    "get",
+                    "pods",
+                    "-n",
+                    "kube-system",
+                    "-l",
+                    "io.cilium/app=operator",
+                    "--field-selector",
+                    "status.phase=Pending",
+                ],
+            );
+            pods["items"].as_array().is_some_and(|a| !a.is_empty())
+        },
+    );
+    assert_eq!(history(kc).last().unwrap().1, "pending-upgrade");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = run(&["--skip-preflight"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("pending-upgrade") && e.contains("--recover"),
+        "{e}"
+    );
+    let out = run(&[
+        "--skip-preflight",
+        "--recover",
+        "--wait",
+        "--timeout",
+        "120s",
+    ]);
+    expect_code(&out, 0);
+    let h = history(kc);
+    assert_eq!(
+        h.iter()
+            .map(|r| (r.0, r.1.as_str()))
+            .skip(4)
+            .collect::<Vec<_>>(),
+        [(5, "failed"), (6, "deployed")],
+        "{h:?}"
+    );
+    assert!(h[4].2.contains("interrupted"), "{h:?}");
+    assert!(
+        operator()["spec"]["template"]["spec"]["nodeSelector"]
+            .get("no-such-label")
+            .is_none(),
+        "--recover starts from the deployed values"
+    );
+    c.aws_node
+        .assert_unchanged(kc, "diff, dry-run, upgrades, rollback, recover");
 }
 
 #[test]

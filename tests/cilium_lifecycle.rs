@@ -1,109 +1,96 @@
-//! Releases that Helm understands: podnet installs on kubesim (EC2 + hybrid nodes), Helm v4
-//! lists, reads and upgrades the release, podnet reads the history and uninstalls; and the
-//! reverse, Helm installs and podnet reads it. aws-node is never touched.
+//! Backend: the REAL control plane (`tests/cluster.sh`: kube-apiserver, controller-manager and
+//! scheduler v1.36.3, etcd, kwok kubelets; 2 EC2 + 2 hybrid nodes, aws-node and kube-proxy as on
+//! EKS) and the Helm v4 CLI as the other client. Every lifecycle flow runs here, so the server's
+//! validation, server-side apply, and the status its controllers write are the real ones. Only
+//! the flows that need injected faults (kill mid-apply, 5xx, image pulls that fail) stay on
+//! kubesim, in `cilium_lifecycle_faults.rs`. aws-node is checked unchanged after every flow.
+//! The peers come from `bash tests/setup.sh`; without them these tests fail, saying so.
+
+mod lifecycle;
 
 use std::path::{Path, PathBuf};
-use std::process::Command as Proc;
 
-use kubesim::Kubesim;
-use serde_json::Value;
-use testkit::helm::{Helm, field_manager};
+use lifecycle::*;
+use serde_json::{Value, json};
+use testkit::cluster::RealCluster;
+use testkit::helm::{Backend, Helm};
 use testkit::kubectl::Kubectl;
-use testkit::podnet::{self as cli, cilium_json as podnet_json, expect_code, on as podnet};
+use testkit::podnet::{cilium_json as podnet_json, expect_code, on as podnet};
 
-fn chart() -> PathBuf {
-    testkit::charts::cilium(testkit::charts::CILIUM)
-}
+/// Helm's CLI applies with field manager `helm`; podnet shares it to take objects over.
+const FM: &str = "helm";
 
-/// `kubectl get … -o json`, or null when the object is not there.
-fn kubectl_json(kubeconfig: &Path, args: &[&str]) -> Value {
-    Kubectl::new(kubeconfig).json_or_null(args)
-}
-
-fn values_file(dir: &Path) -> PathBuf {
-    let out = cli::cmd()
-        .args([
-            "cilium",
-            "values",
-            "--cilium-version",
-            "1.17",
-            "--pod-cidr",
-            "192.168.64.0/18",
-            "--remote-node-network",
-            "172.16.0.0/16",
-            "--vpc-cidr",
-            "10.0.0.0/16",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let p = dir.join("values.yaml");
-    std::fs::write(&p, out.stdout).unwrap();
-    p
-}
-
-/// A simulated cluster (EC2 + hybrid nodes) and a values file for the shared chart.
+/// A real cluster (2 EC2 + 2 hybrid nodes) and a values file for the shared chart.
 struct Cluster {
-    sim: Kubesim,
+    /// Stops the cluster on drop.
+    _real: RealCluster,
     kc: PathBuf,
-    /// Holds the values file.
     dir: tempfile::TempDir,
     values: PathBuf,
+    aws_node: AwsNode,
 }
 
 fn cluster() -> Cluster {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
+    let real = RealCluster::up(2, 2);
+    let kc = real.kubeconfig().to_path_buf();
     let dir = tempfile::tempdir().unwrap();
     let values = values_file(dir.path());
+    let aws_node = AwsNode::now(&kc);
     Cluster {
-        sim,
+        _real: real,
         kc,
         dir,
         values,
+        aws_node,
     }
 }
 
-/// `cilium install --chart <shared chart> -f VALUES` plus `extra` flags.
-fn install(kc: &Path, values: &Path, extra: &[&str]) -> std::process::Output {
-    podnet(kc)
-        .args(["cilium", "install"])
-        .args(extra)
-        .arg("--chart")
-        .arg(chart())
-        .arg("-f")
-        .arg(values)
-        .output()
-        .unwrap()
+/// The Helm v4 CLI (never helm-python-sdk here): fails asking for `bash tests/setup.sh` when
+/// it is not built.
+fn helm(kc: &Path) -> Helm {
+    Helm::with_backend(Backend::Cli, kc)
 }
 
-/// [`cluster`] with podnet's release of the shared chart installed (revision 1).
-fn installed() -> Cluster {
-    let c = cluster();
-    expect_code(&install(&c.kc, &c.values, &[]), 0);
-    c
+fn out_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
-fn sim() -> Kubesim {
-    testkit::cluster::eks_kubesim()
+/// `podnet cilium status -o json` until it passes (the real controllers write status in their
+/// own time), or the last report after 60 s.
+fn status_until_healthy(kc: &Path) -> (Option<i32>, Value) {
+    let t0 = std::time::Instant::now();
+    loop {
+        let out = podnet(kc)
+            .args(["cilium", "status", "-o", "json"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("status -o json: {e}: {}", out_text(&out)));
+        if out.status.code() == Some(0) || t0.elapsed().as_secs() > 60 {
+            return (out.status.code(), v);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 #[test]
-fn podnet_installs_helm_upgrades_podnet_uninstalls() {
-    let Cluster {
-        sim: _sim,
+fn podnet_installs_waits_helm_upgrades_reusing_values_podnet_reads_and_uninstalls() {
+    let c = cluster();
+    let kc = &c.kc;
+    let out = install(
         kc,
-        dir: _dir,
-        values,
-    } = cluster();
-    let aws_node_before = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
-    assert_eq!(aws_node_before["metadata"]["name"], "aws-node");
-
-    // Share Helm's field manager ("helm" for the CLI, "python" for helm-python-sdk).
-    let out = install(&kc, &values, &["--field-manager", field_manager()]);
+        &c.values,
+        &["--wait", "--timeout", "90s", "--field-manager", FM],
+    );
     expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("STATUS: deployed"));
-    let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
+    // --wait returned once the real DaemonSet controller reported every agent ready.
+    let ds = kubectl_json(kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
+    assert_eq!(ds["status"]["numberReady"], 2, "{}", ds["status"]);
     assert_eq!(
         ds["metadata"]["annotations"]["meta.helm.sh/release-name"],
         "cilium"
@@ -112,15 +99,15 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
         ds["metadata"]["labels"]["app.kubernetes.io/managed-by"],
         "Helm"
     );
+    c.aws_node.assert_unchanged(kc, "install");
 
-    let helm = Helm::new(&kc);
+    let helm = helm(kc);
     let rel = helm
         .list()
         .into_iter()
         .find(|r| r.name == "cilium")
         .expect("helm lists podnet's release");
-    assert_eq!(rel.status, "deployed");
-    assert_eq!(rel.revision, 1);
+    assert_eq!((rel.status.as_str(), rel.revision), ("deployed", 1));
     let hv = helm.get_values();
     assert_eq!(
         hv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0], "192.168.64.0/18",
@@ -128,79 +115,65 @@ fn podnet_installs_helm_upgrades_podnet_uninstalls() {
     );
 
     // A second install is refused while the release exists.
-    let out = install(&kc, &values, &[]);
+    let out = install(kc, &c.values, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 
-    // Helm upgrades podnet's release; podnet reads Helm's revision.
-    let up = helm.upgrade(
-        &chart(),
-        &serde_json::json!({"operator": {"replicas": 1}}),
-        true,
-    );
+    // `helm upgrade --reuse-values` over podnet's release; podnet reads Helm's revision.
+    let up = helm.upgrade(&chart(), &json!({"operator": {"replicas": 1}}), true);
     assert_eq!(up.revision, 2);
-    let out = podnet(&kc)
-        .args(["cilium", "history", "-o", "json"])
-        .output()
-        .unwrap();
-    let h: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let statuses: Vec<&str> = h
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["superseded", "deployed"], "{h}");
-    let out = podnet(&kc)
-        .args(["cilium", "get-values", "-o", "json"])
-        .output()
-        .unwrap();
-    let gv: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, st) = status_until_healthy(kc);
+    assert_eq!(code, Some(0), "{st}");
+    assert_eq!(
+        (
+            st["release"]["revision"].as_i64(),
+            st["release"]["status"].as_str(),
+            st["operator"]["replicas"].as_i64(),
+            st["agent"]["ready"].as_i64(),
+        ),
+        (Some(2), Some("deployed"), Some(1), Some(2)),
+        "{st}"
+    );
+    let h = history(kc);
+    assert_eq!(
+        h.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
+        ["superseded", "deployed"],
+        "{h:?}"
+    );
+    let gv: Value = podnet_json(kc, &["get-values"]);
     assert_eq!(gv["operator"]["replicas"], 1);
     assert_eq!(
-        gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0],
-        "192.168.64.0/18"
+        gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0], "192.168.64.0/18",
+        "--reuse-values kept podnet's values"
     );
-
-    // Helm rolls back to podnet's revision.
-    let rb = helm.rollback(1);
-    assert_eq!(rb.revision, 3);
+    c.aws_node.assert_unchanged(kc, "helm upgrade");
 
     // podnet uninstalls: the release's objects and records go; aws-node stays.
-    let out = podnet(&kc)
+    let out = podnet(kc)
         .args(["cilium", "uninstall", "--yes"])
         .output()
         .unwrap();
     expect_code(&out, 0);
-    assert!(kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]).is_null());
-    let aws_node_after = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
-    assert_eq!(
-        aws_node_after["metadata"]["uid"],
-        aws_node_before["metadata"]["uid"]
-    );
-    assert_eq!(
-        aws_node_after["metadata"]["resourceVersion"],
-        aws_node_before["metadata"]["resourceVersion"],
-        "aws-node untouched"
-    );
+    assert!(kubectl_json(kc, &["get", "daemonset", "cilium", "-n", "kube-system"]).is_null());
     assert!(
-        Kubectl::new(&kc)
+        Kubectl::new(kc)
             .release_secrets("cilium", "kube-system")
             .is_empty()
     );
     assert!(helm.list().iter().all(|r| r.name != "cilium"));
+    c.aws_node.assert_unchanged(kc, "uninstall");
 }
 
 #[test]
-fn helm_installs_podnet_reads() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
-    let helm = Helm::new(&kc);
+fn helm_installs_podnet_upgrades_helm_rolls_back_podnet_shows_it() {
+    let c = cluster();
+    let kc = &c.kc;
+    let helm = helm(kc);
     helm.install(
         &chart(),
-        &serde_json::json!({"ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": ["192.168.64.0/18"]}}}),
+        &json!({"ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": ["192.168.64.0/18"]}}}),
     );
-    let out = podnet(&kc).args(["cilium", "history"]).output().unwrap();
+    let out = podnet(kc).args(["cilium", "history"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("deployed")
@@ -208,10 +181,61 @@ fn helm_installs_podnet_reads() {
             && text.contains("Install complete"),
         "{text}"
     );
-    let out = podnet(&kc).args(["cilium", "get-values"]).output().unwrap();
+    let out = podnet(kc).args(["cilium", "get-values"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("192.168.64.0/18"));
+
+    // podnet upgrades Helm's release (taking its objects over as field manager `helm`).
+    let out = podnet(kc)
+        .args([
+            "cilium",
+            "upgrade",
+            "--skip-preflight",
+            "--field-manager",
+            FM,
+            "--set",
+            "operator.replicas=1",
+            "-o",
+            "json",
+            "--chart",
+        ])
+        .arg(chart_as("1.17.19", c.dir.path()))
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["revision"].as_i64(), v["status"].as_str()),
+        (Some(2), Some("deployed")),
+        "{v}"
+    );
+    let dep = kubectl_json(
+        kc,
+        &["get", "deployment", "cilium-operator", "-n", "kube-system"],
+    );
+    assert_eq!(dep["spec"]["replicas"], 1);
+    c.aws_node.assert_unchanged(kc, "podnet upgrade");
+
+    // `helm rollback` to Helm's revision; `podnet cilium history` shows it.
+    let rb = helm.rollback(1);
+    assert_eq!(rb.revision, 3);
+    let out = podnet(kc).args(["cilium", "history"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with('3')
+            && last.contains("deployed")
+            && last.contains("cilium-1.17.18")
+            && last.contains("Rollback to 1"),
+        "{text}"
+    );
+    let dep = kubectl_json(
+        kc,
+        &["get", "deployment", "cilium-operator", "-n", "kube-system"],
+    );
+    assert_eq!(dep["spec"]["replicas"], 2, "Helm's rollback applied");
+
     // An object the release does not own is never deleted.
-    let o = Kubectl::new(&kc).run(&[
+    let o = Kubectl::new(kc).run(&[
         "annotate",
         "serviceaccount",
         "cilium",
@@ -221,97 +245,55 @@ fn helm_installs_podnet_reads() {
         "meta.helm.sh/release-name=someone-else",
     ]);
     assert!(o.status.success());
-    let out = podnet(&kc)
+    let out = podnet(kc)
         .args(["cilium", "uninstall", "--yes"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(0), "{}", out_text(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .contains("kept: ServiceAccount/cilium (not owned by release cilium)")
     );
     assert_eq!(
         kubectl_json(
-            &kc,
+            kc,
             &["get", "serviceaccount", "cilium", "-n", "kube-system"]
         )["metadata"]["name"],
         "cilium"
     );
+    c.aws_node.assert_unchanged(kc, "uninstall");
 }
 
-/// The shared chart re-packaged under another version (templates unchanged).
-fn chart_as(version: &str, dir: &Path) -> PathBuf {
-    let data = std::fs::read(chart()).unwrap();
-    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(&data[..]));
-    let out = dir.join(format!("cilium-{version}.tgz"));
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&out).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    for e in ar.entries().unwrap() {
-        let mut e = e.unwrap();
-        let path = e.path().unwrap().into_owned();
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
-        if path.to_string_lossy() == "cilium/Chart.yaml" {
-            let text = String::from_utf8(bytes).unwrap();
-            bytes = text
-                .lines()
-                .map(|l| {
-                    if l.starts_with("version:") {
-                        format!("version: {version}")
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-                .into_bytes();
-        }
-        let mut h = tar::Header::new_gnu();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, &path, &bytes[..]).unwrap();
-    }
-    b.into_inner().unwrap().finish().unwrap();
-    out
+/// `cilium upgrade --skip-preflight --field-manager helm -o json --chart CHART -f VALUES`.
+fn upgrade(kc: &Path, chart: &Path, values: &Path) -> std::process::Output {
+    podnet(kc)
+        .args([
+            "cilium",
+            "upgrade",
+            "--skip-preflight",
+            "--field-manager",
+            FM,
+            "-o",
+            "json",
+            "--chart",
+        ])
+        .arg(chart)
+        .arg("-f")
+        .arg(values)
+        .output()
+        .unwrap()
 }
 
 #[test]
-fn upgrade_guards_upgrade_and_rollback() {
-    let Cluster {
-        sim: _sim,
-        kc,
-        dir,
-        values,
-    } = cluster();
-    let out = install(&kc, &values, &["--field-manager", field_manager()]);
-    expect_code(&out, 0);
+fn upgrade_guards_upgrade_across_a_minor_and_rollback() {
+    let c = cluster();
+    let (kc, dir) = (&c.kc, c.dir.path());
+    expect_code(&install(kc, &c.values, &["--field-manager", FM]), 0);
 
-    let extra = dir.path().join("extra.yaml");
+    let extra = dir.join("extra.yaml");
     std::fs::write(&extra, "operator:\n  replicas: 1\n").unwrap();
-    let upgrade = |chart: &Path, values: &Path| {
-        podnet(&kc)
-            .args([
-                "cilium",
-                "upgrade",
-                "--skip-preflight",
-                "--field-manager",
-                field_manager(),
-                "-o",
-                "json",
-                "--chart",
-            ])
-            .arg(chart)
-            .arg("-f")
-            .arg(values)
-            .output()
-            .unwrap()
-    };
     // Same minor, new patch: deployed values reused, new ones merged over them.
-    let out = upgrade(&chart_as("1.17.19", dir.path()), &extra);
+    let out = upgrade(kc, &chart_as("1.17.19", dir), &extra);
     expect_code(&out, 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -322,68 +304,85 @@ fn upgrade_guards_upgrade_and_rollback() {
         ),
         (Some(2), Some("deployed"), Some("Upgrade complete"))
     );
-    let gv: Value = podnet_json(&kc, &["get-values"]);
+    let gv: Value = podnet_json(kc, &["get-values"]);
     assert_eq!(gv["operator"]["replicas"], 1);
     assert_eq!(
         gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0],
         "192.168.64.0/18"
     );
-    assert!(
-        gv.get("upgradeCompatibility").is_none(),
-        "same minor: no upgradeCompatibility"
-    );
+    assert!(gv.get("upgradeCompatibility").is_none(), "same minor");
+    c.aws_node.assert_unchanged(kc, "patch upgrade");
 
-    // Guards: each refused with a clear message, and nothing recorded.
-    let pool = dir.path().join("pool.yaml");
+    // Guards: each refused with a clear message, and nothing recorded or applied.
+    let pool = dir.join("pool.yaml");
     std::fs::write(
         &pool,
         "ipam:\n  operator:\n    clusterPoolIPv4PodCIDRList: [10.99.0.0/16]\n",
     )
     .unwrap();
+    let mask = dir.join("mask.yaml");
+    std::fs::write(
+        &mask,
+        "ipam:\n  operator:\n    clusterPoolIPv4MaskSize: 26\n",
+    )
+    .unwrap();
+    let cm_before = kubectl_json(
+        kc,
+        &["get", "configmap", "cilium-config", "-n", "kube-system"],
+    );
     for (chart, values, expect) in [
         (
-            chart_as("1.17.20", dir.path()),
+            chart_as("1.17.20", dir),
             pool.clone(),
             "changes ipam.operator.clusterPoolIPv4PodCIDRList",
         ),
         (
-            chart_as("1.19.0", dir.path()),
+            chart_as("1.17.20", dir),
+            mask.clone(),
+            "ipam.operator.clusterPoolIPv4MaskSize",
+        ),
+        (
+            chart_as("1.19.0", dir),
             extra.clone(),
             "skips a minor version",
         ),
-        (chart_as("1.17.0", dir.path()), extra.clone(), "downgrade"),
+        (chart_as("1.17.0", dir), extra.clone(), "downgrade"),
     ] {
-        let out = upgrade(&chart, &values);
-        assert_eq!(out.status.code(), Some(2), "{expect}");
+        let out = upgrade(kc, &chart, &values);
+        assert_eq!(out.status.code(), Some(2), "{expect}: {}", out_text(&out));
         let e = String::from_utf8_lossy(&out.stderr);
         assert!(e.contains(expect), "{expect}: {e}");
     }
-    let h: Value = podnet_json(&kc, &["history"]);
+    assert_eq!(history(kc).len(), 2, "refused upgrades record nothing");
+    let cm_after = kubectl_json(
+        kc,
+        &["get", "configmap", "cilium-config", "-n", "kube-system"],
+    );
     assert_eq!(
-        h.as_array().unwrap().len(),
-        2,
-        "refused upgrades record nothing: {h}"
+        cm_before["metadata"]["resourceVersion"], cm_after["metadata"]["resourceVersion"],
+        "refused upgrades apply nothing"
     );
 
     // Next minor: upgradeCompatibility set to the minor first installed.
-    let out = upgrade(&chart_as("1.18.0", dir.path()), &extra);
+    let out = upgrade(kc, &chart_as("1.18.0", dir), &extra);
     expect_code(&out, 0);
-    let gv: Value = podnet_json(&kc, &["get-values"]);
+    let gv: Value = podnet_json(kc, &["get-values"]);
     assert_eq!(gv["upgradeCompatibility"], "1.17");
     let cm = kubectl_json(
-        &kc,
+        kc,
         &["get", "configmap", "cilium-config", "-n", "kube-system"],
     );
     assert!(cm["data"].is_object());
+    c.aws_node.assert_unchanged(kc, "minor upgrade");
 
     // Rollback to revision 2 as revision 4; Helm sees it.
-    let out = podnet(&kc)
+    let out = podnet(kc)
         .args([
             "cilium",
             "rollback",
             "2",
             "--field-manager",
-            field_manager(),
+            FM,
             "-o",
             "json",
         ])
@@ -395,19 +394,13 @@ fn upgrade_guards_upgrade_and_rollback() {
         (v["revision"].as_i64(), v["description"].as_str()),
         (Some(4), Some("Rollback to 2"))
     );
-    let h: Value = podnet_json(&kc, &["history"]);
-    let statuses: Vec<&str> = h
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let h = history(kc);
     assert_eq!(
-        statuses,
+        h.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
         ["superseded", "superseded", "superseded", "deployed"],
-        "{h}"
+        "{h:?}"
     );
-    let helm = Helm::new(&kc);
+    let helm = helm(kc);
     let rel = helm
         .list()
         .into_iter()
@@ -425,7 +418,7 @@ fn upgrade_guards_upgrade_and_rollback() {
     // Helm rolls back to podnet's 1.18.0 revision; podnet's history shows it.
     let rb = helm.rollback(3);
     assert_eq!(rb.revision, 5);
-    let out = podnet(&kc).args(["cilium", "history"]).output().unwrap();
+    let out = podnet(kc).args(["cilium", "history"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let last = text.lines().last().unwrap_or("");
     assert!(
@@ -435,119 +428,54 @@ fn upgrade_guards_upgrade_and_rollback() {
             && last.contains("Rollback to 3"),
         "{text}"
     );
+    c.aws_node.assert_unchanged(kc, "rollbacks");
 }
 
 #[test]
-fn status_reports_readiness_and_pool() {
-    // Healthy: every hybrid node gets a ready agent.
-    let Cluster {
-        sim: _sim,
-        kc,
-        dir: _dir,
-        values,
-    } = cluster();
-    let out = podnet(&kc).args(["cilium", "status"]).output().unwrap();
+fn status_reports_readiness_and_pool_from_the_real_controllers() {
+    let c = cluster();
+    let kc = &c.kc;
+    let out = podnet(kc).args(["cilium", "status"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "no release yet");
     assert!(String::from_utf8_lossy(&out.stdout).contains("release-not-found"));
-    let out = install(&kc, &values, &[]);
-    assert_eq!(out.status.code(), Some(0));
-    let mut last = Value::Null;
-    for _ in 0..50 {
-        let out = podnet(&kc)
-            .args(["cilium", "status", "-o", "json"])
-            .output()
-            .unwrap();
-        last = serde_json::from_slice(&out.stdout).unwrap();
-        if out.status.code() == Some(0) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert_eq!(last["findings"], serde_json::json!([]), "{last}");
-    assert_eq!(last["hybridNodes"], 2);
-    assert_eq!(last["agent"]["ready"], 2);
-    assert_eq!(last["pool"]["mask"], 25);
-    assert_eq!(last["pool"]["blocks"], "128");
-    assert_eq!(last["pool"]["blocksInUse"], 2);
-
-    // Image pulls failing: agents never ready, and status says which nodes.
-    let sim = testkit::cluster::eks_kubesim_with_faults(&["image-pull:cilium/cilium"]);
-    let kc = sim.kubeconfig().to_path_buf();
-    let out = install(&kc, &values, &[]);
-    assert_eq!(out.status.code(), Some(0));
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let out = podnet(&kc)
-        .args(["cilium", "status", "-o", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
-    assert!(
-        ids.contains(&"agent-not-ready") && ids.contains(&"hybrid-node-without-agent"),
-        "{v}"
-    );
-    assert_eq!(v["hybridNodesWithoutAgent"].as_array().unwrap().len(), 2);
+    expect_code(&install(kc, &c.values, &[]), 0);
+    let (code, st) = status_until_healthy(kc);
+    assert_eq!(code, Some(0), "{st}");
+    assert_eq!(st["findings"], json!([]), "{st}");
+    assert_eq!(st["hybridNodes"], 2);
+    assert_eq!(st["hybridNodesWithoutAgent"], json!([]));
+    assert_eq!(st["agent"]["ready"], 2);
+    assert_eq!(st["operator"]["available"], 2);
+    assert_eq!(st["pool"]["mask"], 25);
+    assert_eq!(st["pool"]["blocks"], "128");
+    // No Cilium operator runs here, so no CiliumNode CRD: no block has been handed out.
+    assert_eq!(st["pool"]["blocksInUse"], 0, "{st}");
+    let out = podnet(kc).args(["cilium", "status"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("0 of 128 node blocks in use"), "{text}");
+    c.aws_node.assert_unchanged(kc, "status");
 }
 
 #[test]
-fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
-    let Cluster { sim, kc, dir, .. } = installed();
-    let preflight = || {
-        podnet(&kc)
-            .args([
-                "cilium",
-                "upgrade",
-                "--preflight",
-                "--timeout",
-                "3s",
-                "-o",
-                "json",
-                "--chart",
-            ])
-            .arg(chart_as("1.17.19", dir.path()))
-            .output()
-            .unwrap()
-    };
-    let gone = |kc: &Path| {
-        kubectl_json(
-            kc,
-            &[
-                "get",
-                "daemonset",
-                "cilium-pre-flight-check",
-                "-n",
-                "kube-system",
-            ],
-        )
-        .is_null()
-            && kubectl_json(
-                kc,
-                &[
-                    "get",
-                    "secrets",
-                    "-n",
-                    "kube-system",
-                    "-l",
-                    "owner=helm,name=cilium-preflight",
-                ],
-            )["items"]
-                .as_array()
-                .is_some_and(Vec::is_empty)
-    };
-    let out = preflight();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn preflight_passes_cleans_up_and_a_plain_upgrade_runs_it_first() {
+    let c = cluster();
+    let (kc, dir) = (&c.kc, c.dir.path());
+    expect_code(&install(kc, &c.values, &[]), 0);
+    let out = podnet(kc)
+        .args([
+            "cilium",
+            "upgrade",
+            "--preflight",
+            "--timeout",
+            "90s",
+            "-o",
+            "json",
+            "--chart",
+        ])
+        .arg(chart_as("1.17.19", dir))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", out_text(&out));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (
@@ -558,95 +486,22 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
         (Some(true), Some(2), Some(2)),
         "{r}"
     );
-    assert!(gone(&kc), "preflight removed after success");
+    assert!(preflight_gone(kc), "preflight removed after success");
+    assert_eq!(history(kc).len(), 1, "the preflight records no revision");
 
-    sim.set_faults(&["image-pull:cilium/cilium"]).unwrap();
-    let out = preflight();
-    assert_eq!(out.status.code(), Some(1));
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["passed"], false);
-    let problems = r["problems"].to_string();
-    assert!(
-        problems.contains("ImagePullBackOff") || problems.contains("ErrImagePull"),
-        "{r}"
-    );
-    assert_eq!(r["cleanedUp"], true);
-    assert!(gone(&kc), "preflight removed after failure");
-    // Ctrl-C while waiting: the pre-flight objects are removed before the command ends.
-    let mut child = cli::std_cmd()
-        .arg("--kubeconfig")
-        .arg(&kc)
+    let out = podnet(kc)
         .args([
             "cilium",
             "upgrade",
-            "--preflight",
             "--timeout",
-            "60s",
+            "90s",
+            "-o",
+            "json",
             "--chart",
         ])
-        .arg(chart_as("1.17.19", dir.path()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+        .arg(chart_as("1.17.19", dir))
+        .output()
         .unwrap();
-    let t0 = std::time::Instant::now();
-    while kubectl_json(
-        &kc,
-        &[
-            "get",
-            "daemonset",
-            "cilium-pre-flight-check",
-            "-n",
-            "kube-system",
-        ],
-    )
-    .is_null()
-    {
-        assert!(t0.elapsed().as_secs() < 30, "preflight never started");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let o = Proc::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(o.success());
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(2), "{err}");
-    assert!(err.contains("interrupted"), "{err}");
-    assert!(gone(&kc), "preflight removed after Ctrl-C");
-    // The release itself is untouched by the preflight.
-    let h: Value = podnet_json(&kc, &["history"]);
-    assert_eq!(h.as_array().unwrap().len(), 1);
-
-    // A plain upgrade runs the preflight first: refused while it fails …
-    let upgrade = || {
-        podnet(&kc)
-            .args([
-                "cilium",
-                "upgrade",
-                "--timeout",
-                "3s",
-                "-o",
-                "json",
-                "--chart",
-            ])
-            .arg(chart_as("1.17.19", dir.path()))
-            .output()
-            .unwrap()
-    };
-    let out = upgrade();
-    assert_eq!(out.status.code(), Some(1));
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        e.contains("\"passed\": false") && e.contains("was not upgraded"),
-        "{e}"
-    );
-    assert!(gone(&kc));
-    // … and goes on once it passes.
-    sim.set_faults(&[]).unwrap();
-    let out = upgrade();
     expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"passed\": true"));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -654,235 +509,55 @@ fn preflight_passes_then_fails_on_image_pulls_and_always_cleans_up() {
         (v["revision"].as_i64(), v["status"].as_str()),
         (Some(2), Some("deployed"))
     );
-    assert!(gone(&kc));
-}
-
-#[test]
-fn fault_mid_install_marks_failed_and_upgrade_recovers() {
-    let Cluster {
-        sim,
-        kc,
-        dir: _dir,
-        values,
-    } = cluster();
-    let aws_node = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
-    // Every write of a DaemonSet fails: the install stops part-way.
-    sim.set_faults(&["error:500:1:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
-        .unwrap();
-    let out = install(&kc, &values, &[]);
-    assert_eq!(out.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains("DaemonSet/cilium") && e.contains("500"), "{e}");
-    let h: Value = podnet_json(&kc, &["history"]);
-    assert_eq!(h[0]["status"], "failed", "{h}");
-    // A second install is refused; an upgrade recovers once the API server is healthy.
-    sim.set_faults(&[]).unwrap();
-    let out = install(&kc, &values, &[]);
-    assert_eq!(out.status.code(), Some(2));
-    let out = podnet(&kc)
-        .args(["cilium", "upgrade", "-o", "json", "--chart"])
-        .arg(chart())
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        (v["revision"].as_i64(), v["status"].as_str()),
-        (Some(2), Some("deployed"))
-    );
-    assert_eq!(
-        kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"])["metadata"]["name"],
-        "cilium"
-    );
-    let after = kubectl_json(&kc, &["get", "daemonset", "aws-node", "-n", "kube-system"]);
-    assert_eq!(
-        after["metadata"]["resourceVersion"], aws_node["metadata"]["resourceVersion"],
-        "aws-node untouched"
-    );
-}
-
-#[test]
-fn install_wait_succeeds_or_says_what_is_not_ready() {
-    let Cluster {
-        sim: _sim,
-        kc,
-        dir: _dir,
-        values,
-    } = cluster();
-    let out = install(&kc, &values, &["--wait", "--timeout", "30s"]);
-    expect_code(&out, 0);
-    let ds = kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
-    assert_eq!(ds["status"]["numberReady"], 2, "{}", ds["status"]);
-
-    let sim = testkit::cluster::eks_kubesim_with_faults(&["image-pull:cilium/cilium"]);
-    let kc = sim.kubeconfig().to_path_buf();
-    let out = install(&kc, &values, &["--wait", "--timeout", "2s"]);
-    assert_eq!(out.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        e.contains("timed out")
-            && e.contains("hybrid node")
-            && (e.contains("ImagePullBackOff") || e.contains("ErrImagePull")),
-        "{e}"
-    );
+    assert!(preflight_gone(kc));
+    c.aws_node.assert_unchanged(kc, "preflight and upgrade");
 }
 
 #[test]
 fn install_refuses_a_cluster_with_another_cni_unless_forced() {
-    let Cluster {
-        sim: _sim,
-        kc,
-        dir,
-        values,
-    } = cluster();
-    let calico = dir.path().join("calico.yaml");
+    let c = cluster();
+    let kc = &c.kc;
+    let calico = c.dir.path().join("calico.yaml");
     std::fs::write(&calico, "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: calico-node\n  namespace: kube-system\nspec:\n  selector:\n    matchLabels: {k8s-app: calico-node}\n  template:\n    metadata:\n      labels: {k8s-app: calico-node}\n    spec:\n      containers:\n      - name: calico-node\n        image: calico/node:v3.29.0\n").unwrap();
-    let o = Kubectl::new(&kc).run(&["apply", "-f", calico.to_str().unwrap()]);
+    let o = Kubectl::new(kc).run(&["apply", "-f", calico.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let out = install(&kc, &values, &[]);
-    assert_eq!(out.status.code(), Some(2));
+    let out = install(kc, &c.values, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", out_text(&out));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
         e.contains("foreign-cni-present") && e.contains("calico-node"),
         "{e}"
     );
     assert!(
-        kubectl_json(
-            &kc,
-            &[
-                "get",
-                "secrets",
-                "-n",
-                "kube-system",
-                "-l",
-                "owner=helm,name=cilium"
-            ]
-        )["items"]
-            .as_array()
-            .is_some_and(Vec::is_empty),
+        Kubectl::new(kc)
+            .release_secrets("cilium", "kube-system")
+            .is_empty(),
         "nothing recorded"
     );
-    let out = install(&kc, &values, &["--force"]);
-    expect_code(&out, 0);
-}
-
-/// Revision `rev` of release `name` as stored (decoded from its Secret).
-fn record(kc: &Path, name: &str, rev: i64) -> Value {
-    let secret = format!("sh.helm.release.v1.{name}.v{rev}");
-    let s = kubectl_json(kc, &["get", "secret", &secret, "-n", "kube-system"]);
-    let data = s["data"]["release"].as_str().expect("release secret");
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .unwrap();
-    podnet::release::Release::decode(&bytes, &secret).unwrap().0
-}
-
-/// A small chart with hooks: weights, the default and explicit delete policies, a Job.
-fn hooked_chart(dir: &Path, job_image: &str) -> PathBuf {
-    let files = [
-        (
-            "hooked/Chart.yaml",
-            "apiVersion: v2\nname: hooked\nversion: 0.1.0\n".to_string(),
-        ),
-        (
-            "hooked/templates/main.yaml",
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked-main\ndata:\n  a: \"1\"\n"
-                .into(),
-        ),
-        (
-            "hooked/crds/widgets.yaml",
-            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names:\n    kind: Widget\n    plural: widgets\n    singular: widget\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n".into(),
-        ),
-        (
-            "hooked/templates/widget.yaml",
-            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\nspec:\n  size: 1\n".into(),
-        ),
-        (
-            "hooked/templates/hooks.yaml",
-            format!(
-                r#"apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: hook-b
-  annotations:
-    "helm.sh/hook": pre-install,pre-upgrade
-    "helm.sh/hook-weight": "5"
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: hook-a
-  annotations:
-    "helm.sh/hook": pre-install,pre-upgrade
-    "helm.sh/hook-weight": "-5"
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: hook-gone
-  annotations:
-    "helm.sh/hook": pre-install
-    "helm.sh/hook-delete-policy": hook-succeeded
----
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: hook-job
-  annotations:
-    "helm.sh/hook": post-install
-    "helm.sh/hook-weight": "1"
-    "helm.sh/hook-delete-policy": before-hook-creation,hook-succeeded,hook-failed
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: job
-        image: {job_image}
-"#
-            ),
-        ),
-    ];
-    let out = dir.join(format!("hooked-{}.tgz", job_image.replace(['/', ':'], "-")));
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&out).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    for (path, text) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(text.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, path, text.as_bytes()).unwrap();
-    }
-    b.into_inner().unwrap().finish().unwrap();
-    out
-}
-
-fn rv(kc: &Path, kind: &str, name: &str) -> u64 {
-    kubectl_json(kc, &["get", kind, name, "-n", "kube-system"])["metadata"]["resourceVersion"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{kind}/{name} missing"))
+    assert!(kubectl_json(kc, &["get", "daemonset", "cilium", "-n", "kube-system"]).is_null());
+    expect_code(&install(kc, &c.values, &["--force"]), 0);
+    c.aws_node.assert_unchanged(kc, "forced install");
 }
 
 #[test]
 fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
+    let real = RealCluster::up(2, 2);
+    let kc = real.kubeconfig();
+    let aws_node = AwsNode::now(kc);
     let dir = tempfile::tempdir().unwrap();
     let values = dir.path().join("empty.yaml");
     std::fs::write(&values, "{}\n").unwrap();
-    // Not a Cilium chart: --force past the Cilium rules.
-    let out = podnet(&kc)
+    // Not a Cilium chart: --force past the Cilium rules. The post-install Job completes when
+    // kwok ends its pod and the real Job controller marks it Complete.
+    let out = podnet(kc)
         .args([
             "cilium",
             "install",
             "--force",
             "--release",
             "hooked",
+            "--timeout",
+            "90s",
             "--chart",
         ])
         .arg(hooked_chart(dir.path(), "busybox:1.36"))
@@ -892,13 +567,13 @@ fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
         .unwrap();
     expect_code(&out, 0);
     // Weight order: hook-a (-5) before hook-b (5); both kept (default before-hook-creation).
-    assert!(rv(&kc, "configmap", "hook-a") < rv(&kc, "configmap", "hook-b"));
+    assert!(rv(kc, "configmap", "hook-a") < rv(kc, "configmap", "hook-b"));
     // pre-install hooks ran before the release's objects.
-    assert!(rv(&kc, "configmap", "hook-b") < rv(&kc, "configmap", "hooked-main"));
+    assert!(rv(kc, "configmap", "hook-b") < rv(kc, "configmap", "hooked-main"));
     // hook-succeeded: deleted after success.
-    assert!(kubectl_json(&kc, &["get", "configmap", "hook-gone", "-n", "kube-system"]).is_null());
-    assert!(kubectl_json(&kc, &["get", "job", "hook-job", "-n", "kube-system"]).is_null());
-    let rec = record(&kc, "hooked", 1);
+    assert!(kubectl_json(kc, &["get", "configmap", "hook-gone", "-n", "kube-system"]).is_null());
+    assert!(kubectl_json(kc, &["get", "job", "hook-job", "-n", "kube-system"]).is_null());
+    let rec = record(kc, "hooked", 1);
     assert_eq!(rec["info"]["status"], "deployed");
     let hooks = rec["hooks"].as_array().unwrap();
     assert_eq!(hooks.len(), 4, "{}", rec["hooks"]);
@@ -915,8 +590,8 @@ fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
         ),
         (
             Some(5),
-            serde_json::json!(["pre-install", "pre-upgrade"]),
-            serde_json::json!(["before-hook-creation"])
+            json!(["pre-install", "pre-upgrade"]),
+            json!(["before-hook-creation"])
         )
     );
     assert!(
@@ -931,121 +606,190 @@ fn hooks_run_by_weight_with_delete_policies_and_helm_reads_them() {
             .contains("CustomResourceDefinition")
     );
     assert_eq!(
-        kubectl_json(&kc, &["get", "widget", "w1", "-n", "kube-system"])["spec"]["size"],
+        kubectl_json(kc, &["get", "widget", "w1", "-n", "kube-system"])["spec"]["size"],
         1
     );
+    // Helm reads podnet's hooks: `helm upgrade` runs the pre-upgrade ones over them.
+    let helm = helm(kc).release("hooked", "kube-system");
+    let up = helm.upgrade(&hooked_chart(dir.path(), "busybox:1.36"), &json!({}), true);
+    assert_eq!((up.revision, up.status.as_str()), (2, "deployed"));
+    let theirs = record(kc, "hooked", 2);
+    let ran: Vec<&str> = theirs["hooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["last_run"]["phase"] == "Succeeded")
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        ran.contains(&"hook-a") && ran.contains(&"hook-b"),
+        "{ran:?}"
+    );
 
-    // A post-install Job that never completes: the release fails, hook-failed deletes the Job.
-    sim.set_faults(&["image-pull:never-pulls"]).unwrap();
-    let out = podnet(&kc)
-        .args([
-            "cilium",
-            "install",
-            "--force",
-            "--release",
-            "stuck",
-            "--timeout",
-            "3s",
-            "-n",
-            "default",
-            "--chart",
-        ])
-        .arg(hooked_chart(dir.path(), "never-pulls:1"))
-        .arg("-f")
-        .arg(&values)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        e.contains("post-install hook Job/hook-job failed") && e.contains("timed out"),
-        "{e}"
-    );
-    let h: Value = serde_json::from_slice(
-        &podnet(&kc)
-            .args([
-                "cilium",
-                "history",
-                "--release",
-                "stuck",
-                "-n",
-                "default",
-                "-o",
-                "json",
-            ])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    assert_eq!(h[0]["status"], "failed", "{h}");
-    assert!(
-        kubectl_json(&kc, &["get", "job", "hook-job", "-n", "default"]).is_null(),
-        "hook-failed policy"
-    );
     // Uninstall removes the release's objects but keeps the CRD (as Helm does).
-    let out = podnet(&kc)
+    let out = podnet(kc)
         .args(["cilium", "uninstall", "--yes", "--release", "hooked"])
         .output()
         .unwrap();
     expect_code(&out, 0);
-    assert!(kubectl_json(&kc, &["get", "widget", "w1", "-n", "kube-system"]).is_null());
+    assert!(kubectl_json(kc, &["get", "widget", "w1", "-n", "kube-system"]).is_null());
     assert_eq!(
-        kubectl_json(&kc, &["get", "crd", "widgets.example.com"])["metadata"]["name"],
+        kubectl_json(kc, &["get", "crd", "widgets.example.com"])["metadata"]["name"],
         "widgets.example.com"
     );
+    aws_node.assert_unchanged(kc, "hooked chart");
+}
+
+/// A chart whose templates hold a CRD (`gadgets.example.com`): uninstall keeps it unless
+/// `--purge-crds`.
+fn chart_with_crd(dir: &Path) -> PathBuf {
+    let files = [
+        (
+            "gadgets/Chart.yaml",
+            "apiVersion: v2\nname: gadgets\nversion: 0.1.0\n",
+        ),
+        (
+            "gadgets/templates/crd.yaml",
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names:\n    kind: Gadget\n    plural: gadgets\n    singular: gadget\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n",
+        ),
+        (
+            "gadgets/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gadgets\ndata:\n  a: \"1\"\n",
+        ),
+    ];
+    let out = dir.join("gadgets-0.1.0.tgz");
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&out).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut b = tar::Builder::new(gz);
+    for (path, text) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, text.as_bytes()).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap();
+    out
+}
+
+#[test]
+fn uninstall_keeps_crds_unless_purge_crds() {
+    let real = RealCluster::up(1, 1);
+    let kc = real.kubeconfig();
+    let aws_node = AwsNode::now(kc);
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("empty.yaml");
+    std::fs::write(&values, "{}\n").unwrap();
+    let chart = chart_with_crd(dir.path());
+    let gadgets_crd = || kubectl_json(kc, &["get", "crd", "gadgets.example.com"]);
+    for (release, purge) in [("first", false), ("second", true)] {
+        let out = podnet(kc)
+            .args([
+                "cilium",
+                "install",
+                "--force",
+                "--release",
+                release,
+                "--chart",
+            ])
+            .arg(&chart)
+            .arg("-f")
+            .arg(&values)
+            .output()
+            .unwrap();
+        expect_code(&out, 0);
+        assert_eq!(gadgets_crd()["status"]["acceptedNames"]["kind"], "Gadget");
+        let mut un = podnet(kc);
+        un.args(["cilium", "uninstall", "--yes", "--release", release]);
+        if purge {
+            un.arg("--purge-crds");
+        }
+        let out = un.output().unwrap();
+        expect_code(&out, 0);
+        assert!(kubectl_json(kc, &["get", "configmap", "gadgets", "-n", "kube-system"]).is_null());
+        if purge {
+            // The real apiserver finalizes the CRD (customresourcecleanup) before it goes.
+            testkit::eventually(
+                "the CRD to be deleted",
+                std::time::Duration::from_secs(30),
+                || gadgets_crd().is_null(),
+            );
+        } else {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("--purge-crds"), "{text}");
+            assert_eq!(gadgets_crd()["metadata"]["name"], "gadgets.example.com");
+            // The kept CRD belongs to no release now: the next install takes it over.
+            let o = Kubectl::new(kc).run(&["delete", "crd", "gadgets.example.com"]);
+            assert!(o.status.success());
+            testkit::eventually(
+                "the CRD to be deleted",
+                std::time::Duration::from_secs(30),
+                || gadgets_crd().is_null(),
+            );
+        }
+    }
+    aws_node.assert_unchanged(kc, "uninstalls");
 }
 
 #[test]
 fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
-    let Cluster {
-        sim: _sim,
-        kc,
-        dir,
-        values,
-    } = cluster();
-    let out = podnet(&kc)
+    let c = cluster();
+    let (kc, dir) = (&c.kc, c.dir.path());
+    let out = podnet(kc)
         .args([
             "cilium",
             "install",
             "--field-manager",
-            field_manager(),
+            FM,
+            "--timeout",
+            "90s",
             "--set",
             "hubble.tls.auto.method=cronJob",
             "--chart",
         ])
         .arg(chart())
         .arg("-f")
-        .arg(&values)
+        .arg(&c.values)
         .output()
         .unwrap();
     expect_code(&out, 0);
+    // The real Job controller marked the hook's Job Complete (kwok ended its pod).
     let job = kubectl_json(
-        &kc,
+        kc,
         &["get", "job", "hubble-generate-certs", "-n", "kube-system"],
     );
     assert!(
         job["status"]["conditions"].to_string().contains("Complete"),
         "{job}"
     );
-    let ours = record(&kc, "cilium", 1);
+    let cron = kubectl_json(
+        kc,
+        &[
+            "get",
+            "cronjob",
+            "hubble-generate-certs",
+            "-n",
+            "kube-system",
+        ],
+    );
+    assert!(cron["spec"]["schedule"].is_string(), "{cron}");
+    let ours = record(kc, "cilium", 1);
     assert_eq!(ours["config"]["hubble"]["tls"]["auto"]["method"], "cronJob");
     let hook = &ours["hooks"][0];
-    assert_eq!(
-        hook["events"],
-        serde_json::json!(["post-install", "post-upgrade"])
-    );
+    assert_eq!(hook["events"], json!(["post-install", "post-upgrade"]));
     assert_eq!(hook["last_run"]["phase"], "Succeeded");
     // Helm upgrades the release (running the post-upgrade hook over podnet's Job) …
-    let helm = Helm::new(&kc);
+    let helm = helm(kc);
     let up = helm.upgrade(
-        &chart_as("1.17.19", dir.path()),
-        &serde_json::json!({"operator": {"replicas": 1}}),
+        &chart_as("1.17.19", dir),
+        &json!({"operator": {"replicas": 1}}),
         true,
     );
     assert_eq!(up.revision, 2);
     // … and records the hook as podnet did: same fields.
-    let theirs = record(&kc, "cilium", 2);
+    let theirs = record(kc, "cilium", 2);
     let keys = |h: &Value| {
         let mut k: Vec<String> = h.as_object().unwrap().keys().cloned().collect();
         k.sort();
@@ -1069,22 +813,24 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
     assert_eq!(theirs["hooks"][0]["last_run"]["phase"], "Succeeded");
     assert_eq!(theirs["chart"]["metadata"]["version"], "1.17.19");
     // podnet upgrades Helm's revision in turn (the hook runs again as post-upgrade).
-    let out = podnet(&kc)
+    let out = podnet(kc)
         .args([
             "cilium",
             "upgrade",
             "--skip-preflight",
             "--field-manager",
-            field_manager(),
+            FM,
+            "--timeout",
+            "90s",
             "-o",
             "json",
             "--chart",
         ])
-        .arg(chart_as("1.17.20", dir.path()))
+        .arg(chart_as("1.17.20", dir))
         .output()
         .unwrap();
     expect_code(&out, 0);
-    let third = record(&kc, "cilium", 3);
+    let third = record(kc, "cilium", 3);
     assert_eq!(third["info"]["status"], "deployed");
     assert_eq!(
         third["config"]["operator"]["replicas"], 1,
@@ -1095,28 +841,18 @@ fn cilium_cronjob_tls_hook_runs_and_helm_upgrades_over_it() {
         third["hooks"][0]["last_run"]["started_at"],
         ours["hooks"][0]["last_run"]["started_at"]
     );
+    c.aws_node.assert_unchanged(kc, "cronJob hook upgrades");
 }
 
 #[test]
-fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
-    let Cluster { sim, kc, dir, .. } = installed();
-    let history = |kc: &Path| -> Vec<(i64, String, String)> {
-        let h: Value = podnet_json(kc, &["history"]);
-        h.as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["revision"].as_i64().unwrap(),
-                    r["status"].as_str().unwrap().to_string(),
-                    r["description"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
-    let newer = chart_as("1.17.19", dir.path());
-    let upgrade = |extra: &[&str]| {
-        podnet(&kc)
+fn upgrade_diff_dry_run_rollback_on_failure_and_recover_without_injected_faults() {
+    let c = cluster();
+    let (kc, dir) = (&c.kc, c.dir.path());
+    expect_code(&install(kc, &c.values, &[]), 0);
+    let newer = chart_as("1.17.19", dir);
+    let ds_before = kubectl_json(kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
+    let run = |extra: &[&str]| {
+        podnet(kc)
             .args([
                 "cilium",
                 "upgrade",
@@ -1130,7 +866,7 @@ fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
             .unwrap()
     };
     // --diff: both diffs, nothing changed.
-    let out = upgrade(&["--diff"]);
+    let out = run(&["--diff"]);
     expect_code(&out, 0);
     let d = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -1142,77 +878,153 @@ fn upgrade_diff_dry_run_rollback_on_failure_and_recover() {
         "{d}"
     );
     // --dry-run: the documents, nothing changed.
-    let out = upgrade(&["--dry-run"]);
-    assert_eq!(out.status.code(), Some(0));
+    let out = run(&["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", out_text(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .contains("# Source: cilium/templates/cilium-agent/daemonset.yaml")
     );
-    assert_eq!(history(&kc).len(), 1);
-
-    // A failed apply with --rollback-on-failure: failed revision, then a rollback to 1.
-    sim.set_faults(&["error:422:1x:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
-        .unwrap();
-    let out = upgrade(&["--skip-preflight", "--rollback-on-failure"]);
-    assert_eq!(out.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains("rolled back to revision 1"), "{e}");
-    let h = history(&kc);
+    assert_eq!(history(kc).len(), 1);
+    let ds_after = kubectl_json(kc, &["get", "daemonset", "cilium", "-n", "kube-system"]);
+    assert_eq!(
+        ds_before["metadata"]["generation"],
+        ds_after["metadata"]["generation"]
+    );
+    assert_eq!(
+        kubectl_json(
+            kc,
+            &["get", "deployment", "cilium-operator", "-n", "kube-system"]
+        )["spec"]["replicas"],
+        2
+    );
+    // Then the upgrade itself, with --rollback-on-failure: it succeeds, no rollback.
+    let out = run(&["--skip-preflight", "--rollback-on-failure", "-o", "json"]);
+    expect_code(&out, 0);
+    let h = history(kc);
     assert_eq!(
         h.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
-        [(1, "superseded"), (2, "failed"), (3, "deployed")],
+        [(1, "superseded"), (2, "deployed")],
         "{h:?}"
     );
-    assert_eq!(h[2].2, "Rollback to 1");
 
-    // Killed mid-upgrade: pending-upgrade stays; plain upgrade refuses, --recover goes on.
-    sim.set_faults(&["latency:60s:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
-        .unwrap();
-    let mut child = cli::std_cmd()
+    // The real apiserver refuses a value (replicas < 0) that rendering let through: the
+    // failed revision is recorded and --rollback-on-failure returns to revision 2.
+    let out = run(&[
+        "--skip-preflight",
+        "--rollback-on-failure",
+        "--set",
+        "operator.replicas=-1",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", out_text(&out));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("rolled back to revision 2") && e.contains("spec.replicas: Invalid value: -1"),
+        "{e}"
+    );
+    let h = history(kc);
+    assert_eq!(
+        h.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
+        [
+            (1, "superseded"),
+            (2, "superseded"),
+            (3, "failed"),
+            (4, "deployed")
+        ],
+        "{h:?}"
+    );
+    assert_eq!(h[3].2, "Rollback to 2");
+    let operator = || {
+        kubectl_json(
+            kc,
+            &["get", "deployment", "cilium-operator", "-n", "kube-system"],
+        )
+    };
+    assert_eq!(operator()["spec"]["replicas"], 1);
+
+    // Killed while --wait waits for an operator that can never schedule: the revision stays
+    // pending-upgrade; a plain upgrade refuses, --recover goes on from the deployed revision.
+    let mut child = testkit::podnet::std_cmd()
         .arg("--kubeconfig")
-        .arg(&kc)
-        .args(["cilium", "upgrade", "--skip-preflight", "--chart"])
+        .arg(kc)
+        .args([
+            "cilium",
+            "upgrade",
+            "--skip-preflight",
+            "--wait",
+            "--timeout",
+            "120s",
+            "--set",
+            "operator.nodeSelector.no-such-label=x",
+            "--chart",
+        ])
         .arg(&newer)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let t0 = std::time::Instant::now();
-    while !history(&kc).iter().any(|r| r.1 == "pending-upgrade") {
-        assert!(t0.elapsed().as_secs() < 30, "no pending revision");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    testkit::eventually(
+        "an operator pod Pending on the real scheduler",
+        std::time::Duration::from_secs(60),
+        || {
+            let pods = kubectl_json(
+                kc,
+                &[
+                    "get",
+                    "pods",
+                    "-n",
+                    "kube-system",
+                    "-l",
+                    "io.cilium/app=operator",
+                    "--field-selector",
+                    "status.phase=Pending",
+                ],
+            );
+            pods["items"].as_array().is_some_and(|a| !a.is_empty())
+        },
+    );
+    assert_eq!(history(kc).last().unwrap().1, "pending-upgrade");
     child.kill().unwrap();
     child.wait().unwrap();
-    sim.set_faults(&[]).unwrap();
-    let out = upgrade(&["--skip-preflight"]);
+    let out = run(&["--skip-preflight"]);
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
         e.contains("pending-upgrade") && e.contains("--recover"),
         "{e}"
     );
-    let out = upgrade(&["--skip-preflight", "--recover", "-o", "json"]);
+    let out = run(&[
+        "--skip-preflight",
+        "--recover",
+        "--wait",
+        "--timeout",
+        "120s",
+    ]);
     expect_code(&out, 0);
-    let h = history(&kc);
+    let h = history(kc);
     assert_eq!(
-        h.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
-        [
-            (1, "superseded"),
-            (2, "failed"),
-            (3, "superseded"),
-            (4, "failed"),
-            (5, "deployed")
-        ],
+        h.iter()
+            .map(|r| (r.0, r.1.as_str()))
+            .skip(4)
+            .collect::<Vec<_>>(),
+        [(5, "failed"), (6, "deployed")],
         "{h:?}"
     );
-    assert!(h[3].2.contains("interrupted"), "{h:?}");
+    assert!(h[4].2.contains("interrupted"), "{h:?}");
+    assert!(
+        operator()["spec"]["template"]["spec"]["nodeSelector"]
+            .get("no-such-label")
+            .is_none(),
+        "--recover starts from the deployed values"
+    );
+    c.aws_node
+        .assert_unchanged(kc, "diff, dry-run, upgrades, rollback, recover");
 }
 
 #[test]
 fn install_generates_values_from_flags_and_uninstall_needs_yes() {
-    let sim = sim();
-    let kc = sim.kubeconfig().to_path_buf();
+    let real = RealCluster::up(2, 2);
+    let kc = real.kubeconfig();
+    let aws_node = AwsNode::now(kc);
     let plan = [
         "--pod-cidr",
         "192.168.64.0/18",
@@ -1225,32 +1037,8 @@ fn install_generates_values_from_flags_and_uninstall_needs_yes() {
         "--set",
         "operator.replicas=1",
     ];
-    // --dry-run renders offline: the generated values with --set on top.
-    let out = cli::cmd()
-        .args([
-            "--kubeconfig",
-            "/nonexistent",
-            "cilium",
-            "install",
-            "--dry-run",
-            "--chart",
-        ])
-        .arg(chart())
-        .args(plan)
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("cluster-pool-ipv4-cidr: \"192.168.64.0/18\""),
-        "generated pool"
-    );
-    assert!(
-        text.contains("eks.amazonaws.com/compute-type"),
-        "hybrid affinity"
-    );
     // Invalid generated values are refused before the cluster is touched.
-    let out = podnet(&kc)
+    let out = podnet(kc)
         .args(["cilium", "install", "--chart"])
         .arg(chart())
         .args(["--pod-cidr", "10.0.0.0/16", "--vpc-cidr", "10.0.0.0/16"])
@@ -1258,25 +1046,61 @@ fn install_generates_values_from_flags_and_uninstall_needs_yes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pod-cidr-overlaps-vpc"));
-    let out = podnet(&kc)
-        .args(["cilium", "install", "--chart"])
+    assert!(
+        Kubectl::new(kc)
+            .release_secrets("cilium", "kube-system")
+            .is_empty()
+    );
+    let out = podnet(kc)
+        .args(["cilium", "install", "--wait", "--timeout", "90s", "--chart"])
         .arg(chart())
         .args(plan)
         .output()
         .unwrap();
     expect_code(&out, 0);
-    let gv: Value = podnet_json(&kc, &["get-values"]);
+    let gv: Value = podnet_json(kc, &["get-values"]);
     assert_eq!(gv["operator"]["replicas"], 1);
     assert_eq!(
         gv["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0],
         "192.168.64.0/18"
     );
+    let cm = kubectl_json(
+        kc,
+        &["get", "configmap", "cilium-config", "-n", "kube-system"],
+    );
+    assert_eq!(cm["data"]["cluster-pool-ipv4-cidr"], "192.168.64.0/18");
+    // The agent's affinity keeps it to hybrid nodes: the real scheduler placed it there only.
+    let pods = kubectl_json(
+        kc,
+        &["get", "pods", "-n", "kube-system", "-l", "k8s-app=cilium"],
+    );
+    let nodes: Vec<&str> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(nodes.len(), 2, "{pods}");
+    for n in &nodes {
+        let node = kubectl_json(kc, &["get", "node", n]);
+        assert_eq!(
+            node["metadata"]["labels"]["eks.amazonaws.com/compute-type"], "hybrid",
+            "agent on {n}"
+        );
+    }
     // Without a terminal, uninstall wants --yes and changes nothing.
-    let out = podnet(&kc).args(["cilium", "uninstall"]).output().unwrap();
+    let out = podnet(kc).args(["cilium", "uninstall"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
     assert_eq!(
-        kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"])["metadata"]["name"],
+        kubectl_json(kc, &["get", "daemonset", "cilium", "-n", "kube-system"])["metadata"]["name"],
         "cilium"
     );
+    let out = podnet(kc)
+        .args(["cilium", "uninstall", "--yes"])
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    assert!(kubectl_json(kc, &["get", "daemonset", "cilium", "-n", "kube-system"]).is_null());
+    aws_node.assert_unchanged(kc, "install from flags and uninstall");
 }

@@ -173,8 +173,18 @@ pub async fn status(client: &Client, release_name: &str, namespace: &str) -> Res
             let ar = ApiResource::from_gvk_with_plural(&gvk, "ciliumnodes");
             let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
             let params = kube::api::ListParams::default();
-            let used = match with_retries("list ciliumnodes", || api.list(&params)).await {
-                Ok(l) => Some(
+            // No CiliumNode CRD (the operator registers it when it first starts): no node
+            // block has been handed out yet. Any other error leaves the count unknown.
+            let used = match with_retries("list ciliumnodes", || async {
+                match api.list(&params).await {
+                    Err(kube::Error::Api(e)) if e.code == 404 => Ok(None),
+                    r => r.map(Some),
+                }
+            })
+            .await
+            {
+                Ok(None) => Some(0),
+                Ok(Some(l)) => Some(
                     l.items
                         .iter()
                         .map(|n| {

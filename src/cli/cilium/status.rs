@@ -76,7 +76,9 @@ pub fn run(a: ReleaseArgs, g: &GlobalArgs) -> Result<u8> {
                                 .join(", "))
                             .unwrap_or_default(),
                         p["mask"],
-                        p["blocksInUse"],
+                        p["blocksInUse"]
+                            .as_u64()
+                            .map_or_else(|| "unknown".to_string(), |u| u.to_string()),
                         p["blocks"].as_str().unwrap_or("")
                     ),
                 ));

@@ -82,15 +82,54 @@ pub fn nodes_yaml(ec2: usize, hybrid: usize) -> String {
 /// The real cluster of `tests/cluster.sh`: `up DIR [--nodes N] [--hybrid-nodes M]` writes
 /// `DIR/kubeconfig` and returns when the nodes are Ready; `down DIR` stops everything (on drop,
 /// also after a failed `up`).
+///
+/// At most [`max_clusters`] run at once in a test process (each is five processes, and two
+/// saturate a 2-core machine while they start); further `up`s wait for a slot.
 pub struct RealCluster {
     dir: tempfile::TempDir,
     kubeconfig: PathBuf,
+    _slot: Slot,
+}
+
+/// Real clusters a test process runs at once: `PODNET_CLUSTERS`, else 2.
+pub fn max_clusters() -> usize {
+    std::env::var("PODNET_CLUSTERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(2)
+}
+
+static RUNNING: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+static FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// One of the [`max_clusters`] slots, given back on drop (after the cluster is down).
+struct Slot;
+
+impl Slot {
+    fn take() -> Slot {
+        let max = max_clusters();
+        let mut n = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= max {
+            n = FREED.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        FREED.notify_one();
+    }
 }
 
 impl RealCluster {
     /// `nodes` EC2 nodes and `hybrid` hybrid nodes.
     pub fn up(nodes: usize, hybrid: usize) -> RealCluster {
         let script = script();
+        let slot = Slot::take();
         let dir = tempfile::Builder::new()
             .prefix("podnet-cluster-")
             .tempdir()
@@ -98,6 +137,7 @@ impl RealCluster {
         let c = RealCluster {
             kubeconfig: dir.path().join("kubeconfig"),
             dir,
+            _slot: slot,
         };
         let out = Command::new("bash")
             .arg(&script)

@@ -39,6 +39,10 @@ pub struct InstallPlan<'a> {
 pub struct Ops<'a> {
     /// Server-side apply field manager; Helm's is its program name (`helm` for the CLI).
     pub field_manager: &'a str,
+    /// Overwrite fields another field manager owns (Helm v4's `--force-conflicts`).
+    pub force_conflicts: bool,
+    /// Adopt existing objects that no release owns (Helm's `--take-ownership`).
+    pub take_ownership: bool,
     /// Limit for hooks and for `wait`.
     pub timeout: std::time::Duration,
     /// Wait for Cilium to be ready before the post-hooks (Helm's `--wait`), reporting progress here.
@@ -53,6 +57,8 @@ impl<'a> Ops<'a> {
     {
         rel_wait::Ops {
             field_manager: self.field_manager,
+            force_conflicts: self.force_conflicts,
+            take_ownership: self.take_ownership,
             timeout: self.timeout,
             wait: ready.map(|r| r as &dyn rel_wait::Wait),
             hints: HINTS,
@@ -164,9 +170,11 @@ pub async fn uninstall(
     release_name: &str,
     namespace: &str,
     purge_crds: bool,
+    timeout: std::time::Duration,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let mut removal =
-        rel_uninstall::delete_objects(client, release_name, namespace, purge_crds, &HINTS).await?;
+        rel_uninstall::delete_objects(client, release_name, namespace, purge_crds, timeout, &HINTS)
+            .await?;
     if purge_crds {
         purge_cilium_crds(client, &mut removal.deleted).await?;
     }

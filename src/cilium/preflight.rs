@@ -45,7 +45,7 @@ pub async fn preflight(
 ) -> Result<PreflightReport> {
     let store = Store::new(client, namespace, HINTS);
     if !store.history(PREFLIGHT_RELEASE).await?.is_empty() {
-        uninstall(client, PREFLIGHT_RELEASE, namespace, false).await?;
+        uninstall(client, PREFLIGHT_RELEASE, namespace, false, timeout).await?;
     }
     let mut v = base.clone();
     if !v.is_object() {
@@ -74,6 +74,8 @@ pub async fn preflight(
         values: &values,
         ops: Ops {
             field_manager,
+            force_conflicts: false,
+            take_ownership: false,
             timeout,
             wait: None,
         },
@@ -95,7 +97,7 @@ pub async fn preflight(
         }),
     };
     // Clean up on every path; report a clean-up failure next to the result.
-    let cleaned = uninstall(client, PREFLIGHT_RELEASE, namespace, false).await;
+    let cleaned = uninstall(client, PREFLIGHT_RELEASE, namespace, false, timeout).await;
     let (agent_nodes, ready_nodes, deployment_ready, problems) = waited?;
     let passed = problems.is_empty();
     if let Err(e) = &cleaned {

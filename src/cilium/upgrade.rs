@@ -35,7 +35,10 @@ pub fn upgrade_guards(
             crate::input::get(old_values, key),
             crate::input::get(new_values, key),
         );
-        if a != b {
+        // The stored revision holds Go's numbers (25) and a values file may give 25.0: the same.
+        let same = a.cloned().map(crate::release::storage::go_numbers)
+            == b.cloned().map(crate::release::storage::go_numbers);
+        if !same {
             return Err(Error::Conflict {
                 message: format!(
                     "the upgrade changes {key} ({} → {}); Cilium cannot renumber running pods",

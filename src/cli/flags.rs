@@ -445,6 +445,14 @@ pub struct ApplyArgs {
     /// Server-side apply field manager (Helm's CLI applies as `helm`; share it to avoid conflicts)
     #[arg(long, value_name = "NAME", default_value = lifecycle::FIELD_MANAGER)]
     pub field_manager: String,
+    /// Overwrite fields that another field manager changed since (kubectl edit/patch), as Helm v4's
+    /// --force-conflicts; without it such a change stops the apply and is named
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Adopt existing objects that carry no (or another release's) Helm ownership metadata, as
+    /// Helm's --take-ownership; without it install and upgrade refuse before changing anything
+    #[arg(long)]
+    pub take_ownership: bool,
     /// Wait until the agent is ready on every hybrid node and the operator is available
     #[arg(long)]
     pub wait: bool,
@@ -457,6 +465,8 @@ impl ApplyArgs {
     pub fn ops<'a>(&'a self, progress: &'a dyn Fn(&str)) -> Ops<'a> {
         Ops {
             field_manager: &self.field_manager,
+            force_conflicts: self.force_conflicts,
+            take_ownership: self.take_ownership,
             timeout: self.timeout,
             wait: self.wait.then_some(progress),
         }

@@ -117,6 +117,21 @@ pub fn api_error(what: &str, e: &kube::Error, attempts: u32) -> Error {
             format!("{what}: {} {}{tries}", s.code, s.message),
             "your identity lacks permission; check RBAC or the kubeconfig user".to_string(),
         ),
+        // Server-side apply met fields another field manager set (kubectl edit/patch/apply).
+        kube::Error::Api(s) if s.code == 409 && s.message.starts_with("Apply failed with") => (
+            format!("{what}: {}{tries}", s.message),
+            "these fields were changed outside the release since it was last applied (the \
+             manager named owns them now); rerun with --force-conflicts to overwrite them, as \
+             Helm v4's --force-conflicts, or undo the change first"
+                .to_string(),
+        ),
+        kube::Error::Api(s) if s.code == 422 && s.message.contains("field is immutable") => (
+            format!("{what}: {}{tries}", s.message),
+            "the new chart changes a field Kubernetes never lets change (Helm fails the same \
+             way); delete that object (for a workload, `kubectl delete --cascade=orphan` keeps \
+             its pods running) and run the command again, which recreates it"
+                .to_string(),
+        ),
         kube::Error::Api(s) => (
             format!("{what}: {} {} ({}){tries}", s.code, s.message, s.reason),
             "retry later; with -v podnet logs each attempt".to_string(),

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::hints::Hints;
 use super::storage::go_numbers;
+use super::wait::Ops;
 use crate::error::{Error, Result};
 use crate::helm;
 use crate::kube::with_retries;
@@ -135,11 +136,14 @@ pub fn is_crds_file(d: &helm::RenderedDoc) -> bool {
     d.source.split('/').any(|seg| seg == "crds") && !d.source.contains("/templates/")
 }
 
-/// Creates the CRDs of the charts' `crds/` folders that do not exist yet (Helm never updates them).
+/// Creates the CRDs of the charts' `crds/` folders that do not exist yet (Helm never updates them),
+/// then waits (up to `timeout`) until the API server has established each, as Helm does: until
+/// then it does not serve their kinds, and the chart's custom resources could not be applied.
 pub async fn install_crds(
     client: &Client,
     files: &[helm::RenderedDoc],
     field_manager: &str,
+    timeout: std::time::Duration,
     hints: &Hints,
 ) -> Result<()> {
     if files.is_empty() {
@@ -152,6 +156,7 @@ pub async fn install_crds(
             "customresourcedefinitions",
         ),
     );
+    let mut created = Vec::new();
     for f in files {
         for text in helm::render::split_manifests(&f.content) {
             let Some(obj) = parse_doc(&f.source, &text, hints)? else {
@@ -168,23 +173,110 @@ pub async fn install_crds(
             let pp = PatchParams::apply(field_manager);
             let patch = Patch::Apply(&obj);
             with_retries(&format!("create {what}"), || api.patch(&name, &pp, &patch)).await?;
+            created.push(name);
+        }
+    }
+    let deadline = std::time::Instant::now() + timeout;
+    for name in created {
+        loop {
+            let live =
+                crate::kube::get_opt(&api, &name, &format!("get CustomResourceDefinition/{name}"))
+                    .await?;
+            let conditions = live
+                .as_ref()
+                .and_then(|c| c.data["status"]["conditions"].as_array().cloned())
+                .unwrap_or_default();
+            let established = conditions
+                .iter()
+                .any(|c| c["type"] == "Established" && c["status"] == "True");
+            if established {
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                let why: Vec<String> = conditions
+                    .iter()
+                    .filter(|c| c["status"] != "True" || c["type"] == "NamesAccepted")
+                    .map(|c| {
+                        format!(
+                            "{}={}: {}",
+                            c["type"].as_str().unwrap_or("?"),
+                            c["status"].as_str().unwrap_or("?"),
+                            c["message"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect();
+                return Err(kube_err(
+                    format!(
+                        "CustomResourceDefinition/{name} was not established within {timeout:?} ({})",
+                        why.join("; ")
+                    ),
+                    "check the CRD's names against the CRDs already on the cluster (kubectl get crd NAME -o yaml)",
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
     Ok(())
 }
 
-/// Server-side applies every document that is not a hook, in the given order. Returns how many.
-pub async fn apply_all(
+/// Who owns a live object, as Helm reads its ownership metadata: `None` when it is this
+/// release's (label `app.kubernetes.io/managed-by=Helm`, annotations `meta.helm.sh/release-name`
+/// and `meta.helm.sh/release-namespace`), else what is wrong, in Helm's words.
+pub fn ownership_problem(live: &DynamicObject, release: &str, namespace: &str) -> Option<String> {
+    let labels = live.metadata.labels.as_ref();
+    let annotations = live.metadata.annotations.as_ref();
+    let label = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str);
+    let annotation = |k: &str| annotations.and_then(|a| a.get(k)).map(String::as_str);
+    let mut problems = Vec::new();
+    let mut expect = |what: &str, key: &str, got: Option<&str>, want: &str| match got {
+        Some(v) if v == want => {}
+        Some(v) => problems.push(format!(
+            "{what} \"{key}\" must equal \"{want}\": current value is \"{v}\""
+        )),
+        None => problems.push(format!(
+            "missing {what} \"{key}\": must be set to \"{want}\""
+        )),
+    };
+    expect(
+        "label",
+        "app.kubernetes.io/managed-by",
+        label("app.kubernetes.io/managed-by"),
+        "Helm",
+    );
+    expect(
+        "annotation",
+        "meta.helm.sh/release-name",
+        annotation("meta.helm.sh/release-name"),
+        release,
+    );
+    expect(
+        "annotation",
+        "meta.helm.sh/release-namespace",
+        annotation("meta.helm.sh/release-namespace"),
+        namespace,
+    );
+    (!problems.is_empty()).then(|| problems.join("; "))
+}
+
+/// One rendered object, resolved and ready to apply.
+pub struct Planned {
+    api: Api<DynamicObject>,
+    name: String,
+    ns: String,
+    obj: Value,
+    source: String,
+}
+
+/// Parses and resolves every document that is not a hook, with the release's ownership metadata.
+pub async fn plan(
     client: &Client,
     release: &str,
     namespace: &str,
-    field_manager: &str,
     docs: &[helm::RenderedDoc],
     hints: &Hints,
-) -> Result<usize> {
+) -> Result<Vec<Planned>> {
     let mut resolver = Resolver::new(client).await?;
-    let pp = PatchParams::apply(field_manager).force();
-    let mut n = 0;
+    let mut planned = Vec::new();
     for d in docs.iter().filter(|d| !d.hook) {
         let Some(mut obj) = parse_doc(&d.source, &d.content, hints)? else {
             continue;
@@ -205,25 +297,108 @@ pub async fn apply_all(
         }
         let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
         let api = resolver.api(&ar, &caps, &ns);
-        let what = format!("apply {} ({})", object_ref(&obj), d.source);
-        let patch = Patch::Apply(&obj);
-        with_retries(&what, || api.patch(&name, &pp, &patch)).await?;
-        tracing::info!("applied {}", object_ref(&obj));
+        planned.push(Planned {
+            api,
+            name,
+            ns,
+            obj,
+            source: d.source.clone(),
+        });
+    }
+    Ok(planned)
+}
+
+/// As Helm before it records a revision: every planned object that exists must carry this
+/// release's ownership metadata, else nothing is changed and the error lists them all, unless
+/// `take_ownership` (Helm's `--take-ownership`) adopts them. A kind the cluster does not serve
+/// yet (a CRD of the same chart) has no objects to check.
+pub async fn check_ownership(
+    client: &Client,
+    release: &str,
+    namespace: &str,
+    take_ownership: bool,
+    docs: &[helm::RenderedDoc],
+    hints: &Hints,
+) -> Result<()> {
+    if take_ownership {
+        return Ok(());
+    }
+    let resolver = Resolver::new(client).await?;
+    let mut foreign = Vec::new();
+    for d in docs.iter().filter(|d| !d.hook) {
+        let Some(obj) = parse_doc(&d.source, &d.content, hints)? else {
+            continue;
+        };
+        let (Some(gvk), Some(name)) = (gvk_of(&obj), obj["metadata"]["name"].as_str()) else {
+            continue;
+        };
+        let Some((ar, caps)) = resolver.discovery.resolve_gvk(&gvk) else {
+            continue;
+        };
+        let ns = obj["metadata"]["namespace"].as_str().unwrap_or(namespace);
+        let api = resolver.api(&ar, &caps, ns);
+        let r = object_ref(&obj);
+        if let Some(live) = crate::kube::get_opt(&api, name, &format!("get {r}")).await?
+            && let Some(problem) = ownership_problem(&live, release, namespace)
+        {
+            let at = if caps.scope == Scope::Namespaced {
+                format!(" in namespace {ns}")
+            } else {
+                String::new()
+            };
+            foreign.push(format!(
+                "{r}{at} exists and cannot be imported into release {release}: invalid ownership metadata; {problem}"
+            ));
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Conflict {
+        message: format!(
+            "{} object(s) of the release already exist outside it; nothing was changed:\n  {}",
+            foreign.len(),
+            foreign.join("\n  ")
+        ),
+        help: Some(
+            "rerun with --take-ownership to adopt them (as Helm's --take-ownership), or delete them first"
+                .into(),
+        ),
+    })
+}
+
+/// Server-side applies every document that is not a hook, in the given order. Returns how many.
+///
+/// As Helm v4: a field another manager changed since the last apply (`kubectl edit`, `kubectl
+/// patch`) is a conflict that stops the apply, never silently overwritten, unless
+/// `ops.force_conflicts` (Helm's `--force-conflicts`).
+pub async fn apply_all(
+    client: &Client,
+    release: &str,
+    namespace: &str,
+    ops: &Ops<'_>,
+    docs: &[helm::RenderedDoc],
+    hints: &Hints,
+) -> Result<usize> {
+    let mut pp = PatchParams::apply(ops.field_manager);
+    if ops.force_conflicts {
+        pp = pp.force();
+    }
+    let planned = plan(client, release, namespace, docs, hints).await?;
+    let mut n = 0;
+    for p in &planned {
+        let what = format!("apply {} ({})", object_ref(&p.obj), p.source);
+        let patch = Patch::Apply(&p.obj);
+        with_retries(&what, || p.api.patch(&p.name, &pp, &patch)).await?;
+        tracing::info!("applied {} in {}", object_ref(&p.obj), p.ns);
         n += 1;
     }
     Ok(n)
 }
 
-/// Applies every document of a stored manifest (rollback re-applies what a revision recorded).
-pub async fn apply_manifest(
-    client: &Client,
-    release: &str,
-    namespace: &str,
-    field_manager: &str,
-    manifest: &str,
-    hints: &Hints,
-) -> Result<usize> {
-    let docs: Vec<helm::RenderedDoc> = helm::render::split_manifests(manifest)
+/// The documents of a stored manifest, each named by its `# Source:` header.
+pub fn manifest_docs(manifest: &str) -> Vec<helm::RenderedDoc> {
+    helm::render::split_manifests(manifest)
         .into_iter()
         .map(|text| {
             let source = text
@@ -238,8 +413,27 @@ pub async fn apply_manifest(
                 hook: false,
             }
         })
-        .collect();
-    apply_all(client, release, namespace, field_manager, &docs, hints).await
+        .collect()
+}
+
+/// Applies every document of a stored manifest (rollback re-applies what a revision recorded).
+pub async fn apply_manifest(
+    client: &Client,
+    release: &str,
+    namespace: &str,
+    ops: &Ops<'_>,
+    manifest: &str,
+    hints: &Hints,
+) -> Result<usize> {
+    apply_all(
+        client,
+        release,
+        namespace,
+        ops,
+        &manifest_docs(manifest),
+        hints,
+    )
+    .await
 }
 
 fn identity(obj: &Value, namespace: &str) -> String {

@@ -5,7 +5,7 @@
 use kube::Client;
 use serde_json::json;
 
-use super::apply::{apply_all, install_crds, is_crds_file, manifest_of};
+use super::apply::{apply_all, check_ownership, install_crds, is_crds_file, manifest_of};
 use super::hooks;
 use super::storage::{self, Release, Store, status};
 use super::wait::{Ops, Outcome};
@@ -58,9 +58,27 @@ pub async fn install(client: &Client, plan: &InstallPlan<'_>) -> Result<Outcome>
         })?
         .into_iter()
         .partition(is_crds_file);
+    // As Helm, before anything is recorded or created: objects of the release that exist
+    // already must be this release's, unless --take-ownership.
+    check_ownership(
+        client,
+        plan.release,
+        plan.namespace,
+        plan.ops.take_ownership,
+        &docs,
+        &hints,
+    )
+    .await?;
     // Helm installs the charts' crds/ first, creates only the missing ones, never updates them
     // and does not record them in the release (so uninstall keeps them).
-    install_crds(client, &crds, plan.ops.field_manager, &hints).await?;
+    install_crds(
+        client,
+        &crds,
+        plan.ops.field_manager,
+        plan.ops.timeout,
+        &hints,
+    )
+    .await?;
     // NOTES.txt, which Helm keeps in the release (a failure to render it is not fatal).
     let notes = helm::render::render_files(
         plan.chart,
@@ -106,15 +124,7 @@ pub async fn install(client: &Client, plan: &InstallPlan<'_>) -> Result<Outcome>
             &hints,
         )
         .await?;
-        let n = apply_all(
-            client,
-            plan.release,
-            plan.namespace,
-            ops.field_manager,
-            &docs,
-            &hints,
-        )
-        .await?;
+        let n = apply_all(client, plan.release, plan.namespace, &ops, &docs, &hints).await?;
         ops.finish(client, &mut rel, "post-install").await?;
         Ok::<_, Error>(n)
     }

@@ -2,6 +2,8 @@
 //! not own, never a protected one, CRDs only when asked), then its records. The two steps are
 //! separate so a chart's layer can clean up its own leftovers in between.
 
+use std::time::{Duration, Instant};
+
 use kube::Client;
 use kube::api::DeleteParams;
 
@@ -26,20 +28,25 @@ pub async fn uninstall(
     release_name: &str,
     namespace: &str,
     purge_crds: bool,
+    timeout: Duration,
     hints: &Hints,
 ) -> Result<(Vec<String>, Vec<String>)> {
-    let removal = delete_objects(client, release_name, namespace, purge_crds, hints).await?;
+    let removal =
+        delete_objects(client, release_name, namespace, purge_crds, timeout, hints).await?;
     forget(client, namespace, &removal.history, hints).await?;
     Ok((removal.deleted, removal.kept))
 }
 
 /// Deletes the objects of the release's last revision (owned ones only; CRDs only with
-/// `purge_crds`). The records stay until [`forget`].
+/// `purge_crds`), then waits up to `timeout` for them to be gone: an object a finalizer holds
+/// (deletionTimestamp set, finalizers left) is reported in `kept` with its finalizers, never
+/// waited on longer. The records stay until [`forget`].
 pub async fn delete_objects(
     client: &Client,
     release_name: &str,
     namespace: &str,
     purge_crds: bool,
+    timeout: Duration,
     hints: &Hints,
 ) -> Result<Removal> {
     let store = Store::new(client, namespace, *hints);
@@ -54,6 +61,7 @@ pub async fn delete_objects(
     let docs = helm::render::split_manifests(last.manifest());
     let mut deleted = Vec::new();
     let mut kept = Vec::new();
+    let mut gone = Vec::new();
     for text in docs.iter().rev() {
         let Some(obj) = parse_doc("release manifest", text, hints)? else {
             continue;
@@ -92,7 +100,35 @@ pub async fn delete_objects(
         }
         let dp = DeleteParams::background();
         with_retries(&format!("delete {r}"), || api.delete(&name, &dp)).await?;
-        deleted.push(r);
+        gone.push((api, name, r));
+    }
+    // Deleted objects without finalizers vanish at once; the others stay, terminating, until
+    // whatever owns the finalizer removes it. Wait for them, but never past `timeout`.
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut held = Vec::new();
+        for (api, name, r) in &gone {
+            if let Some(live) = crate::kube::get_opt(api, name, &format!("get {r}")).await? {
+                held.push((r.clone(), live.metadata.finalizers.unwrap_or_default()));
+            }
+        }
+        if held.is_empty() || Instant::now() >= deadline {
+            let held_refs: Vec<&String> = held.iter().map(|(r, _)| r).collect();
+            for (_, _, r) in &gone {
+                if !held_refs.contains(&r) {
+                    deleted.push(r.clone());
+                }
+            }
+            for (r, finalizers) in held {
+                kept.push(format!(
+                    "{r} (terminating after {timeout:?}: finalizers [{}] hold it until their controller removes them; \
+                     if none will, `kubectl patch` the object with finalizers set to null)",
+                    finalizers.join(", ")
+                ));
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     Ok(Removal {
         history,

@@ -8,7 +8,7 @@
 use kube::Client;
 use serde_json::{Value, json};
 
-use super::apply::{apply_manifest, manifest_of, prune};
+use super::apply::{apply_manifest, check_ownership, manifest_docs, manifest_of, prune};
 use super::hints::Hints;
 use super::hooks;
 use super::storage::{self, Release, Store, status};
@@ -64,10 +64,19 @@ pub(super) async fn roll_forward(
     event: &str,
     done: &str,
 ) -> Result<Outcome> {
+    let hints = ops.hints;
+    check_ownership(
+        client,
+        next.name(),
+        next.namespace(),
+        ops.take_ownership,
+        &manifest_docs(next.manifest()),
+        &hints,
+    )
+    .await?;
     store.create(&next).await?;
     let name = next.name().to_string();
     let ns = next.namespace().to_string();
-    let hints = ops.hints;
     let result = async {
         let fm = ops.field_manager;
         hooks::run(
@@ -79,7 +88,7 @@ pub(super) async fn roll_forward(
             &hints,
         )
         .await?;
-        let n = apply_manifest(client, &name, &ns, fm, next.manifest(), &hints).await?;
+        let n = apply_manifest(client, &name, &ns, &ops, next.manifest(), &hints).await?;
         if let Some(old) = &deployed {
             prune(client, &name, &ns, old.manifest(), next.manifest(), &hints).await?;
         }

@@ -29,6 +29,12 @@ pub trait Wait {
 pub struct Ops<'a> {
     /// Server-side apply field manager; Helm's is its program name (`helm` for the CLI).
     pub field_manager: &'a str,
+    /// Overwrite fields another field manager owns (Helm v4's `--force-conflicts`); without it a
+    /// field changed outside the release (`kubectl edit`, `kubectl patch`) stops the apply.
+    pub force_conflicts: bool,
+    /// Adopt objects that exist without this release's ownership metadata (Helm's
+    /// `--take-ownership`); without it such objects stop install and upgrade before any change.
+    pub take_ownership: bool,
     /// Limit for hooks and for `wait`.
     pub timeout: Duration,
     /// Wait for the release to be ready before the post-hooks (Helm's `--wait`).

@@ -16,6 +16,10 @@ pub struct UninstallArgs {
     /// Also delete the *.cilium.io CRDs (and with them every Cilium custom resource)
     #[arg(long)]
     pub purge_crds: bool,
+    /// How long to wait for the deleted objects to be gone; those still held by finalizers then
+    /// are listed as kept, with their finalizers
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = crate::cli::flags::parse_duration)]
+    pub timeout: std::time::Duration,
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -39,7 +43,7 @@ pub fn run(a: UninstallArgs, g: &GlobalArgs) -> Result<u8> {
     }
     let (deleted, kept) = out::runtime()?.block_on(async {
         let client = crate::kube::client(&g.target()).await?;
-        lifecycle::uninstall(&client, &a.release, &ns, a.purge_crds).await
+        lifecycle::uninstall(&client, &a.release, &ns, a.purge_crds, a.timeout).await
     })?;
     let mut out = format!(
         "release \"{}\" uninstalled: {} object(s) deleted\n",

@@ -329,6 +329,27 @@ impl Helm {
         self.cli(&args)
     }
 
+    /// The `helm` CLI with `args`, this release's kubeconfig, namespace and isolated homes, not
+    /// run: for tests that expect Helm to fail and read what it printed (CLI backend only).
+    pub fn cli_command(&self, args: &[&str]) -> Command {
+        assert!(
+            cli_bin().is_file(),
+            "the Helm v4 CLI is missing at {}: run `bash tests/setup.sh`",
+            cli_bin().display()
+        );
+        let h = self.home.path();
+        let mut c = Command::new(cli_bin());
+        c.args(args)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(["--namespace", &self.namespace])
+            .env("HELM_CACHE_HOME", h.join("cache"))
+            .env("HELM_CONFIG_HOME", h.join("config"))
+            .env("HELM_DATA_HOME", h.join("data"))
+            .env_remove("HELM_DRIVER");
+        c
+    }
+
     fn cli(&self, args: &[String]) -> Output {
         let h = self.home.path();
         let mut c = Command::new(cli_bin());

@@ -6,10 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use testkit::cluster::{Kubesim, kubesim_with_objects};
+use testkit::fixtures::{CNI_IMAGE, config_map, eniconfig, node, pod, subnet};
 use testkit::podnet as cli;
-
-const CNI_IMAGE: &str =
-    "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1";
 
 /// A small EKS cluster after AWS's custom networking tutorial: two zones, ENIConfigs named by
 /// zone, ENI_CONFIG_LABEL_DEF set, nodes recycled (pods in the ENIConfig subnets), max pods lowered.
@@ -18,26 +16,6 @@ struct World {
     objects: Vec<Value>,
     subnets: Vec<Value>,
     extra_flags: Vec<String>,
-}
-
-fn subnet(id: &str, cidr: &str, az: &str, vpc: &str, free: u64) -> Value {
-    json!({"SubnetId": id, "CidrBlock": cidr, "AvailabilityZone": az, "VpcId": vpc, "AvailableIpAddressCount": free})
-}
-
-fn node(name: &str, zone: &str, ip: &str, itype: &str, pods: u64) -> Value {
-    json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {
-            "topology.kubernetes.io/zone": zone, "node.kubernetes.io/instance-type": itype,
-            "kubernetes.io/os": "linux", "kubernetes.io/hostname": name}},
-        "spec": {"providerID": format!("aws:///{zone}/i-0{}", name.len())},
-        "status": {"addresses": [{"type": "InternalIP", "address": ip}],
-            "capacity": {"pods": pods.to_string(), "cpu": "2"}, "allocatable": {"pods": pods.to_string()},
-            "conditions": [{"type": "Ready", "status": "True"}]}})
-}
-
-fn pod(ns: &str, name: &str, node: &str, ip: &str) -> Value {
-    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
-        "spec": {"nodeName": node, "containers": [{"name": "app", "image": "nginx"}]},
-        "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]}})
 }
 
 fn aws_node(env: &[(&str, &str)]) -> Value {
@@ -53,11 +31,6 @@ fn aws_node(env: &[(&str, &str)]) -> Value {
              "containers": [{"name": "aws-node", "image": CNI_IMAGE, "env": env}]}}}})
 }
 
-fn eniconfig(name: &str, subnet: &str, sgs: &[&str]) -> Value {
-    json!({"apiVersion": "crd.k8s.amazonaws.com/v1alpha1", "kind": "ENIConfig", "metadata": {"name": name},
-        "spec": {"subnet": subnet, "securityGroups": sgs}})
-}
-
 fn crd() -> Value {
     json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
         "metadata": {"name": "eniconfigs.crd.k8s.amazonaws.com"},
@@ -65,10 +38,6 @@ fn crd() -> Value {
             "names": {"kind": "ENIConfig", "listKind": "ENIConfigList", "plural": "eniconfigs", "singular": "eniconfig"},
             "versions": [{"name": "v1alpha1", "served": true, "storage": true,
                 "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}})
-}
-
-fn config_map(name: &str, data: Value) -> Value {
-    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}, "data": data})
 }
 
 const LINUX_ROLE: &str = "- rolearn: arn:aws:iam::111122223333:role/eks-linux-nodes\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n  - system:bootstrappers\n  - system:nodes\n";
@@ -93,6 +62,7 @@ fn tutorial() -> World {
                 "us-west-2a",
                 "192.168.0.10",
                 "m5.large",
+                "linux",
                 20,
             ),
             node(
@@ -100,6 +70,7 @@ fn tutorial() -> World {
                 "us-west-2b",
                 "192.168.32.10",
                 "m5.large",
+                "linux",
                 20,
             ),
             pod("apps", "web-a", "ip-192-168-0-10", "100.64.0.5"),
@@ -241,6 +212,7 @@ fn tutorial_with_one_node_group_not_recycled() {
             "us-west-2a",
             "192.168.1.20",
             "m5.large",
+            "linux",
             29,
         ));
         o.push(pod("apps", "old-1", "ip-192-168-1-20", "192.168.1.33"));
@@ -282,12 +254,19 @@ fn cases() -> Vec<(&'static str, World, World)> {
         aws_node(&env)
     };
     let windows_node = || {
-        let mut n = node("win-1", "us-west-2a", "192.168.0.50", "m5.large", 20);
+        let mut n = node(
+            "win-1",
+            "us-west-2a",
+            "192.168.0.50",
+            "m5.large",
+            "linux",
+            20,
+        );
         n["metadata"]["labels"]["kubernetes.io/os"] = json!("windows");
         n
     };
     let hybrid_node = || {
-        let mut n = node("mi-0abc", "onprem", "10.80.0.10", "", 110);
+        let mut n = node("mi-0abc", "onprem", "10.80.0.10", "", "linux", 110);
         n["metadata"]["labels"]["eks.amazonaws.com/compute-type"] = json!("hybrid");
         n
     };
@@ -308,7 +287,7 @@ fn cases() -> Vec<(&'static str, World, World)> {
         ("eniconfig-unused", t().with(|o| o.push(eniconfig("us-west-2c", "subnet-pod-a", &["sg-1"]))), t()),
         ("pod-ip-outside-eniconfig-subnet", t().with(|o| o.push(pod("apps", "stray", "ip-192-168-0-10", "100.65.3.3"))), t().with(|o| o.push(pod("apps", "fine", "ip-192-168-0-10", "100.64.3.3")))),
         ("node-needs-replacement", t().with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.77"))), t().with(|o| { let mut p = pod("kube-system", "kube-proxy-x", "ip-192-168-0-10", "192.168.0.10"); p["spec"]["hostNetwork"] = json!(true); o.push(p); })),
-        ("max-pods-exceeds-capacity", t().replace("Node", "ip-192-168-0-10", node("ip-192-168-0-10", "us-west-2a", "192.168.0.10", "m5.large", 21)), t()),
+        ("max-pods-exceeds-capacity", t().replace("Node", "ip-192-168-0-10", node("ip-192-168-0-10", "us-west-2a", "192.168.0.10", "m5.large", "linux", 21)), t()),
         ("subnet-ip-exhaustion", t().subnets(|s| s[2] = subnet("subnet-pod-a", "100.64.0.0/16", "us-west-2a", "vpc-1", 18)), t().subnets(|s| s[2] = subnet("subnet-pod-a", "100.64.0.0/16", "us-west-2a", "vpc-1", 24))),
         ("security-groups-for-pods-override", t().replace("DaemonSet", "aws-node", env_plus(&[("ENABLE_POD_ENI", "true")])), t()),
         ("external-snat-required", t().replace("DaemonSet", "aws-node", env_plus(&[("AWS_VPC_K8S_CNI_EXTERNALSNAT", "true")])), t()),
@@ -632,6 +611,7 @@ fn tutorial_report_golden() {
             "us-west-2a",
             "192.168.1.20",
             "m5.large",
+            "linux",
             29,
         ));
         o.push(pod("apps", "old-1", "ip-192-168-1-20", "192.168.1.33"));

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
+use testkit::fixtures::hybrid_affinity;
 
 const GOOD_FACTS: &[&str] = &[
     "--vpc-cidr",
@@ -16,12 +17,6 @@ const GOOD_FACTS: &[&str] = &[
     "--service-cidr",
     "172.20.0.0/16",
 ];
-
-fn hybrid_affinity() -> Value {
-    json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-        {"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "In", "values": ["hybrid"]}]}
-    ]}}})
-}
 
 /// The values AWS's guide prescribes, with a pod CIDR that fits GOOD_FACTS.
 fn good() -> Value {

@@ -9,6 +9,7 @@ use std::process::Output;
 use assert_cmd::Command;
 use kubesim::{Kubesim, Options};
 use serde_json::{Value, json};
+use testkit::fixtures::{CNI_IMAGE, config_map, eniconfig, hybrid_affinity, node, pod, subnet};
 
 const WIDTHS: [usize; 3] = [60, 80, 140];
 
@@ -42,12 +43,6 @@ fn strip_ansi(s: &str) -> String {
 }
 
 // --- cilium validate -------------------------------------------------------------------------
-
-fn hybrid_affinity() -> Value {
-    json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-        {"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "In", "values": ["hybrid"]}]}
-    ]}}})
-}
 
 /// AWS's guide's values with two overlapping pod CIDRs, one inside the EKS default service CIDR,
 /// an operator without the hybrid affinity and Envoy on: errors, warnings and info, with paths.
@@ -326,38 +321,6 @@ fn help_documents_width_and_colour() {
 
 // --- audit -----------------------------------------------------------------------------------
 
-const CNI_IMAGE: &str =
-    "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1";
-
-fn subnet(id: &str, cidr: &str, az: &str, free: u64) -> Value {
-    json!({"SubnetId": id, "CidrBlock": cidr, "AvailabilityZone": az, "VpcId": "vpc-1", "AvailableIpAddressCount": free})
-}
-
-fn node(name: &str, zone: &str, ip: &str, pods: u64, os: &str) -> Value {
-    json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {
-            "topology.kubernetes.io/zone": zone, "node.kubernetes.io/instance-type": "m5.large",
-            "kubernetes.io/os": os, "kubernetes.io/hostname": name}},
-        "spec": {"providerID": format!("aws:///{zone}/i-0{}", name.len())},
-        "status": {"addresses": [{"type": "InternalIP", "address": ip}],
-            "capacity": {"pods": pods.to_string(), "cpu": "2"}, "allocatable": {"pods": pods.to_string()},
-            "conditions": [{"type": "Ready", "status": "True"}]}})
-}
-
-fn pod(ns: &str, name: &str, node: &str, ip: &str) -> Value {
-    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
-        "spec": {"nodeName": node, "containers": [{"name": "app", "image": "nginx"}]},
-        "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]}})
-}
-
-fn eniconfig(name: &str, subnet: &str) -> Value {
-    json!({"apiVersion": "crd.k8s.amazonaws.com/v1alpha1", "kind": "ENIConfig", "metadata": {"name": name},
-        "spec": {"subnet": subnet, "securityGroups": ["sg-1"]}})
-}
-
-fn config_map(name: &str, data: Value) -> Value {
-    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}, "data": data})
-}
-
 /// AWS's custom networking tutorial cluster gone wrong in several ways at once: a node group not
 /// recycled (its pods in the node subnet, max pods too high), twelve pods with long generated
 /// names outside their ENIConfig subnet, one node role shared by Linux and Windows, and an
@@ -387,19 +350,41 @@ fn audit_world() -> (Vec<Value>, Vec<Value>) {
             "aws-auth",
             json!({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/eks-nodes\n  groups:\n  - eks:kube-proxy-windows\n  - system:bootstrappers\n  - system:nodes\n"}),
         ),
-        eniconfig("us-west-2a", "subnet-pod-a"),
-        eniconfig("us-west-2b", "subnet-pod-b"),
-        eniconfig("us-west-2c-secondary-cidr-pods", "subnet-pod-a"),
-        node("ip-192-168-0-10", "us-west-2a", "192.168.0.10", 20, "linux"),
+        eniconfig("us-west-2a", "subnet-pod-a", &["sg-1"]),
+        eniconfig("us-west-2b", "subnet-pod-b", &["sg-1"]),
+        eniconfig("us-west-2c-secondary-cidr-pods", "subnet-pod-a", &["sg-1"]),
+        node(
+            "ip-192-168-0-10",
+            "us-west-2a",
+            "192.168.0.10",
+            "m5.large",
+            "linux",
+            20,
+        ),
         node(
             "ip-192-168-32-10",
             "us-west-2b",
             "192.168.32.10",
-            20,
+            "m5.large",
             "linux",
+            20,
         ),
-        node("ip-192-168-1-20", "us-west-2a", "192.168.1.20", 29, "linux"),
-        node("win-1", "us-west-2a", "192.168.0.50", 20, "windows"),
+        node(
+            "ip-192-168-1-20",
+            "us-west-2a",
+            "192.168.1.20",
+            "m5.large",
+            "linux",
+            29,
+        ),
+        node(
+            "win-1",
+            "us-west-2a",
+            "192.168.0.50",
+            "m5.large",
+            "windows",
+            20,
+        ),
         pod("apps-0", "web-a", "ip-192-168-0-10", "100.64.0.5"),
         pod("apps-0", "old-1", "ip-192-168-1-20", "192.168.1.33"),
     ];
@@ -412,10 +397,34 @@ fn audit_world() -> (Vec<Value>, Vec<Value>) {
         ));
     }
     let subnets = vec![
-        subnet("subnet-node-a", "192.168.0.0/19", "us-west-2a", 8000),
-        subnet("subnet-node-b", "192.168.32.0/19", "us-west-2b", 8000),
-        subnet("subnet-pod-a", "100.64.0.0/16", "us-west-2a", 65000),
-        subnet("subnet-pod-b", "100.65.0.0/16", "us-west-2b", 65000),
+        subnet(
+            "subnet-node-a",
+            "192.168.0.0/19",
+            "us-west-2a",
+            "vpc-1",
+            8000,
+        ),
+        subnet(
+            "subnet-node-b",
+            "192.168.32.0/19",
+            "us-west-2b",
+            "vpc-1",
+            8000,
+        ),
+        subnet(
+            "subnet-pod-a",
+            "100.64.0.0/16",
+            "us-west-2a",
+            "vpc-1",
+            65000,
+        ),
+        subnet(
+            "subnet-pod-b",
+            "100.65.0.0/16",
+            "us-west-2b",
+            "vpc-1",
+            65000,
+        ),
     ];
     (objects, subnets)
 }

@@ -17,6 +17,7 @@ pub mod charts;
 pub mod cluster;
 #[cfg(feature = "plugin")]
 pub mod engine;
+pub mod fixtures;
 pub mod helm;
 pub mod http;
 pub mod kubectl;

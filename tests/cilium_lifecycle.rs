@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use testkit::cluster::RealCluster;
 use testkit::helm::{Backend, Helm};
 use testkit::kubectl::Kubectl;
+use testkit::podnet::hybrid_values_file as values_file;
 use testkit::podnet::{cilium_json as podnet_json, expect_code, on as podnet};
 
 /// Helm's CLI applies with field manager `helm`; podnet shares it to take objects over.
@@ -657,21 +658,7 @@ fn chart_with_crd(dir: &Path) -> PathBuf {
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gadgets\ndata:\n  a: \"1\"\n",
         ),
     ];
-    let out = dir.join("gadgets-0.1.0.tgz");
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&out).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    for (path, text) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(text.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, path, text.as_bytes()).unwrap();
-    }
-    b.into_inner().unwrap().finish().unwrap();
-    out
+    testkit::charts::write_tgz(&dir.join("gadgets-0.1.0.tgz"), &files)
 }
 
 #[test]

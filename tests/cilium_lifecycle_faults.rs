@@ -11,6 +11,7 @@ use std::process::Command as Proc;
 use kubesim::Kubesim;
 use lifecycle::*;
 use serde_json::Value;
+use testkit::podnet::hybrid_values_file as values_file;
 use testkit::podnet::{self as cli, cilium_json as podnet_json, expect_code, on as podnet};
 
 /// kubesim's `eks` scenario (2 EC2 + 2 hybrid nodes, aws-node, kube-proxy) with `faults`.

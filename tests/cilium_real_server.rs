@@ -20,28 +20,6 @@ fn chart() -> PathBuf {
     testkit::charts::cilium(testkit::charts::CILIUM)
 }
 
-fn values_file(dir: &Path) -> PathBuf {
-    let out = cli::cmd()
-        .args([
-            "cilium",
-            "values",
-            "--cilium-version",
-            "1.17",
-            "--pod-cidr",
-            "192.168.64.0/18",
-            "--remote-node-network",
-            "172.16.0.0/16",
-            "--vpc-cidr",
-            "10.0.0.0/16",
-        ])
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
-    let p = dir.join("values.yaml");
-    std::fs::write(&p, out.stdout).unwrap();
-    p
-}
-
 /// A real cluster (1 EC2 node, 1 hybrid node), a values file and the Helm CLI on it.
 struct Env {
     cluster: RealCluster,
@@ -59,7 +37,7 @@ impl Env {
         );
         let cluster = RealCluster::up(1, 1);
         let dir = tempfile::tempdir().unwrap();
-        let values = values_file(dir.path());
+        let values = testkit::podnet::hybrid_values_file(dir.path());
         Env {
             cluster,
             dir,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use testkit::kubectl::Kubectl;
-use testkit::podnet::{self as cli, cilium_json as podnet_json, on as podnet};
+use testkit::podnet::{cilium_json as podnet_json, on as podnet};
 
 pub fn chart() -> PathBuf {
     testkit::charts::cilium(testkit::charts::CILIUM)
@@ -15,29 +15,6 @@ pub fn chart() -> PathBuf {
 /// `kubectl get … -o json`, or null when the object is not there.
 pub fn kubectl_json(kubeconfig: &Path, args: &[&str]) -> Value {
     Kubectl::new(kubeconfig).json_or_null(args)
-}
-
-/// Values for the shared chart from `podnet cilium values` (pool 192.168.64.0/18).
-pub fn values_file(dir: &Path) -> PathBuf {
-    let out = cli::cmd()
-        .args([
-            "cilium",
-            "values",
-            "--cilium-version",
-            "1.17",
-            "--pod-cidr",
-            "192.168.64.0/18",
-            "--remote-node-network",
-            "172.16.0.0/16",
-            "--vpc-cidr",
-            "10.0.0.0/16",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let p = dir.join("values.yaml");
-    std::fs::write(&p, out.stdout).unwrap();
-    p
 }
 
 /// `cilium install --chart <shared chart> -f VALUES` plus `extra` flags.
@@ -242,21 +219,10 @@ spec:
             ),
         ),
     ];
-    let out = dir.join(format!("hooked-{}.tgz", job_image.replace(['/', ':'], "-")));
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&out).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    for (path, text) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(text.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, path, text.as_bytes()).unwrap();
-    }
-    b.into_inner().unwrap().finish().unwrap();
-    out
+    testkit::charts::write_tgz(
+        &dir.join(format!("hooked-{}.tgz", job_image.replace(['/', ':'], "-"))),
+        &files,
+    )
 }
 
 pub fn rv(kc: &Path, kind: &str, name: &str) -> u64 {

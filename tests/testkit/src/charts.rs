@@ -229,3 +229,27 @@ pub fn extra_dir() -> PathBuf {
     let s = Sources::from_env();
     s.dir.unwrap_or(s.shared)
 }
+
+/// Writes a chart package (a gzipped tar of `files`, each a path inside the archive such as
+/// `mychart/Chart.yaml` and its contents) to `out`, and returns `out`.
+pub fn write_tgz<P: AsRef<Path>, T: AsRef<[u8]>>(out: &Path, files: &[(P, T)]) -> PathBuf {
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(out).expect("create the chart package"),
+        flate2::Compression::fast(),
+    );
+    let mut b = tar::Builder::new(gz);
+    for (path, data) in files {
+        let data = data.as_ref();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path.as_ref(), data)
+            .expect("add a file to the chart package");
+    }
+    b.into_inner()
+        .expect("finish the tar stream")
+        .finish()
+        .expect("finish the gzip stream");
+    out.to_path_buf()
+}

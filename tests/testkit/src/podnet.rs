@@ -127,3 +127,27 @@ pub fn mentions(parts: &[&str]) -> impl Predicate<[u8]> + use<> {
         missing.is_empty()
     })
 }
+
+/// Cilium 1.17 values for hybrid nodes from `podnet cilium values` (pool 192.168.64.0/18, remote
+/// node network 172.16.0.0/16, VPC 10.0.0.0/16), written to `dir/values.yaml`.
+pub fn hybrid_values_file(dir: &Path) -> PathBuf {
+    let out = cmd()
+        .args([
+            "cilium",
+            "values",
+            "--cilium-version",
+            "1.17",
+            "--pod-cidr",
+            "192.168.64.0/18",
+            "--remote-node-network",
+            "172.16.0.0/16",
+            "--vpc-cidr",
+            "10.0.0.0/16",
+        ])
+        .output()
+        .expect("run kubectl-podnet");
+    expect_code(&out, 0);
+    let p = dir.join("values.yaml");
+    std::fs::write(&p, out.stdout).expect("write values.yaml");
+    p
+}

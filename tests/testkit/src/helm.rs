@@ -351,17 +351,8 @@ impl Helm {
     }
 
     fn cli(&self, args: &[String]) -> Output {
-        let h = self.home.path();
-        let mut c = Command::new(cli_bin());
-        c.args(args)
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(["--namespace", &self.namespace])
-            .env("HELM_CACHE_HOME", h.join("cache"))
-            .env("HELM_CONFIG_HOME", h.join("config"))
-            .env("HELM_DATA_HOME", h.join("data"))
-            .env_remove("HELM_DRIVER");
-        succeeded(&format!("helm {args:?}"), c)
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        succeeded(&format!("helm {args:?}"), self.cli_command(&argv))
     }
 
     fn cli_json(&self, args: &[String]) -> Value {

@@ -10,8 +10,8 @@ use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope};
 use serde_json::{Value, json};
 
 use super::hints::Hints;
+use super::ops::Ops;
 use super::storage::go_numbers;
-use super::wait::Ops;
 use crate::error::{Error, Result};
 use crate::helm;
 use crate::kube::with_retries;

@@ -20,6 +20,7 @@ pub mod apply;
 pub mod hints;
 pub mod hooks;
 pub mod install;
+pub mod ops;
 pub mod rollback;
 pub mod storage;
 pub mod uninstall;

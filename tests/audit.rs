@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use testkit::cluster::{Kubesim, kubesim_with_objects};
-use testkit::fixtures::{CNI_IMAGE, config_map, eniconfig, node, pod, subnet};
+use testkit::fixtures::{CNI_IMAGE, config_map, eniconfig, node, pod, subnet, tutorial_subnets};
 use testkit::podnet as cli;
 
 /// A small EKS cluster after AWS's custom networking tutorial: two zones, ENIConfigs named by
@@ -76,36 +76,7 @@ fn tutorial() -> World {
             pod("apps", "web-a", "ip-192-168-0-10", "100.64.0.5"),
             pod("apps", "web-b", "ip-192-168-32-10", "100.65.0.5"),
         ],
-        subnets: vec![
-            subnet(
-                "subnet-node-a",
-                "192.168.0.0/19",
-                "us-west-2a",
-                "vpc-1",
-                8000,
-            ),
-            subnet(
-                "subnet-node-b",
-                "192.168.32.0/19",
-                "us-west-2b",
-                "vpc-1",
-                8000,
-            ),
-            subnet(
-                "subnet-pod-a",
-                "100.64.0.0/16",
-                "us-west-2a",
-                "vpc-1",
-                65000,
-            ),
-            subnet(
-                "subnet-pod-b",
-                "100.65.0.0/16",
-                "us-west-2b",
-                "vpc-1",
-                65000,
-            ),
-        ],
+        subnets: tutorial_subnets(),
         extra_flags: vec![],
     }
 }

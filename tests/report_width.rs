@@ -9,7 +9,9 @@ use std::process::Output;
 use assert_cmd::Command;
 use kubesim::{Kubesim, Options};
 use serde_json::{Value, json};
-use testkit::fixtures::{CNI_IMAGE, config_map, eniconfig, hybrid_affinity, node, pod, subnet};
+use testkit::fixtures::{
+    CNI_IMAGE, config_map, eniconfig, hybrid_affinity, node, pod, tutorial_subnets,
+};
 
 const WIDTHS: [usize; 3] = [60, 80, 140];
 
@@ -396,36 +398,7 @@ fn audit_world() -> (Vec<Value>, Vec<Value>) {
             &format!("100.66.0.{}", 10 + i),
         ));
     }
-    let subnets = vec![
-        subnet(
-            "subnet-node-a",
-            "192.168.0.0/19",
-            "us-west-2a",
-            "vpc-1",
-            8000,
-        ),
-        subnet(
-            "subnet-node-b",
-            "192.168.32.0/19",
-            "us-west-2b",
-            "vpc-1",
-            8000,
-        ),
-        subnet(
-            "subnet-pod-a",
-            "100.64.0.0/16",
-            "us-west-2a",
-            "vpc-1",
-            65000,
-        ),
-        subnet(
-            "subnet-pod-b",
-            "100.65.0.0/16",
-            "us-west-2b",
-            "vpc-1",
-            65000,
-        ),
-    ];
+    let subnets = tutorial_subnets();
     (objects, subnets)
 }
 

@@ -47,3 +47,38 @@ pub fn eniconfig(name: &str, subnet: &str, sgs: &[&str]) -> Value {
 pub fn config_map(name: &str, data: Value) -> Value {
     json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}, "data": data})
 }
+
+/// The custom networking tutorial's VPC (vpc-1): node subnets 192.168.0.0/19 and 192.168.32.0/19,
+/// pod subnets 100.64.0.0/16 and 100.65.0.0/16, in us-west-2a and us-west-2b.
+pub fn tutorial_subnets() -> Vec<Value> {
+    vec![
+        subnet(
+            "subnet-node-a",
+            "192.168.0.0/19",
+            "us-west-2a",
+            "vpc-1",
+            8000,
+        ),
+        subnet(
+            "subnet-node-b",
+            "192.168.32.0/19",
+            "us-west-2b",
+            "vpc-1",
+            8000,
+        ),
+        subnet(
+            "subnet-pod-a",
+            "100.64.0.0/16",
+            "us-west-2a",
+            "vpc-1",
+            65000,
+        ),
+        subnet(
+            "subnet-pod-b",
+            "100.65.0.0/16",
+            "us-west-2b",
+            "vpc-1",
+            65000,
+        ),
+    ]
+}

@@ -12,5 +12,12 @@ fn main() {
         .unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=PODNET_GIT_COMMIT={commit}");
     println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs/heads");
+    // Only the checked-out branch's ref: watching all of `.git/refs/heads` rebuilt the crate
+    // whenever any branch (another worktree's) moved.
+    let head = std::fs::read_to_string(".git/HEAD").unwrap_or_default();
+    // A detached HEAD holds the commit itself: `.git/HEAD` alone is then enough.
+    if let Some(reference) = head.trim().strip_prefix("ref: ") {
+        println!("cargo:rerun-if-changed=.git/{reference}");
+        println!("cargo:rerun-if-changed=.git/packed-refs");
+    }
 }

@@ -132,8 +132,10 @@ zip_dir() { # DIR ARCHIVE
 build() {
   local t=${target:-$(default_target)}
   platform_of "$t" >/dev/null || die "no krew platform for target $t"
+  # The archives' timestamps only. Not exported: aws-lc-sys's build script reruns when
+  # SOURCE_DATE_EPOCH changes, and a per-commit value rebuilt it and every crate above it (the AWS
+  # SDKs: ~20 minutes of CI) on each commit.
   SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
-  export SOURCE_DATE_EPOCH
 
   local args=(build --profile "$profile" --locked -p "$BIN" --bin "$BIN")
   [[ "$t" != "$host" ]] && args+=(--target "$t")

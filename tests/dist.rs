@@ -1,7 +1,8 @@
 //! The release command (`krew/dist.sh`), run for real: the host archive, the rendered krew manifest
-//! (schema fields, platforms, sha256 of the archives), and the unpacked archive used by the real
-//! `kubectl` as a plugin. The release build reuses the shared target dir (`CARGO_TARGET_DIR`, default
-//! `~/.cache/podnet-target`), so it is slow only the first time.
+//! (schema fields, platforms, sha256 of the archives), the unpacked archive used by the real
+//! `kubectl` as a plugin, and the archive installed by the real krew (`kubectl krew install
+//! --manifest --archive`). The release build reuses the shared target dir (`CARGO_TARGET_DIR`,
+//! default `~/.cache/podnet-target`), so it is slow only the first time.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -374,6 +375,122 @@ fn host_archive_manifest_and_kubectl_plugin() {
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     let (help, _) = kubectl(&["podnet", "--help"]);
     assert!(help.contains("Usage: kubectl podnet"), "{help}");
+
+    krew_install_and_run(tmp.path(), &out_dir, name);
+}
+
+/// The install path our users take, with the real krew (`kubectl-krew`, built from
+/// sigs.k8s.io/krew by tests/peers/build.sh): `kubectl krew install --manifest --archive` of the
+/// archive and manifest that dist.sh made, then the plugin through kubectl from krew's bin
+/// directory only, then `krew uninstall`.
+fn krew_install_and_run(tmp: &Path, out_dir: &Path, archive: &str) {
+    let krew = which("kubectl-krew").expect(
+        "kubectl-krew is not on PATH: tests/peers/build.sh builds it into $PODNET_PEERS/bin \
+         (tests/run.sh puts that on PATH)",
+    );
+    let krew_root = tmp.join("krew-root");
+    let krew_bin = krew_root.join("bin");
+    // kubectl, kubectl-krew and krew's bin directory: not the unpacked archive used above.
+    let path = std::env::join_paths([
+        krew_bin.clone(),
+        krew.parent().unwrap().to_path_buf(),
+        kubectl_dir(),
+    ])
+    .unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new("kubectl")
+            .args(args)
+            .current_dir(out_dir)
+            .env("PATH", &path)
+            .env("HOME", tmp)
+            .env("KREW_ROOT", &krew_root)
+            .env("KUBECONFIG", tmp.join("no-kubeconfig"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            o.status.success(),
+            "kubectl {args:?}: {}\n{stdout}{stderr}",
+            o.status
+        );
+        (stdout, stderr)
+    };
+    let manifest = format!("--manifest={}", out_dir.join("podnet.yaml").display());
+    let archive_flag = format!("--archive={}", out_dir.join(archive).display());
+    let (out, err) = run(&["krew", "install", &manifest, &archive_flag]);
+    eprintln!("$ kubectl krew install --manifest --archive\n{out}{err}");
+    assert!(
+        err.contains("Installed plugin: podnet"),
+        "krew did not install the plugin:\n{out}{err}"
+    );
+    // krew links bin/kubectl-podnet to its store; the caveats reach the user.
+    let link = fs::read_link(krew_bin.join("kubectl-podnet")).expect("krew's bin link");
+    assert!(
+        link.starts_with(krew_root.join("store/podnet")),
+        "{}",
+        link.display()
+    );
+    assert!(out.contains("kubeconfig") || err.contains("kubeconfig"));
+
+    // `krew list` and `krew uninstall` need an initialised index; `krew update` would clone
+    // krew-index from GitHub. An empty local git repository stands in for it.
+    let index = krew_root.join("index/default");
+    fs::create_dir_all(index.join("plugins")).unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &[
+            "-c",
+            "user.name=podnet",
+            "-c",
+            "user.email=podnet@localhost",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "empty index",
+        ],
+    ] {
+        let st = Command::new("git")
+            .args(args)
+            .current_dir(&index)
+            .status()
+            .unwrap();
+        assert!(st.success(), "git {args:?}");
+    }
+    let (list, _) = run(&["krew", "list"]);
+    // Installed from a manifest, not from an index: krew names it `detached/podnet`.
+    assert!(
+        list.lines().any(|l| l.trim() == "detached/podnet"),
+        "krew list:\n{list}"
+    );
+    let (version, _) = run(&["podnet", "version"]);
+    eprintln!("$ kubectl podnet version (installed by krew)\n{version}");
+    assert!(
+        version.starts_with(&format!(
+            "kubectl-podnet {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{version}"
+    );
+    let (plugins, _) = run(&["plugin", "list"]);
+    assert!(
+        plugins.contains(krew_bin.join("kubectl-podnet").to_str().unwrap()),
+        "{plugins}"
+    );
+
+    run(&["krew", "uninstall", "podnet"]);
+    assert!(
+        !krew_bin.join("kubectl-podnet").exists(),
+        "krew uninstall left the link"
+    );
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

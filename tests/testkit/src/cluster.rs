@@ -81,7 +81,8 @@ pub fn nodes_yaml(ec2: usize, hybrid: usize) -> String {
 
 /// The real cluster of `tests/cluster.sh`: `up DIR [--nodes N] [--hybrid-nodes M]` writes
 /// `DIR/kubeconfig` and returns when the nodes are Ready; `down DIR` stops everything (on drop,
-/// also after a failed `up`).
+/// also after a failed `up`). The test process is the cluster's owner (`--owner`): when it is
+/// killed and never drops the cluster, the script's watchdog brings the cluster down.
 ///
 /// At most [`max_clusters`] run at once in a test process (each is five processes, and two
 /// saturate a 2-core machine while they start); further `up`s wait for a slot.
@@ -128,6 +129,22 @@ impl Drop for Slot {
 impl RealCluster {
     /// `nodes` EC2 nodes and `hybrid` hybrid nodes.
     pub fn up(nodes: usize, hybrid: usize) -> RealCluster {
+        RealCluster::start(&[
+            "--nodes",
+            &nodes.to_string(),
+            "--hybrid-nodes",
+            &hybrid.to_string(),
+        ])
+    }
+
+    /// `up DIR --bare`: etcd and kube-apiserver only (no controllers, scheduler, kwok, EKS objects
+    /// or nodes), for tests that create every object and need it to stay as written. Namespaces
+    /// get no `default` ServiceAccount (no controller manager): create one before pods.
+    pub fn bare() -> RealCluster {
+        RealCluster::start(&["--bare"])
+    }
+
+    fn start(args: &[&str]) -> RealCluster {
         let script = script();
         let slot = Slot::take();
         let dir = tempfile::Builder::new()
@@ -143,12 +160,9 @@ impl RealCluster {
             .arg(&script)
             .arg("up")
             .arg(c.dir.path())
-            .args([
-                "--nodes",
-                &nodes.to_string(),
-                "--hybrid-nodes",
-                &hybrid.to_string(),
-            ])
+            .args(args)
+            // Ours: a test process killed outright (no Drop) takes its clusters down with it.
+            .args(["--owner", &std::process::id().to_string()])
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
         assert!(

@@ -5,136 +5,16 @@
 //! `tests/cluster.sh up --bare`) for every scenario: each object is created through the API (so
 //! it is validated and defaulted as on EKS), pods' status (phase, podIP) is written through the
 //! status subresource, and nothing changes them afterwards (no controller or kubelet runs). One
-//! cluster serves a test's scenarios in turn ([`Real::load`]). kubesim only where a real server
+//! cluster serves a test's scenarios in turn (`BareCluster::load`). kubesim only where a real server
 //! cannot be made to fail on demand: `kubesim_faults_are_retried_or_end_in_a_clear_error`
 //! (500s, throttling, dropped connections).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use testkit::cluster::{RealCluster, kubesim_with_objects};
+use testkit::cluster::{BareCluster, kubesim_with_objects};
 use testkit::fixtures::{CNI_IMAGE, config_map, eniconfig, node, pod, subnet, tutorial_subnets};
-use testkit::kubectl::Kubectl;
 use testkit::podnet as cli;
-
-/// A bare real cluster holding one scenario's objects at a time.
-struct Real {
-    cluster: RealCluster,
-    loaded: Vec<Value>,
-}
-
-fn list(items: Vec<Value>) -> String {
-    json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string()
-}
-
-impl Real {
-    fn up() -> Real {
-        Real {
-            cluster: RealCluster::bare(),
-            loaded: Vec::new(),
-        }
-    }
-
-    fn kubeconfig(&self) -> &Path {
-        self.cluster.kubeconfig()
-    }
-
-    fn kubectl(&self) -> Kubectl {
-        self.cluster.kubectl()
-    }
-
-    /// Replaces the cluster's objects with `objects`. The previous scenario's objects are
-    /// deleted, except namespaces: a bare cluster has no namespace controller, so a deleted
-    /// namespace would stay Terminating for ever (its `kubernetes` finalizer is never removed)
-    /// and an empty namespace changes nothing the audit reads. Pods go at once (no kubelet
-    /// confirms a graceful deletion); deletions are bounded, so a finalizer fails the test
-    /// instead of hanging it. Then namespaces and their `default` ServiceAccount (the admission
-    /// of a pod needs it; no controller makes it), the objects, the CRDs established before
-    /// their custom resources, and each pod's status through the status subresource.
-    fn load(&mut self, objects: &[Value]) -> &mut Self {
-        let k = self.kubectl();
-        let keep_crds = objects
-            .iter()
-            .any(|o| o["kind"] == "CustomResourceDefinition");
-        let (crds, others): (Vec<Value>, Vec<Value>) = std::mem::take(&mut self.loaded)
-            .into_iter()
-            .filter(|o| o["kind"] != "Namespace")
-            .partition(|o| o["kind"] == "CustomResourceDefinition");
-        let delete = [
-            "delete",
-            "--force",
-            "--grace-period=0",
-            "--ignore-not-found",
-            "--wait=true",
-            "--timeout=60s",
-            "-f",
-            "-",
-        ];
-        if !others.is_empty() {
-            k.ok_stdin(&delete, &list(others));
-        }
-        if !crds.is_empty() && !keep_crds {
-            k.ok_stdin(&delete, &list(crds));
-        }
-        let mut namespaces: Vec<&str> = objects
-            .iter()
-            .filter_map(|o| o["metadata"]["namespace"].as_str())
-            .collect();
-        namespaces.sort();
-        namespaces.dedup();
-        let mut base = Vec::new();
-        for ns in namespaces {
-            base.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
-            base.push(json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": ns}}));
-        }
-        if !base.is_empty() {
-            k.ok_stdin(&["apply", "--server-side", "-f", "-"], &list(base));
-        }
-        let is_cr = |o: &Value| {
-            o["apiVersion"]
-                .as_str()
-                .is_some_and(|a| a.starts_with("crd.k8s.amazonaws.com/"))
-        };
-        let (crs, first): (Vec<Value>, Vec<Value>) = objects.iter().cloned().partition(is_cr);
-        if !first.is_empty() {
-            k.ok_stdin(
-                &["apply", "--server-side", "--force-conflicts", "-f", "-"],
-                &list(first),
-            );
-        }
-        for crd in objects
-            .iter()
-            .filter(|o| o["kind"] == "CustomResourceDefinition")
-        {
-            let name = format!("crd/{}", crd["metadata"]["name"].as_str().unwrap());
-            k.ok(&[
-                "wait",
-                "--for=condition=Established",
-                "--timeout=30s",
-                &name,
-            ]);
-        }
-        if !crs.is_empty() {
-            k.ok_stdin(&["apply", "--server-side", "-f", "-"], &list(crs));
-        }
-        for pod in objects.iter().filter(|o| o["kind"] == "Pod") {
-            let patch = json!({"status": pod["status"]}).to_string();
-            k.ok(&[
-                "patch",
-                "pod",
-                "-n",
-                pod["metadata"]["namespace"].as_str().unwrap(),
-                pod["metadata"]["name"].as_str().unwrap(),
-                "--subresource=status",
-                "--type=merge",
-                "-p",
-                &patch,
-            ]);
-        }
-        self.loaded = objects.to_vec();
-        self
-    }
-}
 
 /// A small EKS cluster after AWS's custom networking tutorial: two zones, ENIConfigs named by
 /// zone, ENI_CONFIG_LABEL_DEF set, nodes recycled (pods in the ENIConfig subnets), max pods lowered.
@@ -247,15 +127,15 @@ impl World {
     }
 
     /// A bare real cluster with the objects, and the subnets file (in the returned dir).
-    fn start(&self) -> (Real, tempfile::TempDir, PathBuf) {
-        let mut real = Real::up();
+    fn start(&self) -> (BareCluster, tempfile::TempDir, PathBuf) {
+        let mut real = BareCluster::up();
         real.load(&self.objects);
         let (dir, subnets) = self.subnets_file();
         (real, dir, subnets)
     }
 
     /// Loads the objects into `real`, runs the audit (-o json), returns (exit code, report).
-    fn audit_on(&self, real: &mut Real) -> (i32, Value) {
+    fn audit_on(&self, real: &mut BareCluster) -> (i32, Value) {
         real.load(&self.objects);
         let (_dir, subnets) = self.subnets_file();
         run_audit(real.kubeconfig(), &subnets, &self.extra_flags)
@@ -263,7 +143,7 @@ impl World {
 
     /// [`World::audit_on`] a new bare cluster.
     fn audit(&self) -> (i32, Value) {
-        self.audit_on(&mut Real::up())
+        self.audit_on(&mut BareCluster::up())
     }
 }
 
@@ -426,7 +306,7 @@ fn every_check_is_raised_and_passed() {
     for (id, _) in podnet::audit::checks::CHECKS {
         assert!(ids.contains(id), "no scenario for {id}");
     }
-    let mut real = Real::up();
+    let mut real = BareCluster::up();
     for (id, bad, good) in cases {
         let (_, r) = bad.audit_on(&mut real);
         assert_eq!(status(&r, id), "fail", "{id} not raised: {}", check(&r, id));
@@ -449,7 +329,7 @@ fn every_check_is_raised_and_passed() {
 #[test]
 fn missing_data_is_skipped_never_passed() {
     // No subnets at all: subnet-dependent checks are skipped with the reason.
-    let mut real = Real::up();
+    let mut real = BareCluster::up();
     real.load(&tutorial().objects);
     let out = cli::on(real.kubeconfig())
         .args(["audit", "-o", "json"])
@@ -691,7 +571,7 @@ async fn audit_reads_subnets_from_ec2_and_eks() {
         )
         .with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.99")));
     let _ = pod_b;
-    let mut real = Real::up();
+    let mut real = BareCluster::up();
     real.load(&w.objects);
     let out = cli::on(real.kubeconfig())
         .envs(m.env())

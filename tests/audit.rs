@@ -1,11 +1,18 @@
-//! `kubectl podnet audit` against kubesim (the real API server simulator, loaded with the
-//! objects of each scenario) and subnets as `aws ec2 describe-subnets` prints them: every check
-//! is raised by one cluster and passed by a near twin.
+//! `kubectl podnet audit` and subnets as `aws ec2 describe-subnets` prints them: every check is
+//! raised by one cluster and passed by a near twin.
+//!
+//! Backend: the REAL API server (`RealCluster::bare()`: etcd + kube-apiserver of
+//! `tests/cluster.sh up --bare`) for every scenario: each object is created through the API (so
+//! it is validated and defaulted as on EKS), pods' status (phase, podIP) is written through the
+//! status subresource, and nothing changes them afterwards (no controller or kubelet runs). One
+//! cluster serves a test's scenarios in turn (`BareCluster::load`). kubesim only where a real server
+//! cannot be made to fail on demand: `kubesim_faults_are_retried_or_end_in_a_clear_error`
+//! (500s, throttling, dropped connections).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use testkit::cluster::{Kubesim, kubesim_with_objects};
+use testkit::cluster::{BareCluster, kubesim_with_objects};
 use testkit::fixtures::{CNI_IMAGE, config_map, eniconfig, node, pod, subnet, tutorial_subnets};
 use testkit::podnet as cli;
 
@@ -111,18 +118,32 @@ impl World {
         self
     }
 
-    /// kubesim with the objects, and the subnets file (in the returned dir).
-    fn start(&self) -> (Kubesim, tempfile::TempDir, PathBuf) {
+    /// The subnets file (in the returned dir).
+    fn subnets_file(&self) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let subnets = dir.path().join("subnets.json");
         std::fs::write(&subnets, json!({"Subnets": self.subnets}).to_string()).unwrap();
-        (kubesim_with_objects(&self.objects), dir, subnets)
+        (dir, subnets)
     }
 
-    /// Starts kubesim with the objects, runs the audit (-o json), returns (exit code, report).
+    /// A bare real cluster with the objects, and the subnets file (in the returned dir).
+    fn start(&self) -> (BareCluster, tempfile::TempDir, PathBuf) {
+        let mut real = BareCluster::up();
+        real.load(&self.objects);
+        let (dir, subnets) = self.subnets_file();
+        (real, dir, subnets)
+    }
+
+    /// Loads the objects into `real`, runs the audit (-o json), returns (exit code, report).
+    fn audit_on(&self, real: &mut BareCluster) -> (i32, Value) {
+        real.load(&self.objects);
+        let (_dir, subnets) = self.subnets_file();
+        run_audit(real.kubeconfig(), &subnets, &self.extra_flags)
+    }
+
+    /// [`World::audit_on`] a new bare cluster.
     fn audit(&self) -> (i32, Value) {
-        let (sim, _dir, subnets) = self.start();
-        run_audit(sim.kubeconfig(), &subnets, &self.extra_flags)
+        self.audit_on(&mut BareCluster::up())
     }
 }
 
@@ -285,8 +306,9 @@ fn every_check_is_raised_and_passed() {
     for (id, _) in podnet::audit::checks::CHECKS {
         assert!(ids.contains(id), "no scenario for {id}");
     }
+    let mut real = BareCluster::up();
     for (id, bad, good) in cases {
-        let (_, r) = bad.audit();
+        let (_, r) = bad.audit_on(&mut real);
         assert_eq!(status(&r, id), "fail", "{id} not raised: {}", check(&r, id));
         assert!(
             check(&r, id)["objects"]
@@ -294,7 +316,7 @@ fn every_check_is_raised_and_passed() {
                 .is_some_and(|o| !o.is_empty()),
             "{id} names no objects"
         );
-        let (_, r) = good.audit();
+        let (_, r) = good.audit_on(&mut real);
         assert_eq!(
             status(&r, id),
             "pass",
@@ -307,8 +329,9 @@ fn every_check_is_raised_and_passed() {
 #[test]
 fn missing_data_is_skipped_never_passed() {
     // No subnets at all: subnet-dependent checks are skipped with the reason.
-    let sim = kubesim_with_objects(&tutorial().objects);
-    let out = cli::on(sim.kubeconfig())
+    let mut real = BareCluster::up();
+    real.load(&tutorial().objects);
+    let out = cli::on(real.kubeconfig())
         .args(["audit", "-o", "json"])
         .output()
         .unwrap();
@@ -331,7 +354,7 @@ fn missing_data_is_skipped_never_passed() {
     // No aws-node at all: the CNI checks are skipped, not passed.
     let (_, r) = tutorial()
         .replace("DaemonSet", "aws-node", Value::Null)
-        .audit();
+        .audit_on(&mut real);
     for id in [
         "custom-networking-disabled",
         "cni-version-too-old",
@@ -344,9 +367,9 @@ fn missing_data_is_skipped_never_passed() {
 #[test]
 fn output_formats_and_selection() {
     let w = tutorial().with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.77")));
-    let (sim, _dir, subnets) = w.start();
+    let (real, _dir, subnets) = w.start();
     let run = |args: &[&str]| {
-        cli::on(sim.kubeconfig())
+        cli::on(real.kubeconfig())
             .arg("audit")
             .arg("--subnets")
             .arg(&subnets)
@@ -403,9 +426,11 @@ fn output_formats_and_selection() {
 }
 
 #[test]
-fn faults_are_retried_or_end_in_a_clear_error() {
+fn kubesim_faults_are_retried_or_end_in_a_clear_error() {
+    // kubesim: a real server cannot be made to fail, throttle or drop connections on demand.
     let w = tutorial();
-    let (sim, dir, subnets) = w.start();
+    let sim = kubesim_with_objects(&w.objects);
+    let (dir, subnets) = w.subnets_file();
     let audit = || {
         cli::on(sim.kubeconfig())
             .args(["audit", "-o", "json", "--subnets"])
@@ -546,8 +571,9 @@ async fn audit_reads_subnets_from_ec2_and_eks() {
         )
         .with(|o| o.push(pod("apps", "old", "ip-192-168-0-10", "192.168.0.99")));
     let _ = pod_b;
-    let sim = kubesim_with_objects(&w.objects);
-    let out = cli::on(sim.kubeconfig())
+    let mut real = BareCluster::up();
+    real.load(&w.objects);
+    let out = cli::on(real.kubeconfig())
         .envs(m.env())
         .args(["audit", "-o", "json", "--cluster", "prod"])
         .output()

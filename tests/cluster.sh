@@ -2,7 +2,11 @@
 # A real Kubernetes control plane with fake nodes that looks like EKS, for the tests:
 #
 #   bash tests/cluster.sh up DIR [--nodes N] [--hybrid-nodes M]    (defaults: 2 EC2, 2 hybrid)
+#   bash tests/cluster.sh up DIR --bare
+#        ... [--owner PID|none]                                   (default: the calling process)
+#        ... [--apiserver-arg ARG]...                             (more kube-apiserver flags)
 #   bash tests/cluster.sh down DIR
+#   bash tests/cluster.sh reap
 #
 # `up` starts, on 127.0.0.1 with free ports and everything kept in DIR: etcd, kube-apiserver
 # (TLS, client certificates, authorization Node,RBAC, service CIDR 172.20.0.0/16),
@@ -14,8 +18,20 @@
 # failure it prints the failing component's log tail (DIR/logs/), stops what it started and exits 1.
 # A previous run in DIR that crashed or was never taken down is stopped first. DIR/logs/up.log
 # has each step's time; PODNET_CLUSTER_TIMEOUT (seconds, default 120) bounds each wait.
+# `--bare` starts etcd and kube-apiserver only: no controllers, scheduler or kwok, no EKS objects,
+# no nodes. For tests that create every object themselves and need it to stay exactly as written
+# (the audit's scenarios: nodes without kubelets, pods whose status the test sets through the
+# status subresource, DaemonSets without pods); the real API server still validates, defaults,
+# pages and serves subresources.
 # `down` stops every process serving DIR (recorded in DIR/run/, or found by its arguments: the
 # apiserver and its clients first, then etcd) and returns once none is left, not even a zombie.
+#
+# Owner: a cluster belongs to a process (`--owner PID`, default the caller of `up`, i.e. the test
+# process; `--owner none`: until `down`), recorded with its start time in DIR/owner. A process
+# killed outright (SIGKILL, a crash, a timeout) never runs its clean-up, so `up` also starts a
+# watchdog (DIR/logs/watchdog.log) that brings the cluster down, and deletes its etcd data, within
+# about a second of the owner's end. `reap` stops every cluster whose owner has gone (also those
+# whose watchdog was killed too, or whose DIR was deleted); every `up` runs it first.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,7 +42,7 @@ SERVICE_IP=172.20.0.1 # the `kubernetes` Service
 TIMEOUT="${PODNET_CLUSTER_TIMEOUT:-120}"
 
 usage() {
-  echo "usage: $0 up DIR [--nodes N] [--hybrid-nodes M] | down DIR" >&2
+  echo "usage: $0 up DIR [--nodes N] [--hybrid-nodes M | --bare] [--owner PID|none] [--apiserver-arg ARG]... | down DIR | reap" >&2
   exit 2
 }
 
@@ -70,7 +86,10 @@ ours() {
   for pid in /proc/[0-9]*; do
     cmd="$(tr '\0' ' ' 2>/dev/null <"$pid/cmdline")" || continue
     for name in "$@"; do
-      case "$cmd" in "$PEERS_BIN/$name "*"$dir/"*) echo "${pid#/proc/}" ;; esac
+      case "$cmd" in
+      "$PEERS_BIN/$name "*"$dir/"*) echo "${pid#/proc/}" ;;
+      "bash "*"/cluster.sh watch $dir/ "*) if [ "$name" = watchdog ]; then echo "${pid#/proc/}"; fi ;;
+      esac
     done
   done
 }
@@ -80,6 +99,7 @@ stop() {
   local dir="$1" grace="$2" pid pids=() i
   shift 2
   for pid in $(ours "$dir" "$@" | sort -u); do
+    [ "$pid" != "$$" ] || continue # the watchdog bringing its own cluster down
     kill -TERM "$pid" 2>/dev/null || true
     pids+=("$pid")
   done
@@ -101,6 +121,7 @@ stop() {
 cmd_down() {
   local dir="$1" pid i left
   STOPPED=()
+  stop "$dir" 10 watchdog
   stop "$dir" 50 kwok kube-scheduler kube-controller-manager kube-apiserver
   stop "$dir" 50 etcd
   for ((i = 0; i < 50; i++)); do
@@ -234,8 +255,69 @@ wait_until() {
   done
 }
 
+# proc_start PID: the process's start time (field 22 of /proc/PID/stat, clock ticks since boot),
+# which tells it from a later process given the same pid.
+proc_start() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }" # after the command name, which may hold spaces
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo "${20}"
+}
+
+# owner_alive DIR: DIR/owner is "none", or names a process that still runs (same pid, same start
+# time, not a zombie).
+owner_alive() {
+  local pid start
+  read -r pid start <"$1/owner" 2>/dev/null || return 1
+  [ "$pid" = none ] && return 0
+  [ -n "$start" ] && [ "$(proc_start "$pid")" = "$start" ] && running "$pid"
+}
+
+# cmd_watch DIR: the watchdog `up` starts. Once the owner has gone, brings the cluster down and
+# deletes its etcd data and keys (`down` stops the watchdog first when it comes before).
+cmd_watch() {
+  local dir="${1%/}"
+  echo $$ >"$dir/run/watchdog.pid"
+  while owner_alive "$dir"; do sleep 1; done
+  echo "$(date -u +%FT%TZ) owner $(cat "$dir/owner" 2>/dev/null) has gone: bringing the cluster down"
+  rm -f "$dir/run/watchdog.pid"
+  cmd_down "$dir"
+  rm -rf "$dir/etcd" "$dir/pki"
+  echo "$(date -u +%FT%TZ) cluster down"
+}
+
+# cmd_reap: brings down every cluster whose owner has gone. Clusters are found by their processes
+# (etcd's --data-dir=DIR/etcd, the apiserver's --tls-cert-file=DIR/pki/apiserver.crt), so one is
+# found without its watchdog, and reaped when its DIR was deleted. A DIR without an owner file
+# (a cluster from before owners were recorded) is left alone.
+cmd_reap() {
+  local pid cmd dir dirs=()
+  for pid in /proc/[0-9]*; do
+    cmd="$(tr '\0' ' ' 2>/dev/null <"$pid/cmdline")" || continue
+    case "$cmd" in
+    "$PEERS_BIN/etcd "*"--data-dir="*) dir="${cmd#*--data-dir=}" && dir="${dir%%/etcd *}" ;;
+    "$PEERS_BIN/kube-apiserver "*"--tls-cert-file="*) dir="${cmd#*--tls-cert-file=}" && dir="${dir%%/pki/apiserver.crt *}" ;;
+    *) continue ;;
+    esac
+    [[ "$dir" == /* && "$dir" != *" "* ]] && dirs+=("$dir")
+  done
+  ((${#dirs[@]})) || return 0
+  while read -r dir; do
+    if [ -f "$dir/owner" ]; then
+      owner_alive "$dir" && continue
+    elif [ -d "$dir" ]; then
+      continue
+    fi
+    echo "cluster: reaping the cluster in $dir: its owner ($(cat "$dir/owner" 2>/dev/null || echo "and its directory")) has gone" >&2
+    cmd_down "$dir"
+    rm -rf "$dir/etcd" "$dir/pki"
+  done < <(printf '%s\n' "${dirs[@]}" | sort -u)
+}
+
 cmd_up() {
-  local dir="$1" nodes="$2" hybrid="$3" t0 name
+  local dir="$1" nodes="$2" hybrid="$3" bare="$4" owner="$5" t0 name
   t0="$(now_ms)"
   T0="$t0"
   for name in "${COMPONENTS[@]}"; do
@@ -250,13 +332,23 @@ cmd_up() {
   if [ -n "$(ls -A "$dir")" ] && [ ! -f "$dir/.podnet-cluster" ]; then
     die "$dir is not empty and not a test cluster's directory; refusing to use it"
   fi
-  # A previous run that crashed or was never taken down: stop what is left, start afresh.
+  # Clusters whose owner has gone, and a previous run in DIR: stop what is left, start afresh.
+  cmd_reap
   cmd_down "$dir"
   rm -rf "$dir/etcd" "$dir/pki" "$dir/logs" "$dir/run" "$dir/manifests" "$dir/kwok.yaml" "$dir/kubeconfig" \
     "$dir/ports"
   mkdir -p "$dir/logs" "$dir/run"
   touch "$dir/.podnet-cluster"
   DIR="$dir"
+  # The owner before any process starts, so that `reap` never sees a cluster without one.
+  if [ "$owner" = none ]; then
+    echo none >"$dir/owner"
+  else
+    local owner_start
+    owner_start="$(proc_start "$owner")" || die "--owner $owner: no such process"
+    echo "$owner $owner_start" >"$dir/owner"
+    setsid bash "$here/cluster.sh" watch "$dir/" </dev/null >>"$dir/logs/watchdog.log" 2>&1 &
+  fi
   phase "cleaned up $dir"
 
   local ports etcd_port peer_port api_port
@@ -279,7 +371,7 @@ cmd_up() {
   local p="$dir/pki"
   kubeconfig "$dir/kubeconfig" admin "$server" "$p"
   for name in kube-controller-manager kube-scheduler kwok; do kubeconfig "$p/$name.kubeconfig" "$name" "$server" "$p"; done
-  python3 "$here/cluster-eks.py" "$nodes" "$hybrid" "$kube_version" "$dir/manifests"
+  ((bare)) || python3 "$here/cluster-eks.py" "$nodes" "$hybrid" "$kube_version" "$dir/manifests"
   # kwok's stages, as kwokctl configures them (fast node start, heartbeat with leases, fast pods).
   # No KwokConfiguration document: with one, kwok would not default the options left out.
   local f
@@ -297,20 +389,20 @@ cmd_up() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$p/sa.pub" --service-account-signing-key-file="$p/sa.key" \
     --api-audiences=https://kubernetes.default.svc.cluster.local --profiling=false \
-    --endpoint-reconciler-type=none
+    --endpoint-reconciler-type=none ${APISERVER_ARGS[@]+"${APISERVER_ARGS[@]}"}
   # (--endpoint-reconciler-type=none: the `kubernetes` Service cannot have a loopback endpoint.)
   # The rest retry until the apiserver answers; starting them now overlaps their start-up with its.
-  start "$dir" kube-controller-manager --kubeconfig="$p/kube-controller-manager.kubeconfig" \
+  ((bare)) || start "$dir" kube-controller-manager --kubeconfig="$p/kube-controller-manager.kubeconfig" \
     --secure-port=0 --leader-elect=false --use-service-account-credentials=true \
     --service-account-private-key-file="$p/sa.key" --root-ca-file="$p/ca.crt" \
     --cluster-signing-cert-file="$p/ca.crt" --cluster-signing-key-file="$p/ca.key" \
     --service-cluster-ip-range="$SERVICE_CIDR" --allocate-node-cidrs=false --cluster-name=my-cluster \
     --controllers='*' --profiling=false
-  start "$dir" kube-scheduler --kubeconfig="$p/kube-scheduler.kubeconfig" --secure-port=0 --leader-elect=false \
+  ((bare)) || start "$dir" kube-scheduler --kubeconfig="$p/kube-scheduler.kubeconfig" --secure-port=0 --leader-elect=false \
     --profiling=false
   # Leases as a kubelet renews them (kwok leaves them off by default, and without them the node
   # lifecycle controller marks every node NotReady after its grace period).
-  start "$dir" kwok --kubeconfig="$p/kwok.kubeconfig" --config="$dir/kwok.yaml" --manage-all-nodes=true \
+  ((bare)) || start "$dir" kwok --kubeconfig="$p/kwok.kubeconfig" --config="$dir/kwok.yaml" --manage-all-nodes=true \
     --node-lease-duration-seconds=40
 
   # Plain HTTPS with curl from here on: a kubectl process costs far more than the request.
@@ -321,6 +413,14 @@ cmd_up() {
   phase "apiserver ready"
   local t_api
   t_api="$(now_ms)"
+  if ((bare)); then
+    # No controller manager: a namespace gets no `default` ServiceAccount, which the admission
+    # of a pod without serviceAccountName requires; tests create it.
+    echo "cluster: up (bare: etcd + kube-apiserver) in $((($(now_ms) - t0) / 1000)).$(printf '%03d' $((($(now_ms) - t0) % 1000))) s: $server, kubernetes $kube_version" >&2
+    echo "cluster: KUBECONFIG=$dir/kubeconfig" >&2
+    owned_by "$owner"
+    return 0
+  fi
   # post INDEX: creates the objects DIR/manifests/INDEX lists ("PATH FILE" lines) with one curl
   # (one connection); 201, or 409 (there already, from an earlier try), count as done. Field
   # manager "eks", as on EKS's add-ons.
@@ -377,8 +477,22 @@ cmd_up() {
   t1="$(now_ms)"
   echo "cluster: up in $(((t1 - t0) / 1000)).$(printf '%03d' $(((t1 - t0) % 1000))) s (apiserver ready after $(((t_api - t0) / 1000)).$(printf '%03d' $(((t_api - t0) % 1000))) s): $server, $nodes EC2 + $hybrid hybrid nodes, kubernetes $kube_version" >&2
   echo "cluster: KUBECONFIG=$dir/kubeconfig" >&2
+  owned_by "$owner"
 }
 
+owned_by() {
+  if [ "$1" = none ]; then
+    echo "cluster: no owner (--owner none): it runs until \`$0 down DIR\`" >&2
+  else
+    echo "cluster: owned by process $1 ($(cat "/proc/$1/comm" 2>/dev/null)): it stops within a second of that process's end (--owner none: until down)" >&2
+  fi
+}
+
+if [ "${1:-}" = reap ]; then
+  [ $# -eq 1 ] || usage
+  cmd_reap
+  exit 0
+fi
 [ $# -ge 2 ] || usage
 action="$1"
 dir="$2"
@@ -387,8 +501,16 @@ case "$action" in
 up)
   nodes=2
   hybrid=2
+  bare=0
+  owner="$PPID"
+  APISERVER_ARGS=()
   while [ $# -gt 0 ]; do
     case "$1" in
+    --apiserver-arg) APISERVER_ARGS+=("${2:?--apiserver-arg needs a flag}"); shift 2 ;;
+    --apiserver-arg=*) APISERVER_ARGS+=("${1#*=}"); shift ;;
+    --owner) owner="${2:?--owner needs a pid or none}"; shift 2 ;;
+    --owner=*) owner="${1#*=}"; shift ;;
+    --bare) bare=1; shift ;;
     --nodes) nodes="${2:?--nodes needs a number}"; shift 2 ;;
     --nodes=*) nodes="${1#*=}"; shift ;;
     --hybrid-nodes) hybrid="${2:?--hybrid-nodes needs a number}"; shift 2 ;;
@@ -396,8 +518,8 @@ up)
     *) usage ;;
     esac
   done
-  [[ "$nodes" =~ ^[0-9]+$ && "$hybrid" =~ ^[0-9]+$ ]] || usage
-  cmd_up "$dir" "$nodes" "$hybrid"
+  [[ "$nodes" =~ ^[0-9]+$ && "$hybrid" =~ ^[0-9]+$ && "$owner" =~ ^([0-9]+|none)$ ]] || usage
+  cmd_up "$dir" "$nodes" "$hybrid" "$bare" "$owner"
   ;;
 down)
   [ $# -eq 0 ] || usage
@@ -407,6 +529,9 @@ down)
   cmd_down "$dir"
   t1="$(now_ms)"
   echo "cluster: down in $(((t1 - t0) / 1000)).$(printf '%03d' $(((t1 - t0) % 1000))) s" >&2
+  ;;
+watch)
+  cmd_watch "$dir"
   ;;
 *) usage ;;
 esac

@@ -1,14 +1,17 @@
 //! Findings for people at any width, through the real binary: `cilium validate`, `cilium values`
 //! (refusals, on stderr) and `audit` at 60, 80 and 140 columns (snapshots), check IDs, object
 //! names, values paths, CIDRs and URLs never split at any width, and `--color` / `NO_COLOR`.
+//!
+//! Backend of the audit test: the REAL API server (`testkit::cluster::BareCluster`: etcd and
+//! kube-apiserver, the objects created through the API, nothing changing them).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
-use kubesim::{Kubesim, Options};
 use serde_json::{Value, json};
+use testkit::cluster::BareCluster;
 use testkit::fixtures::{
     CNI_IMAGE, config_map, eniconfig, hybrid_affinity, node, pod, tutorial_subnets,
 };
@@ -402,9 +405,10 @@ fn audit_world() -> (Vec<Value>, Vec<Value>) {
     (objects, subnets)
 }
 
+/// The audit's cluster on the real API server (a bare cluster: nothing changes the objects).
 struct Audit {
     _dir: tempfile::TempDir,
-    sim: Kubesim,
+    cluster: BareCluster,
     subnets: std::path::PathBuf,
 }
 
@@ -412,29 +416,19 @@ impl Audit {
     fn start() -> Self {
         let (objects, subnets) = audit_world();
         let dir = tempfile::tempdir().unwrap();
-        let o = dir.path().join("objects.json");
-        std::fs::write(
-            &o,
-            json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string(),
-        )
-        .unwrap();
         let s = dir.path().join("subnets.json");
         std::fs::write(&s, json!({"Subnets": subnets}).to_string()).unwrap();
-        let sim = Kubesim::start_blocking(Options {
-            load: vec![o],
-            controllers: false,
-            ..Default::default()
-        })
-        .expect("kubesim starts");
+        let mut cluster = BareCluster::up();
+        cluster.load(&objects);
         Audit {
             _dir: dir,
-            sim,
+            cluster,
             subnets: s,
         }
     }
 
     fn run(&self, flags: &[&str]) -> Output {
-        let out = run_audit(self.sim.kubeconfig(), &self.subnets, flags);
+        let out = run_audit(self.cluster.kubeconfig(), &self.subnets, flags);
         assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
         out
     }
@@ -510,7 +504,7 @@ fn audit_findings_at_60_80_140_columns_never_split_a_token() {
         podnet()
             .arg("audit")
             .arg("--kubeconfig")
-            .arg(a.sim.kubeconfig())
+            .arg(a.cluster.kubeconfig())
             .args(["--width", &w.to_string()])
             .output()
             .unwrap()
@@ -518,7 +512,7 @@ fn audit_findings_at_60_80_140_columns_never_split_a_token() {
     let report: Value = serde_json::from_slice(
         &podnet()
             .args(["audit", "-o", "json", "--kubeconfig"])
-            .arg(a.sim.kubeconfig())
+            .arg(a.cluster.kubeconfig())
             .output()
             .unwrap()
             .stdout,
@@ -537,7 +531,7 @@ fn audit_findings_at_60_80_140_columns_never_split_a_token() {
         .env("NO_COLOR", "1")
         .arg("audit")
         .arg("--kubeconfig")
-        .arg(a.sim.kubeconfig())
+        .arg(a.cluster.kubeconfig())
         .arg("--subnets")
         .arg(&a.subnets)
         .output()

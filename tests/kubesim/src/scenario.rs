@@ -435,12 +435,13 @@ pub fn build_into(p: &Params, sink: &mut dyn FnMut(Value)) {
             "containerID": format!("containerd://{}", rng.hex(64)), "ready": true, "started": true, "restartCount": 0,
             "state": {"running": {"startedAt": created}}})).collect();
         let ip = ipv4(node.ip);
+        let qos = util::qos_class(&spec);
         json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": "kube-system", "creationTimestamp": created, "labels": labels,
                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner.0, "name": owner.1, "uid": owner.2, "controller": true, "blockOwnerDeletion": true}]},
             "spec": spec,
             "status": {"phase": "Running", "hostIP": ip, "hostIPs": [{"ip": ip}], "podIP": ip, "podIPs": [{"ip": ip}],
-                "startTime": created, "qosClass": "Burstable",
+                "startTime": created, "qosClass": qos,
                 "conditions": [{"type": "Initialized", "status": "True", "lastTransitionTime": created},
                                {"type": "Ready", "status": "True", "lastTransitionTime": created},
                                {"type": "ContainersReady", "status": "True", "lastTransitionTime": created},
@@ -536,7 +537,7 @@ pub fn build_into(p: &Params, sink: &mut dyn FnMut(Value)) {
                     "spec": {"nodeName": node.name, "containers": tmpl["spec"]["containers"].clone(), "restartPolicy": "Always",
                              "serviceAccountName": "default", "schedulerName": "default-scheduler", "terminationGracePeriodSeconds": 30},
                     "status": {"phase": "Running", "hostIP": host, "hostIPs": [{"ip": host}], "podIP": pod_ip, "podIPs": [{"ip": pod_ip}],
-                        "startTime": created, "qosClass": "Burstable",
+                        "startTime": created, "qosClass": util::qos_class(&tmpl["spec"]),
                         "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": created},
                                        {"type": "PodScheduled", "status": "True", "lastTransitionTime": created}],
                         "containerStatuses": [{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "ready": true, "started": true,
@@ -578,6 +579,15 @@ mod tests {
             .filter(|o| o["kind"] == "Pod" && o["metadata"]["labels"]["k8s-app"] == "aws-node")
             .count();
         assert_eq!(aws_pods, 4);
+        // As the real API server computes it: kube-proxy requests nothing, aws-node 25m of cpu.
+        let qos = |app: &str| {
+            objs.iter()
+                .find(|o| o["kind"] == "Pod" && o["metadata"]["labels"]["k8s-app"] == app)
+                .unwrap()["status"]["qosClass"]
+                .clone()
+        };
+        assert_eq!(qos("kube-proxy"), "BestEffort");
+        assert_eq!(qos("aws-node"), "Burstable");
         let mut st = Store::new();
         let n = load_objects(&mut st, objs).unwrap();
         assert!(n > 20);

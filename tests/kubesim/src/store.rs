@@ -546,9 +546,10 @@ impl Store {
                     spec.entry(k).or_insert(v);
                 }
                 if obj["status"]["phase"].as_str().is_none() {
+                    let qos = util::qos_class(&obj["spec"]);
                     let st = util::obj_mut(obj, "status");
                     st.insert("phase".into(), json!("Pending"));
-                    st.insert("qosClass".into(), json!("BestEffort"));
+                    st.insert("qosClass".into(), json!(qos));
                 }
             }
             ("apps", "Deployment") => {

@@ -378,9 +378,71 @@ pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_secs_f64(secs))
 }
 
+/// A pod's `status.qosClass` as the API server computes it from the containers' cpu and memory
+/// requests and limits (a request defaults to its limit): Guaranteed when every container limits
+/// both and requests what it limits, BestEffort when none requests or limits either, else
+/// Burstable. The real API server refuses a status that says otherwise (the field is immutable).
+pub fn qos_class(spec: &Value) -> &'static str {
+    let containers: Vec<&Value> = ["initContainers", "containers"]
+        .iter()
+        .filter_map(|k| spec[*k].as_array())
+        .flatten()
+        .collect();
+    let set = |c: &Value, kind: &str, res: &str| c["resources"][kind].get(res).is_some();
+    let any = containers.iter().any(|c| {
+        ["requests", "limits"]
+            .iter()
+            .any(|k| set(c, k, "cpu") || set(c, k, "memory"))
+    });
+    if !any {
+        return "BestEffort";
+    }
+    let guaranteed = containers.iter().all(|c| {
+        ["cpu", "memory"].iter().all(|r| {
+            let limit = &c["resources"]["limits"][*r];
+            let request = &c["resources"]["requests"][*r];
+            !limit.is_null() && (request.is_null() || request == limit)
+        })
+    });
+    if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn qos_class_as_the_api_server_computes_it() {
+        let c = |r: Value| json!({"containers": [{"name": "a", "resources": r}]});
+        assert_eq!(
+            qos_class(&json!({"containers": [{"name": "a"}]})),
+            "BestEffort"
+        );
+        assert_eq!(
+            qos_class(&c(json!({"requests": {"cpu": "25m"}}))),
+            "Burstable"
+        );
+        assert_eq!(
+            qos_class(&c(json!({"limits": {"cpu": "1", "memory": "1Gi"}}))),
+            "Guaranteed"
+        );
+        assert_eq!(
+            qos_class(&c(
+                json!({"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "1Gi"}})
+            )),
+            "Burstable"
+        );
+        // Only cpu and memory count.
+        assert_eq!(
+            qos_class(&c(json!({"requests": {"ephemeral-storage": "1Gi"}}))),
+            "BestEffort"
+        );
+    }
 
     #[test]
     fn time_roundtrip() {

@@ -3,7 +3,8 @@
 //! - kubesim, our API server simulator (fault injection, scale): [`kubesim`], [`eks_kubesim`],
 //!   [`kubesim_with_objects`], and [`nodes_yaml`] for EC2 and hybrid nodes;
 //! - [`RealCluster`]: the real control plane `tests/cluster.sh` runs (kube-apiserver,
-//!   controllers, scheduler, etcd, fake kubelets), stopped on drop.
+//!   controllers, scheduler, etcd, fake kubelets), stopped on drop; [`RealCluster::bare`] and
+//!   [`BareCluster`]: etcd and kube-apiserver only, holding objects exactly as a test wrote them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -81,7 +82,8 @@ pub fn nodes_yaml(ec2: usize, hybrid: usize) -> String {
 
 /// The real cluster of `tests/cluster.sh`: `up DIR [--nodes N] [--hybrid-nodes M]` writes
 /// `DIR/kubeconfig` and returns when the nodes are Ready; `down DIR` stops everything (on drop,
-/// also after a failed `up`).
+/// also after a failed `up`). The test process is the cluster's owner (`--owner`): when it is
+/// killed and never drops the cluster, the script's watchdog brings the cluster down.
 ///
 /// At most [`max_clusters`] run at once in a test process (each is five processes, and two
 /// saturate a 2-core machine while they start); further `up`s wait for a slot.
@@ -128,6 +130,22 @@ impl Drop for Slot {
 impl RealCluster {
     /// `nodes` EC2 nodes and `hybrid` hybrid nodes.
     pub fn up(nodes: usize, hybrid: usize) -> RealCluster {
+        RealCluster::start(&[
+            "--nodes",
+            &nodes.to_string(),
+            "--hybrid-nodes",
+            &hybrid.to_string(),
+        ])
+    }
+
+    /// `up DIR --bare`: etcd and kube-apiserver only (no controllers, scheduler, kwok, EKS objects
+    /// or nodes), for tests that create every object and need it to stay as written. Namespaces
+    /// get no `default` ServiceAccount (no controller manager): create one before pods.
+    pub fn bare() -> RealCluster {
+        RealCluster::start(&["--bare"])
+    }
+
+    fn start(args: &[&str]) -> RealCluster {
         let script = script();
         let slot = Slot::take();
         let dir = tempfile::Builder::new()
@@ -143,12 +161,9 @@ impl RealCluster {
             .arg(&script)
             .arg("up")
             .arg(c.dir.path())
-            .args([
-                "--nodes",
-                &nodes.to_string(),
-                "--hybrid-nodes",
-                &hybrid.to_string(),
-            ])
+            .args(args)
+            // Ours: a test process killed outright (no Drop) takes its clusters down with it.
+            .args(["--owner", &std::process::id().to_string()])
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
         assert!(
@@ -203,4 +218,125 @@ fn script() -> PathBuf {
         p.display()
     );
     p
+}
+
+/// A bare real cluster ([`RealCluster::bare`]) holding one scenario's objects at a time: the
+/// audit's tests load a cluster's objects exactly as written, run the audit, load the next.
+pub struct BareCluster {
+    cluster: RealCluster,
+    loaded: Vec<Value>,
+}
+
+fn object_list(items: Vec<Value>) -> String {
+    json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string()
+}
+
+impl BareCluster {
+    /// A new bare cluster, empty.
+    pub fn up() -> BareCluster {
+        BareCluster {
+            cluster: RealCluster::bare(),
+            loaded: Vec::new(),
+        }
+    }
+
+    pub fn kubeconfig(&self) -> &Path {
+        self.cluster.kubeconfig()
+    }
+
+    pub fn kubectl(&self) -> Kubectl {
+        self.cluster.kubectl()
+    }
+
+    /// Replaces the cluster's objects with `objects`. The previous scenario's objects are
+    /// deleted, except namespaces: a bare cluster has no namespace controller, so a deleted
+    /// namespace would stay Terminating for ever (its `kubernetes` finalizer is never removed)
+    /// and an empty namespace changes nothing the audit reads. Pods go at once (no kubelet
+    /// confirms a graceful deletion); deletions are bounded, so a finalizer fails the test
+    /// instead of hanging it. Then namespaces and their `default` ServiceAccount (the admission
+    /// of a pod needs it; no controller makes it), the objects, the CRDs established before
+    /// their custom resources, and each pod's status through the status subresource.
+    pub fn load(&mut self, objects: &[Value]) -> &mut Self {
+        let k = self.kubectl();
+        let keep_crds = objects
+            .iter()
+            .any(|o| o["kind"] == "CustomResourceDefinition");
+        let (crds, others): (Vec<Value>, Vec<Value>) = std::mem::take(&mut self.loaded)
+            .into_iter()
+            .filter(|o| o["kind"] != "Namespace")
+            .partition(|o| o["kind"] == "CustomResourceDefinition");
+        let delete = [
+            "delete",
+            "--force",
+            "--grace-period=0",
+            "--ignore-not-found",
+            "--wait=true",
+            "--timeout=60s",
+            "-f",
+            "-",
+        ];
+        if !others.is_empty() {
+            k.ok_stdin(&delete, &object_list(others));
+        }
+        if !crds.is_empty() && !keep_crds {
+            k.ok_stdin(&delete, &object_list(crds));
+        }
+        let mut namespaces: Vec<&str> = objects
+            .iter()
+            .filter_map(|o| o["metadata"]["namespace"].as_str())
+            .collect();
+        namespaces.sort();
+        namespaces.dedup();
+        let mut base = Vec::new();
+        for ns in namespaces {
+            base.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+            base.push(json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": ns}}));
+        }
+        if !base.is_empty() {
+            k.ok_stdin(&["apply", "--server-side", "-f", "-"], &object_list(base));
+        }
+        let is_cr = |o: &Value| {
+            o["apiVersion"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("crd.k8s.amazonaws.com/"))
+        };
+        let (crs, first): (Vec<Value>, Vec<Value>) = objects.iter().cloned().partition(is_cr);
+        if !first.is_empty() {
+            k.ok_stdin(
+                &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+                &object_list(first),
+            );
+        }
+        for crd in objects
+            .iter()
+            .filter(|o| o["kind"] == "CustomResourceDefinition")
+        {
+            let name = format!("crd/{}", crd["metadata"]["name"].as_str().unwrap());
+            k.ok(&[
+                "wait",
+                "--for=condition=Established",
+                "--timeout=30s",
+                &name,
+            ]);
+        }
+        if !crs.is_empty() {
+            k.ok_stdin(&["apply", "--server-side", "-f", "-"], &object_list(crs));
+        }
+        for pod in objects.iter().filter(|o| o["kind"] == "Pod") {
+            let patch = json!({"status": pod["status"]}).to_string();
+            k.ok(&[
+                "patch",
+                "pod",
+                "-n",
+                pod["metadata"]["namespace"].as_str().unwrap(),
+                pod["metadata"]["name"].as_str().unwrap(),
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                &patch,
+            ]);
+        }
+        self.loaded = objects.to_vec();
+        self
+    }
 }

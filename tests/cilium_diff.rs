@@ -46,8 +46,7 @@ fn diff_text(kc: &Path, args: &[&str]) -> (i32, String) {
         .unwrap();
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
 }
 
@@ -197,12 +196,12 @@ fn assert_drift_reported(kc: &Path) {
     for want in [
         "Live vs release: 2 of 19 objects changed, 1 missing, 1 extra",
         "--- ConfigMap/cilium-config (release, revision 1)\n+++ ConfigMap/cilium-config (live in kube-system)\n",
-        "-  debug: 'false'\n+  debug: 'true'\n",
+        "-  debug: \"false\"\n+  debug: \"true\"\n",
         "-  monitor-aggregation: medium\n",
         "-  replicas: 2\n+  replicas: 1\n",
         "+++ ServiceAccount/cilium-operator (missing in kube-system)\n",
         "+++ ConfigMap/left-behind (live in kube-system, with the release's labels)\n",
-        "+  stale: 'yes'\n",
+        "+  stale: \"yes\"\n",
         "Drift found.\n",
     ] {
         assert!(text.contains(want), "lacks {want:?}:\n{text}");
@@ -315,16 +314,35 @@ fn assert_wanted(kc: &Path) {
     assert_eq!(code, 1, "{v:#}");
     assert_eq!(v["wanted"]["valuesDiff"], "", "{v:#}");
     assert_eq!(v["wanted"]["changedObjects"], json!(certs));
-    // upgrade --diff prints the same text as before the code moved.
+    // upgrade --diff prints the same diffs (the certificates' digests aside, made anew per render).
     let out = podnet(kc)
-        .args(["cilium", "upgrade", "--diff", "--set", "operator.replicas=1", "--chart"])
+        .args([
+            "cilium",
+            "upgrade",
+            "--diff",
+            "--set",
+            "operator.replicas=1",
+            "--chart",
+        ])
         .arg(lifecycle::chart())
         .output()
         .unwrap();
     expect_code(&out, 0);
     let up = String::from_utf8_lossy(&out.stdout);
-    assert!(up.starts_with("--- values (revision 1)\n+++ values (revision 2)\n"), "{up}");
-    assert!(up.contains(md), "upgrade --diff and diff differ:\n{up}\n{md}");
+    assert!(
+        up.starts_with("--- values (revision 1)\n+++ values (revision 2)\n"),
+        "{up}"
+    );
+    assert!(
+        up.contains(vd),
+        "upgrade --diff and diff differ:\n{up}\n{vd}"
+    );
+    assert!(
+        up.contains(
+            "--- manifest (revision 1, cilium-1.17.18)\n+++ manifest (revision 2, cilium-1.17.18)\n"
+        ) && up.contains("-  replicas: 2\n+  replicas: 1\n"),
+        "{up}"
+    );
 }
 
 #[test]
@@ -338,8 +356,7 @@ fn real_cluster_clean_install_has_no_drift_then_each_drift_is_reported_exactly()
         "the DaemonSet controller to observe cilium",
         std::time::Duration::from_secs(60),
         || {
-            kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"])["status"]
-                ["observedGeneration"]
+            kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"])["status"]["observedGeneration"]
                 == 1
         },
     );
@@ -388,10 +405,16 @@ fn errors_exit_2_naming_what_is_wrong() {
     let kc = sim.kubeconfig().to_path_buf();
     let (code, text) = diff_text(&kc, &[]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("release cilium not found in kube-system"), "{text}");
+    assert!(
+        text.contains("release cilium not found in kube-system"),
+        "{text}"
+    );
     let (code, text) = diff_text(&kc, &["--version", "1.18.4"]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("--version") && text.contains("needs --chart"), "{text}");
+    assert!(
+        text.contains("--version") && text.contains("needs --chart"),
+        "{text}"
+    );
     let (code, text) = diff_text(&kc, &["-o", "yaml"]);
     assert_eq!(code, 2, "{text}");
 }
@@ -404,7 +427,12 @@ async fn eks_cluster(moto: &testkit::moto::Moto, name: &str, pod_networks: &[&st
     };
     let conf = moto.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let vpc = ec2.create_vpc().cidr_block("10.0.0.0/16").send().await.unwrap();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
     let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
     let subnet = ec2
         .create_subnet()
@@ -450,9 +478,8 @@ fn facts_vs_values_reads_eks_and_reports_a_remote_pod_network_the_pool_does_not_
             .args(["cilium", "diff", "--cluster", cluster, "-o", "json"])
             .output()
             .unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))
-        });
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         (out.status.code().unwrap_or(-1), v)
     };
     let (code, v) = run("as-installed");

@@ -94,7 +94,10 @@ impl WantedDiff {
     /// As `upgrade --diff` prints it.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        for (d, what) in [(&self.values_diff, "values"), (&self.manifest_diff, "manifest")] {
+        for (d, what) in [
+            (&self.values_diff, "values"),
+            (&self.manifest_diff, "manifest"),
+        ] {
             if d.is_empty() {
                 out.push_str(&format!("{what}: unchanged\n"));
             } else {
@@ -213,16 +216,16 @@ pub async fn diff(client: &Client, o: &DiffOptions<'_>) -> Result<DiffReport> {
                 Some(m) => Ok(m),
                 None => versions::resolve(Some(deployed.chart_version())),
             }
-            .map_err(|_| {
-                Error::Conflict {
-                    message: format!(
-                        "the deployed chart {}-{} is not a Cilium minor podnet validates ({})",
-                        deployed.chart_name(),
-                        deployed.chart_version(),
-                        versions::supported_list()
-                    ),
-                    help: Some("drop --cluster and the network facts flags to skip facts vs values".into()),
-                }
+            .map_err(|_| Error::Conflict {
+                message: format!(
+                    "the deployed chart {}-{} is not a Cilium minor podnet validates ({})",
+                    deployed.chart_name(),
+                    deployed.chart_version(),
+                    versions::supported_list()
+                ),
+                help: Some(
+                    "drop --cluster and the network facts flags to skip facts vs values".into(),
+                ),
             })?;
             let ctx = Context {
                 minor,

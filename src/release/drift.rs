@@ -640,10 +640,7 @@ pub async fn live_drift(
         out.checked += 1;
         let object = format!("{}/{}", w.gvk.kind, w.name);
         let live = match &api {
-            Some(api) => {
-                crate::kube::get_opt(api, &w.name, &format!("get {object}"))
-                    .await?
-            }
+            Some(api) => crate::kube::get_opt(api, &w.name, &format!("get {object}")).await?,
             None => None,
         };
         let entry = |state, fields, release_yaml, live_yaml| ObjectDrift {
@@ -729,7 +726,10 @@ pub async fn live_drift(
             Scope::Cluster => vec![resolver.api(&ar, &caps, "")],
         };
         for api in apis {
-            let what = format!("list {} with label app.kubernetes.io/managed-by=Helm", ar.plural);
+            let what = format!(
+                "list {} with label app.kubernetes.io/managed-by=Helm",
+                ar.plural
+            );
             crate::kube::list_pages(&api, lp.clone(), &what, |page| {
                 for o in page {
                     let ann = o.metadata.annotations.as_ref();
@@ -894,14 +894,34 @@ mod tests {
 
     #[test]
     fn quantities() {
-        for (a, b) in [("100m", "0.1"), ("1Gi", "1024Mi"), ("1k", "1000"), ("1e3", "1k")] {
-            assert!(same_number(quantity(&json!(a)).unwrap(), quantity(&json!(b)).unwrap()), "{a} {b}");
+        for (a, b) in [
+            ("100m", "0.1"),
+            ("1Gi", "1024Mi"),
+            ("1k", "1000"),
+            ("1e3", "1k"),
+        ] {
+            assert!(
+                same_number(quantity(&json!(a)).unwrap(), quantity(&json!(b)).unwrap()),
+                "{a} {b}"
+            );
         }
         assert_eq!(quantity(&json!(2)), Some(2.0));
         assert_eq!(quantity(&json!("abc")), None);
-        let p = [Seg::Key("resources".into()), Seg::Key("limits".into()), Seg::Key("cpu".into())];
+        let p = [
+            Seg::Key("resources".into()),
+            Seg::Key("limits".into()),
+            Seg::Key("cpu".into()),
+        ];
         assert!(is_quantity_path(&p));
         // Outside a quantity field, "0.1" and "100m" are different strings.
-        assert!(!scalar_eq(&[Seg::Key("data".into()), Seg::Key("x".into())], &json!("0.1"), &json!("100m"), &Rules { secret: false, autoscaled: false }));
+        assert!(!scalar_eq(
+            &[Seg::Key("data".into()), Seg::Key("x".into())],
+            &json!("0.1"),
+            &json!("100m"),
+            &Rules {
+                secret: false,
+                autoscaled: false
+            }
+        ));
     }
 }

@@ -394,9 +394,9 @@ pub fn chart_files(r: &Release) -> Result<Vec<(String, Vec<u8>)>> {
             let (Some(name), Some(data)) = (f["name"].as_str(), f["data"].as_str()) else {
                 continue;
             };
-            let bytes = B64.decode(data).map_err(|e| {
-                internal(format!("revision {}: file {name}: {e}", r.version()))
-            })?;
+            let bytes = B64
+                .decode(data)
+                .map_err(|e| internal(format!("revision {}: file {name}: {e}", r.version())))?;
             out.push((name.to_string(), bytes));
         }
     }

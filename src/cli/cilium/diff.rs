@@ -8,7 +8,9 @@ use clap::Args;
 
 use super::plan::gather_facts;
 use crate::cilium::diff::{self, DiffOptions, Wanted, WantedChart};
-use crate::cli::flags::{ChartSource, FactArgs, GlobalArgs, Output, RegistryArgs, SetArgs, read_files};
+use crate::cli::flags::{
+    ChartSource, FactArgs, GlobalArgs, Output, RegistryArgs, SetArgs, read_files,
+};
 use crate::cli::out::{self, stdout_write};
 use crate::error::{Error, Result};
 use crate::helm::Values;
@@ -66,7 +68,10 @@ pub struct DiffArgs {
 
 impl DiffArgs {
     fn wants_upgrade(&self) -> bool {
-        !self.values.is_empty() || !self.set.is_empty() || self.chart.is_some() || self.version.is_some()
+        !self.values.is_empty()
+            || !self.set.is_empty()
+            || self.chart.is_some()
+            || self.version.is_some()
     }
 
     fn wants_facts(&self) -> bool {
@@ -117,7 +122,9 @@ pub fn run(a: DiffArgs, g: &GlobalArgs) -> Result<u8> {
         release: &a.release,
         namespace: &ns,
         wanted: a.wants_upgrade().then(|| Wanted {
-            chart: loaded.as_ref().map(|(chart, files)| WantedChart { chart, files }),
+            chart: loaded
+                .as_ref()
+                .map(|(chart, files)| WantedChart { chart, files }),
             values: &new_values,
             force: a.force,
         }),

@@ -78,7 +78,11 @@ pub fn run(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
     let client = rt.block_on(crate::kube::client(&g.target()))?;
     let prepared = rt.block_on(lifecycle::prepare_upgrade(&client, &plan))?;
     if a.diff {
-        stdout_write(crate::cilium::diff::upgrade_diff(&prepared)?.text().as_bytes())?;
+        stdout_write(
+            crate::cilium::diff::upgrade_diff(&prepared)?
+                .text()
+                .as_bytes(),
+        )?;
         return Ok(0);
     }
     if a.dry_run {
@@ -113,7 +117,10 @@ pub fn run(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
             &values_diff
         }
     );
-    let changed = crate::release::changes::changed_objects(prepared.base.manifest(), prepared.next.manifest());
+    let changed = crate::release::changes::changed_objects(
+        prepared.base.manifest(),
+        prepared.next.manifest(),
+    );
     eprintln!("objects changed: {}", changed.len());
     for c in &changed {
         eprintln!("  {c}");

@@ -837,7 +837,7 @@ mod tests {
     fn changed_and_removed_fields_are_drift() {
         let rel = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c",
             "annotations": {"meta.helm.sh/release-name": "cilium"}}, "data": {"a": "1", "b": "2"}});
-        let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "3", "z": "9"}});
+        let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "annotations": {"x": "y"}}, "data": {"a": "3", "z": "9"}});
         assert_eq!(
             diff(rel, live),
             vec![

@@ -345,6 +345,120 @@ fn assert_wanted(kc: &Path) {
     );
 }
 
+/// A chart written the way the API server rewrites: quantities in other units (`0.1` CPU,
+/// `1024Mi`), zero values it drops (`{}`, `""`, `false`, `0`), a Secret's `stringData`, and a
+/// Deployment an HPA scales. Installed as release `norm` in `default`.
+fn install_normalised_chart(kc: &Path, dir: &Path) {
+    let deploy = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: norm
+  annotations: {}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: norm}
+  template:
+    metadata:
+      labels: {app: norm}
+      annotations: {}
+    spec:
+      hostNetwork: false
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: main
+        image: registry.k8s.io/pause:3.10
+        env:
+        - name: EMPTY
+          value: ""
+        ports:
+        - containerPort: 8080
+          hostPort: 0
+        resources:
+          requests: {cpu: "0.1", memory: 1024Mi}
+          limits: {cpu: 1000m, memory: 2Gi, ephemeral-storage: 1e9}
+        securityContext: {}
+      volumes: []
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: norm
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: norm}
+  minReplicas: 1
+  maxReplicas: 5
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: norm
+stringData:
+  password: s3cret-norm
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: norm
+spec:
+  selector: {app: norm}
+  ports:
+  - port: 80
+    targetPort: 8080
+"#;
+    let chart = testkit::charts::write_tgz(
+        &dir.join("norm-0.1.0.tgz"),
+        &[
+            (
+                "norm/Chart.yaml",
+                "apiVersion: v2\nname: norm\nversion: 0.1.0\n",
+            ),
+            ("norm/templates/all.yaml", deploy),
+        ],
+    );
+    let values = dir.join("norm-values.yaml");
+    std::fs::write(&values, "{}\n").unwrap();
+    let out = podnet(kc)
+        .args([
+            "cilium",
+            "install",
+            "--force",
+            "--release",
+            "norm",
+            "-n",
+            "default",
+            "--chart",
+        ])
+        .arg(chart)
+        .arg("-f")
+        .arg(&values)
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+}
+
+/// The normalised chart shows no drift, also after its HPA's target was scaled.
+fn assert_normalised_chart_has_no_drift(kc: &Path) {
+    let args = ["--release", "norm", "-n", "default"];
+    let (code, v) = diff_json(kc, &args);
+    assert_eq!((code, &v["objects"]), (0, &json!([])), "{v:#}");
+    assert_eq!(v["summary"]["checked"], 4);
+    Kubectl::new(kc).ok(&[
+        "scale",
+        "deployment",
+        "norm",
+        "-n",
+        "default",
+        "--replicas=3",
+    ]);
+    let (code, v) = diff_json(kc, &args);
+    assert_eq!(
+        (code, &v["objects"]),
+        (0, &json!([])),
+        "replicas are the HPA's: {v:#}"
+    );
+}
+
 #[test]
 fn real_cluster_clean_install_has_no_drift_then_each_drift_is_reported_exactly() {
     let real = testkit::cluster::RealCluster::up(2, 2);
@@ -365,6 +479,9 @@ fn real_cluster_clean_install_has_no_drift_then_each_drift_is_reported_exactly()
     make_drift(&kc);
     assert_drift_reported(&kc);
     assert_secrets_redacted(&kc);
+    let dir = tempfile::tempdir().unwrap();
+    install_normalised_chart(&kc, dir.path());
+    assert_normalised_chart_has_no_drift(&kc);
 }
 
 fn sim_installed() -> (kubesim::Kubesim, PathBuf, tempfile::TempDir) {
@@ -378,6 +495,14 @@ fn sim_installed() -> (kubesim::Kubesim, PathBuf, tempfile::TempDir) {
 fn kubesim_clean_install_has_no_drift() {
     let (_sim, kc, _dir) = sim_installed();
     assert_clean(&kc);
+}
+
+#[test]
+fn kubesim_quantities_zero_values_string_data_and_hpa_replicas_are_not_drift() {
+    let sim = testkit::cluster::eks_kubesim();
+    let dir = tempfile::tempdir().unwrap();
+    install_normalised_chart(sim.kubeconfig(), dir.path());
+    assert_normalised_chart_has_no_drift(sim.kubeconfig());
 }
 
 #[test]

@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use futures::{StreamExt as _, TryStreamExt as _};
 use kube::Client;
-use kube::api::{Api, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::{DynamicObject, GroupVersionKind, ListParams};
 use kube::discovery::{Scope, verbs};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -24,6 +25,10 @@ use super::hints::Hints;
 use super::storage::Release;
 use crate::error::Result;
 use crate::helm;
+
+/// Reads in flight at once: they are independent, and a remote API server's latency is most of
+/// a diff's time.
+const PARALLEL: usize = 8;
 
 /// What a Secret's data becomes in reports and diffs.
 pub const REDACTED: &str = "(redacted)";
@@ -636,13 +641,22 @@ pub async fn live_drift(
             api,
         ));
     }
-    for (w, api) in resolved {
+    let lives: Vec<Option<DynamicObject>> =
+        futures::stream::iter(resolved.iter().map(|(w, api)| async move {
+            match api {
+                Some(api) => {
+                    let what = format!("get {}/{}", w.gvk.kind, w.name);
+                    crate::kube::get_opt(api, &w.name, &what).await
+                }
+                None => Ok(None),
+            }
+        }))
+        .buffered(PARALLEL)
+        .try_collect()
+        .await?;
+    for ((w, _), live) in resolved.into_iter().zip(lives) {
         out.checked += 1;
         let object = format!("{}/{}", w.gvk.kind, w.name);
-        let live = match &api {
-            Some(api) => crate::kube::get_opt(api, &w.name, &format!("get {object}")).await?,
-            None => None,
-        };
         let entry = |state, fields, release_yaml, live_yaml| ObjectDrift {
             object: object.clone(),
             api_version: w.obj["apiVersion"].as_str().unwrap_or("").to_string(),
@@ -710,7 +724,8 @@ pub async fn live_drift(
         })
         .collect();
     let lp = ListParams::default().labels("app.kubernetes.io/managed-by=Helm");
-    let mut extra = Vec::new();
+    // Every (kind, namespace) list first, then all of them at once.
+    let mut lists = Vec::new();
     for gvk in kinds.values() {
         let Ok((ar, caps)) = resolver.resolve(gvk).await else {
             continue;
@@ -718,50 +733,60 @@ pub async fn live_drift(
         if !caps.supports_operation(verbs::LIST) {
             continue;
         }
-        let apis: Vec<Api<DynamicObject>> = match caps.scope {
-            Scope::Namespaced => namespaces
-                .iter()
-                .map(|ns| resolver.api(&ar, &caps, ns))
-                .collect(),
-            Scope::Cluster => vec![resolver.api(&ar, &caps, "")],
-        };
-        for api in apis {
+        match caps.scope {
+            Scope::Namespaced => {
+                for ns in &namespaces {
+                    lists.push((gvk, ar.clone(), resolver.api(&ar, &caps, ns)));
+                }
+            }
+            Scope::Cluster => lists.push((gvk, ar.clone(), resolver.api(&ar, &caps, ""))),
+        }
+    }
+    let pages: Vec<Vec<DynamicObject>> = futures::stream::iter(lists.iter().map(|(_, ar, api)| {
+        let lp = lp.clone();
+        async move {
             let what = format!(
                 "list {} with label app.kubernetes.io/managed-by=Helm",
                 ar.plural
             );
-            crate::kube::list_pages(&api, lp.clone(), &what, |page| {
-                for o in page {
-                    let ann = o.metadata.annotations.as_ref();
-                    let a = |k: &str| ann.and_then(|a| a.get(k)).map(String::as_str);
-                    if a("meta.helm.sh/release-name") != Some(release)
-                        || a("meta.helm.sh/release-namespace").is_some_and(|n| n != namespace)
-                    {
-                        continue;
-                    }
-                    let name = o.metadata.name.clone().unwrap_or_default();
-                    let ns = o.metadata.namespace.clone();
-                    let id = identity(gvk, ns.as_deref().unwrap_or(""), &name);
-                    if ours.contains(&id) || hooks.contains(&(gvk.kind.clone(), name.clone())) {
-                        continue;
-                    }
-                    let mut v = serde_json::to_value(&o).unwrap_or(Value::Null);
-                    v["apiVersion"] = json!(ar.api_version);
-                    v["kind"] = json!(ar.kind);
-                    extra.push(ObjectDrift {
-                        object: format!("{}/{name}", gvk.kind),
-                        api_version: ar.api_version.clone(),
-                        kind: gvk.kind.clone(),
-                        namespace: ns,
-                        name,
-                        state: State::Extra,
-                        fields: Vec::new(),
-                        release_yaml: String::new(),
-                        live_yaml: yaml(&clean_live(&v)),
-                    });
-                }
-            })
-            .await?;
+            let mut all = Vec::new();
+            crate::kube::list_pages(api, lp, &what, |page| all.extend(page)).await?;
+            Ok::<_, crate::error::Error>(all)
+        }
+    }))
+    .buffered(PARALLEL)
+    .try_collect()
+    .await?;
+    let mut extra = Vec::new();
+    for ((gvk, ar, _), page) in lists.iter().zip(pages) {
+        for o in page {
+            let ann = o.metadata.annotations.as_ref();
+            let a = |k: &str| ann.and_then(|a| a.get(k)).map(String::as_str);
+            if a("meta.helm.sh/release-name") != Some(release)
+                || a("meta.helm.sh/release-namespace").is_some_and(|n| n != namespace)
+            {
+                continue;
+            }
+            let name = o.metadata.name.clone().unwrap_or_default();
+            let ns = o.metadata.namespace.clone();
+            let id = identity(gvk, ns.as_deref().unwrap_or(""), &name);
+            if ours.contains(&id) || hooks.contains(&(gvk.kind.clone(), name.clone())) {
+                continue;
+            }
+            let mut v = serde_json::to_value(&o).unwrap_or(Value::Null);
+            v["apiVersion"] = json!(ar.api_version);
+            v["kind"] = json!(ar.kind);
+            extra.push(ObjectDrift {
+                object: format!("{}/{name}", gvk.kind),
+                api_version: ar.api_version.clone(),
+                kind: gvk.kind.clone(),
+                namespace: ns,
+                name,
+                state: State::Extra,
+                fields: Vec::new(),
+                release_yaml: String::new(),
+                live_yaml: yaml(&clean_live(&v)),
+            });
         }
     }
     out.objects.extend(extra);

@@ -3,11 +3,12 @@
 //! ([`versions`]), and the Cilium release on the cluster: install, upgrade, rollback and
 //! uninstall over the chart-agnostic [`crate::release`] layer ([`lifecycle`]), with Cilium's
 //! upgrade rules ([`upgrade`]), cluster checks before an install ([`preinstall`]), AWS's preflight
-//! ([`preflight`]), readiness ([`wait`]) and `status` ([`status`]).
+//! ([`preflight`]), readiness ([`wait`]), `status` ([`status`]) and drift ([`diff`]).
 //!
 //! Dependencies run one way: `cli` → `cilium` → `release` → `helm`/`kube`; `release` never
 //! imports `cilium`. This file declares modules and one constant; it imports none of them.
 
+pub mod diff;
 pub mod facts;
 pub mod generate;
 pub mod lifecycle;

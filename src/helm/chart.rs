@@ -57,6 +57,11 @@ impl Chart {
         }
     }
 
+    /// Load from a chart's files (paths relative to the chart root), e.g. as a release records them.
+    pub fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
+        from_files(files)
+    }
+
     /// Load from `.tgz` bytes.
     pub fn load_archive(data: &[u8]) -> Result<Chart, LoadError> {
         from_files(read_tgz(data)?)

@@ -13,10 +13,13 @@
 //! * [`hooks`]: `helm.sh/hook` documents, recorded and run at their events.
 //! * [`install`], [`upgrade`], [`rollback`], [`uninstall`]: the operations.
 //! * [`wait`]: what the operations share ([`wait::Ops`], [`wait::Outcome`]).
+//! * [`drift`]: live objects against the recorded manifest; [`changes`]: an upgrade's diffs as text.
 //!
 //! Files in this folder import each other directly, never through this file's re-exports.
 
 pub mod apply;
+pub mod changes;
+pub mod drift;
 pub mod hints;
 pub mod hooks;
 pub mod install;

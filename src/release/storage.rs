@@ -372,6 +372,42 @@ pub fn chart_record(files: &[(String, Vec<u8>)], values: &Value) -> Result<Value
     Ok(chart)
 }
 
+/// The chart's files back from a release record ([`chart_record`]'s inverse): `Chart.yaml` and
+/// `values.yaml` as JSON text (which YAML reads as written), templates, other files, the schema.
+/// Lets a diff render the deployed chart with other values without pulling it again.
+pub fn chart_files(r: &Release) -> Result<Vec<(String, Vec<u8>)>> {
+    let chart = &r.0["chart"];
+    if !chart["metadata"].is_object() {
+        return Err(internal(format!(
+            "revision {} of {} records no chart",
+            r.version(),
+            r.name()
+        )));
+    }
+    let json_text = |v: &Value| serde_json::to_vec(v).unwrap_or_default();
+    let mut out = vec![
+        ("Chart.yaml".to_string(), json_text(&chart["metadata"])),
+        ("values.yaml".to_string(), json_text(&chart["values"])),
+    ];
+    for group in ["templates", "files"] {
+        for f in chart[group].as_array().into_iter().flatten() {
+            let (Some(name), Some(data)) = (f["name"].as_str(), f["data"].as_str()) else {
+                continue;
+            };
+            let bytes = B64
+                .decode(data)
+                .map_err(|e| internal(format!("revision {}: file {name}: {e}", r.version())))?;
+            out.push((name.to_string(), bytes));
+        }
+    }
+    if let Some(schema) = chart["schema"].as_str()
+        && let Ok(bytes) = B64.decode(schema)
+    {
+        out.push(("values.schema.json".to_string(), bytes));
+    }
+    Ok(out)
+}
+
 /// The chart's own values.yaml, JSON-typed as Helm records it.
 pub fn chart_values(files: &[(String, Vec<u8>)]) -> Result<Value> {
     let Some((_, bytes)) = files.iter().find(|(n, _)| n == "values.yaml") else {

@@ -3,6 +3,7 @@
 //! [`outcome`] (what release commands print) are shared helpers, not commands. No subcommand file
 //! imports another.
 
+mod diff;
 mod get_values;
 mod history;
 mod install;
@@ -30,7 +31,7 @@ values file against them and the hybrid-node rules.\n\
 Chart: `pull` and `versions` read OCI registries through a local cache; `template` renders the chart \
 exactly as `helm template` (Helm v4) prints it.\n\
 Release, recorded the way Helm records it (so `helm` and podnet can take turns): `install`, `upgrade` \
-(with AWS's preflight and upgrade guards), `rollback`, `status`, `history`, `get-values`, `uninstall`.";
+(with AWS's preflight and upgrade guards), `rollback`, `status`, `diff` (drift), `history`, `get-values`, `uninstall`.";
 
 #[derive(Debug, Subcommand)]
 pub enum CiliumCommand {
@@ -54,6 +55,9 @@ pub enum CiliumCommand {
     Rollback(rollback::RollbackArgs),
     /// Release, agent and operator readiness, hybrid nodes without an agent, IPAM pool usage
     Status(ReleaseArgs),
+    /// Drift of the release: live objects vs its manifest, a wanted upgrade, today's network facts
+    #[command(long_about = diff::ABOUT)]
+    Diff(Box<diff::DiffArgs>),
     /// Revisions of the release, as `helm history` shows them
     History(ReleaseArgs),
     /// The user values of the release's last revision, as `helm get values` prints them
@@ -73,6 +77,7 @@ pub fn run(cmd: CiliumCommand, g: &GlobalArgs) -> Result<u8> {
         CiliumCommand::Upgrade(a) => upgrade::run(*a, g),
         CiliumCommand::Rollback(a) => rollback::run(a, g),
         CiliumCommand::Status(a) => status::run(a, g),
+        CiliumCommand::Diff(a) => diff::run(*a, g),
         CiliumCommand::History(a) => history::run(a, g),
         CiliumCommand::GetValues(a) => get_values::run(a, g),
         CiliumCommand::Uninstall(a) => uninstall::run(a, g),

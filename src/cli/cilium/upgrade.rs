@@ -52,122 +52,6 @@ pub struct UpgradeArgs {
     pub apply: ApplyArgs,
 }
 
-/// A unified diff of two texts (empty when equal).
-fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
-    if old == new {
-        return String::new();
-    }
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(old_name, new_name)
-        .to_string()
-}
-
-/// Secret values in a manifest replaced by a short digest, so a diff says that a key changed
-/// without printing it.
-fn redact_secrets(manifest: &str) -> String {
-    use sha2::Digest as _;
-    let mut out = String::with_capacity(manifest.len());
-    for doc in crate::helm::render::split_manifests(manifest) {
-        let is_secret = doc.lines().any(|l| l == "kind: Secret");
-        let mut in_data = false;
-        out.push_str("---\n");
-        for line in doc.lines() {
-            if !line.starts_with(' ') {
-                in_data = is_secret && (line == "data:" || line == "stringData:");
-            } else if in_data
-                && let Some((key, value)) = line.split_once(": ")
-                && !key.trim_start().is_empty()
-            {
-                let digest = sha2::Sha256::digest(value.trim().as_bytes());
-                let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-                out.push_str(&format!("{key}: (hidden, sha256 {short}…)\n"));
-                continue;
-            }
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// `Kind/name` of each object that differs between two manifests (added, removed or changed).
-fn changed_objects(old: &str, new: &str) -> Vec<String> {
-    let index = |m: &str| -> std::collections::BTreeMap<String, String> {
-        crate::helm::render::split_manifests(m)
-            .into_iter()
-            .map(|d| {
-                let field = |k: &str| {
-                    d.lines()
-                        .find_map(|l| l.strip_prefix(k))
-                        .unwrap_or("?")
-                        .trim()
-                        .to_string()
-                };
-                (format!("{}/{}", field("kind:"), field("  name:")), d)
-            })
-            .collect()
-    };
-    let (a, b) = (index(old), index(new));
-    let mut out: Vec<String> = a
-        .iter()
-        .filter(|(k, v)| b.get(*k) != Some(v))
-        .map(|(k, _)| {
-            if b.contains_key(k) {
-                format!("~ {k}")
-            } else {
-                format!("- {k}")
-            }
-        })
-        .collect();
-    out.extend(
-        b.keys()
-            .filter(|k| !a.contains_key(*k))
-            .map(|k| format!("+ {k}")),
-    );
-    out
-}
-
-/// The values and manifest diffs between the deployed revision and the prepared one.
-fn diffs(p: &lifecycle::PreparedUpgrade) -> Result<String> {
-    let (b, n) = (&p.base, &p.next);
-    let mut out = String::new();
-    let vd = unified(
-        &crate::cilium::generate::to_yaml(b.config())?,
-        &crate::cilium::generate::to_yaml(n.config())?,
-        &format!("values (revision {})", b.version()),
-        &format!("values (revision {})", n.version()),
-    );
-    out.push_str(if vd.is_empty() {
-        "values: unchanged\n"
-    } else {
-        &vd
-    });
-    let md = unified(
-        &redact_secrets(b.manifest()),
-        &redact_secrets(n.manifest()),
-        &format!(
-            "manifest (revision {}, {}-{})",
-            b.version(),
-            b.chart_name(),
-            b.chart_version()
-        ),
-        &format!(
-            "manifest (revision {}, {}-{})",
-            n.version(),
-            n.chart_name(),
-            n.chart_version()
-        ),
-    );
-    out.push_str(if md.is_empty() {
-        "manifest: unchanged\n"
-    } else {
-        &md
-    });
-    Ok(out)
-}
-
 pub fn run(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
     let (chart, files) = a.source.load()?;
     let mut values = Values::new();
@@ -194,7 +78,11 @@ pub fn run(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
     let client = rt.block_on(crate::kube::client(&g.target()))?;
     let prepared = rt.block_on(lifecycle::prepare_upgrade(&client, &plan))?;
     if a.diff {
-        stdout_write(diffs(&prepared)?.as_bytes())?;
+        stdout_write(
+            crate::cilium::diff::upgrade_diff(&prepared)?
+                .text()
+                .as_bytes(),
+        )?;
         return Ok(0);
     }
     if a.dry_run {
@@ -215,7 +103,7 @@ pub fn run(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
         return Ok(0);
     }
     // A summary goes to stderr (stdout stays one document for -o json); --diff shows it all.
-    let values_diff = unified(
+    let values_diff = crate::release::changes::unified(
         &crate::cilium::generate::to_yaml(prepared.base.config())?,
         &crate::cilium::generate::to_yaml(prepared.next.config())?,
         "values (deployed)",
@@ -229,7 +117,10 @@ pub fn run(a: UpgradeArgs, g: &GlobalArgs) -> Result<u8> {
             &values_diff
         }
     );
-    let changed = changed_objects(prepared.base.manifest(), prepared.next.manifest());
+    let changed = crate::release::changes::changed_objects(
+        prepared.base.manifest(),
+        prepared.next.manifest(),
+    );
     eprintln!("objects changed: {}", changed.len());
     for c in &changed {
         eprintln!("  {c}");

@@ -375,21 +375,12 @@ pub struct FactArgs {
     /// Read networks from this EKS cluster (DescribeCluster, DescribeVpcs)
     #[arg(long, value_name = "NAME", help_heading = "Cluster facts")]
     pub cluster: Option<String>,
-    /// AWS region of --cluster (default: the AWS config's region)
-    #[arg(
-        long,
-        value_name = "REGION",
-        help_heading = "Cluster facts",
-        requires = "cluster"
-    )]
+    /// AWS region of --cluster (default: the AWS config's region); with `validate --contexts`,
+    /// read every context's EKS cluster in this region
+    #[arg(long, value_name = "REGION", help_heading = "Cluster facts")]
     pub region: Option<String>,
     /// AWS profile for --cluster
-    #[arg(
-        long,
-        value_name = "PROFILE",
-        help_heading = "Cluster facts",
-        requires = "cluster"
-    )]
+    #[arg(long, value_name = "PROFILE", help_heading = "Cluster facts")]
     pub profile: Option<String>,
     /// The cluster's remote pod network (repeatable or comma-separated)
     #[arg(long, value_name = "CIDR", value_delimiter = ',', value_parser = parse_cidr, help_heading = "Network facts")]

@@ -45,6 +45,8 @@ pub struct Member {
     pub context: String,
     /// The kubeconfig cluster name of the context (EKS: the cluster's ARN).
     pub cluster: String,
+    /// The API server's URL, as the kubeconfig gives it (named when it cannot be reached).
+    pub server: String,
 }
 
 /// The EKS cluster an ARN names: `arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME`.
@@ -116,6 +118,14 @@ impl Fleet {
                 .map(|x| x.cluster.clone())
                 .unwrap_or_default()
         };
+        let server_of = |cluster: &str| {
+            kubeconfig
+                .clusters
+                .iter()
+                .find(|c| c.name == cluster)
+                .and_then(|c| c.cluster.as_ref()?.server.clone())
+                .unwrap_or_default()
+        };
         let members: Vec<Member> = match select {
             Selection::All => kubeconfig
                 .contexts
@@ -123,6 +133,7 @@ impl Fleet {
                 .map(|c| Member {
                     context: c.name.clone(),
                     cluster: cluster_of(c),
+                    server: server_of(&cluster_of(c)),
                 })
                 .collect(),
             Selection::Named(names) => {
@@ -154,6 +165,7 @@ impl Fleet {
                     out.push(Member {
                         context: n.clone(),
                         cluster: cluster_of(c),
+                        server: server_of(&cluster_of(c)),
                     });
                 }
                 out
@@ -312,13 +324,20 @@ where
         futures::stream::iter(jobs.into_iter().enumerate())
             .map(|(i, j)| async move {
                 let line = j.line.clone();
+                let j_server = j.member.server.clone();
                 if let Some(pb) = &line {
                     pb.enable_steady_tick(Duration::from_millis(120));
                     pb.set_message("connecting");
                 }
                 let r = match tokio::time::timeout(limits.cluster_timeout, job(j)).await {
                     Ok(Ok(r)) => Ok(r),
-                    Ok(Err(e)) => Err(Failure::from_error(&e)),
+                    Ok(Err(e)) => {
+                        let mut f = Failure::from_error(&e);
+                        if f.kind == FailKind::Unreachable {
+                            f.reason = format!("API server {}: {}", j_server, f.reason);
+                        }
+                        Err(f)
+                    }
                     Err(_) => Err(Failure {
                         kind: FailKind::Timeout,
                         reason: format!(
@@ -388,6 +407,7 @@ mod tests {
         let m = Member {
             context: "prod".into(),
             cluster: "arn:aws:eks:us-east-2:1:cluster/prod-east".into(),
+            server: String::new(),
         };
         assert_eq!(
             m.eks_cluster(NameFrom::EksArn).unwrap(),
@@ -400,6 +420,7 @@ mod tests {
         let plain = Member {
             context: "kind-a".into(),
             cluster: "kind-a".into(),
+            server: String::new(),
         };
         assert!(plain.eks_cluster(NameFrom::EksArn).is_err());
     }

@@ -259,3 +259,30 @@ impl<R: ClusterReport> FleetReport<R> {
         ))
     }
 }
+
+/// Plain findings (`cilium validate`) as one cluster's report.
+impl ClusterReport for crate::report::Report {
+    fn json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+    fn text(&self, style: &TextStyle) -> String {
+        let mut buf = Vec::new();
+        let _ = self.write_text(&mut buf, style);
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+    fn findings(&self) -> usize {
+        self.findings.len()
+    }
+    fn fails(&self, fail_on: FailOn) -> bool {
+        crate::report::Report::fails(self, fail_on)
+    }
+    fn sarif_run(&self) -> Option<Value> {
+        Some(crate::report::ci::findings_sarif_run(&self.findings))
+    }
+    fn junit_cases(&self) -> Option<JunitCases> {
+        Some(crate::report::ci::findings_junit_cases(
+            "podnet.cilium.validate",
+            &self.findings,
+        ))
+    }
+}

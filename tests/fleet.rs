@@ -459,3 +459,214 @@ fn a_slow_cluster_times_out_alone() {
     );
     assert_eq!(v["summary"]["notCheckedBy"]["timeout"], 1);
 }
+
+/// `--region` in a fleet run: each context's EKS cluster is read on a real moto server under the
+/// name `--cluster-name-from` gives (the context's name, or the name in its cluster's ARN); a
+/// context whose EKS cluster does not exist is reported as not checked, the others are checked.
+/// `cilium validate --all-contexts` reads EKS only, so its API servers may well be down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eks_facts_per_context_from_moto() {
+    use aws_sdk_eks::types::{
+        RemoteNetworkConfigRequest, RemoteNodeNetwork, RemotePodNetwork, VpcConfigRequest,
+    };
+    let m = testkit::moto::Moto::start();
+    let conf = m.sdk_config().await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let mut vpcs = Vec::new();
+    let eks = aws_sdk_eks::Client::new(&conf);
+    // Two EKS clusters in their own VPCs: `blue` in 10.0.0.0/16, `green` in 10.1.0.0/16, both
+    // with remote pod network 192.168.64.0/18, green's remote node network overlapping its pods.
+    for (name, cidr, subnet, nodes) in [
+        ("blue", "10.0.0.0/16", "10.0.1.0/24", "192.168.100.0/23"),
+        ("green", "10.1.0.0/16", "10.1.1.0/24", "192.168.64.0/23"),
+    ] {
+        let vpc = ec2.create_vpc().cidr_block(cidr).send().await.unwrap();
+        let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+        let s = ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(subnet)
+            .availability_zone("us-west-2a")
+            .send()
+            .await
+            .unwrap();
+        eks.create_cluster()
+            .name(name)
+            .role_arn("arn:aws:iam::123456789012:role/eks")
+            .resources_vpc_config(
+                VpcConfigRequest::builder()
+                    .subnet_ids(s.subnet().unwrap().subnet_id().unwrap())
+                    .build(),
+            )
+            .remote_network_config(
+                RemoteNetworkConfigRequest::builder()
+                    .remote_node_networks(RemoteNodeNetwork::builder().cidrs(nodes).build())
+                    .remote_pod_networks(
+                        RemotePodNetwork::builder().cidrs("192.168.64.0/18").build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        vpcs.push(vpc_id);
+    }
+    let sims = [
+        kubesim_with_objects(&tutorial_objects()),
+        kubesim_with_objects(&tutorial_objects()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    // Contexts named by team; their ARNs name the EKS clusters; `gamma`'s cluster is not in EKS.
+    let dead = testkit::ports::dead_url();
+    let kc = fleet_kubeconfig(&[
+        ("team-a", sims[0].url()),
+        ("team-b", sims[1].url()),
+        ("gamma", &dead),
+    ])
+    .replace("cluster/team-a", "cluster/blue")
+    .replace("cluster/team-b", "cluster/green");
+    let kc_path = dir.path().join("kubeconfig");
+    std::fs::write(&kc_path, &kc).unwrap();
+    let run = |args: &[&str]| {
+        cli::on(&kc_path)
+            .envs(m.env())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&[
+        "audit",
+        "--contexts",
+        "team-a,team-b",
+        "--region",
+        "us-west-2",
+        "--cluster-name-from",
+        "eks-arn",
+        "-o",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["notChecked"], 0, "{v}");
+    for (c, vpc) in v["clusters"].as_array().unwrap().iter().zip(&vpcs) {
+        assert_eq!(c["report"]["cluster"]["awsFacts"], "cluster", "{c}");
+        assert_eq!(c["report"]["cluster"]["vpcId"], json!(vpc), "{c}");
+    }
+    // By context name, no EKS cluster `team-a` exists: not checked, with the reason.
+    let out = run(&["audit", "--contexts", "team-a", "--region", "us-west-2", "-o", "json"]);
+    assert_eq!(code(&out), 2);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["clusters"][0]["errorKind"], "error");
+    assert!(
+        v["clusters"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("EKS cluster `team-a` not found"),
+        "{v}"
+    );
+
+    // validate over every context: blue is valid, green's pods overlap its node network, gamma's
+    // cluster is not in EKS. Each checked cluster's report is the one `--cluster NAME` prints.
+    let values = testkit::podnet::hybrid_values_file(dir.path());
+    let values = values.to_str().unwrap();
+    let out = run(&[
+        "cilium",
+        "validate",
+        "-f",
+        values,
+        "--all-contexts",
+        "--cluster-name-from",
+        "eks-arn",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["command"], "cilium validate");
+    let clusters = v["clusters"].as_array().unwrap();
+    for (c, name) in clusters.iter().zip(["blue", "green"]) {
+        let one = run(&["cilium", "validate", "-f", values, "--cluster", name, "-o", "json"]);
+        let single: Value = serde_json::from_slice(&one.stdout).unwrap();
+        assert_eq!(c["report"], single, "{name}");
+    }
+    assert_eq!(clusters[0]["report"]["valid"], true, "{}", clusters[0]);
+    assert_eq!(clusters[1]["report"]["valid"], false, "{}", clusters[1]);
+    assert_eq!(clusters[2]["errorKind"], "error");
+    assert!(
+        clusters[2]["error"].as_str().unwrap().contains("gamma"),
+        "{}",
+        clusters[2]
+    );
+    assert_eq!(
+        v["summary"],
+        json!({"clusters": 3, "ok": 1, "withFindings": 1, "notChecked": 1,
+            "notCheckedBy": {"unreachable": 0, "timeout": 0, "forbidden": 0, "error": 1}})
+    );
+    // Without the unreachable one: green's invalid values → 1.
+    let out = run(&[
+        "cilium", "validate", "-f", values, "--contexts", "team-a,team-b",
+        "--cluster-name-from", "eks-arn",
+    ]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .ends_with("Fleet: 2 cluster(s): 1 ok, 1 with findings, 0 not checked.\n")
+    );
+}
+
+/// `cilium status` and `cilium history` over contexts: clusters without the release, and one
+/// that cannot be reached.
+#[test]
+fn status_and_history_over_contexts() {
+    let sim = testkit::cluster::eks_kubesim();
+    let dir = tempfile::tempdir().unwrap();
+    let dead = testkit::ports::dead_url();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        fleet_kubeconfig(&[("eks", sim.url()), ("gone", &dead)]),
+    )
+    .unwrap();
+    let single = cli::on(&kc)
+        .args(["cilium", "status", "-o", "json"])
+        .output()
+        .unwrap();
+    let single_json: Value = serde_json::from_slice(&single.stdout).unwrap();
+    let out = cli::on(&kc)
+        .args(["cilium", "status", "--all-contexts", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["command"], "cilium status");
+    assert_eq!(v["clusters"][0]["report"], single_json);
+    assert_eq!(v["clusters"][1]["errorKind"], "unreachable");
+    let out = cli::on(&kc)
+        .args(["cilium", "status", "--contexts", "eks", "-o", "junit"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), code(&single));
+    let x = String::from_utf8_lossy(&out.stdout);
+    assert!(x.contains("<testsuite name=\"eks\""), "{x}");
+    let n = single_json["findings"].as_array().unwrap().len();
+    assert!(x.contains(&format!("failures=\"{n}\"")), "{x}");
+
+    // history: no release on either cluster → both not checked, with the reason.
+    let out = cli::on(&kc)
+        .args(["cilium", "history", "--all-contexts"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        t.contains("== eks ==\nNOT CHECKED (error): release cilium not found in kube-system"),
+        "{t}"
+    );
+    assert!(t.contains("== gone ==\nNOT CHECKED (unreachable): "), "{t}");
+    let out = cli::on(&kc)
+        .args(["cilium", "history", "--all-contexts", "-o", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(out.stdout.is_empty());
+}

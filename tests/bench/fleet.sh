@@ -11,8 +11,13 @@ N="${1:-50}"
 LATENCY="${LATENCY:-50ms}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/podnet-target}"
 cargo build -q --release -p kubectl-podnet -p kubesim
-BIN="$CARGO_TARGET_DIR/release"
 work="$(mktemp -d)"
+# Copies: the target dir may be shared with other checkouts whose builds replace these files.
+BIN="$work/bin"
+mkdir -p "$BIN"
+cp "$CARGO_TARGET_DIR/release/kubectl-podnet" "$CARGO_TARGET_DIR/release/kubesim" "$BIN/"
+"$BIN/kubectl-podnet" audit --help | grep -q -- --all-contexts \
+  || { echo "the release binary lacks --all-contexts: another checkout's build? rerun" >&2; exit 2; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 

@@ -477,7 +477,7 @@ async fn eks_facts_per_context_from_moto() {
     // Two EKS clusters in their own VPCs: `blue` in 10.0.0.0/16, `green` in 10.1.0.0/16, both
     // with remote pod network 192.168.64.0/18, green's remote node network overlapping its pods.
     for (name, cidr, subnet, nodes) in [
-        ("blue", "10.0.0.0/16", "10.0.1.0/24", "192.168.100.0/23"),
+        ("blue", "10.0.0.0/16", "10.0.1.0/24", "172.16.0.0/16"),
         ("green", "10.1.0.0/16", "10.1.1.0/24", "192.168.64.0/23"),
     ] {
         let vpc = ec2.create_vpc().cidr_block(cidr).send().await.unwrap();

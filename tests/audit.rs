@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use testkit::cluster::{Kubesim, kubesim_with_objects};
 use testkit::fixtures::{
-    LINUX_ROLE, aws_node, config_map, eniconfig, node, pod, subnet,
-    tutorial_objects, tutorial_subnets,
+    LINUX_ROLE, aws_node, config_map, eniconfig, node, pod, subnet, tutorial_objects,
+    tutorial_subnets,
 };
 use testkit::podnet as cli;
 

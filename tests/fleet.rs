@@ -244,12 +244,7 @@ fn twelve_clusters_in_every_format() {
             _ => {
                 assert!(c["error"].is_null(), "{c}");
                 assert_eq!(c["report"]["schemaVersion"], 1);
-                assert_eq!(
-                    failed_checks(&c["report"]),
-                    set(s.fails),
-                    "{}",
-                    s.context
-                );
+                assert_eq!(failed_checks(&c["report"]), set(s.fails), "{}", s.context);
                 assert_eq!(c["report"]["cluster"]["awsFacts"], "file");
             }
         }
@@ -278,7 +273,9 @@ fn twelve_clusters_in_every_format() {
     let mut rest = text.as_str();
     for s in &f.scenarios {
         let head = format!("== {} ==\n", s.context);
-        let at = rest.find(&head).unwrap_or_else(|| panic!("{head} in {text}"));
+        let at = rest
+            .find(&head)
+            .unwrap_or_else(|| panic!("{head} in {text}"));
         if let Some(last) = sections.last_mut() {
             last.1 = &rest[..at];
         }
@@ -340,11 +337,7 @@ fn twelve_clusters_in_every_format() {
             .collect();
         assert_eq!(rules, set(s.fails), "{}", s.context);
         let failed_run = r["invocations"][0]["executionSuccessful"] == false;
-        assert_eq!(
-            failed_run,
-            matches!(s.context, "gone" | "forbidden"),
-            "{r}"
-        );
+        assert_eq!(failed_run, matches!(s.context, "gone" | "forbidden"), "{r}");
     }
     assert_eq!(
         runs[11]["invocations"][0]["toolExecutionNotifications"][0]["descriptor"]["id"],
@@ -406,7 +399,14 @@ fn exit_codes_follow_the_worst_cluster() {
             .ends_with("Fleet: 1 cluster(s): 1 ok, 0 with findings, 0 not checked.\n")
     );
     // An unreachable cluster wins over findings: 2, and the others are still audited.
-    let out = f.audit(&["--contexts", "old-node,gone", "-o", "json", "--parallel", "1"]);
+    let out = f.audit(&[
+        "--contexts",
+        "old-node,gone",
+        "-o",
+        "json",
+        "--parallel",
+        "1",
+    ]);
     assert_eq!(code(&out), 2);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -417,7 +417,10 @@ fn exit_codes_follow_the_worst_cluster() {
     for (args, needle) in [
         (vec!["--contexts", "clean,nope"], "no context `nope`"),
         (vec!["--contexts", "clean,clean"], "named twice"),
-        (vec!["--contexts", "clean", "--context", "clean"], "--context"),
+        (
+            vec!["--contexts", "clean", "--context", "clean"],
+            "--context",
+        ),
         (vec!["--all-contexts", "--cluster", "x"], "--cluster"),
         (vec!["--all-contexts", "--region", "us-west-2"], "--subnets"),
         (vec!["--region", "us-west-2"], "applies to --cluster"),
@@ -446,7 +449,14 @@ fn a_slow_cluster_times_out_alone() {
     .unwrap();
     let out = cli::cmd()
         .env("KUBECONFIG", &kc)
-        .args(["audit", "--all-contexts", "--cluster-timeout", "1s", "-o", "json"])
+        .args([
+            "audit",
+            "--all-contexts",
+            "--cluster-timeout",
+            "1s",
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
@@ -527,13 +537,7 @@ async fn eks_facts_per_context_from_moto() {
     .replace("cluster/team-b", "cluster/green");
     let kc_path = dir.path().join("kubeconfig");
     std::fs::write(&kc_path, &kc).unwrap();
-    let run = |args: &[&str]| {
-        cli::on(&kc_path)
-            .envs(m.env())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| cli::on(&kc_path).envs(m.env()).args(args).output().unwrap();
 
     let out = run(&[
         "audit",
@@ -553,7 +557,15 @@ async fn eks_facts_per_context_from_moto() {
         assert_eq!(c["report"]["cluster"]["vpcId"], json!(vpc), "{c}");
     }
     // By context name, no EKS cluster `team-a` exists: not checked, with the reason.
-    let out = run(&["audit", "--contexts", "team-a", "--region", "us-west-2", "-o", "json"]);
+    let out = run(&[
+        "audit",
+        "--contexts",
+        "team-a",
+        "--region",
+        "us-west-2",
+        "-o",
+        "json",
+    ]);
     assert_eq!(code(&out), 2);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["clusters"][0]["errorKind"], "error");
@@ -585,7 +597,16 @@ async fn eks_facts_per_context_from_moto() {
     assert_eq!(v["command"], "cilium validate");
     let clusters = v["clusters"].as_array().unwrap();
     for (c, name) in clusters.iter().zip(["blue", "green"]) {
-        let one = run(&["cilium", "validate", "-f", values, "--cluster", name, "-o", "json"]);
+        let one = run(&[
+            "cilium",
+            "validate",
+            "-f",
+            values,
+            "--cluster",
+            name,
+            "-o",
+            "json",
+        ]);
         let single: Value = serde_json::from_slice(&one.stdout).unwrap();
         assert_eq!(c["report"], single, "{name}");
     }
@@ -604,8 +625,14 @@ async fn eks_facts_per_context_from_moto() {
     );
     // Without the unreachable one: green's invalid values → 1.
     let out = run(&[
-        "cilium", "validate", "-f", values, "--contexts", "team-a,team-b",
-        "--cluster-name-from", "eks-arn",
+        "cilium",
+        "validate",
+        "-f",
+        values,
+        "--contexts",
+        "team-a,team-b",
+        "--cluster-name-from",
+        "eks-arn",
     ]);
     assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
     assert!(

@@ -258,4 +258,3 @@ impl AuditReport<'_> {
         out
     }
 }
-

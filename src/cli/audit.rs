@@ -20,9 +20,9 @@ use crate::fleet::report::{ClusterReport, FleetReport};
 use crate::fleet::{self, NameFrom};
 use crate::kube::Target;
 use crate::net::Cidr;
+use crate::report::FailOn;
 use crate::report::ci::JunitCases;
 use crate::report::text::TextStyle;
-use crate::report::FailOn;
 
 #[derive(Debug, Args)]
 #[command(long_about = "Audit Amazon VPC CNI custom networking, read-only.\n\n\
@@ -66,7 +66,13 @@ pub struct AuditArgs {
     pub fleet: FleetArgs,
     /// In a fleet run with --region: each context's EKS cluster name is the context's name, or
     /// the name in its cluster's ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME, whose region is used)
-    #[arg(long, value_enum, value_name = "FROM", default_value = "context", help_heading = "Fleet")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FROM",
+        default_value = "context",
+        help_heading = "Fleet"
+    )]
     pub cluster_name_from: NameFrom,
 }
 
@@ -232,7 +238,9 @@ async fn audit_cluster(
     let aws_facts = async {
         match (aws, &eks) {
             (AwsData::Eks(session), Some((name, region))) => {
-                say(format!("listing nodes; reading EKS cluster {name} and its subnets"));
+                say(format!(
+                    "listing nodes; reading EKS cluster {name} and its subnets"
+                ));
                 session
                     .audit_facts(name, region.as_deref(), &wanted)
                     .await
@@ -352,4 +360,3 @@ async fn audit_fleet(a: AuditArgs, g: &GlobalArgs, sel: &fleet::Selection) -> Re
     };
     out::fleet_output(&report, g, a.fail_on)
 }
-

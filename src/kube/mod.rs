@@ -213,10 +213,9 @@ pub fn api_error(what: &str, e: &kube::Error, attempts: u32) -> Error {
             format!("{what}: {} {} ({}){tries}", s.code, s.message, s.reason),
             "retry later; with -v podnet logs each attempt".to_string(),
         ),
-        kube::Error::HyperError(_) | kube::Error::Service(_) => (
-            format!("{what}: {e}{tries}"),
-            UNREACHABLE_HELP.to_string(),
-        ),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => {
+            (format!("{what}: {e}{tries}"), UNREACHABLE_HELP.to_string())
+        }
         other => (
             format!("{what}: {other}{tries}"),
             "check the kubeconfig's credentials and that its API server answers as Kubernetes does"

@@ -49,7 +49,8 @@ pub fn findings_sarif_run(findings: &[Finding]) -> Value {
                 }},
             });
             if let Some(s) = &f.subject {
-                r["locations"] = json!([{"logicalLocations": [{"name": s.text(), "kind": "resource"}]}]);
+                r["locations"] =
+                    json!([{"logicalLocations": [{"name": s.text(), "kind": "resource"}]}]);
             }
             r
         })

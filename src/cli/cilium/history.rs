@@ -12,9 +12,11 @@ use crate::report::FailOn;
 use crate::report::text::TextStyle;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Many clusters at once: --contexts a,b,c or --all-contexts prints every \
+#[command(
+    after_help = "Many clusters at once: --contexts a,b,c or --all-contexts prints every \
 context's history (--parallel at a time, each within --cluster-timeout) in one report, a section per \
-cluster and a fleet summary. Exit 2 if a cluster could not be read or has no such release, else 0.")]
+cluster and a fleet summary. Exit 2 if a cluster could not be read or has no such release, else 0."
+)]
 pub struct HistoryArgs {
     #[command(flatten)]
     pub release: ReleaseArgs,
@@ -102,20 +104,20 @@ fn json(rows: &[[String; 6]]) -> serde_json::Value {
 }
 
 fn table(rows: &[[String; 6]]) -> String {
-        {
-            let mut t = Table::new();
-            t.load_style(presets::NOTHING).force_no_tty();
-            t.set_header([
-                "REVISION",
-                "UPDATED",
-                "STATUS",
-                "CHART",
-                "APP VERSION",
-                "DESCRIPTION",
-            ]);
-            for r in rows {
-                t.add_row(r.to_vec());
-            }
-            format!("{}\n", table_text(&mut t))
+    {
+        let mut t = Table::new();
+        t.load_style(presets::NOTHING).force_no_tty();
+        t.set_header([
+            "REVISION",
+            "UPDATED",
+            "STATUS",
+            "CHART",
+            "APP VERSION",
+            "DESCRIPTION",
+        ]);
+        for r in rows {
+            t.add_row(r.to_vec());
         }
+        format!("{}\n", table_text(&mut t))
+    }
 }

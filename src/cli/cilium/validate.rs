@@ -41,7 +41,13 @@ pub struct ValidateArgs {
     pub fleet: FleetArgs,
     /// In a fleet run: each context's EKS cluster name is the context's name, or the name in its
     /// cluster's ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME, whose region is used)
-    #[arg(long, value_enum, value_name = "FROM", default_value = "context", help_heading = "Fleet")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FROM",
+        default_value = "context",
+        help_heading = "Fleet"
+    )]
     pub cluster_name_from: NameFrom,
 }
 

@@ -4,20 +4,23 @@
 # in one kubeconfig. `kubectl podnet audit --all-contexts` (one whole process, default --parallel 8)
 # against the sum of N single runs `kubectl podnet audit --context C` (one whole process each, one
 # after another) on the same clusters. Prints both wall times, the ratio and the fleet run's peak RSS.
-# Targets: ratio <= 0.2, peak RSS <= 200 MB. Usage: bash tests/bench/fleet.sh [N]   (LATENCY=50ms)
+# Targets: ratio <= 0.2, peak RSS <= 200 MB. Usage: bash tests/bench/fleet.sh [N]   (LATENCY=50ms;
+# PROFILE=dev measures the debug build when no release build is at hand)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N="${1:-50}"
 LATENCY="${LATENCY:-50ms}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/podnet-target}"
-cargo build -q --release -p kubectl-podnet -p kubesim
+PROFILE="${PROFILE:-release}"
+cargo build -q --profile "$PROFILE" -p kubectl-podnet -p kubesim
+OUT="$CARGO_TARGET_DIR/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")"
 work="$(mktemp -d)"
 # Copies: the target dir may be shared with other checkouts whose builds replace these files.
 BIN="$work/bin"
 mkdir -p "$BIN"
-cp "$CARGO_TARGET_DIR/release/kubectl-podnet" "$CARGO_TARGET_DIR/release/kubesim" "$BIN/"
+cp "$OUT/kubectl-podnet" "$OUT/kubesim" "$BIN/"
 "$BIN/kubectl-podnet" audit --help | grep -q -- --all-contexts \
-  || { echo "the release binary lacks --all-contexts: another checkout's build? rerun" >&2; exit 2; }
+  || { echo "the $PROFILE binary lacks --all-contexts: another checkout's build? rerun" >&2; exit 2; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
@@ -60,7 +63,7 @@ code=0
   "$BIN/kubectl-podnet" audit --all-contexts -o json > "$work/fleet.json" || code=$?
 [ "$code" -le 1 ] || { echo "fleet run exited $code" >&2; exit 2; }
 
-python3 - "$work/fleet.json" "$work/fleet.time" "$t0" "$t1" "$N" "$LATENCY" <<'PY'
+python3 - "$work/fleet.json" "$work/fleet.time" "$t0" "$t1" "$N" "$LATENCY" "$PROFILE" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 wall, rss_kb = open(sys.argv[2]).read().split()[-2:]
@@ -68,7 +71,7 @@ single_sum = float(sys.argv[4]) - float(sys.argv[3])
 fleet = float(wall)
 s = doc["summary"]
 assert s["clusters"] == int(sys.argv[5]) and s["notChecked"] == 0, s
-print(f"fleet benchmark: {sys.argv[5]} kubesim clusters, {sys.argv[6]} per request, audit")
+print(f"fleet benchmark ({sys.argv[7]} build): {sys.argv[5]} kubesim clusters, {sys.argv[6]} per request, audit")
 print(f"  sum of {sys.argv[5]} single runs:  {single_sum:.2f} s ({single_sum / int(sys.argv[5]) * 1000:.0f} ms each)")
 print(f"  one fleet run (--parallel 8): {fleet:.2f} s")
 print(f"  ratio fleet/sum:              {fleet / single_sum:.3f} (target <= 0.2)")

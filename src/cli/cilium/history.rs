@@ -104,20 +104,18 @@ fn json(rows: &[[String; 6]]) -> serde_json::Value {
 }
 
 fn table(rows: &[[String; 6]]) -> String {
-    {
-        let mut t = Table::new();
-        t.load_style(presets::NOTHING).force_no_tty();
-        t.set_header([
-            "REVISION",
-            "UPDATED",
-            "STATUS",
-            "CHART",
-            "APP VERSION",
-            "DESCRIPTION",
-        ]);
-        for r in rows {
-            t.add_row(r.to_vec());
-        }
-        format!("{}\n", table_text(&mut t))
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING).force_no_tty();
+    t.set_header([
+        "REVISION",
+        "UPDATED",
+        "STATUS",
+        "CHART",
+        "APP VERSION",
+        "DESCRIPTION",
+    ]);
+    for r in rows {
+        t.add_row(r.to_vec());
     }
+    format!("{}\n", table_text(&mut t))
 }

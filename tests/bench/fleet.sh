@@ -59,14 +59,14 @@ for i in $(seq 1 "$N"); do
 done
 t1=$(now)
 code=0
-/usr/bin/time -f '%e %M' -o "$work/fleet.time" \
+/usr/bin/time -f '%U %S %e %M' -o "$work/fleet.time" \
   "$BIN/kubectl-podnet" audit --all-contexts -o json > "$work/fleet.json" || code=$?
 [ "$code" -le 1 ] || { echo "fleet run exited $code" >&2; exit 2; }
 
 python3 - "$work/fleet.json" "$work/fleet.time" "$t0" "$t1" "$N" "$LATENCY" "$PROFILE" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-wall, rss_kb = open(sys.argv[2]).read().split()[-2:]
+user, system, wall, rss_kb = open(sys.argv[2]).read().split()[-4:]
 single_sum = float(sys.argv[4]) - float(sys.argv[3])
 fleet = float(wall)
 s = doc["summary"]
@@ -75,5 +75,6 @@ print(f"fleet benchmark ({sys.argv[7]} build): {sys.argv[5]} kubesim clusters, {
 print(f"  sum of {sys.argv[5]} single runs:  {single_sum:.2f} s ({single_sum / int(sys.argv[5]) * 1000:.0f} ms each)")
 print(f"  one fleet run (--parallel 8): {fleet:.2f} s")
 print(f"  ratio fleet/sum:              {fleet / single_sum:.3f} (target <= 0.2)")
+print(f"  fleet CPU time (user+sys):    {float(user) + float(system):.2f} s")
 print(f"  fleet peak RSS:               {int(rss_kb) / 1024:.1f} MB (target <= 200 MB)")
 PY

@@ -145,13 +145,15 @@ enum AwsData {
     /// `--subnets FILE`, read once.
     Subnets(HashMap<String, Subnet>),
     /// EKS and EC2: one session, the cluster named by --cluster or by each context.
-    Eks(Session),
+    Eks(Box<Session>),
 }
 
 impl AwsData {
     async fn load(a: &AuditArgs, fleet: bool) -> Result<AwsData> {
         Ok(if a.cluster.is_some() || (fleet && a.region.is_some()) {
-            AwsData::Eks(Session::load(a.region.clone(), a.profile.clone()).await)
+            AwsData::Eks(Box::new(
+                Session::load(a.region.clone(), a.profile.clone()).await,
+            ))
         } else if let Some(path) = &a.subnets {
             AwsData::Subnets(collect::subnets_from_file(path)?)
         } else {

@@ -22,6 +22,7 @@ pub mod aws;
 pub mod cilium;
 pub mod cli;
 pub mod error;
+pub mod fleet;
 pub mod fsutil;
 pub mod helm;
 pub mod input;

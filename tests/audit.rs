@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use testkit::cluster::{BareCluster, kubesim_with_objects};
-use testkit::fixtures::{CNI_IMAGE, config_map, eniconfig, node, pod, subnet, tutorial_subnets};
+use testkit::fixtures::{
+    LINUX_ROLE, aws_node, config_map, eniconfig, node, pod, subnet, tutorial_objects,
+    tutorial_subnets,
+};
 use testkit::podnet as cli;
 
 /// A small EKS cluster after AWS's custom networking tutorial: two zones, ENIConfigs named by
@@ -25,64 +28,9 @@ struct World {
     extra_flags: Vec<String>,
 }
 
-fn aws_node(env: &[(&str, &str)]) -> Value {
-    let env: Vec<Value> = env
-        .iter()
-        .map(|(k, v)| json!({"name": k, "value": v}))
-        .collect();
-    json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "aws-node", "namespace": "kube-system"},
-        "spec": {"selector": {"matchLabels": {"k8s-app": "aws-node"}}, "template": {
-            "metadata": {"labels": {"k8s-app": "aws-node"}},
-            "spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-                {"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["hybrid", "fargate"]}]}]}}},
-             "containers": [{"name": "aws-node", "image": CNI_IMAGE, "env": env}]}}}})
-}
-
-fn crd() -> Value {
-    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": "eniconfigs.crd.k8s.amazonaws.com"},
-        "spec": {"group": "crd.k8s.amazonaws.com", "scope": "Cluster",
-            "names": {"kind": "ENIConfig", "listKind": "ENIConfigList", "plural": "eniconfigs", "singular": "eniconfig"},
-            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
-                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}})
-}
-
-const LINUX_ROLE: &str = "- rolearn: arn:aws:iam::111122223333:role/eks-linux-nodes\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n  - system:bootstrappers\n  - system:nodes\n";
-
 fn tutorial() -> World {
-    let env = [
-        ("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "true"),
-        ("ENI_CONFIG_LABEL_DEF", "topology.kubernetes.io/zone"),
-        ("AWS_VPC_K8S_CNI_EXTERNALSNAT", "false"),
-    ];
     World {
-        objects: vec![
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}}),
-            crd(),
-            aws_node(&env),
-            config_map("amazon-vpc-cni", json!({"enable-windows-ipam": "false"})),
-            config_map("aws-auth", json!({"mapRoles": LINUX_ROLE})),
-            eniconfig("us-west-2a", "subnet-pod-a", &["sg-1"]),
-            eniconfig("us-west-2b", "subnet-pod-b", &["sg-1"]),
-            node(
-                "ip-192-168-0-10",
-                "us-west-2a",
-                "192.168.0.10",
-                "m5.large",
-                "linux",
-                20,
-            ),
-            node(
-                "ip-192-168-32-10",
-                "us-west-2b",
-                "192.168.32.10",
-                "m5.large",
-                "linux",
-                20,
-            ),
-            pod("apps", "web-a", "ip-192-168-0-10", "100.64.0.5"),
-            pod("apps", "web-b", "ip-192-168-32-10", "100.65.0.5"),
-        ],
+        objects: tutorial_objects(),
         subnets: tutorial_subnets(),
         extra_flags: vec![],
     }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::checks::{CheckResult, Status};
 use super::facts::ClusterFacts;
+use crate::report::ci::{JunitCases, driver, sarif_level, xml};
 use crate::report::text::{self, Entry, TextStyle};
 use crate::report::{FailOn, Severity};
 
@@ -169,11 +170,12 @@ impl AuditReport<'_> {
         out
     }
 
-    pub fn sarif(&self) -> String {
+    /// The checks as one SARIF run: a rule per check, a result per failed check.
+    pub fn sarif_run(&self) -> serde_json::Value {
         let rules: Vec<_> = self
             .checks
             .iter()
-            .map(|c| json!({"id": c.id, "shortDescription": {"text": c.id.replace('-', " ")}, "helpUri": c.docs, "defaultConfiguration": {"level": level(c.severity)}}))
+            .map(|c| json!({"id": c.id, "shortDescription": {"text": c.id.replace('-', " ")}, "helpUri": c.docs, "defaultConfiguration": {"level": sarif_level(c.severity)}}))
             .collect();
         let results: Vec<_> = self
             .checks
@@ -182,40 +184,28 @@ impl AuditReport<'_> {
             .map(|c| {
                 json!({
                     "ruleId": c.id,
-                    "level": level(c.severity),
+                    "level": sarif_level(c.severity),
                     "message": {"text": format!("{} Fix: {}", c.message, c.remediation)},
                     "locations": c.objects.iter().take(100).map(|o| json!({"logicalLocations": [{"name": o, "kind": "resource"}]})).collect::<Vec<_>>(),
                 })
             })
             .collect();
+        json!({"tool": {"driver": driver(rules)}, "results": results})
+    }
+
+    pub fn sarif(&self) -> String {
         let v = json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {"name": "kubectl-podnet", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://github.com/podnet/kubectl-podnet", "rules": rules}},
-                "results": results,
-            }],
+            "runs": [self.sarif_run()],
         });
         format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
     }
 
-    pub fn junit(&self) -> String {
+    /// A testcase per check: passed, skipped (with the reason) or failed (with the objects).
+    pub fn junit_cases(&self) -> JunitCases {
         let s = self.summary();
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let _ = writeln!(
-            out,
-            "<testsuites name=\"kubectl-podnet audit\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
-            self.checks.len(),
-            s.fail,
-            s.skipped
-        );
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"audit\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
-            self.checks.len(),
-            s.fail,
-            s.skipped
-        );
+        let mut out = String::new();
         for c in &self.checks {
             let _ = write!(
                 out,
@@ -242,22 +232,29 @@ impl AuditReport<'_> {
                 }
             }
         }
+        JunitCases {
+            xml: out,
+            tests: self.checks.len(),
+            failures: s.fail,
+            skipped: s.skipped,
+        }
+    }
+
+    pub fn junit(&self) -> String {
+        let c = self.junit_cases();
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"kubectl-podnet audit\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
+            c.tests, c.failures, c.skipped
+        );
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"audit\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
+            c.tests, c.failures, c.skipped
+        );
+        out.push_str(&c.xml);
         out.push_str("  </testsuite>\n</testsuites>\n");
         out
     }
-}
-
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    }
-}
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

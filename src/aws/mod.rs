@@ -166,11 +166,71 @@ async fn cluster_vpc(
         .map(str::to_string))
 }
 
+/// AWS configuration loaded once (profile, credentials, default region) for many clusters: a
+/// fleet run shares its credential cache and only changes the region per cluster.
+#[derive(Debug, Clone)]
+pub struct Session {
+    conf: aws_config::SdkConfig,
+}
+
+impl Session {
+    pub async fn load(region: Option<String>, profile: Option<String>) -> Session {
+        let conf = config(&ClusterRef {
+            name: String::new(),
+            region,
+            profile,
+        })
+        .await;
+        Session { conf }
+    }
+
+    /// The configuration for a cluster in `region` (the session's region when `None`).
+    fn for_region(&self, region: Option<&str>) -> aws_config::SdkConfig {
+        match region {
+            Some(r) => self
+                .conf
+                .to_builder()
+                .region(aws_config::Region::new(r.to_string()))
+                .build(),
+            None => self.conf.clone(),
+        }
+    }
+
+    /// [`audit_facts`] for cluster `name` (in `region`, else the session's).
+    pub async fn audit_facts(
+        &self,
+        name: &str,
+        region: Option<&str>,
+        eniconfig_subnets: &[String],
+    ) -> Result<AuditAws> {
+        let (target, conf) = self.target(name, region);
+        audit_facts_in(conf, &target, eniconfig_subnets).await
+    }
+
+    /// [`discover`] for cluster `name` (in `region`, else the session's).
+    pub async fn discover(&self, name: &str, region: Option<&str>) -> Result<NetworkFacts> {
+        let (target, conf) = self.target(name, region);
+        discover_in(conf, &target).await
+    }
+
+    fn target(&self, name: &str, region: Option<&str>) -> (ClusterRef, aws_config::SdkConfig) {
+        let conf = self.for_region(region);
+        (
+            ClusterRef {
+                name: name.to_string(),
+                region: conf.region().map(|r| r.to_string()),
+                profile: None,
+            },
+            conf,
+        )
+    }
+}
+
 /// DescribeCluster, with the loaded config and region for follow-up calls.
 async fn describe_cluster(
+    conf: aws_config::SdkConfig,
     target: &ClusterRef,
 ) -> Result<(aws_config::SdkConfig, String, aws_sdk_eks::types::Cluster)> {
-    let conf = config(target).await;
     let region = conf.region().map(|r| r.to_string()).ok_or_else(|| {
         Error::flag_help(
             "--region",
@@ -205,7 +265,11 @@ async fn describe_cluster(
 }
 
 pub async fn discover(target: &ClusterRef) -> Result<NetworkFacts> {
-    let (conf, region, cluster) = describe_cluster(target).await?;
+    discover_in(config(target).await, target).await
+}
+
+async fn discover_in(conf: aws_config::SdkConfig, target: &ClusterRef) -> Result<NetworkFacts> {
+    let (conf, region, cluster) = describe_cluster(conf, target).await?;
     let cluster = &cluster;
 
     let mut facts = NetworkFacts {
@@ -391,7 +455,15 @@ pub struct AuditAws {
 }
 
 pub async fn audit_facts(target: &ClusterRef, eniconfig_subnets: &[String]) -> Result<AuditAws> {
-    let (conf, region, cluster) = describe_cluster(target).await?;
+    audit_facts_in(config(target).await, target, eniconfig_subnets).await
+}
+
+async fn audit_facts_in(
+    conf: aws_config::SdkConfig,
+    target: &ClusterRef,
+    eniconfig_subnets: &[String],
+) -> Result<AuditAws> {
+    let (conf, region, cluster) = describe_cluster(conf, target).await?;
     let pods: Vec<String> = cluster
         .remote_network_config()
         .map(|r| {

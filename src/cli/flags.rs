@@ -375,21 +375,12 @@ pub struct FactArgs {
     /// Read networks from this EKS cluster (DescribeCluster, DescribeVpcs)
     #[arg(long, value_name = "NAME", help_heading = "Cluster facts")]
     pub cluster: Option<String>,
-    /// AWS region of --cluster (default: the AWS config's region)
-    #[arg(
-        long,
-        value_name = "REGION",
-        help_heading = "Cluster facts",
-        requires = "cluster"
-    )]
+    /// AWS region of --cluster (default: the AWS config's region); with `validate --contexts`,
+    /// read every context's EKS cluster in this region
+    #[arg(long, value_name = "REGION", help_heading = "Cluster facts")]
     pub region: Option<String>,
     /// AWS profile for --cluster
-    #[arg(
-        long,
-        value_name = "PROFILE",
-        help_heading = "Cluster facts",
-        requires = "cluster"
-    )]
+    #[arg(long, value_name = "PROFILE", help_heading = "Cluster facts")]
     pub profile: Option<String>,
     /// The cluster's remote pod network (repeatable or comma-separated)
     #[arg(long, value_name = "CIDR", value_delimiter = ',', value_parser = parse_cidr, help_heading = "Network facts")]
@@ -478,4 +469,51 @@ pub struct ReleaseArgs {
     /// Release name
     #[arg(long, value_name = "NAME", default_value = "cilium")]
     pub release: String,
+}
+
+/// Many clusters in one run: the contexts, how many at once and how long each may take.
+#[derive(Debug, Args, Clone)]
+pub struct FleetArgs {
+    /// Run for each of these kubeconfig contexts (comma-separated or repeated), concurrently, into
+    /// one report with a section per cluster and a fleet summary
+    #[arg(long, value_name = "NAME", value_delimiter = ',', num_args = 1.., help_heading = "Fleet")]
+    pub contexts: Vec<String>,
+    /// Run for every context of the kubeconfig
+    #[arg(long, conflicts_with = "contexts", help_heading = "Fleet")]
+    pub all_contexts: bool,
+    /// Clusters checked at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Fleet")]
+    pub parallel: u16,
+    /// Limit per cluster: one not done by then is reported as timed out, the others go on
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration, help_heading = "Fleet")]
+    pub cluster_timeout: Duration,
+}
+
+impl FleetArgs {
+    /// The contexts to run over, or `None` for a single-cluster run. `--context` picks one
+    /// cluster, so it cannot be combined with the fleet flags.
+    pub fn selection(&self, g: &GlobalArgs) -> Result<Option<crate::fleet::Selection>> {
+        let sel = if self.all_contexts {
+            crate::fleet::Selection::All
+        } else if !self.contexts.is_empty() {
+            crate::fleet::Selection::Named(self.contexts.clone())
+        } else {
+            return Ok(None);
+        };
+        if let Some(c) = &g.context {
+            return Err(Error::flag_help(
+                "--context",
+                format!("`--context {c}` picks one cluster; --contexts/--all-contexts pick many"),
+                "name the cluster in --contexts instead",
+            ));
+        }
+        Ok(Some(sel))
+    }
+
+    pub fn limits(&self) -> crate::fleet::Limits {
+        crate::fleet::Limits {
+            parallel: usize::from(self.parallel),
+            cluster_timeout: self.cluster_timeout,
+        }
+    }
 }

@@ -8,6 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use super::flags::{GlobalArgs, Output};
 use crate::error::{Error, Result};
+use crate::fleet::report::{ClusterReport, FleetReport};
 use crate::report::Report;
 
 /// Exit codes: 0 ok, 1 findings at or above `--fail-on` (or invalid values), 2 usage or runtime error.
@@ -149,4 +150,34 @@ pub fn confirm(question: &str) -> Result<bool> {
             source,
         })?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// Prints a fleet report in the format `-o` asks for and decides the exit code: 2 when a cluster
+/// could not be checked, else 1 when a finding reaches `fail_on`, else 0. The formats were checked
+/// before the run; one the command cannot print falls back to text.
+pub fn fleet_output<R: ClusterReport>(
+    report: &FleetReport<R>,
+    g: &GlobalArgs,
+    fail_on: crate::report::FailOn,
+) -> Result<u8> {
+    let text = match g.output {
+        Some(Output::Json) => Some(report.json()),
+        Some(Output::Sarif) => report.sarif(),
+        Some(Output::Junit) => report.junit(),
+        _ => None,
+    }
+    .unwrap_or_else(|| report.text(&g.text_style(crate::report::Stream::Stdout)));
+    stdout_write(text.as_bytes())?;
+    if report.any_not_checked() {
+        let s = report.summary();
+        eprintln!(
+            "error: {} of {} cluster(s) could not be checked; the report says why",
+            s.not_checked, s.clusters
+        );
+        Ok(EXIT_ERROR)
+    } else if report.any_fails(fail_on) {
+        Ok(EXIT_FINDINGS)
+    } else {
+        Ok(0)
+    }
 }

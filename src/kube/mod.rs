@@ -49,7 +49,70 @@ pub async fn client(t: &Target) -> Result<Client> {
             .await
             .map_err(|e| kubeconfig_err(&e.to_string(), t))?,
     };
-    let mut config = config;
+    finish(config)
+}
+
+/// The kubeconfig as `--kubeconfig`, else `KUBECONFIG` (merged), else `~/.kube/config` name it,
+/// read once: a fleet run builds every context's client from this one copy.
+pub fn read_kubeconfig(path: Option<&std::path::Path>) -> Result<Kubeconfig> {
+    match path {
+        Some(path) => Kubeconfig::read_from(path).map_err(|e| Error::Input {
+            location: path.display().to_string(),
+            message: format!("cannot use this kubeconfig: {e}"),
+            help: Some(
+                "check the file, or drop --kubeconfig to use KUBECONFIG / ~/.kube/config".into(),
+            ),
+        }),
+        None => Kubeconfig::read().map_err(|e| Error::Kube {
+            message: format!("no usable kubeconfig: {e}"),
+            help: Some(
+                "set KUBECONFIG, pass --kubeconfig, or run `aws eks update-kubeconfig --name CLUSTER`"
+                    .into(),
+            ),
+        }),
+    }
+}
+
+/// A client for one context of an already read kubeconfig. Only that context's cluster and user
+/// are copied, so building hundreds of clients costs no more than one kubeconfig each.
+pub async fn client_for_context(kc: &Kubeconfig, context: &str) -> Result<Client> {
+    let named = kc.contexts.iter().find(|c| c.name == context);
+    let (cluster, user) = named
+        .and_then(|c| c.context.as_ref())
+        .map(|c| (Some(c.cluster.as_str()), c.user.as_deref()))
+        .unwrap_or((None, None));
+    let one = Kubeconfig {
+        clusters: kc
+            .clusters
+            .iter()
+            .filter(|c| Some(c.name.as_str()) == cluster)
+            .cloned()
+            .collect(),
+        auth_infos: kc
+            .auth_infos
+            .iter()
+            .filter(|a| Some(a.name.as_str()) == user)
+            .cloned()
+            .collect(),
+        contexts: named.into_iter().cloned().collect(),
+        current_context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let opts = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let target = Target {
+        kubeconfig: None,
+        context: Some(context.to_string()),
+    };
+    let config = Config::from_custom_kubeconfig(one, &opts)
+        .await
+        .map_err(|e| kubeconfig_err(&e.to_string(), &target))?;
+    finish(config)
+}
+
+fn finish(mut config: Config) -> Result<Client> {
     config.connect_timeout = Some(Duration::from_secs(10));
     config.read_timeout = Some(Duration::from_secs(60));
     Client::try_from(config).map_err(|e| Error::Kube {
@@ -57,6 +120,20 @@ pub async fn client(t: &Target) -> Result<Client> {
         help: None,
     })
 }
+
+/// True when `e` is the API server refusing our identity (401/403, as [`api_error`] words it):
+/// the cluster answered, but cannot be checked with these credentials.
+pub fn is_denied(e: &Error) -> bool {
+    matches!(e, Error::Kube { message, .. } if message.contains(": 401 ") || message.contains(": 403 "))
+}
+
+/// True when `e` is a failure to reach the API server at all (connection refused, DNS, TLS),
+/// as [`api_error`] words it.
+pub fn is_unreachable(e: &Error) -> bool {
+    matches!(e, Error::Kube { help: Some(h), .. } if h == UNREACHABLE_HELP)
+}
+
+const UNREACHABLE_HELP: &str = "check that the API server in the kubeconfig is reachable";
 
 fn kubeconfig_err(msg: &str, t: &Target) -> Error {
     let help = match &t.context {
@@ -136,9 +213,13 @@ pub fn api_error(what: &str, e: &kube::Error, attempts: u32) -> Error {
             format!("{what}: {} {} ({}){tries}", s.code, s.message, s.reason),
             "retry later; with -v podnet logs each attempt".to_string(),
         ),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => {
+            (format!("{what}: {e}{tries}"), UNREACHABLE_HELP.to_string())
+        }
         other => (
             format!("{what}: {other}{tries}"),
-            "check that the API server in the kubeconfig is reachable".to_string(),
+            "check the kubeconfig's credentials and that its API server answers as Kubernetes does"
+                .to_string(),
         ),
     };
     Error::Kube {

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+pub mod ci;
 pub mod text;
 
 pub use text::{ColorChoice, Entry, Stream, TextStyle};

@@ -54,12 +54,12 @@ pub enum CiliumCommand {
     /// Return to an earlier revision (also recovers an interrupted operation)
     Rollback(rollback::RollbackArgs),
     /// Release, agent and operator readiness, hybrid nodes without an agent, IPAM pool usage
-    Status(ReleaseArgs),
+    Status(status::StatusArgs),
     /// Drift of the release: live objects vs its manifest, a wanted upgrade, today's network facts
     #[command(long_about = diff::ABOUT)]
     Diff(Box<diff::DiffArgs>),
     /// Revisions of the release, as `helm history` shows them
-    History(ReleaseArgs),
+    History(history::HistoryArgs),
     /// The user values of the release's last revision, as `helm get values` prints them
     GetValues(ReleaseArgs),
     /// Remove the release's objects (never aws-node, never what it does not own) and its records

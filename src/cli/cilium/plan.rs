@@ -21,7 +21,16 @@ the router (cilium_host) and health endpoint take two more, so pods per node = 2
 
 /// Builds the facts: discovered ones first, then flags on top (with a note for each override).
 pub fn gather_facts(a: &FactArgs) -> Result<NetworkFacts> {
-    let mut facts = match &a.cluster {
+    for (flag, given) in [("--region", &a.region), ("--profile", &a.profile)] {
+        if given.is_some() && a.cluster.is_none() {
+            return Err(Error::flag_help(
+                flag,
+                "applies to --cluster",
+                "pass --cluster NAME to read the cluster's networks from EKS",
+            ));
+        }
+    }
+    let facts = match &a.cluster {
         Some(name) => {
             let target = ClusterRef {
                 name: name.clone(),
@@ -33,6 +42,15 @@ pub fn gather_facts(a: &FactArgs) -> Result<NetworkFacts> {
         }
         None => NetworkFacts::default(),
     };
+    let facts = with_flag_facts(facts, a)?;
+    for n in &facts.notes {
+        eprintln!("note: {n}");
+    }
+    Ok(facts)
+}
+
+/// The flags' facts over discovered ones (with a note for each override); IPv6 is refused.
+pub fn with_flag_facts(mut facts: NetworkFacts, a: &FactArgs) -> Result<NetworkFacts> {
     facts.override_list(
         "remote pod networks",
         "--remote-pod-network",
@@ -75,9 +93,6 @@ pub fn gather_facts(a: &FactArgs) -> Result<NetworkFacts> {
                 "use IPv4 CIDRs",
             ));
         }
-    }
-    for n in &facts.notes {
-        eprintln!("note: {n}");
     }
     Ok(facts)
 }

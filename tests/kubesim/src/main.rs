@@ -24,6 +24,10 @@ struct Cli {
     /// Delay before a scheduled pod is Running and Ready (e.g. 2s, 500ms).
     #[arg(long, default_value = "500ms", value_parser = parse_duration)]
     ready_after: Duration,
+    /// Delay every request by this much (e.g. 50ms), as a remote API server's round trip would;
+    /// the same as `--fault latency:DURATION`.
+    #[arg(long, value_parser = parse_duration)]
+    latency: Option<Duration>,
     /// Fault spec (repeatable), e.g. `image-pull:cilium`, `latency:200ms:GET:/api/v1/pods`, `throttle:3x:2`.
     #[arg(long)]
     fault: Vec<String>,
@@ -54,7 +58,12 @@ fn main() {
         scenario: cli.scenario,
         kube_version: cli.kube_version,
         ready_after: cli.ready_after,
-        faults: cli.fault,
+        faults: cli
+            .latency
+            .map(|d| format!("latency:{}ms", d.as_millis()))
+            .into_iter()
+            .chain(cli.fault)
+            .collect(),
         controllers: !cli.no_controllers,
         token: cli.token,
         tls: cli.tls,

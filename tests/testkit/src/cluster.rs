@@ -340,3 +340,26 @@ impl BareCluster {
         self
     }
 }
+
+/// One kubeconfig with a context per `(context, server URL)`, for fleet runs: each context's
+/// cluster is named by an EKS ARN (`arn:aws:eks:us-west-2:111122223333:cluster/CONTEXT`), as
+/// `aws eks update-kubeconfig` names it; the user is kubesim's plain `admin`.
+pub fn fleet_kubeconfig(entries: &[(&str, &str)]) -> String {
+    let arn = |c: &str| format!("arn:aws:eks:us-west-2:111122223333:cluster/{c}");
+    let mut clusters = String::new();
+    let mut contexts = String::new();
+    for (ctx, url) in entries {
+        clusters.push_str(&format!(
+            "- name: {}\n  cluster:\n    server: {url}\n",
+            arn(ctx)
+        ));
+        contexts.push_str(&format!(
+            "- name: {ctx}\n  context:\n    cluster: {}\n    user: admin\n",
+            arn(ctx)
+        ));
+    }
+    let current = entries.first().map(|e| e.0).unwrap_or("");
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n{clusters}contexts:\n{contexts}current-context: {current}\nusers:\n- name: admin\n  user:\n    username: admin\n"
+    )
+}

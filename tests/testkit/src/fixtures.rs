@@ -82,3 +82,68 @@ pub fn tutorial_subnets() -> Vec<Value> {
         ),
     ]
 }
+
+/// The aws-node DaemonSet as EKS ships it (kept off hybrid and Fargate nodes), with `env`.
+pub fn aws_node(env: &[(&str, &str)]) -> Value {
+    let env: Vec<Value> = env
+        .iter()
+        .map(|(k, v)| json!({"name": k, "value": v}))
+        .collect();
+    json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "aws-node", "namespace": "kube-system"},
+        "spec": {"selector": {"matchLabels": {"k8s-app": "aws-node"}}, "template": {
+            "metadata": {"labels": {"k8s-app": "aws-node"}},
+            "spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["hybrid", "fargate"]}]}]}}},
+             "containers": [{"name": "aws-node", "image": CNI_IMAGE, "env": env}]}}}})
+}
+
+/// The ENIConfig CustomResourceDefinition of the VPC CNI.
+pub fn eniconfig_crd() -> Value {
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "eniconfigs.crd.k8s.amazonaws.com"},
+        "spec": {"group": "crd.k8s.amazonaws.com", "scope": "Cluster",
+            "names": {"kind": "ENIConfig", "listKind": "ENIConfigList", "plural": "eniconfigs", "singular": "eniconfig"},
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}})
+}
+
+/// aws-auth `mapRoles` of the Linux node role.
+pub const LINUX_ROLE: &str = "- rolearn: arn:aws:iam::111122223333:role/eks-linux-nodes\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n  - system:bootstrappers\n  - system:nodes\n";
+
+/// A small EKS cluster after AWS's custom networking tutorial (its subnets are
+/// [`tutorial_subnets`]): two zones, ENIConfigs named by zone, ENI_CONFIG_LABEL_DEF set, nodes
+/// recycled (pods in the ENIConfig subnets), max pods lowered. Every audit check passes on it.
+pub fn tutorial_objects() -> Vec<Value> {
+    let env = [
+        ("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "true"),
+        ("ENI_CONFIG_LABEL_DEF", "topology.kubernetes.io/zone"),
+        ("AWS_VPC_K8S_CNI_EXTERNALSNAT", "false"),
+    ];
+    vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}}),
+        eniconfig_crd(),
+        aws_node(&env),
+        config_map("amazon-vpc-cni", json!({"enable-windows-ipam": "false"})),
+        config_map("aws-auth", json!({"mapRoles": LINUX_ROLE})),
+        eniconfig("us-west-2a", "subnet-pod-a", &["sg-1"]),
+        eniconfig("us-west-2b", "subnet-pod-b", &["sg-1"]),
+        node(
+            "ip-192-168-0-10",
+            "us-west-2a",
+            "192.168.0.10",
+            "m5.large",
+            "linux",
+            20,
+        ),
+        node(
+            "ip-192-168-32-10",
+            "us-west-2b",
+            "192.168.32.10",
+            "m5.large",
+            "linux",
+            20,
+        ),
+        pod("apps", "web-a", "ip-192-168-0-10", "100.64.0.5"),
+        pod("apps", "web-b", "ip-192-168-32-10", "100.65.0.5"),
+    ]
+}

@@ -22,8 +22,9 @@ pub mod aws;
 pub mod cilium;
 pub mod cli;
 pub mod error;
+/// The chart engine (the `helm-engine` crate), under the name the plugin's modules use.
+pub use helm_engine as helm;
 pub mod fsutil;
-pub mod helm;
 pub mod input;
 pub mod kube;
 pub mod net;

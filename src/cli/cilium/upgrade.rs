@@ -69,7 +69,7 @@ fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
 fn redact_secrets(manifest: &str) -> String {
     use sha2::Digest as _;
     let mut out = String::with_capacity(manifest.len());
-    for doc in crate::helm::render::split_manifests(manifest) {
+    for doc in crate::helm::split_manifests(manifest) {
         let is_secret = doc.lines().any(|l| l == "kind: Secret");
         let mut in_data = false;
         out.push_str("---\n");
@@ -95,7 +95,7 @@ fn redact_secrets(manifest: &str) -> String {
 /// `Kind/name` of each object that differs between two manifests (added, removed or changed).
 fn changed_objects(old: &str, new: &str) -> Vec<String> {
     let index = |m: &str| -> std::collections::BTreeMap<String, String> {
-        crate::helm::render::split_manifests(m)
+        crate::helm::split_manifests(m)
             .into_iter()
             .map(|d| {
                 let field = |k: &str| {

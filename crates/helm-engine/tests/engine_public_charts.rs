@@ -1,7 +1,7 @@
 //! Differential tests on public charts of other projects, under their defaults and a feature-rich
 //! values set. Developers commit nothing fetched, so the charts are read from `public/` of the test
 //! charts directory (`$PODNET_TEST_CHARTS`, else `../shared/charts`) and the test is ignored until
-//! they are there: `cargo test --test engine_public_charts -- --ignored`.
+//! they are there: `cargo test -p helm-engine --test engine_public_charts -- --ignored`.
 use std::path::PathBuf;
 use testkit::engine::{compare, ours};
 use testkit::helm::Oracle;

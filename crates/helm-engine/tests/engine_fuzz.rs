@@ -11,11 +11,7 @@ fn render_str(tpl: &str) {
     .unwrap();
     std::fs::write(dir.path().join("values.yaml"), "a: {b: [1, x]}\ns: str\n").unwrap();
     std::fs::write(dir.path().join("templates/t.yaml"), tpl).unwrap();
-    let _ = podnet::helm::render_files(
-        dir.path(),
-        &podnet::helm::Values::new(),
-        &Default::default(),
-    );
+    let _ = helm_engine::render_files(dir.path(), &helm_engine::Values::new(), &Default::default());
 }
 
 const PIECES: &[&str] = &[
@@ -34,15 +30,15 @@ proptest! {
 
     #[test]
     fn yaml_reader_never_panics(s in "\\PC{0,200}") {
-        let _ = podnet::helm::yaml::parse(&s);
+        let _ = helm_engine::yaml::parse(&s);
     }
 
     #[test]
     fn yaml_reader_structured(parts in proptest::collection::vec(prop::sample::select(vec!["a", ":", " ", "\n", "- ", "  ", "{", "}", "[", "]", ",", "'", "\"", "|", ">", "&x", "*x", "#", "!!str", "? ", "<<", "é", "\t", "1", "yes", "~"]), 0..40)) {
         let s: String = parts.concat();
-        let _ = podnet::helm::yaml::parse(&s);
-        if let Ok(v) = podnet::helm::yaml::parse(&s) {
-            let _ = podnet::helm::yamlout::to_yaml(&v);
+        let _ = helm_engine::yaml::parse(&s);
+        if let Ok(v) = helm_engine::yaml::parse(&s) {
+            let _ = helm_engine::yamlout::to_yaml(&v);
         }
     }
 
@@ -50,16 +46,16 @@ proptest! {
     fn schema_reader_and_validator_never_panic(parts in proptest::collection::vec(prop::sample::select(vec!["{", "}", "[", "]", ",", ":", "\"type\"", "\"string\"", "\"integer\"", "\"properties\"", "\"a\"", "\"$ref\"", "\"#\"", "\"#/$defs/a\"", "\"$defs\"", "\"items\"", "\"anyOf\"", "\"not\"", "\"pattern\"", "\"(\"", "\"minimum\"", "1e400", "-0", "0.1", "true", "null", "\"\\u00e9\"", "\"\\ud800\"", "é", " ", "\"format\"", "\"date\"", "\"unevaluatedProperties\"", "\"multipleOf\"", "1e-400"]), 0..40)) {
         let schema: String = parts.concat();
         let mut m = std::collections::BTreeMap::new();
-        m.insert("a".to_string(), podnet::helm::value::Value::Float(1.5));
-        m.insert("b".to_string(), podnet::helm::value::Value::str("2024-99-99"));
-        let v = podnet::helm::value::Value::map(m);
-        let _ = podnet::helm::jsonschema::validate(&schema, &v);
+        m.insert("a".to_string(), helm_engine::value::Value::Float(1.5));
+        m.insert("b".to_string(), helm_engine::value::Value::str("2024-99-99"));
+        let v = helm_engine::value::Value::map(m);
+        let _ = helm_engine::jsonschema::validate(&schema, &v);
     }
 
     #[test]
     fn strvals_never_panic(parts in proptest::collection::vec(prop::sample::select(vec!["a", "b", ".", "=", ",", "[", "]", "0", "9", "99999", "-1", "{", "}", "\\", "\"", "null", "true", "1e3", "0x10", "é", " ", "[0]", "[65537]", "\n"]), 0..30)) {
         let expr: String = parts.concat();
-        let mut v = podnet::helm::Values::new();
+        let mut v = helm_engine::Values::new();
         let _ = v.add_set(&expr);
         let _ = v.add_set_string(&expr);
         let _ = v.add_set_json(&expr);
@@ -102,7 +98,7 @@ fn tricky_inputs_do_not_panic() {
         "\u{feff}a: 1",
         "a: \"\\U0010FFFF\\UFFFFFFFF\"",
     ] {
-        let _ = podnet::helm::yaml::parse(y);
+        let _ = helm_engine::yaml::parse(y);
     }
 }
 
@@ -120,12 +116,9 @@ fn generated_certificates_have_helm_pem_shapes() {
         "{{ $ca := genCA \"my-ca\" 365 }}{{ $c := genSignedCert \"svc\" (list \"10.0.0.1\") (list \"svc.ns\") 365 $ca }}{{ $s := genSelfSignedCert \"self\" nil nil 30 }}{{ $ca.Cert }}{{ $ca.Key }}{{ $c.Cert }}{{ $c.Key }}{{ $s.Cert }}{{ genPrivateKey \"rsa\" }}",
     )
     .unwrap();
-    let out = podnet::helm::render_files(
-        dir.path(),
-        &podnet::helm::Values::new(),
-        &Default::default(),
-    )
-    .unwrap();
+    let out =
+        helm_engine::render_files(dir.path(), &helm_engine::Values::new(), &Default::default())
+            .unwrap();
     let s = &out["c/templates/t.yaml"];
     assert_eq!(s.matches("-----BEGIN CERTIFICATE-----\n").count(), 3, "{s}");
     assert_eq!(

@@ -3,13 +3,13 @@
 //! Public API (used by `kubectl podnet cilium template`):
 //!
 //! ```no_run
-//! use podnet::helm::{Chart, RenderOptions, Values};
+//! use helm_engine::{Chart, RenderOptions, Values};
 //! let chart = Chart::load("cilium-1.17.18.tgz").unwrap();
 //! let mut values = Values::new();
 //! values.add_yaml_file("hybrid.yaml", &std::fs::read_to_string("hybrid.yaml").unwrap()).unwrap();
-//! let docs = podnet::helm::render(&chart, &values, &RenderOptions::default()).unwrap();
+//! let docs = helm_engine::render(&chart, &values, &RenderOptions::default()).unwrap();
 //! let mut out = Vec::new();
-//! podnet::helm::write_template_stream(&mut out, &docs).unwrap();
+//! helm_engine::write_template_stream(&mut out, &docs).unwrap();
 //! ```
 //!
 //! * [`Chart::load`] reads a `.tgz` or a directory (links, `..` and absolute paths rejected,
@@ -42,8 +42,8 @@ pub mod value;
 pub mod yaml;
 pub mod yamlout;
 
-pub use chart::{Chart, LoadError};
-pub use render::{RenderError, RenderOptions, RenderedDoc};
+pub use chart::{Chart, LoadError, read_tgz};
+pub use render::{RenderError, RenderOptions, RenderedDoc, split_manifests};
 
 use std::collections::BTreeMap;
 
@@ -228,6 +228,20 @@ pub fn render(
     };
     docs.extend(render::sort_manifests(&files)?);
     Ok(docs)
+}
+
+/// Render the chart's `NOTES.txt` as Helm keeps it in a release: `None` when the chart has none.
+pub fn render_notes(
+    chart: &Chart,
+    values: &Values,
+    opts: &RenderOptions,
+) -> Result<Option<String>, RenderError> {
+    let v = values_from_serde(&values.as_json());
+    let files = render::render_files(chart, &v, opts)?;
+    Ok(files
+        .into_iter()
+        .find(|(k, _)| k.ends_with("templates/NOTES.txt"))
+        .map(|(_, text)| text))
 }
 
 /// Write documents as `helm template` prints them.

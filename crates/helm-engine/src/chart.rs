@@ -62,9 +62,20 @@ impl Chart {
         from_files(read_tgz(data)?)
     }
 
+    /// `name` of Chart.yaml, as text (empty when missing).
     pub fn name(&self) -> String {
+        self.metadata_text("name")
+    }
+
+    /// `version` of Chart.yaml, as text (empty when missing).
+    pub fn version(&self) -> String {
+        self.metadata_text("version")
+    }
+
+    /// A field of Chart.yaml as Sprig's `toString` prints it (a YAML number stays as written).
+    pub fn metadata_text(&self, field: &str) -> String {
         self.metadata
-            .get("name")
+            .get(field)
             .map(|v| super::funcs::strval(&v))
             .unwrap_or_default()
     }

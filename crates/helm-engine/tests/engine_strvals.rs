@@ -28,7 +28,7 @@ const JSONS: &[&str] = &[
 ];
 
 fn ours(kind: &str, expr: &str) -> Result<serde_json::Value, String> {
-    let mut v = podnet::helm::Values::new();
+    let mut v = helm_engine::Values::new();
     match kind {
         "set" => v.add_set(expr),
         "set-string" => v.add_set_string(expr),
@@ -109,10 +109,10 @@ fn set_ints_stay_int64_in_templates() {
     .unwrap();
     std::fs::write(dir.path().join("values.yaml"), "f: 1000000\n").unwrap();
     std::fs::write(dir.path().join("templates/t.yaml"), "{{ .Values.n }} {{ typeOf .Values.n }} {{ .Values.f }} {{ .Values.j }} {{ typeOf .Values.j }}").unwrap();
-    let mut v = podnet::helm::Values::new();
+    let mut v = helm_engine::Values::new();
     v.add_set("n=1000000").unwrap();
     v.add_set_json("j=1000000").unwrap();
-    let out = podnet::helm::render_files(dir.path(), &v, &Default::default()).unwrap();
+    let out = helm_engine::render_files(dir.path(), &v, &Default::default()).unwrap();
     assert_eq!(
         out["s/templates/t.yaml"],
         "1000000 int64 1e+06 1e+06 float64"

@@ -51,17 +51,17 @@ fn parent_overrides() {
 
 #[test]
 fn template_stream_orders_kinds_and_hooks() {
-    let c = podnet::helm::Chart::load(chart("parent")).unwrap();
-    let docs = podnet::helm::render(
+    let c = helm_engine::Chart::load(chart("parent")).unwrap();
+    let docs = helm_engine::render(
         &c,
-        &podnet::helm::Values::new(),
-        &podnet::helm::RenderOptions::default(),
+        &helm_engine::Values::new(),
+        &helm_engine::RenderOptions::default(),
     )
     .unwrap();
     let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
     assert_eq!(kinds, vec!["Namespace", "ConfigMap", "Service", "", "Job"]);
     let mut out = Vec::new();
-    podnet::helm::write_template_stream(&mut out, &docs).unwrap();
+    helm_engine::write_template_stream(&mut out, &docs).unwrap();
     let s = String::from_utf8(out).unwrap();
     assert!(
         s.starts_with("---\n# Source: parent/templates/cm.yaml\napiVersion: v1\nkind: Namespace"),
@@ -72,27 +72,27 @@ fn template_stream_orders_kinds_and_hooks() {
 
 #[test]
 fn render_chart_path_matches_render() {
-    let v = podnet::helm::Values::new();
-    let o = podnet::helm::RenderOptions::default();
-    let a = podnet::helm::render_chart_path(&chart("parent"), &v, &o).unwrap();
-    let c = podnet::helm::Chart::load(chart("parent")).unwrap();
-    let b = podnet::helm::render(&c, &v, &o).unwrap();
+    let v = helm_engine::Values::new();
+    let o = helm_engine::RenderOptions::default();
+    let a = helm_engine::render_chart_path(&chart("parent"), &v, &o).unwrap();
+    let c = helm_engine::Chart::load(chart("parent")).unwrap();
+    let b = helm_engine::render(&c, &v, &o).unwrap();
     assert_eq!(a, b);
 }
 
 #[test]
 fn include_crds_prepends_crd_files() {
-    let o = podnet::helm::RenderOptions {
+    let o = helm_engine::RenderOptions {
         include_crds: true,
         ..Default::default()
     };
-    let docs = podnet::helm::render_chart_path(&chart("parent"), &podnet::helm::Values::new(), &o)
-        .unwrap();
+    let docs =
+        helm_engine::render_chart_path(&chart("parent"), &helm_engine::Values::new(), &o).unwrap();
     assert_eq!(docs[0].source, "parent/crds/widgets.yaml");
     assert_eq!(docs[0].kind, "CustomResourceDefinition");
-    let plain = podnet::helm::render_chart_path(
+    let plain = helm_engine::render_chart_path(
         &chart("parent"),
-        &podnet::helm::Values::new(),
+        &helm_engine::Values::new(),
         &Default::default(),
     )
     .unwrap();
@@ -183,7 +183,7 @@ fn helmignore_and_bom_like_helm() {
     ];
     let tgz = write_chart_dir_and_tgz(&tmp.path().join("lnk"), links);
     check_path(&tmp.path().join("lnk"), &[]);
-    let e = podnet::helm::Chart::load(&tgz).unwrap_err();
+    let e = helm_engine::Chart::load(&tgz).unwrap_err();
     assert!(
         e.0.contains("contains a link, which is not allowed: lnk/templates/link.yaml")
             || e.0

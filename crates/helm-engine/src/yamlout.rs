@@ -822,7 +822,7 @@ pub fn debug_number(f: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::helm::yaml::parse;
+    use crate::yaml::parse;
 
     fn ty(src: &str) -> String {
         to_yaml(&parse(src).unwrap()).unwrap()

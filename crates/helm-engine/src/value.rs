@@ -524,7 +524,7 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                 go_sprint_value(helm, out);
                 out.push('}');
             }
-            Object::Time { .. } => out.push_str(&crate::helm::funcs::time_string(v)),
+            Object::Time { .. } => out.push_str(&crate::funcs::time_string(v)),
         },
     }
 }

@@ -1476,7 +1476,7 @@ pub fn parse_values(src: &str) -> Result<Value, YamlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::helm::value::sprint;
+    use crate::value::sprint;
 
     fn p(s: &str) -> String {
         sprint(&parse(s).unwrap())

@@ -60,7 +60,7 @@ const DOCS: &[&str] = &[
 ];
 
 fn ours(doc: &str) -> Result<serde_json::Value, String> {
-    let mut v = podnet::helm::Values::new();
+    let mut v = helm_engine::Values::new();
     v.add_yaml_file("v.yaml", doc).map_err(|e| e.0)?;
     Ok(v.as_json())
 }

@@ -1,6 +1,6 @@
 //! Chart loading (directory or .tgz), `.helmignore`, subcharts, and `.Files`.
 
-use super::exec::TErr;
+use super::error::TemplateError;
 use super::value::Value;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -76,7 +76,7 @@ impl Chart {
     pub fn metadata_text(&self, field: &str) -> String {
         self.metadata
             .get(field)
-            .map(|v| super::funcs::strval(&v))
+            .map(|v| super::value::strval(&v))
             .unwrap_or_default()
     }
 }
@@ -495,77 +495,6 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
     })
 }
 
-/// `.Files` methods.
-pub fn files_method(
-    f: &Rc<BTreeMap<String, Vec<u8>>>,
-    name: &str,
-    args: &[Value],
-) -> Result<Value, TErr> {
-    let arg = args.first().and_then(|a| a.as_str()).unwrap_or("");
-    match name {
-        "Get" => Ok(Value::string(
-            f.get(arg)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default(),
-        )),
-        "GetBytes" => Ok(Value::bytes(f.get(arg).map_or(&[][..], |b| b))),
-        "Lines" => {
-            let s = f
-                .get(arg)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default();
-            if s.is_empty() {
-                return Ok(Value::list(vec![]));
-            }
-            let s = s.strip_suffix('\n').unwrap_or(&s);
-            Ok(Value::list(s.split('\n').map(Value::str).collect()))
-        }
-        "Glob" => {
-            let pat: Vec<char> = arg.chars().collect();
-            let pat = glob_parse(&pat, &mut 0, false).unwrap_or(vec![Glob::Super]);
-            let mut m = BTreeMap::new();
-            for (k, v) in f.iter() {
-                if glob_run(&pat, &k.chars().collect::<Vec<_>>()) {
-                    m.insert(k.clone(), v.clone());
-                }
-            }
-            Ok(Value::Object(Rc::new(super::value::Object::Files(
-                Rc::new(m),
-            ))))
-        }
-        "AsConfig" => {
-            let mut m = BTreeMap::new();
-            for (k, v) in f.iter() {
-                let base = k.rsplit('/').next().unwrap_or(k);
-                m.insert(
-                    base.to_string(),
-                    Value::string(String::from_utf8_lossy(v).into_owned()),
-                );
-            }
-            // Helm returns "" only for a nil Files; an empty one (no match) marshals to "{}"
-            Ok(Value::string(
-                super::yamlout::to_yaml(&Value::map(m)).unwrap_or_default(),
-            ))
-        }
-        "AsSecrets" => {
-            use base64::Engine;
-            let mut m = BTreeMap::new();
-            for (k, v) in f.iter() {
-                let base = k.rsplit('/').next().unwrap_or(k);
-                m.insert(
-                    base.to_string(),
-                    Value::string(base64::engine::general_purpose::STANDARD.encode(v)),
-                );
-            }
-            // Helm returns "" only for a nil Files; an empty one (no match) marshals to "{}"
-            Ok(Value::string(
-                super::yamlout::to_yaml(&Value::map(m)).unwrap_or_default(),
-            ))
-        }
-        _ => Err(TErr::new(format!("can't call method {}", name))),
-    }
-}
-
 /// A gobwas/glob pattern (`.Files.Glob`, separator `/`).
 #[derive(Clone)]
 enum Glob {
@@ -680,5 +609,76 @@ fn glob_run(p: &[Glob], n: &[char]) -> bool {
             v.extend_from_slice(rest);
             glob_run(&v, n)
         }),
+    }
+}
+
+/// `.Files` methods.
+pub fn files_method(
+    f: &Rc<BTreeMap<String, Vec<u8>>>,
+    name: &str,
+    args: &[Value],
+) -> Result<Value, TemplateError> {
+    let arg = args.first().and_then(|a| a.as_str()).unwrap_or("");
+    match name {
+        "Get" => Ok(Value::string(
+            f.get(arg)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
+        )),
+        "GetBytes" => Ok(Value::bytes(f.get(arg).map_or(&[][..], |b| b))),
+        "Lines" => {
+            let s = f
+                .get(arg)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            if s.is_empty() {
+                return Ok(Value::list(vec![]));
+            }
+            let s = s.strip_suffix('\n').unwrap_or(&s);
+            Ok(Value::list(s.split('\n').map(Value::str).collect()))
+        }
+        "Glob" => {
+            let pat: Vec<char> = arg.chars().collect();
+            let pat = glob_parse(&pat, &mut 0, false).unwrap_or(vec![Glob::Super]);
+            let mut m = BTreeMap::new();
+            for (k, v) in f.iter() {
+                if glob_run(&pat, &k.chars().collect::<Vec<_>>()) {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+            Ok(Value::Object(Rc::new(super::value::Object::Files(
+                Rc::new(m),
+            ))))
+        }
+        "AsConfig" => {
+            let mut m = BTreeMap::new();
+            for (k, v) in f.iter() {
+                let base = k.rsplit('/').next().unwrap_or(k);
+                m.insert(
+                    base.to_string(),
+                    Value::string(String::from_utf8_lossy(v).into_owned()),
+                );
+            }
+            // Helm returns "" only for a nil Files; an empty one (no match) marshals to "{}"
+            Ok(Value::string(
+                super::yamlout::to_yaml(&Value::map(m)).unwrap_or_default(),
+            ))
+        }
+        "AsSecrets" => {
+            use base64::Engine;
+            let mut m = BTreeMap::new();
+            for (k, v) in f.iter() {
+                let base = k.rsplit('/').next().unwrap_or(k);
+                m.insert(
+                    base.to_string(),
+                    Value::string(base64::engine::general_purpose::STANDARD.encode(v)),
+                );
+            }
+            // Helm returns "" only for a nil Files; an empty one (no match) marshals to "{}"
+            Ok(Value::string(
+                super::yamlout::to_yaml(&Value::map(m)).unwrap_or_default(),
+            ))
+        }
+        _ => Err(TemplateError::new(format!("can't call method {}", name))),
     }
 }

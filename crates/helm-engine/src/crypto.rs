@@ -1,7 +1,7 @@
 //! Sprig's crypto helpers: RSA-2048 keys from our prime search on aws-lc (started early, in
 //! parallel) and certificates from rcgen, with Helm/Sprig's PEM shapes.
 
-use super::exec::{Ctx, TErr};
+use super::error::TemplateError;
 use super::rsakey;
 use super::value::Value;
 use std::collections::HashMap;
@@ -132,10 +132,10 @@ impl KeyPool {
     }
 }
 
-fn take_key(ctx: &Ctx) -> Result<Vec<u8>, TErr> {
-    match &ctx.keys {
-        Some(p) => p.take().map_err(TErr::new),
-        None => rsakey::generate_pkcs8().map_err(TErr::new),
+fn take_key(keys: Option<&KeyPool>) -> Result<Vec<u8>, TemplateError> {
+    match keys {
+        Some(p) => p.take().map_err(TemplateError::new),
+        None => rsakey::generate_pkcs8().map_err(TemplateError::new),
     }
 }
 
@@ -181,23 +181,23 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
     s
 }
 
-fn rsa_key_pem(p8: &[u8]) -> Result<String, TErr> {
-    let p1 = pkcs8_to_pkcs1(p8).ok_or_else(|| TErr::new("error encoding RSA key"))?;
+fn rsa_key_pem(p8: &[u8]) -> Result<String, TemplateError> {
+    let p1 = pkcs8_to_pkcs1(p8).ok_or_else(|| TemplateError::new("error encoding RSA key"))?;
     Ok(pem_encode("RSA PRIVATE KEY", &p1))
 }
 
 /// `genPrivateKey`.
-pub fn gen_private_key(ctx: &Ctx, typ: &str) -> Result<String, TErr> {
+pub fn gen_private_key(keys: Option<&KeyPool>, typ: &str) -> Result<String, TemplateError> {
     match typ {
         "" | "rsa" => {
             // Sprig makes 4096-bit keys here (the pool holds genCA's 2048-bit ones)
-            let _ = ctx;
+            let _ = keys;
             let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa4096)
-                .map_err(|e| TErr::new(format!("failed to generate private key: {e}")))?;
+                .map_err(|e| TemplateError::new(format!("failed to generate private key: {e}")))?;
             use aws_lc_rs::encoding::AsDer;
             let p8 = kp
                 .as_der()
-                .map_err(|e| TErr::new(format!("failed to generate private key: {e}")))?;
+                .map_err(|e| TemplateError::new(format!("failed to generate private key: {e}")))?;
             rsa_key_pem(p8.as_ref())
         }
         "dsa" => gen_dsa_pem(),
@@ -208,24 +208,24 @@ pub fn gen_private_key(ctx: &Ctx, typ: &str) -> Result<String, TErr> {
                 &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
                 &rng,
             )
-            .map_err(|_| TErr::new("error generating ecdsa key"))?;
+            .map_err(|_| TemplateError::new("error generating ecdsa key"))?;
             let kp = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
                 &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
                 doc.as_ref(),
             )
-            .map_err(|_| TErr::new("error generating ecdsa key"))?;
+            .map_err(|_| TemplateError::new("error generating ecdsa key"))?;
             let sec1 = kp
                 .private_key()
                 .as_der()
-                .map_err(|_| TErr::new("error encoding ecdsa key"))?;
+                .map_err(|_| TemplateError::new("error encoding ecdsa key"))?;
             Ok(pem_encode("EC PRIVATE KEY", sec1.as_ref()))
         }
         "ed25519" => {
             let kp = aws_lc_rs::signature::Ed25519KeyPair::generate()
-                .map_err(|_| TErr::new("error generating ed25519 key"))?;
+                .map_err(|_| TemplateError::new("error generating ed25519 key"))?;
             let der = kp
                 .to_pkcs8v1()
-                .map_err(|_| TErr::new("error encoding ed25519 key"))?;
+                .map_err(|_| TemplateError::new("error encoding ed25519 key"))?;
             Ok(pem_encode("PRIVATE KEY", der.as_ref()))
         }
         other => Ok(format!("Unknown type {}", other)),
@@ -246,7 +246,7 @@ fn base_params(
     ips: &Value,
     dns: &Value,
     days: i64,
-) -> Result<rcgen::CertificateParams, TErr> {
+) -> Result<rcgen::CertificateParams, TemplateError> {
     let mut p = rcgen::CertificateParams::default();
     let mut dn = rcgen::DistinguishedName::new();
     dn.push(rcgen::DnType::CommonName, cn);
@@ -255,20 +255,21 @@ fn base_params(
     p.not_before = now;
     p.not_after = now + time::Duration::hours(24 * days);
     let mut serial = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut serial).map_err(|_| TErr::new("error generating serial"))?;
+    aws_lc_rs::rand::fill(&mut serial)
+        .map_err(|_| TemplateError::new("error generating serial"))?;
     serial[0] &= 0x7f;
     p.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
     let mut sans = Vec::new();
     if let Value::List(l) = dns {
         for d in l.iter() {
             match d {
-                Value::Str(s) => sans.push(rcgen::SanType::DnsName(
-                    s.to_string()
-                        .try_into()
-                        .map_err(|_| TErr::new(format!("invalid DNS name {}", s)))?,
-                )),
+                Value::Str(s) => {
+                    sans.push(rcgen::SanType::DnsName(s.to_string().try_into().map_err(
+                        |_| TemplateError::new(format!("invalid DNS name {}", s)),
+                    )?))
+                }
                 _ => {
-                    return Err(TErr::new(format!(
+                    return Err(TemplateError::new(format!(
                         "error processing alternate dns name: {} is not a string",
                         super::value::sprint(d)
                     )));
@@ -281,7 +282,7 @@ fn base_params(
             let s = match ip {
                 Value::Str(s) => s.to_string(),
                 _ => {
-                    return Err(TErr::new(format!(
+                    return Err(TemplateError::new(format!(
                         "error parsing ip: {} is not a string",
                         super::value::sprint(ip)
                     )));
@@ -289,7 +290,7 @@ fn base_params(
             };
             let addr: std::net::IpAddr = s
                 .parse()
-                .map_err(|_| TErr::new(format!("error parsing ip: {}", s)))?;
+                .map_err(|_| TemplateError::new(format!("error parsing ip: {}", s)))?;
             sans.push(rcgen::SanType::IpAddress(addr));
         }
     }
@@ -306,13 +307,17 @@ fn base_params(
     Ok(p)
 }
 
-fn keypair(der: &[u8]) -> Result<rcgen::KeyPair, TErr> {
-    rcgen::KeyPair::try_from(der).map_err(|e| TErr::new(format!("error loading key: {e}")))
+fn keypair(der: &[u8]) -> Result<rcgen::KeyPair, TemplateError> {
+    rcgen::KeyPair::try_from(der).map_err(|e| TemplateError::new(format!("error loading key: {e}")))
 }
 
 /// `genCA`.
-pub fn gen_ca(ctx: &Ctx, cn: &str, days: i64) -> Result<(String, String), TErr> {
-    let key = take_key(ctx)?;
+pub fn gen_ca(
+    keys: Option<&KeyPool>,
+    cn: &str,
+    days: i64,
+) -> Result<(String, String), TemplateError> {
+    let key = take_key(keys)?;
     let mut p = base_params(cn, &Value::Nil, &Value::Nil, days)?;
     p.key_usages = vec![
         rcgen::KeyUsagePurpose::KeyEncipherment,
@@ -323,7 +328,7 @@ pub fn gen_ca(ctx: &Ctx, cn: &str, days: i64) -> Result<(String, String), TErr> 
     let kp = keypair(&key)?;
     let cert = p
         .self_signed(&kp)
-        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("error creating certificate: {e}")))?;
     let pem = pem_encode("CERTIFICATE", cert.der());
     let key_pem = rsa_key_pem(&key)?;
     CAS.with(|c| {
@@ -340,40 +345,40 @@ pub fn gen_ca(ctx: &Ctx, cn: &str, days: i64) -> Result<(String, String), TErr> 
 
 /// `genSelfSignedCert`.
 pub fn gen_self_signed(
-    ctx: &Ctx,
+    keys: Option<&KeyPool>,
     cn: &str,
     ips: &Value,
     dns: &Value,
     days: i64,
-) -> Result<(String, String), TErr> {
-    let key = take_key(ctx)?;
+) -> Result<(String, String), TemplateError> {
+    let key = take_key(keys)?;
     let p = base_params(cn, ips, dns, days)?;
     let kp = keypair(&key)?;
     let cert = p
         .self_signed(&kp)
-        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("error creating certificate: {e}")))?;
     Ok((pem_encode("CERTIFICATE", cert.der()), rsa_key_pem(&key)?))
 }
 
 /// `genSignedCert`.
 pub fn gen_signed(
-    ctx: &Ctx,
+    keys: Option<&KeyPool>,
     cn: &str,
     ips: &Value,
     dns: &Value,
     days: i64,
     ca_cert: &str,
     ca_key: &str,
-) -> Result<(String, String), TErr> {
+) -> Result<(String, String), TemplateError> {
     let ca = ca_for(ca_cert, ca_key)?;
-    let key = take_key(ctx)?;
+    let key = take_key(keys)?;
     let p = base_params(cn, ips, dns, days)?;
     let kp = keypair(&key)?;
     let ca_kp = keypair(&ca.key_der)?;
     let issuer = rcgen::Issuer::from_params(&ca.params, &ca_kp);
     let cert = p
         .signed_by(&kp, &issuer)
-        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("error creating certificate: {e}")))?;
     Ok((pem_encode("CERTIFICATE", cert.der()), rsa_key_pem(&key)?))
 }
 
@@ -502,9 +507,13 @@ fn parse_private_key_pem(pem: &str) -> Result<GivenKey, String> {
 }
 
 /// `genCAWithKey`.
-pub fn gen_ca_with_key(cn: &str, days: i64, key_pem: &str) -> Result<(String, String), TErr> {
+pub fn gen_ca_with_key(
+    cn: &str,
+    days: i64,
+    key_pem: &str,
+) -> Result<(String, String), TemplateError> {
     let k = parse_private_key_pem(key_pem)
-        .map_err(|e| TErr::new(format!("parsing private key: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("parsing private key: {e}")))?;
     let mut p = base_params(cn, &Value::Nil, &Value::Nil, days)?;
     p.key_usages = vec![
         rcgen::KeyUsagePurpose::KeyEncipherment,
@@ -515,7 +524,7 @@ pub fn gen_ca_with_key(cn: &str, days: i64, key_pem: &str) -> Result<(String, St
     let kp = keypair(&k.pkcs8)?;
     let cert = p
         .self_signed(&kp)
-        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("error creating certificate: {e}")))?;
     let pem = pem_encode("CERTIFICATE", cert.der());
     CAS.with(|c| {
         c.borrow_mut().insert(
@@ -536,14 +545,14 @@ pub fn gen_self_signed_with_key(
     dns: &Value,
     days: i64,
     key_pem: &str,
-) -> Result<(String, String), TErr> {
+) -> Result<(String, String), TemplateError> {
     let k = parse_private_key_pem(key_pem)
-        .map_err(|e| TErr::new(format!("parsing private key: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("parsing private key: {e}")))?;
     let p = base_params(cn, ips, dns, days)?;
     let kp = keypair(&k.pkcs8)?;
     let cert = p
         .self_signed(&kp)
-        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("error creating certificate: {e}")))?;
     Ok((pem_encode("CERTIFICATE", cert.der()), k.pem))
 }
 
@@ -556,9 +565,9 @@ pub fn gen_signed_with_key(
     ca_cert: &str,
     ca_key: &str,
     key_pem: &str,
-) -> Result<(String, String), TErr> {
+) -> Result<(String, String), TemplateError> {
     let k = parse_private_key_pem(key_pem)
-        .map_err(|e| TErr::new(format!("parsing private key: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("parsing private key: {e}")))?;
     let ca = ca_for(ca_cert, ca_key)?;
     let p = base_params(cn, ips, dns, days)?;
     let kp = keypair(&k.pkcs8)?;
@@ -566,13 +575,13 @@ pub fn gen_signed_with_key(
     let issuer = rcgen::Issuer::from_params(&ca.params, &ca_kp);
     let cert = p
         .signed_by(&kp, &issuer)
-        .map_err(|e| TErr::new(format!("error creating certificate: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("error creating certificate: {e}")))?;
     Ok((pem_encode("CERTIFICATE", cert.der()), k.pem))
 }
 
 /// A DSA key (L=1024, N=160, as Sprig's `genPrivateKey "dsa"`), PEM `DSA PRIVATE KEY`.
-fn gen_dsa_pem() -> Result<String, TErr> {
-    let fail = || TErr::new("failed to generate private key: DSA key generation failed");
+fn gen_dsa_pem() -> Result<String, TemplateError> {
+    let fail = || TemplateError::new("failed to generate private key: DSA key generation failed");
     // SAFETY: the DSA object is created, used and freed here; i2d allocates `out`, which is
     // copied and then released with OPENSSL_free.
     unsafe {
@@ -679,13 +688,16 @@ fn cert_subject(der: &[u8]) -> Option<rcgen::DistinguishedName> {
 }
 
 /// A CA given as PEM (from `buildCustomCert`, values or a `lookup`ed Secret), as Sprig reads it.
-fn external_ca(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TErr> {
-    let (_, der) = pem_decode(ca_cert).ok_or_else(|| TErr::new("unable to decode certificate"))?;
+fn external_ca(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TemplateError> {
+    let (_, der) =
+        pem_decode(ca_cert).ok_or_else(|| TemplateError::new("unable to decode certificate"))?;
     let dn = cert_subject(&der).ok_or_else(|| {
-        TErr::new("error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate")
+        TemplateError::new(
+            "error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate",
+        )
     })?;
     let k = parse_private_key_pem(ca_key)
-        .map_err(|e| TErr::new(format!("error parsing private key: {e}")))?;
+        .map_err(|e| TemplateError::new(format!("error parsing private key: {e}")))?;
     let mut params = rcgen::CertificateParams::default();
     params.distinguished_name = dn;
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -695,7 +707,7 @@ fn external_ca(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TErr> {
     }))
 }
 
-fn ca_for(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TErr> {
+fn ca_for(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TemplateError> {
     match CAS.with(|c| c.borrow().get(ca_cert).cloned()) {
         Some(c) => Ok(c),
         None => external_ca(ca_cert, ca_key),

@@ -1,51 +1,45 @@
 //! Go text/template executor.
 
-use super::funcs::{self, K};
+use super::error::TemplateError;
 use super::parse::{Arg, Branch, Cmd, Node, Num, Pipe, Tree};
+pub use super::signature::{ParamKind, Signature};
+use super::strconv::go_quote;
 use super::value::{Object, Value, sprint};
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-
-/// A template error as a Go error chain (outermost first).
-#[derive(Debug, Clone)]
-pub struct TErr {
-    pub msg: String,
-    pub wrapped: Option<Box<TErr>>,
-    /// Is this a text/template ExecError?
-    pub exec: bool,
-}
-
-impl TErr {
-    pub fn new(msg: impl Into<String>) -> TErr {
-        TErr {
-            msg: msg.into(),
-            wrapped: None,
-            exec: false,
-        }
-    }
-    pub fn wrap(msg: impl Into<String>, inner: TErr) -> TErr {
-        TErr {
-            msg: msg.into(),
-            wrapped: Some(Box::new(inner)),
-            exec: false,
-        }
-    }
-}
-
-impl std::fmt::Display for TErr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.msg)
-    }
-}
 
 /// The set of named templates.
 pub type TemplateSet = HashMap<String, Rc<Tree>>;
 
+/// The template functions and methods an executor calls: they live outside the executor (Go's
+/// builtins, Sprig's and Helm's functions are libraries) and reach it through this trait.
+pub trait FunctionLibrary {
+    /// The parameters of a function, or `None` when no function has this name.
+    fn signature(&self, name: &str) -> Option<Signature>;
+    /// Calls a function with arguments already converted to its parameters' kinds.
+    fn call(
+        &self,
+        st: &mut State,
+        name: &str,
+        args: Vec<Value>,
+        dot: &Value,
+    ) -> Result<Value, TemplateError>;
+    /// The parameters of a method of `recv` (a map or an object), or `None` when it has none of
+    /// this name (then a map's key or an object's field is looked up instead).
+    fn method(&self, recv: &Value, name: &str) -> Option<Signature>;
+    /// Calls a method of `recv` with converted arguments.
+    fn call_method(
+        &self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, TemplateError>;
+}
+
 /// Shared execution context for one render.
 pub struct Ctx {
-    pub included: RefCell<HashMap<String, usize>>,
-    pub keys: Option<std::sync::Arc<super::crypto::KeyPool>>,
+    /// The functions and methods templates can call (beyond the executor's own).
+    pub funcs: Box<dyn FunctionLibrary>,
     /// Output size cap (bytes) per template execution.
     pub max_output: usize,
 }
@@ -132,114 +126,9 @@ fn find_in_arg(a: &Arg, pos: usize, k: NK) -> Option<String> {
     }
 }
 
-pub type Res<T> = Result<T, TErr>;
+pub type Res<T> = Result<T, TemplateError>;
 
 const MAX_EXEC_DEPTH: usize = 100000;
-
-thread_local! {
-    static VALUES_MAPS: RefCell<Vec<std::rc::Weak<RefCell<std::collections::BTreeMap<String, Value>>>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Mark a map as Helm's `common.Values` type (it has methods AsMap, YAML, Table). Maps of
-/// finished renders are dropped and a map is marked once, so `.Values.Table` in a loop or many
-/// renders in one process do not grow the list.
-pub fn mark_values_map(v: &Value) {
-    if let Value::Map(m) = v {
-        VALUES_MAPS.with(|s| {
-            let mut s = s.borrow_mut();
-            s.retain(|w| w.strong_count() > 0);
-            if !s.iter().any(|w| w.as_ptr() == Rc::as_ptr(m)) {
-                s.push(Rc::downgrade(m));
-            }
-        });
-    }
-}
-
-pub(super) fn is_values_map(m: &super::value::MapRef) -> bool {
-    VALUES_MAPS.with(|s| s.borrow().iter().any(|w| w.as_ptr() == Rc::as_ptr(m)))
-}
-
-/// Helm's Values.Table: follow dotted keys through maps; the first missing or non-map key
-/// fails as `"key" is not a table`.
-fn values_table(v: &Value, name: &str) -> Result<Value, String> {
-    let mut cur = v.clone();
-    for seg in name.split('.') {
-        cur = match cur.get(seg) {
-            Some(t @ Value::Map(_)) => t,
-            _ => return Err(format!("{} is not a table", go_quote(seg))),
-        };
-    }
-    mark_values_map(&cur);
-    Ok(cur)
-}
-
-/// Helm's Values.PathValue: the value (not a table) at a dotted path.
-fn values_path_value(v: &Value, path: &str) -> Result<Value, String> {
-    if path.is_empty() {
-        return Err("YAML path cannot be empty".into());
-    }
-    let (table, key) = match path.rsplit_once('.') {
-        Some((t, k)) => (
-            values_table(v, t).map_err(|_| format!("{} is not a value", go_quote(k)))?,
-            k,
-        ),
-        None => (v.clone(), path),
-    };
-    match table.get(key) {
-        Some(Value::Map(_)) | None => Err(format!("{} is not a value", go_quote(key))),
-        Some(x) => Ok(x),
-    }
-}
-
-/// Go's `%q` (strconv.Quote).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if !go_is_print(c) => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn go_is_print(c: char) -> bool {
-    let u = c as u32;
-    if u < 0x80 {
-        return (0x20..0x7f).contains(&u);
-    }
-    if (0x80..0xa0).contains(&u) || u == 0xad {
-        return false;
-    }
-    if c.is_whitespace() && c != '\u{3000}' {
-        // unicode.IsPrint: only ASCII space counts as printable space
-        return false;
-    }
-    !matches!(u, 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x206f | 0xfeff | 0xfff9..=0xfffb | 0xe000..=0xf8ff | 0xd800..=0xdfff)
-        && !(0xf0000..=0x10ffff).contains(&u)
-        && u != 0xfffe
-        && u != 0xffff
-}
 
 #[allow(dead_code)]
 fn truncate_ctx(s: &str) -> String {
@@ -278,7 +167,7 @@ impl<'a> State<'a> {
     }
 
     /// Build an exec error at the current node.
-    pub fn errorf(&self, msg: String, wrapped: Option<TErr>) -> TErr {
+    pub fn errorf(&self, msg: String, wrapped: Option<TemplateError>) -> TemplateError {
         let full = if self.node_ctx.is_empty() && self.node_pos == usize::MAX {
             format!("template: {}: {}", self.tree.name, msg)
         } else {
@@ -290,9 +179,9 @@ impl<'a> State<'a> {
                 msg
             )
         };
-        TErr {
+        TemplateError {
             msg: full.clone(),
-            wrapped: Some(Box::new(TErr {
+            wrapped: Some(Box::new(TemplateError {
                 msg: full,
                 wrapped: wrapped.map(Box::new),
                 exec: false,
@@ -331,7 +220,7 @@ impl<'a> State<'a> {
 
     fn check_size(&self, out: &str) -> Res<()> {
         if out.len() > self.ctx.max_output {
-            return Err(TErr::new(format!(
+            return Err(TemplateError::new(format!(
                 "rendered output exceeds the limit of {} bytes",
                 self.ctx.max_output
             )));
@@ -701,30 +590,14 @@ impl<'a> State<'a> {
                 }
                 return Ok((Value::Nil, false));
             }
-            Value::Map(m)
-                if matches!(name, "AsMap" | "YAML" | "Table" | "PathValue") && is_values_map(m) =>
-            {
-                let m = m.clone();
-                let params: &[K] = if matches!(name, "Table" | "PathValue") {
-                    &[K::Str]
-                } else {
-                    &[]
-                };
-                let argv = self.eval_args(dot, name, params, None, args, fin)?;
-                let r = match name {
-                    "AsMap" => Ok(Value::Map(m)),
-                    "YAML" => Ok(Value::string(
-                        super::yamlout::marshal(&Value::Map(m)).unwrap_or_default(),
-                    )),
-                    "Table" => values_table(&Value::Map(m), argv[0].as_str().unwrap_or("")),
-                    _ => values_path_value(&Value::Map(m), argv[0].as_str().unwrap_or("")),
-                };
+            Value::Map(_) if let Some((params, variadic)) = self.ctx.funcs.method(&recv, name) => {
+                let argv = self.eval_args(dot, name, params, variadic, args, fin)?;
+                let r = self.ctx.funcs.call_method(&recv, name, argv);
                 return match r {
                     Ok(v) => Ok((v, false)),
                     Err(e) => {
                         // Go names the method's node, as for any method returning an error
                         self.at_k(node.pos(), NK::Arg);
-                        let e = TErr::new(e);
                         Err(self.errorf(format!("error calling {}: {}", name, e.msg), Some(e)))
                     }
                 };
@@ -795,23 +668,10 @@ impl<'a> State<'a> {
             _ => {}
         }
         // methods
-        let method: Option<(&'static str, &'static [K], Option<K>)> = match (&**o, name) {
-            (Object::KubeVersion { .. }, "String") | (Object::KubeVersion { .. }, "GitVersion") => {
-                Some(("kv", &[], None))
-            }
-            (Object::ApiVersions(_), "Has") => Some(("has", &[K::Str], None)),
-            (Object::Files(_), "Get")
-            | (Object::Files(_), "GetBytes")
-            | (Object::Files(_), "Lines") => Some(("f1", &[K::Str], None)),
-            (Object::Files(_), "Glob") => Some(("f1", &[K::Str], None)),
-            (Object::Files(_), "AsConfig") | (Object::Files(_), "AsSecrets") => {
-                Some(("f0", &[], None))
-            }
-            _ => None,
-        };
-        if let Some((_, params, variadic)) = method {
+        let recv = Value::Object(o.clone());
+        if let Some((params, variadic)) = self.ctx.funcs.method(&recv, name) {
             let argv = self.eval_args(dot, name, params, variadic, args, fin)?;
-            let r = funcs::call_method(o, name, argv);
+            let r = self.ctx.funcs.call_method(&recv, name, argv);
             return match r {
                 Ok(v) => Ok((v, false)),
                 Err(e) => {
@@ -884,7 +744,8 @@ impl<'a> State<'a> {
             }
             return Ok(v);
         }
-        let sig = match funcs::signature(name) {
+        let ctx = self.ctx;
+        let sig = match ctx.funcs.signature(name) {
             Some(s) => s,
             None => return Err(self.errorf(format!("{:?} is not a defined function", name), None)),
         };
@@ -892,7 +753,7 @@ impl<'a> State<'a> {
         // as Go's evalCall: after a successful call the location stays on the last argument
         let (p0, k0) = (self.node_pos, self.node_kind);
         self.at_k(pos, NK::Arg);
-        let r = funcs::call(self, name, argv, dot);
+        let r = ctx.funcs.call(self, name, argv, dot);
         if r.is_ok() && args.len() > 1 {
             self.at_k(p0, k0);
         }
@@ -909,8 +770,8 @@ impl<'a> State<'a> {
         &mut self,
         dot: &Value,
         name: &str,
-        params: &[K],
-        variadic: Option<K>,
+        params: &[ParamKind],
+        variadic: Option<ParamKind>,
         args: &[Arg],
         fin: Option<Value>,
     ) -> Res<Vec<Value>> {
@@ -951,14 +812,14 @@ impl<'a> State<'a> {
             let k = if argv.len() < num_fixed {
                 params[argv.len()]
             } else {
-                variadic.unwrap_or(K::Any)
+                variadic.unwrap_or(ParamKind::Any)
             };
             argv.push(self.validate_type(f, k, false)?);
         }
         Ok(argv)
     }
 
-    fn eval_typed_arg(&mut self, dot: &Value, k: K, a: &Arg) -> Res<Value> {
+    fn eval_typed_arg(&mut self, dot: &Value, k: ParamKind, a: &Arg) -> Res<Value> {
         self.at_k(a.pos(), NK::Arg);
         match a {
             Arg::Dot(_) => return self.validate_type(dot.clone(), k, false),
@@ -991,28 +852,28 @@ impl<'a> State<'a> {
             _ => {}
         }
         match k {
-            K::Any => self.eval_arg_value(dot, a),
-            K::Str => match a {
+            ParamKind::Any => self.eval_arg_value(dot, a),
+            ParamKind::Str => match a {
                 Arg::Str(_, _, s) => Ok(Value::Str(s.clone())),
                 _ => Err(self.errorf(format!("expected string; found {}", a), None)),
             },
-            K::Bool => match a {
+            ParamKind::Bool => match a {
                 Arg::Bool(_, b) => Ok(Value::Bool(*b)),
                 _ => Err(self.errorf(format!("expected bool; found {}", a), None)),
             },
-            K::Int | K::Int64 => match a {
-                Arg::Number(_, _, n) if n.is_int => Ok(if k == K::Int {
+            ParamKind::Int | ParamKind::Int64 => match a {
+                Arg::Number(_, _, n) if n.is_int => Ok(if k == ParamKind::Int {
                     Value::Int(n.int)
                 } else {
                     Value::Int64(n.int)
                 }),
                 _ => Err(self.errorf(format!("expected integer; found {}", a), None)),
             },
-            K::Float => match a {
+            ParamKind::Float => match a {
                 Arg::Number(_, _, n) if n.is_float => Ok(Value::Float(n.float)),
                 _ => Err(self.errorf(format!("expected float; found {}", a), None)),
             },
-            K::Uint32 => match a {
+            ParamKind::Uint32 => match a {
                 // reflect's SetUint truncates to the parameter's width
                 Arg::Number(_, _, n) if n.is_int && n.int >= 0 => {
                     Ok(Value::Int(n.int as u32 as i64))
@@ -1026,7 +887,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn validate_type(&mut self, v: Value, k: K, from_map: bool) -> Res<Value> {
+    fn validate_type(&mut self, v: Value, k: ParamKind, from_map: bool) -> Res<Value> {
         if matches!(v, Value::Nil) {
             if k.can_be_nil() {
                 return Ok(Value::Nil);
@@ -1043,17 +904,17 @@ impl<'a> State<'a> {
             return Err(self.errorf(format!("invalid value; expected {}", k.go_name()), None));
         }
         let ok = match k {
-            K::Any => true,
-            K::Str => matches!(v, Value::Str(_)),
-            K::Bool => matches!(v, Value::Bool(_)),
-            K::Int => matches!(v, Value::Int(_)),
-            K::Int64 => matches!(v, Value::Int64(_)),
-            K::Float => matches!(v, Value::Float(_)),
-            K::Map => matches!(v, Value::Map(_)),
-            K::List => matches!(v, Value::List(_)),
-            K::StrList => matches!(v, Value::List(_)),
-            K::Time => matches!(&v, Value::Object(o) if matches!(**o, Object::Time { .. })),
-            K::Uint32 => false,
+            ParamKind::Any => true,
+            ParamKind::Str => matches!(v, Value::Str(_)),
+            ParamKind::Bool => matches!(v, Value::Bool(_)),
+            ParamKind::Int => matches!(v, Value::Int(_)),
+            ParamKind::Int64 => matches!(v, Value::Int64(_)),
+            ParamKind::Float => matches!(v, Value::Float(_)),
+            ParamKind::Map => matches!(v, Value::Map(_)),
+            ParamKind::List => matches!(v, Value::List(_)),
+            ParamKind::StrList => matches!(v, Value::List(_)),
+            ParamKind::Time => matches!(&v, Value::Object(o) if matches!(**o, Object::Time { .. })),
+            ParamKind::Uint32 => false,
         };
         if !ok {
             return Err(self.errorf(
@@ -1073,7 +934,7 @@ impl<'a> State<'a> {
         let tmpl = match self.set.get(name) {
             Some(t) => t.clone(),
             None => {
-                return Err(TErr::new(format!(
+                return Err(TemplateError::new(format!(
                     "template: no template {} associated with template \"gotpl\"",
                     go_quote(name)
                 )));
@@ -1083,30 +944,5 @@ impl<'a> State<'a> {
         let mut out = String::new();
         st.execute(&dot, &mut out)?;
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn marked() -> usize {
-        VALUES_MAPS.with(|s| s.borrow().len())
-    }
-
-    #[test]
-    fn values_maps_are_marked_once_and_dropped_with_their_render() {
-        let v = Value::empty_map();
-        let before = marked();
-        mark_values_map(&v);
-        mark_values_map(&v);
-        assert_eq!(marked(), before + 1);
-        let Value::Map(m) = &v else { unreachable!() };
-        assert!(is_values_map(m));
-        drop(v);
-        let other = Value::empty_map();
-        mark_values_map(&other);
-        // the dropped map's entry is gone; only the live one stays
-        assert_eq!(marked(), before + 1);
     }
 }

@@ -1,54 +1,24 @@
 //! Template functions: Go builtins, Sprig v3 and Helm's own.
 
-use super::exec::{State, TErr, go_quote};
+use super::common_values::{is_values_map, values_path_value, values_table};
+use super::crypto::KeyPool;
+use super::error::TemplateError;
+use super::exec::{FunctionLibrary, ParamKind, Signature, State, TemplateSet};
 use super::gofmt::sprintf;
-use super::value::{Object, Value, format_float_json, sprint};
-use std::collections::BTreeMap;
+use super::json::{go_json_syntax_error, json_indent, json_kind, parse_json, to_json_string};
+use super::parse;
+use super::sprigcrypto::go_b64_decode;
+use super::strconv::go_quote;
+use super::value::{Object, Value, sprint, strval};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
-/// Parameter kinds (Go parameter types) used to emulate text/template's argument conversion.
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub enum K {
-    Any,
-    Str,
-    Int,
-    Int64,
-    Float,
-    Bool,
-    Map,
-    List,
-    StrList,
-    Time,
-    Uint32,
-}
-
-impl K {
-    pub fn can_be_nil(self) -> bool {
-        matches!(self, K::Any | K::Map | K::List | K::StrList)
-    }
-    pub fn go_name(self) -> &'static str {
-        match self {
-            K::Any => "interface {}",
-            K::Str => "string",
-            K::Int => "int",
-            K::Int64 => "int64",
-            K::Float => "float64",
-            K::Bool => "bool",
-            K::Map => "map[string]interface {}",
-            K::List => "[]interface {}",
-            K::StrList => "[]string",
-            K::Time => "time.Time",
-            K::Uint32 => "uint32",
-        }
-    }
-}
-
-type Sig = (&'static [K], Option<K>);
-
-use K::*;
+use ParamKind::*;
 
 /// The signature of a known function, or None if undefined.
-pub fn signature(name: &str) -> Option<Sig> {
+pub fn signature(name: &str) -> Option<Signature> {
     Some(match name {
         // Go builtins
         "not" | "len" => (&[Any], None),
@@ -178,20 +148,8 @@ pub fn has_function(name: &str) -> bool {
     signature(name).is_some()
 }
 
-fn ferr<T>(msg: impl Into<String>) -> Result<T, TErr> {
-    Err(TErr::new(msg))
-}
-
-/// Sprig `strval`.
-pub fn strval(v: &Value) -> String {
-    match v {
-        Value::Str(s) => s.to_string(),
-        // Sprig's strval: a []byte is its text
-        Value::Object(o) if let Object::Bytes(b, _) = &**o => {
-            String::from_utf8_lossy(b).into_owned()
-        }
-        _ => sprint(v),
-    }
+fn ferr<T>(msg: impl Into<String>) -> Result<T, TemplateError> {
+    Err(TemplateError::new(msg))
 }
 
 fn s_arg(v: &Value) -> &str {
@@ -214,7 +172,7 @@ pub fn to_int64(v: &Value) -> i64 {
         Value::Bool(b) => *b as i64,
         Value::Str(s) => {
             let t = trim_zero_decimal(s);
-            super::yaml::go_parse_int(&t).unwrap_or(0)
+            super::strconv::go_parse_int(&t).unwrap_or(0)
         }
         _ => 0,
     }
@@ -268,7 +226,7 @@ pub fn to_float64(v: &Value) -> f64 {
         Value::Uint(u) => *u as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => *b as i64 as f64,
-        Value::Str(s) => super::yaml::go_parse_float(s).unwrap_or(0.0),
+        Value::Str(s) => super::strconv::go_parse_float(s).unwrap_or(0.0),
         _ => 0.0,
     }
 }
@@ -319,7 +277,7 @@ fn api_versions(v: &Value) -> Option<&Vec<String>> {
 
 const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer dereference";
 
-fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TErr> {
+fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TemplateError> {
     if let Some(a) = api_versions(v) {
         return Ok(a.iter().map(|s| Value::str(s)).collect());
     }
@@ -337,443 +295,6 @@ fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TErr> {
             ferr(format!("Cannot {} on type {}", fname, v.kind_name()))
         }
         _ => ferr(format!("Cannot find {} on type {}", fname, v.kind_name())),
-    }
-}
-
-/// Go's JSON encoding (encoding/json.Marshal), with optional HTML escaping.
-pub fn to_json_string(v: &Value, escape_html: bool) -> Result<String, TErr> {
-    let mut out = String::new();
-    json_enc(v, escape_html, &mut out)?;
-    Ok(out)
-}
-
-fn json_str(s: &str, escape_html: bool, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' if escape_html => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => match c {
-                '\x08' => out.push_str("\\b"),
-                '\x0c' => out.push_str("\\f"),
-                _ => out.push_str(&format!("\\u{:04x}", c as u32)),
-            },
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TErr> {
-    match v {
-        Value::Nil => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
-        Value::Uint(u) => out.push_str(&u.to_string()),
-        Value::Float(f) => {
-            if !f.is_finite() {
-                return ferr(format!(
-                    "json: unsupported value: {}",
-                    super::value::format_float_g(*f)
-                ));
-            }
-            out.push_str(&format_float_json(*f))
-        }
-        Value::Str(s) => json_str(s, eh, out),
-        Value::List(l) => {
-            out.push('[');
-            for (i, x) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json_enc(x, eh, out)?;
-            }
-            out.push(']');
-        }
-        Value::Map(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.borrow().iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json_str(k, eh, out);
-                out.push(':');
-                json_enc(x, eh, out)?;
-            }
-            out.push('}');
-        }
-        Value::Object(o) => match &**o {
-            Object::Files(f) => {
-                use base64::Engine;
-                out.push('{');
-                for (i, (k, x)) in f.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    json_str(k, eh, out);
-                    out.push(':');
-                    json_str(
-                        &base64::engine::general_purpose::STANDARD.encode(x),
-                        eh,
-                        out,
-                    );
-                }
-                out.push('}');
-            }
-            Object::KubeVersion {
-                version,
-                major,
-                minor,
-            } => {
-                // Helm v4's KubeVersion has no json tags: Go's field names
-                out.push_str("{\"Version\":");
-                json_str(version, eh, out);
-                out.push_str(",\"Major\":");
-                json_str(major, eh, out);
-                out.push_str(",\"Minor\":");
-                json_str(minor, eh, out);
-                out.push('}');
-            }
-            Object::HelmVersion {
-                version,
-                git_commit,
-                git_tree_state,
-                go_version,
-                kube_client_version,
-            } => {
-                // BuildInfo's tags: all omitempty but kube_client_version
-                out.push('{');
-                let fields = [
-                    ("version", version, true),
-                    ("git_commit", git_commit, true),
-                    ("git_tree_state", git_tree_state, true),
-                    ("go_version", go_version, true),
-                    ("kube_client_version", kube_client_version, false),
-                ];
-                let mut first = true;
-                for (k, v, omit_empty) in fields {
-                    if omit_empty && v.is_empty() {
-                        continue;
-                    }
-                    if !first {
-                        out.push(',');
-                    }
-                    first = false;
-                    json_str(k, eh, out);
-                    out.push(':');
-                    json_str(v, eh, out);
-                }
-                out.push('}');
-            }
-            Object::Capabilities { kube, apis, helm } => {
-                out.push_str("{\"KubeVersion\":");
-                json_enc(kube, eh, out)?;
-                out.push_str(",\"APIVersions\":");
-                json_enc(apis, eh, out)?;
-                out.push_str(",\"HelmVersion\":");
-                json_enc(helm, eh, out)?;
-                out.push('}');
-            }
-            Object::ApiVersions(a) => {
-                json_enc(
-                    &Value::list(a.iter().map(|s| Value::str(s)).collect()),
-                    eh,
-                    out,
-                )?;
-            }
-            Object::Time { .. } => json_str(&time_rfc3339nano(v), eh, out),
-            Object::StrMap(None) => out.push_str("null"),
-            Object::Bytes(_, true) => out.push_str("null"),
-            Object::Bytes(b, _) => {
-                use base64::Engine;
-                json_str(
-                    &base64::engine::general_purpose::STANDARD.encode(b),
-                    eh,
-                    out,
-                )
-            }
-            Object::StrMap(Some(m)) => json_enc(&super::value::str_map_value(Some(m)), eh, out)?,
-        },
-    }
-    Ok(())
-}
-
-/// Go's json.MarshalIndent(v, "", "  ") of compact JSON text: keys stay in their order (structs
-/// keep field order), numbers keep Go's spelling, empty `{}`/`[]` stay on one line.
-fn json_indent(compact: &str) -> String {
-    let mut out = String::with_capacity(compact.len() * 2);
-    let mut depth = 0usize;
-    let mut in_str = false;
-    let mut escaped = false;
-    let mut chars = compact.chars().peekable();
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.push_str(&"  ".repeat(depth));
-    };
-    while let Some(c) = chars.next() {
-        if in_str {
-            out.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_str = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                out.push(c);
-                let close = if c == '{' { '}' } else { ']' };
-                if chars.peek() == Some(&close) {
-                    out.push(close);
-                    chars.next();
-                } else {
-                    depth += 1;
-                    newline(&mut out, depth);
-                }
-            }
-            '}' | ']' => {
-                depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// The error Go's `encoding/json` scanner reports for invalid JSON text, or None when the text
-/// is valid JSON.
-pub fn go_json_syntax_error(s: &str) -> Option<String> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Ctx {
-        Key,
-        Value,
-        Elem,
-    }
-    let b = s.as_bytes();
-    let quote = |c: u8| -> String {
-        match c {
-            b'\'' => "'\\''".to_string(),
-            b'"' => "'\"'".to_string(),
-            _ => {
-                let q = super::exec::go_quote(&(c as char).to_string());
-                format!("'{}'", &q[1..q.len() - 1])
-            }
-        }
-    };
-    let bad = |c: u8, ctx: &str| Some(format!("invalid character {} {}", quote(c), ctx));
-    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
-    let mut stack: Vec<Ctx> = Vec::new();
-    let mut i = 0;
-    // parse one value starting at i (after whitespace), then the separators after it
-    'value: loop {
-        while i < b.len() && ws(b[i]) {
-            i += 1;
-        }
-        let Some(&c) = b.get(i) else {
-            return Some("unexpected end of JSON input".into());
-        };
-        match c {
-            b'{' | b'[' => {
-                i += 1;
-                while i < b.len() && ws(b[i]) {
-                    i += 1;
-                }
-                let close = if c == b'{' { b'}' } else { b']' };
-                if b.get(i) == Some(&close) {
-                    i += 1;
-                } else if c == b'{' {
-                    match b.get(i) {
-                        None => return Some("unexpected end of JSON input".into()),
-                        Some(b'"') => {
-                            stack.push(Ctx::Key);
-                            continue 'value;
-                        }
-                        Some(&x) => return bad(x, "looking for beginning of object key string"),
-                    }
-                } else {
-                    stack.push(Ctx::Elem);
-                    continue 'value;
-                }
-            }
-            b'"' => {
-                i += 1;
-                loop {
-                    let Some(&x) = b.get(i) else {
-                        return Some("unexpected end of JSON input".into());
-                    };
-                    i += 1;
-                    match x {
-                        b'"' => break,
-                        b'\\' => {
-                            let Some(&e) = b.get(i) else {
-                                return Some("unexpected end of JSON input".into());
-                            };
-                            i += 1;
-                            match e {
-                                b'b' | b'f' | b'n' | b'r' | b't' | b'\\' | b'/' | b'"' => {}
-                                b'u' => {
-                                    for _ in 0..4 {
-                                        let Some(&h) = b.get(i) else {
-                                            return Some("unexpected end of JSON input".into());
-                                        };
-                                        if !h.is_ascii_hexdigit() {
-                                            return bad(h, "in \\u hexadecimal character escape");
-                                        }
-                                        i += 1;
-                                    }
-                                }
-                                _ => return bad(e, "in string escape code"),
-                            }
-                        }
-                        x if x < 0x20 => return bad(x, "in string literal"),
-                        _ => {}
-                    }
-                }
-            }
-            b'-' | b'0'..=b'9' => {
-                if c == b'-' {
-                    i += 1;
-                    match b.get(i).copied().unwrap_or(b' ') {
-                        b'0'..=b'9' => {}
-                        x => return bad(x, "in numeric literal"),
-                    }
-                }
-                if b[i] == b'0' {
-                    i += 1;
-                } else {
-                    while b.get(i).is_some_and(u8::is_ascii_digit) {
-                        i += 1;
-                    }
-                }
-                if b.get(i) == Some(&b'.') {
-                    i += 1;
-                    match b.get(i).copied().unwrap_or(b' ') {
-                        b'0'..=b'9' => {}
-                        x => return bad(x, "after decimal point in numeric literal"),
-                    }
-                    while b.get(i).is_some_and(u8::is_ascii_digit) {
-                        i += 1;
-                    }
-                }
-                if matches!(b.get(i), Some(b'e' | b'E')) {
-                    i += 1;
-                    if matches!(b.get(i), Some(b'+' | b'-')) {
-                        i += 1;
-                    }
-                    match b.get(i).copied().unwrap_or(b' ') {
-                        b'0'..=b'9' => {}
-                        x => return bad(x, "in exponent of numeric literal"),
-                    }
-                    while b.get(i).is_some_and(u8::is_ascii_digit) {
-                        i += 1;
-                    }
-                }
-            }
-            b't' | b'f' | b'n' => {
-                let word: &[u8] = match c {
-                    b't' => b"true",
-                    b'f' => b"false",
-                    _ => b"null",
-                };
-                let name = std::str::from_utf8(word).unwrap();
-                for (k, &w) in word.iter().enumerate().skip(1) {
-                    // at the end Go's scanner steps a space
-                    match b.get(i + k).copied().or(Some(b' ')) {
-                        Some(x) if x != w => {
-                            return bad(x, &format!("in literal {name} (expecting {})", quote(w)));
-                        }
-                        _ => {}
-                    }
-                }
-                i += word.len();
-            }
-            _ => return bad(c, "looking for beginning of value"),
-        }
-        // after a value: close containers or move to the next key / element
-        loop {
-            while i < b.len() && ws(b[i]) {
-                i += 1;
-            }
-            let Some(top) = stack.last().copied() else {
-                return b.get(i).and_then(|&x| bad(x, "after top-level value"));
-            };
-            let Some(&x) = b.get(i) else {
-                return Some("unexpected end of JSON input".into());
-            };
-            i += 1;
-            match (top, x) {
-                (Ctx::Key, b':') => {
-                    *stack.last_mut().unwrap() = Ctx::Value;
-                    continue 'value;
-                }
-                (Ctx::Key, _) => return bad(x, "after object key"),
-                (Ctx::Value, b',') => {
-                    *stack.last_mut().unwrap() = Ctx::Key;
-                    while i < b.len() && ws(b[i]) {
-                        i += 1;
-                    }
-                    match b.get(i) {
-                        None => return Some("unexpected end of JSON input".into()),
-                        Some(b'"') => continue 'value,
-                        Some(&y) => return bad(y, "looking for beginning of object key string"),
-                    }
-                }
-                (Ctx::Value, b'}') | (Ctx::Elem, b']') => {
-                    stack.pop();
-                }
-                (Ctx::Value, _) => return bad(x, "after object key:value pair"),
-                (Ctx::Elem, b',') => continue 'value,
-                (Ctx::Elem, _) => return bad(x, "after array element"),
-            }
-        }
-    }
-}
-
-/// The JSON kind Go's `UnmarshalTypeError` names for a decoded value.
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Map(_) => "object",
-        Value::List(_) => "array",
-        Value::Str(_) => "string",
-        Value::Bool(_) => "bool",
-        _ => "number",
-    }
-}
-
-/// Parse JSON into a JSON-typed value (numbers float64).
-pub fn parse_json(s: &str) -> Result<Value, String> {
-    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| e.to_string())?;
-    Ok(from_serde(&v))
-}
-
-pub fn from_serde(v: &serde_json::Value) -> Value {
-    match v {
-        serde_json::Value::Null => Value::Nil,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
-        serde_json::Value::String(s) => Value::str(s),
-        serde_json::Value::Array(a) => Value::list(a.iter().map(from_serde).collect()),
-        serde_json::Value::Object(o) => {
-            Value::map(o.iter().map(|(k, v)| (k.clone(), from_serde(v))).collect())
-        }
     }
 }
 
@@ -801,7 +322,7 @@ fn basic_kind(v: &Value) -> BK {
     }
 }
 
-fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TErr> {
+fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
     if args.is_empty() {
         return ferr("missing argument for comparison");
     }
@@ -878,7 +399,7 @@ fn uval(v: &Value) -> u64 {
     }
 }
 
-fn go_lt(a: &Value, b: &Value) -> Result<bool, TErr> {
+fn go_lt(a: &Value, b: &Value) -> Result<bool, TemplateError> {
     let k1 = basic_kind(a);
     let k2 = basic_kind(b);
     if matches!(k1, BK::Invalid | BK::Other | BK::Bool)
@@ -906,7 +427,7 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, TErr> {
     })
 }
 
-fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
+fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TemplateError> {
     // Go: a nil item is an "untyped nil"; a nil reached while indexing is a "nil pointer"
     if matches!(item, Value::Nil) {
         return ferr("index of untyped nil");
@@ -986,7 +507,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TErr> {
 }
 
 /// An index into a string or []byte: Go takes only integers here.
-fn slice_index(i: &Value) -> Result<i64, TErr> {
+fn slice_index(i: &Value) -> Result<i64, TemplateError> {
     match i {
         Value::Int(n) | Value::Int64(n) => Ok(*n),
         _ => ferr(format!(
@@ -996,7 +517,7 @@ fn slice_index(i: &Value) -> Result<i64, TErr> {
     }
 }
 
-fn go_len(v: &Value) -> Result<Value, TErr> {
+fn go_len(v: &Value) -> Result<Value, TemplateError> {
     Ok(Value::Int(match v {
         Value::Str(s) => s.len() as i64,
         Value::List(l) => l.len() as i64,
@@ -1098,13 +619,13 @@ fn eval_args_string(args: &[Value]) -> String {
     go_sprint(args)
 }
 
-fn regex(pat: &str) -> Result<regex::Regex, TErr> {
-    super::gofmt::go_regex(pat).map_err(TErr::new)
+fn regex(pat: &str) -> Result<regex::Regex, TemplateError> {
+    super::gofmt::go_regex(pat).map_err(TemplateError::new)
 }
 
 /// Sprig's non-`must` regex functions use Go's regexp.MustCompile: a bad pattern panics with
 /// the pattern quoted in front of the parse error.
-fn must_compile(pat: &str) -> Result<regex::Regex, TErr> {
+fn must_compile(pat: &str) -> Result<regex::Regex, TemplateError> {
     super::gofmt::go_regex(pat).map_err(|e| {
         let backquotable = !pat
             .chars()
@@ -1112,14 +633,14 @@ fn must_compile(pat: &str) -> Result<regex::Regex, TErr> {
         let quoted = if backquotable {
             format!("`{pat}`")
         } else {
-            super::exec::go_quote(pat)
+            super::strconv::go_quote(pat)
         };
-        TErr::new(format!("regexp: Compile({quoted}): {e}"))
+        TemplateError::new(format!("regexp: Compile({quoted}): {e}"))
     })
 }
 
 /// The compiler for a Sprig regex function: `must*` variants return the error, the others panic.
-fn regex_for(name: &str, pat: &str) -> Result<regex::Regex, TErr> {
+fn regex_for(name: &str, pat: &str) -> Result<regex::Regex, TemplateError> {
     if name.starts_with("must") {
         regex(pat)
     } else {
@@ -1237,20 +758,95 @@ fn cert_map(cert: String, key: String) -> Value {
     Value::map(m)
 }
 
-/// Call a method on an object.
-pub fn call_method(o: &Rc<Object>, name: &str, args: Vec<Value>) -> Result<Value, TErr> {
-    match (&**o, name) {
-        (Object::KubeVersion { version, .. }, _) => Ok(Value::str(version)),
-        (Object::ApiVersions(v), "Has") => Ok(Value::Bool(v.iter().any(|x| x == s_arg(&args[0])))),
-        (Object::Files(f), _) => super::chart::files_method(f, name, &args),
-        _ => ferr(format!("can't call method {}", name)),
+/// Sprig's, Helm's and Go's template functions, with the state they keep for one render.
+pub struct HelmFunctions {
+    /// Depth of `include` per template name (Helm's recursion limit).
+    included: RefCell<HashMap<String, usize>>,
+    /// RSA keys searched ahead of the render (`None`: made when asked for).
+    keys: Option<Arc<KeyPool>>,
+}
+
+impl HelmFunctions {
+    /// The functions of one render; `keys` hands out RSA keys searched ahead of time.
+    pub fn new(keys: Option<Arc<KeyPool>>) -> HelmFunctions {
+        HelmFunctions {
+            included: RefCell::default(),
+            keys,
+        }
+    }
+}
+
+impl FunctionLibrary for HelmFunctions {
+    fn signature(&self, name: &str) -> Option<Signature> {
+        signature(name)
+    }
+    fn call(
+        &self,
+        st: &mut State,
+        name: &str,
+        args: Vec<Value>,
+        dot: &Value,
+    ) -> Result<Value, TemplateError> {
+        call(self, st, name, args, dot)
+    }
+    fn method(&self, recv: &Value, name: &str) -> Option<Signature> {
+        match recv {
+            Value::Map(m)
+                if matches!(name, "AsMap" | "YAML" | "Table" | "PathValue") && is_values_map(m) =>
+            {
+                Some(if matches!(name, "Table" | "PathValue") {
+                    (&[Str], None)
+                } else {
+                    (&[], None)
+                })
+            }
+            Value::Object(o) => match (&**o, name) {
+                (Object::KubeVersion { .. }, "String" | "GitVersion") => Some((&[], None)),
+                (Object::ApiVersions(_), "Has") => Some((&[Str], None)),
+                (Object::Files(_), "Get" | "GetBytes" | "Lines" | "Glob") => Some((&[Str], None)),
+                (Object::Files(_), "AsConfig" | "AsSecrets") => Some((&[], None)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    fn call_method(
+        &self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, TemplateError> {
+        let arg = || args.first().and_then(|a| a.as_str()).unwrap_or("");
+        match recv {
+            Value::Map(_) => match name {
+                "AsMap" => Ok(recv.clone()),
+                "YAML" => Ok(Value::string(
+                    super::yamlout::marshal(recv).unwrap_or_default(),
+                )),
+                "Table" => values_table(recv, arg()).map_err(TemplateError::new),
+                _ => values_path_value(recv, arg()).map_err(TemplateError::new),
+            },
+            Value::Object(o) => match (&**o, name) {
+                (Object::KubeVersion { version, .. }, _) => Ok(Value::str(version)),
+                (Object::ApiVersions(v), "Has") => Ok(Value::Bool(v.iter().any(|x| x == arg()))),
+                (Object::Files(f), _) => super::chart::files_method(f, name, &args),
+                _ => ferr(format!("can't call method {}", name)),
+            },
+            _ => ferr(format!("can't call method {}", name)),
+        }
     }
 }
 
 /// Call a function by name with already-converted arguments.
-pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<Value, TErr> {
+fn call(
+    lib: &HelmFunctions,
+    st: &mut State,
+    name: &str,
+    a: Vec<Value>,
+    _dot: &Value,
+) -> Result<Value, TemplateError> {
     let s = |i: usize| -> &str { a.get(i).map(s_arg).unwrap_or("") };
-    let str_v = |x: String| -> Result<Value, TErr> { Ok(Value::string(x)) };
+    let str_v = |x: String| -> Result<Value, TemplateError> { Ok(Value::string(x)) };
     match name {
         // ---------- Go builtins
         "not" => Ok(Value::Bool(!a[0].truthy())),
@@ -1275,24 +871,24 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "include" => {
             let tname = s(0).to_string();
             {
-                let mut inc = st.ctx.included.borrow_mut();
+                let mut inc = lib.included.borrow_mut();
                 let c = inc.entry(tname.clone()).or_insert(0);
                 if *c > 1000 {
-                    return Err(TErr::wrap(
+                    return Err(TemplateError::wrap(
                         format!(
                             "rendering template has a nested reference name: {}: unable to execute template",
                             tname
                         ),
-                        TErr::new("unable to execute template"),
+                        TemplateError::new("unable to execute template"),
                     ));
                 }
                 *c += 1;
             }
             let r = st.exec_named(&tname, a[1].clone());
-            *st.ctx.included.borrow_mut().get_mut(&tname).unwrap() -= 1;
+            *lib.included.borrow_mut().get_mut(&tname).unwrap() -= 1;
             r.map(Value::string)
         }
-        "tpl" => super::render::tpl(st, s(0), &a[1]),
+        "tpl" => tpl(st, s(0), &a[1]),
         "required" => {
             let bad = match &a[1] {
                 Value::Nil => true,
@@ -1310,7 +906,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         )),
         "mustToYaml" => super::yamlout::to_yaml(&a[0])
             .map(Value::string)
-            .map_err(|e| TErr::new(e.0)),
+            .map_err(|e| TemplateError::new(e.0)),
         "toYamlPretty" => Ok(Value::string(
             super::yamlout::to_yaml(&a[0]).unwrap_or_default(),
         )),
@@ -1753,7 +1349,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
                 "mulf" => fold(nums[0], &nums[1..], Op::Mul),
                 _ => fold(nums[0], &nums[1..], Op::Div),
             };
-            r.map(Value::Float).map_err(TErr::new)
+            r.map(Value::Float).map_err(TemplateError::new)
         }
         "maxf" => Ok(Value::Float(
             a.iter().map(to_float64).fold(f64::NEG_INFINITY, f64::max),
@@ -1847,7 +1443,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "kindOf" => str_v(a[0].kind_name().to_string()),
         "kindIs" => Ok(Value::Bool(a[1].kind_name() == s(0))),
         "typeOf" => str_v(match &a[0] {
-            Value::Map(m) if super::exec::is_values_map(m) => "common.Values".to_string(),
+            Value::Map(m) if is_values_map(m) => "common.Values".to_string(),
             v => v.type_name().to_string(),
         }),
         "typeIs" => Ok(Value::Bool(a[1].type_name() == s(0))),
@@ -2188,13 +1784,21 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => str_v(
             super::crypto::rand_string(name, i_arg(&a[0]).max(0) as usize),
         ),
-        "genPrivateKey" => super::crypto::gen_private_key(st.ctx, s(0)).map(Value::string),
+        "genPrivateKey" => {
+            super::crypto::gen_private_key(lib.keys.as_deref(), s(0)).map(Value::string)
+        }
         "genCA" => {
-            let (c, k) = super::crypto::gen_ca(st.ctx, s(0), i_arg(&a[1]))?;
+            let (c, k) = super::crypto::gen_ca(lib.keys.as_deref(), s(0), i_arg(&a[1]))?;
             Ok(cert_map(c, k))
         }
         "genSelfSignedCert" => {
-            let (c, k) = super::crypto::gen_self_signed(st.ctx, s(0), &a[1], &a[2], i_arg(&a[3]))?;
+            let (c, k) = super::crypto::gen_self_signed(
+                lib.keys.as_deref(),
+                s(0),
+                &a[1],
+                &a[2],
+                i_arg(&a[3]),
+            )?;
             Ok(cert_map(c, k))
         }
         "genSignedCert" => {
@@ -2202,7 +1806,7 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             let ca_cert = ca.get("Cert").map(|v| strval(&v)).unwrap_or_default();
             let ca_key = ca.get("Key").map(|v| strval(&v)).unwrap_or_default();
             let (c, k) = super::crypto::gen_signed(
-                st.ctx,
+                lib.keys.as_deref(),
                 s(0),
                 &a[1],
                 &a[2],
@@ -2217,10 +1821,10 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             let e = base64::engine::general_purpose::STANDARD;
             let c = e
                 .decode(s(0))
-                .map_err(|_| TErr::new("unable to decode base64 certificate"))?;
+                .map_err(|_| TemplateError::new("unable to decode base64 certificate"))?;
             let k = e
                 .decode(s(1))
-                .map_err(|_| TErr::new("unable to decode base64 private key"))?;
+                .map_err(|_| TemplateError::new("unable to decode base64 private key"))?;
             Ok(cert_map(
                 String::from_utf8_lossy(&c).into_owned(),
                 String::from_utf8_lossy(&k).into_owned(),
@@ -2240,10 +1844,10 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
         }
         "encryptAES" => super::sprigcrypto::encrypt_aes(s(0), s(1))
             .map(Value::string)
-            .map_err(TErr::new),
+            .map_err(TemplateError::new),
         "decryptAES" => super::sprigcrypto::decrypt_aes(s(0), s(1))
             .map(Value::string)
-            .map_err(TErr::new),
+            .map_err(TemplateError::new),
         "genCAWithKey" => {
             let (c, k) = super::crypto::gen_ca_with_key(s(0), i_arg(&a[1]), s(2))?;
             Ok(cert_map(c, k))
@@ -2268,10 +1872,10 @@ pub fn call(st: &mut State, name: &str, a: Vec<Value>, _dot: &Value) -> Result<V
             Ok(cert_map(c, k))
         }
         "getHostByName" => str_v(String::new()),
-        "urlParse" => super::gourl::url_parse(s(0)).map_err(TErr::new),
+        "urlParse" => super::gourl::url_parse(s(0)).map_err(TemplateError::new),
         "urlJoin" => super::gourl::url_join(&a[0])
             .map(Value::string)
-            .map_err(TErr::new),
+            .map_err(TemplateError::new),
         _ => ferr(format!("function {} is not implemented", go_quote(name))),
     }
 }
@@ -2303,22 +1907,6 @@ fn hex_lower(b: &[u8]) -> String {
         s.push_str(&format!("{:02x}", x));
     }
     s
-}
-
-/// Go's base64.StdEncoding.DecodeString, with Go's error message.
-pub fn go_b64_decode(s: &str) -> Result<Vec<u8>, String> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .map_err(|e| {
-            let at = match e {
-                base64::DecodeError::InvalidByte(o, _) => o,
-                base64::DecodeError::InvalidLastSymbol { offset, .. } => offset,
-                base64::DecodeError::InvalidLength(n) => n - n % 4,
-                base64::DecodeError::InvalidPadding => s.find('=').unwrap_or(0),
-            };
-            format!("illegal base64 data at input byte {at}")
-        })
 }
 
 /// A time at offset 0 (how `date` shows a time in the local zone, which is UTC here).
@@ -2430,6 +2018,52 @@ pub fn time_string(v: &Value) -> String {
     super::gofmt::go_date("2006-01-02 15:04:05.999999999 -0700 MST", v)
 }
 
-fn time_rfc3339nano(v: &Value) -> String {
-    super::gofmt::go_date("2006-01-02T15:04:05.999999999Z07:00", v)
+/// `tpl` implementation (clones the template set, parses the text as "gotpl").
+pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TemplateError> {
+    let parsed = parse::parse("gotpl", text, &super::funcs::has_function);
+    let (tree, defs) = match parsed {
+        Ok(x) => x,
+        Err(e) => {
+            return Err(TemplateError::wrap(
+                format!(
+                    "cannot parse template {}: {}",
+                    super::strconv::go_quote(text),
+                    e.0
+                ),
+                TemplateError::new(e.0),
+            ));
+        }
+    };
+    let mut set: TemplateSet = (*st.set).clone();
+    for d in defs {
+        let d = Rc::new(d);
+        if set.contains_key(&d.name) && parse::tree_is_empty(&d) {
+            continue;
+        }
+        set.insert(d.name.clone(), d);
+    }
+    let tree = Rc::new(tree);
+    let set = Rc::new(set);
+    let mut inner = State::new(st.ctx, set, tree, vals.clone());
+    let mut out = String::new();
+    match inner.execute(vals, &mut out) {
+        Ok(()) => Ok(Value::string(strip_no_value(out))),
+        Err(e) => Err(TemplateError::wrap(
+            format!(
+                "error during tpl function execution for {}: {}",
+                super::strconv::go_quote(text),
+                e.msg
+            ),
+            e,
+        )),
+    }
+}
+
+/// Helm removes every "<no value>" from rendered text; most texts have none, so look first.
+pub fn strip_no_value(s: String) -> String {
+    if memchr::memmem::find(s.as_bytes(), b"<no value>").is_some() {
+        s.replace("<no value>", "")
+    } else {
+        s
+    }
 }

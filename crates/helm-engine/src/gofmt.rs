@@ -1,6 +1,6 @@
 //! Go `fmt.Sprintf` and assorted Go standard-library behaviours (paths, time, regexp).
 
-use super::exec::go_quote;
+use super::strconv::go_quote;
 use super::value::{
     Object, Value, format_float_e, format_float_f, format_float_g, format_float_g_prec, sprint,
 };
@@ -119,7 +119,7 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
     match v {
         Value::Nil if top => out.push_str("<nil>"),
         Value::Nil => out.push_str("interface {}(nil)"),
-        Value::Str(s) => out.push_str(&super::exec::go_quote(s)),
+        Value::Str(s) => out.push_str(&super::strconv::go_quote(s)),
         Value::List(l) => {
             out.push_str("[]interface {}{");
             for (i, x) in l.iter().enumerate() {
@@ -136,7 +136,7 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&super::exec::go_quote(k));
+                out.push_str(&super::strconv::go_quote(k));
                 out.push(':');
                 go_syntax(x, false, out);
             }
@@ -155,9 +155,9 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    out.push_str(&super::exec::go_quote(k));
+                    out.push_str(&super::strconv::go_quote(k));
                     out.push(':');
-                    out.push_str(&super::exec::go_quote(x));
+                    out.push_str(&super::strconv::go_quote(x));
                 }
                 out.push('}');
             }
@@ -981,19 +981,6 @@ pub fn format_duration(ns: i128) -> String {
     if neg { format!("-{}", s) } else { s }
 }
 
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// Go time formatting for a Time value (UTC) with a Go layout.
 pub fn go_date(layout: &str, v: &Value) -> String {
     let (nanos, off) = match v {
@@ -1010,107 +997,7 @@ pub fn go_date(layout: &str, v: &Value) -> String {
             (d.as_nanos() as i128, 0)
         }
     };
-    let local = nanos + off as i128 * 1_000_000_000;
-    let secs = local.div_euclid(1_000_000_000) as i64;
-    let frac = local.rem_euclid(1_000_000_000) as u32;
-    let days = secs.div_euclid(86400);
-    let sod = secs.rem_euclid(86400);
-    let (y, mo, d) = civil(days);
-    let (h, mi, s) = (sod / 3600, (sod / 60) % 60, sod % 60);
-    use super::gotime::{DAYS, MONTHS};
-    // 1970-01-01 was a Thursday
-    let wd = DAYS[(days + 4).rem_euclid(7) as usize];
-    let mut out = String::new();
-    let mut rest = layout;
-    while !rest.is_empty() {
-        let toks: &[(&str, &dyn Fn() -> String)] = &[
-            ("2006", &|| format!("{:04}", y)),
-            ("January", &|| MONTHS[mo as usize - 1].to_string()),
-            ("Jan", &|| MONTHS[mo as usize - 1][..3].to_string()),
-            ("Monday", &|| wd.to_string()),
-            ("Mon", &|| wd[..3].to_string()),
-            ("MST", &|| {
-                if off == 0 {
-                    "UTC".into()
-                } else {
-                    let z = off / 60;
-                    let sign = if z < 0 { '-' } else { '+' };
-                    format!("{}{:02}{:02}", sign, z.abs() / 60, z.abs() % 60)
-                }
-            }),
-            ("01", &|| format!("{:02}", mo)),
-            ("02", &|| format!("{:02}", d)),
-            ("_2", &|| format!("{:>2}", d)),
-            ("15", &|| format!("{:02}", h)),
-            ("03", &|| {
-                format!("{:02}", if h % 12 == 0 { 12 } else { h % 12 })
-            }),
-            ("04", &|| format!("{:02}", mi)),
-            ("05", &|| format!("{:02}", s)),
-            ("06", &|| format!("{:02}", y % 100)),
-            ("PM", &|| if h >= 12 { "PM".into() } else { "AM".into() }),
-            ("pm", &|| if h >= 12 { "pm".into() } else { "am".into() }),
-            ("-0700", &|| {
-                format!(
-                    "{}{:02}{:02}",
-                    if off < 0 { '-' } else { '+' },
-                    off.abs() / 3600,
-                    (off.abs() / 60) % 60
-                )
-            }),
-            ("-07:00", &|| {
-                format!(
-                    "{}{:02}:{:02}",
-                    if off < 0 { '-' } else { '+' },
-                    off.abs() / 3600,
-                    (off.abs() / 60) % 60
-                )
-            }),
-            ("Z07:00", &|| {
-                if off == 0 {
-                    "Z".into()
-                } else {
-                    format!(
-                        "{}{:02}:{:02}",
-                        if off < 0 { '-' } else { '+' },
-                        off.abs() / 3600,
-                        (off.abs() / 60) % 60
-                    )
-                }
-            }),
-            (".999999999", &|| {
-                let f = format!("{:09}", frac);
-                let t = f.trim_end_matches('0');
-                if t.is_empty() {
-                    String::new()
-                } else {
-                    format!(".{}", t)
-                }
-            }),
-            (".000000", &|| format!(".{:06}", frac / 1000)),
-            (".000", &|| format!(".{:03}", frac / 1_000_000)),
-            ("1", &|| mo.to_string()),
-            ("2", &|| d.to_string()),
-            ("3", &|| (if h % 12 == 0 { 12 } else { h % 12 }).to_string()),
-            ("4", &|| mi.to_string()),
-            ("5", &|| s.to_string()),
-        ];
-        let mut matched = false;
-        for (t, f) in toks {
-            if rest.starts_with(t) {
-                out.push_str(&f());
-                rest = &rest[t.len()..];
-                matched = true;
-                break;
-            }
-        }
-        if !matched {
-            let c = rest.chars().next().unwrap();
-            out.push(c);
-            rest = &rest[c.len_utf8()..];
-        }
-    }
-    out
+    super::gotime::format(layout, nanos, off)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Go's `time.ParseInLocation(layout, value, time.Local)` (Local taken as UTC), with Go's error
 //! messages: Sprig's `toDate` / `mustToDate`.
 
-use super::exec::go_quote;
+use super::strconv::go_quote;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Std {
@@ -719,6 +719,124 @@ pub fn parse(layout: &str, value: &str) -> Result<(i128, i32), String> {
     }
     let unix = (local_secs - off as i128) * 1_000_000_000 + nsec as i128;
     Ok((unix, off as i32))
+}
+
+/// Go's `time.Time.Format(layout)` of an instant: unix nanoseconds shown at an offset (seconds east
+/// of UTC).
+pub fn format(layout: &str, nanos: i128, off: i32) -> String {
+    let local = nanos + off as i128 * 1_000_000_000;
+    let secs = local.div_euclid(1_000_000_000) as i64;
+    let frac = local.rem_euclid(1_000_000_000) as u32;
+    let days = secs.div_euclid(86400);
+    let sod = secs.rem_euclid(86400);
+    let (y, mo, d) = civil(days);
+    let (h, mi, s) = (sod / 3600, (sod / 60) % 60, sod % 60);
+    // 1970-01-01 was a Thursday
+    let wd = DAYS[(days + 4).rem_euclid(7) as usize];
+    let mut out = String::new();
+    let mut rest = layout;
+    while !rest.is_empty() {
+        let toks: &[(&str, &dyn Fn() -> String)] = &[
+            ("2006", &|| format!("{:04}", y)),
+            ("January", &|| MONTHS[mo as usize - 1].to_string()),
+            ("Jan", &|| MONTHS[mo as usize - 1][..3].to_string()),
+            ("Monday", &|| wd.to_string()),
+            ("Mon", &|| wd[..3].to_string()),
+            ("MST", &|| {
+                if off == 0 {
+                    "UTC".into()
+                } else {
+                    let z = off / 60;
+                    let sign = if z < 0 { '-' } else { '+' };
+                    format!("{}{:02}{:02}", sign, z.abs() / 60, z.abs() % 60)
+                }
+            }),
+            ("01", &|| format!("{:02}", mo)),
+            ("02", &|| format!("{:02}", d)),
+            ("_2", &|| format!("{:>2}", d)),
+            ("15", &|| format!("{:02}", h)),
+            ("03", &|| {
+                format!("{:02}", if h % 12 == 0 { 12 } else { h % 12 })
+            }),
+            ("04", &|| format!("{:02}", mi)),
+            ("05", &|| format!("{:02}", s)),
+            ("06", &|| format!("{:02}", y % 100)),
+            ("PM", &|| if h >= 12 { "PM".into() } else { "AM".into() }),
+            ("pm", &|| if h >= 12 { "pm".into() } else { "am".into() }),
+            ("-0700", &|| {
+                format!(
+                    "{}{:02}{:02}",
+                    if off < 0 { '-' } else { '+' },
+                    off.abs() / 3600,
+                    (off.abs() / 60) % 60
+                )
+            }),
+            ("-07:00", &|| {
+                format!(
+                    "{}{:02}:{:02}",
+                    if off < 0 { '-' } else { '+' },
+                    off.abs() / 3600,
+                    (off.abs() / 60) % 60
+                )
+            }),
+            ("Z07:00", &|| {
+                if off == 0 {
+                    "Z".into()
+                } else {
+                    format!(
+                        "{}{:02}:{:02}",
+                        if off < 0 { '-' } else { '+' },
+                        off.abs() / 3600,
+                        (off.abs() / 60) % 60
+                    )
+                }
+            }),
+            (".999999999", &|| {
+                let f = format!("{:09}", frac);
+                let t = f.trim_end_matches('0');
+                if t.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{}", t)
+                }
+            }),
+            (".000000", &|| format!(".{:06}", frac / 1000)),
+            (".000", &|| format!(".{:03}", frac / 1_000_000)),
+            ("1", &|| mo.to_string()),
+            ("2", &|| d.to_string()),
+            ("3", &|| (if h % 12 == 0 { 12 } else { h % 12 }).to_string()),
+            ("4", &|| mi.to_string()),
+            ("5", &|| s.to_string()),
+        ];
+        let mut matched = false;
+        for (t, f) in toks {
+            if rest.starts_with(t) {
+                out.push_str(&f());
+                rest = &rest[t.len()..];
+                matched = true;
+                break;
+            }
+        }
+        if !matched {
+            let c = rest.chars().next().unwrap();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Go's `net/url` parsing and formatting, as Sprig's `urlParse` and `urlJoin` use them.
 
-use super::exec::go_quote;
+use super::strconv::go_quote;
 use super::value::Value;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -365,7 +365,7 @@ pub fn url_parse(s: &str) -> Result<Value, String> {
 pub fn url_join(d: &Value) -> Result<String, String> {
     let g = |k: &str| match d.get(k) {
         Some(Value::Nil) | None => String::new(),
-        Some(x) => super::funcs::strval(&x),
+        Some(x) => super::value::strval(&x),
     };
     let mut u = Url {
         scheme: g("scheme"),

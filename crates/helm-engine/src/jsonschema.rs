@@ -515,7 +515,7 @@ fn lnum(d: &Dec) -> String {
 
 /// The validator's `quote`: Go's `%q` with `"` unescaped and `'` escaped, in single quotes.
 fn quote(s: &str) -> String {
-    let q = super::exec::go_quote(s);
+    let q = super::strconv::go_quote(s);
     let inner = &q[1..q.len() - 1];
     format!("'{}'", inner.replace("\\\"", "\"").replace('\'', "\\'"))
 }
@@ -1005,7 +1005,7 @@ impl Validator<'_> {
                         "both {} and {} resolve to {} causing reference cycle",
                         sc.kw_loc(),
                         ps.kw_loc(),
-                        super::exec::go_quote(&format!(
+                        super::strconv::go_quote(&format!(
                             "file:///values.schema.json#{}",
                             encode_ptr(&sc.ptr)
                         ))
@@ -1724,13 +1724,13 @@ fn go_atoi(s: &str) -> Result<i64, String> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
             "strconv.Atoi: parsing {}: invalid syntax",
-            super::exec::go_quote(s)
+            super::strconv::go_quote(s)
         ));
     }
     s.parse::<i64>().map_err(|_| {
         format!(
             "strconv.Atoi: parsing {}: value out of range",
-            super::exec::go_quote(s)
+            super::strconv::go_quote(s)
         )
     })
 }
@@ -1779,7 +1779,7 @@ fn ipv4(s: &str) -> Result<(), String> {
 
 /// Go's netip.ParseAddr error: `ParseAddr("in"): msg (at "rest")`.
 fn addr_err(input: &str, msg: &str, at: Option<&str>) -> String {
-    let q = super::exec::go_quote;
+    let q = super::strconv::go_quote;
     match at {
         Some(a) if !a.is_empty() => format!("ParseAddr({}): {} (at {})", q(input), msg, q(a)),
         _ => format!("ParseAddr({}): {}", q(input), msg),
@@ -2012,7 +2012,7 @@ fn email(s: &str) -> Result<(), String> {
 
 /// Go's `time.Parse("2006-01-02", s)`.
 fn date(s: &str) -> Result<(), String> {
-    let q = super::exec::go_quote;
+    let q = super::strconv::go_quote;
     let cannot = |rest: &str, elem: &str| {
         format!(
             "parsing time {} as \"2006-01-02\": cannot parse {} as {}",

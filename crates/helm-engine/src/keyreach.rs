@@ -201,8 +201,7 @@ mod tests {
         top.insert("Values".to_string(), vals);
         let top = Value::map(top);
         let ctx = Ctx {
-            included: Default::default(),
-            keys: None,
+            funcs: Box::new(super::super::funcs::HelmFunctions::new(None)),
             max_output: 1 << 20,
         };
         let files: Vec<_> = roots.into_iter().map(|t| (t, top.clone())).collect();

@@ -23,20 +23,25 @@
 //! by Helm's limit of 1000 and ends in an error).
 
 pub mod chart;
+pub mod common_values;
 pub mod crypto;
 pub mod decimal;
+pub mod error;
 pub mod exec;
 pub mod funcs;
 pub mod gofmt;
 pub mod gotime;
 pub mod gourl;
+pub mod json;
 pub mod jsonschema;
 pub mod keyreach;
 pub mod parse;
 pub mod render;
 pub mod rsakey;
 pub mod semver;
+pub mod signature;
 pub mod sprigcrypto;
+pub mod strconv;
 pub mod strvals;
 pub mod value;
 pub mod yaml;

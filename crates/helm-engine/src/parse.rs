@@ -1168,14 +1168,14 @@ fn parse_number(text: &str, is_char: bool) -> Result<Num, String> {
         return Ok(n);
     }
     let clean: String = text.chars().filter(|&c| c != '_').collect();
-    if let Some(i) = super::yaml::go_parse_int(&clean) {
+    if let Some(i) = super::strconv::go_parse_int(&clean) {
         n.is_int = true;
         n.int = i;
         n.is_float = true;
         n.float = i as f64;
         return Ok(n);
     }
-    if super::yaml::go_parse_uint(&clean).is_some() {
+    if super::strconv::go_parse_uint(&clean).is_some() {
         return Err(format!("integer overflow: {}", text));
     }
     let lower = clean.to_ascii_lowercase();

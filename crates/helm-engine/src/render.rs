@@ -2,7 +2,9 @@
 //! shapes, manifest splitting/sorting and the `helm template` output stream.
 
 use super::chart::Chart;
-use super::exec::{Ctx, State, TErr, TemplateSet};
+use super::error::TemplateError;
+use super::exec::{Ctx, State, TemplateSet};
+use super::funcs::{HelmFunctions, strip_no_value};
 use super::parse;
 use super::value::{Object, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -283,7 +285,7 @@ fn path_lookup(v: &Value, path: &str) -> Option<Value> {
 fn dep_str(d: &Value, k: &str) -> String {
     match d.get(k) {
         Some(Value::Nil) | None => String::new(),
-        Some(x) => super::funcs::strval(&x),
+        Some(x) => super::value::strval(&x),
     }
 }
 
@@ -312,7 +314,7 @@ fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<()
     let compatible = |r: &Value, ch: &Chart| {
         let v = match ch.metadata.get("version") {
             Some(Value::Nil) | None => String::new(),
-            Some(x) => super::funcs::strval(&x),
+            Some(x) => super::value::strval(&x),
         };
         super::semver::compare(&dep_str(r, "version"), &v).unwrap_or(false)
     };
@@ -368,7 +370,7 @@ fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<()
             let (mut has_true, mut has_false) = (false, false);
             if let Some(Value::List(ts)) = r.get("tags") {
                 for t in ts.iter() {
-                    if let Some(Value::Bool(b)) = tv.get(&super::funcs::strval(t)) {
+                    if let Some(Value::Bool(b)) = tv.get(&super::value::strval(t)) {
                         if b { has_true = true } else { has_false = true }
                     }
                 }
@@ -443,7 +445,7 @@ fn process_import_values(c: &mut Chart) -> Result<(), RenderError> {
                 let (child, parent) = match iv {
                     Value::Map(_) => {
                         let g = |k: &str| match iv.get(k) {
-                            Some(x) => super::funcs::strval(&x),
+                            Some(x) => super::value::strval(&x),
                             None => "<nil>".to_string(),
                         };
                         (g("child"), g("parent"))
@@ -500,7 +502,7 @@ fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
                     if v.is_nil() {
                         String::new()
                     } else {
-                        super::funcs::strval(&v)
+                        super::value::strval(&v)
                     }
                 })
                 .unwrap_or_default(),
@@ -517,7 +519,7 @@ fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
         Some(Value::Map(a)) => Some(
             a.borrow()
                 .iter()
-                .map(|(k, v)| (k.clone(), super::funcs::strval(v)))
+                .map(|(k, v)| (k.clone(), super::value::strval(v)))
                 .collect(),
         ),
         _ => None,
@@ -574,7 +576,7 @@ fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
                                     if v.is_nil() {
                                         String::new()
                                     } else {
-                                        super::funcs::strval(&v)
+                                        super::value::strval(&v)
                                     }
                                 })
                                 .unwrap_or_default(),
@@ -676,7 +678,7 @@ fn rec_all_tpls(
         "Capabilities".to_string(),
         top.get("Capabilities").unwrap_or_default(),
     );
-    super::exec::mark_values_map(values);
+    super::common_values::mark_values_map(values);
     next.insert("Values".to_string(), values.clone());
     next.insert("Subcharts".to_string(), subcharts.clone());
     let next = Value::map(next);
@@ -785,7 +787,7 @@ fn parse_exec_error_string(s: &str) -> Option<Traceable> {
 }
 
 /// Helm's reformatExecErrorMsg.
-fn reformat_exec_error(filename: &str, err: &TErr) -> String {
+fn reformat_exec_error(filename: &str, err: &TemplateError) -> String {
     if !err.exec {
         return err.msg.clone();
     }
@@ -829,56 +831,6 @@ fn reformat_exec_error(filename: &str, err: &TErr) -> String {
         }
     }
     s.trim().to_string()
-}
-
-/// `tpl` implementation (clones the template set, parses the text as "gotpl").
-pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TErr> {
-    let parsed = parse::parse("gotpl", text, &super::funcs::has_function);
-    let (tree, defs) = match parsed {
-        Ok(x) => x,
-        Err(e) => {
-            return Err(TErr::wrap(
-                format!(
-                    "cannot parse template {}: {}",
-                    super::exec::go_quote(text),
-                    e.0
-                ),
-                TErr::new(e.0),
-            ));
-        }
-    };
-    let mut set: TemplateSet = (*st.set).clone();
-    for d in defs {
-        let d = Rc::new(d);
-        if set.contains_key(&d.name) && parse::tree_is_empty(&d) {
-            continue;
-        }
-        set.insert(d.name.clone(), d);
-    }
-    let tree = Rc::new(tree);
-    let set = Rc::new(set);
-    let mut inner = State::new(st.ctx, set, tree, vals.clone());
-    let mut out = String::new();
-    match inner.execute(vals, &mut out) {
-        Ok(()) => Ok(Value::string(strip_no_value(out))),
-        Err(e) => Err(TErr::wrap(
-            format!(
-                "error during tpl function execution for {}: {}",
-                super::exec::go_quote(text),
-                e.msg
-            ),
-            e,
-        )),
-    }
-}
-
-/// Helm removes every "<no value>" from rendered text; most texts have none, so look first.
-fn strip_no_value(s: String) -> String {
-    if memchr::memmem::find(s.as_bytes(), b"<no value>").is_some() {
-        s.replace("<no value>", "")
-    } else {
-        s
-    }
 }
 
 /// Render all templates of a chart; returns template path → rendered text (NOTES.txt included,
@@ -932,8 +884,7 @@ pub fn render_files(
     let set = Rc::new(set);
     // keys: start searching now for the ones the render can reach
     let probe = Ctx {
-        included: Default::default(),
-        keys: None,
+        funcs: Box::new(HelmFunctions::new(None)),
         max_output: 512 * 1024 * 1024,
     };
     let files: Vec<_> = keys
@@ -944,8 +895,9 @@ pub fn render_files(
     let nkeys = super::keyreach::reachable_key_calls(&probe, &set, &files);
     drop(files);
     let ctx = Ctx {
-        included: Default::default(),
-        keys: Some(super::crypto::KeyPool::start(nkeys.min(6))),
+        funcs: Box::new(HelmFunctions::new(Some(super::crypto::KeyPool::start(
+            nkeys.min(6),
+        )))),
         max_output: 512 * 1024 * 1024,
     };
     let mut out = BTreeMap::new();
@@ -1131,7 +1083,7 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Vec<RenderedDo
                 .map_err(|e| RenderError(format!("YAML parse error on {}: {}", path, e)))?;
             let kind = head
                 .get("kind")
-                .map(|k| super::funcs::strval(&k))
+                .map(|k| super::value::strval(&k))
                 .unwrap_or_default();
             let hook = head
                 .get("metadata")

@@ -142,7 +142,10 @@ fn parse_con(s: &str) -> Result<Con, String> {
         }
     }
     if core.is_empty() {
-        return Err(format!("improper constraint: {}", super::exec::go_quote(s)));
+        return Err(format!(
+            "improper constraint: {}",
+            super::strconv::go_quote(s)
+        ));
     }
     parts.truncate(given);
     let mut vs = parts.join(".");
@@ -304,7 +307,10 @@ pub fn compare(constraint: &str, version: &str) -> Result<bool, String> {
         };
         for it in items {
             cons.push(parse_con(&it).map_err(|_| {
-                format!("improper constraint: {}", super::exec::go_quote(constraint))
+                format!(
+                    "improper constraint: {}",
+                    super::strconv::go_quote(constraint)
+                )
             })?);
         }
         if cons.is_empty() {

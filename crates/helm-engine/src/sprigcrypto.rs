@@ -461,7 +461,7 @@ pub fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, String> {
     if crypt64.is_empty() {
         return Ok(String::new());
     }
-    let crypt = super::funcs::go_b64_decode(crypt64)?;
+    let crypt = go_b64_decode(crypt64)?;
     if crypt.len() < 16 {
         return Err(format!(
             "runtime error: slice bounds out of range [:16] with capacity {}",
@@ -491,6 +491,22 @@ pub fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, String> {
         ));
     }
     Ok(String::from_utf8_lossy(&plain[..n - cut]).into_owned())
+}
+
+/// Go's base64.StdEncoding.DecodeString, with Go's error message.
+pub fn go_b64_decode(s: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| {
+            let at = match e {
+                base64::DecodeError::InvalidByte(o, _) => o,
+                base64::DecodeError::InvalidLastSymbol { offset, .. } => offset,
+                base64::DecodeError::InvalidLength(n) => n - n % 4,
+                base64::DecodeError::InvalidPadding => s.find('=').unwrap_or(0),
+            };
+            format!("illegal base64 data at input byte {at}")
+        })
 }
 
 #[cfg(test)]

@@ -524,7 +524,11 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                 go_sprint_value(helm, out);
                 out.push('}');
             }
-            Object::Time { .. } => out.push_str(&crate::funcs::time_string(v)),
+            Object::Time { unix_nanos, offset } => out.push_str(&super::gotime::format(
+                "2006-01-02 15:04:05.999999999 -0700 MST",
+                *unix_nanos,
+                *offset,
+            )),
         },
     }
 }
@@ -548,4 +552,16 @@ pub fn utf8_lossy(b: &[u8]) -> String {
 /// Like [`utf8_lossy`], taking the buffer (no copy when it is valid).
 pub fn utf8_lossy_vec(b: Vec<u8>) -> String {
     String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Sprig `strval`.
+pub fn strval(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        // Sprig's strval: a []byte is its text
+        Value::Object(o) if let Object::Bytes(b, _) = &**o => {
+            String::from_utf8_lossy(b).into_owned()
+        }
+        _ => sprint(v),
+    }
 }

@@ -1,6 +1,7 @@
 //! A YAML 1.1 reader with go-yaml v2 resolution rules, producing JSON-typed values
 //! exactly as Helm (sigs.k8s.io/yaml) sees them: numbers are float64, keys are strings.
 
+use super::strconv::{go_parse_float, go_parse_int, go_parse_uint};
 use super::value::Value;
 use std::collections::{BTreeMap, HashMap};
 
@@ -1178,111 +1179,6 @@ fn is_timestamp(s: &str) -> bool {
         return num(&mut i, 2) == 2 && i == b.len();
     }
     false
-}
-
-/// Go `strconv.ParseInt(s, 0, 64)`.
-pub fn go_parse_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let u = go_parse_uint_body(body)?;
-    if neg {
-        if u <= (i64::MAX as u64) + 1 {
-            Some((u as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else if u <= i64::MAX as u64 {
-        Some(u as i64)
-    } else {
-        None
-    }
-}
-
-/// Go's underscoreOK: each `_` sits between digits or after a base prefix.
-fn go_underscores_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    let (mut i, mut saw, mut hex) = (0, b'^', false);
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
-        (i, saw, hex) = (2, b'0', b[1].eq_ignore_ascii_case(&b'x'));
-    }
-    for &c in &b[i..] {
-        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-    }
-    saw != b'_'
-}
-
-/// Go `strconv.ParseUint(s, 0, 64)`.
-pub fn go_parse_uint(s: &str) -> Option<u64> {
-    go_parse_uint_body(s)
-}
-
-fn go_parse_uint_body(s: &str) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    // base 0 takes `_` between digits (1_000, 0x_1F), as Go's underscoreOK allows
-    if s.contains('_') {
-        return go_underscores_ok(s)
-            .then(|| go_parse_uint_body(&s.replace('_', "")))
-            .flatten();
-    }
-    let lower = s.to_ascii_lowercase();
-    let (radix, digits) = if let Some(r) = lower.strip_prefix("0x") {
-        (16, r)
-    } else if let Some(r) = lower.strip_prefix("0o") {
-        (8, r)
-    } else if let Some(r) = lower.strip_prefix("0b") {
-        (2, r)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..])
-    } else {
-        (10, lower.as_str())
-    };
-    if digits.is_empty() || digits.starts_with('+') || digits.starts_with('-') {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-/// Go `strconv.ParseFloat(s, 64)` for decimal forms (plus inf/nan words).
-pub fn go_parse_float(s: &str) -> Option<f64> {
-    let t = s.trim_start_matches(['+', '-']);
-    let lower = t.to_ascii_lowercase();
-    if lower == "inf" || lower == "infinity" || lower == "nan" {
-        return s.parse::<f64>().ok();
-    }
-    if lower.starts_with("0x") {
-        return None;
-    }
-    if !t.bytes().all(|c| {
-        c.is_ascii_digit()
-            || c == b'.'
-            || c == b'e'
-            || c == b'E'
-            || c == b'+'
-            || c == b'-'
-            || c == b'_'
-    }) {
-        return None;
-    }
-    let cleaned: String = s.chars().filter(|&c| c != '_').collect();
-    // Go reports overflow (1e400) as ErrRange; YAML then keeps the scalar a string
-    cleaned.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 /// Convert a parsed node to a JSON-typed value (sigs.k8s.io/yaml semantics).

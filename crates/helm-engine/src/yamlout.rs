@@ -72,7 +72,7 @@ fn to_y(v: &Value) -> Result<Y, MarshalError> {
             Object::StrMap(None) => Y::Null,
             Object::StrMap(Some(m)) => to_y(&super::value::str_map_value(Some(m)))?,
             _ => {
-                let j = super::funcs::to_json_string(v, false)
+                let j = super::json::to_json_string(v, false)
                     .map_err(|e| MarshalError(e.to_string()))?;
                 let parsed = super::yaml::parse(&j).map_err(|e| MarshalError(e.0))?;
                 to_y(&parsed)?

@@ -1,7 +1,7 @@
 //! Chart loading (directory or .tgz), `.helmignore`, subcharts, and `.Files`.
 
-use super::error::TemplateError;
-use super::value::Value;
+use gotemplate::error::TemplateError;
+use gotemplate::value::Value;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -76,7 +76,7 @@ impl Chart {
     pub fn metadata_text(&self, field: &str) -> String {
         self.metadata
             .get(field)
-            .map(|v| super::value::strval(&v))
+            .map(|v| gotemplate::value::strval(&v))
             .unwrap_or_default()
     }
 }
@@ -455,7 +455,7 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
             values = super::yaml::parse_values(&s)
                 .map_err(|e| LoadError(format!("cannot load values.yaml: {}", e)))?;
         } else if name == "values.schema.json" {
-            schema = Some(super::value::utf8_lossy(&data));
+            schema = Some(gotemplate::value::utf8_lossy(&data));
         } else if let Some(rest) = name.strip_prefix("charts/") {
             if let Some((sub, r)) = rest.split_once('/') {
                 sub_files
@@ -466,7 +466,7 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
                 sub_archives.push((rest.to_string(), data));
             }
         } else if name.starts_with("templates/") {
-            templates.push((name, Rc::from(super::value::utf8_lossy_vec(data))));
+            templates.push((name, Rc::from(gotemplate::value::utf8_lossy_vec(data))));
         } else {
             // Everything else, Chart.lock and requirements.yaml/.lock included, is a plain file.
             other.insert(name, data);
@@ -646,7 +646,7 @@ pub fn files_method(
                     m.insert(k.clone(), v.clone());
                 }
             }
-            Ok(Value::Object(Rc::new(super::value::Object::Files(
+            Ok(Value::Object(Rc::new(gotemplate::value::Object::Files(
                 Rc::new(m),
             ))))
         }

@@ -4,8 +4,8 @@
 //! A template map is a plain Go map; which maps are `common.Values` is remembered here by
 //! identity, as Helm's type system would.
 
-use super::strconv::go_quote;
-use super::value::{MapRef, Value};
+use gotemplate::strconv::go_quote;
+use gotemplate::value::{MapRef, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 

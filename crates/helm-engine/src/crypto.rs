@@ -1,9 +1,9 @@
 //! Sprig's crypto helpers: RSA-2048 keys from our prime search on aws-lc (started early, in
 //! parallel) and certificates from rcgen, with Helm/Sprig's PEM shapes.
 
-use super::error::TemplateError;
 use super::rsakey;
-use super::value::Value;
+use gotemplate::error::TemplateError;
+use gotemplate::value::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -271,7 +271,7 @@ fn base_params(
                 _ => {
                     return Err(TemplateError::new(format!(
                         "error processing alternate dns name: {} is not a string",
-                        super::value::sprint(d)
+                        gotemplate::value::sprint(d)
                     )));
                 }
             }
@@ -284,7 +284,7 @@ fn base_params(
                 _ => {
                     return Err(TemplateError::new(format!(
                         "error parsing ip: {} is not a string",
-                        super::value::sprint(ip)
+                        gotemplate::value::sprint(ip)
                     )));
                 }
             };

@@ -2,14 +2,14 @@
 
 use super::common_values::{is_values_map, values_path_value, values_table};
 use super::crypto::KeyPool;
-use super::error::TemplateError;
-use super::exec::{FunctionLibrary, ParamKind, Signature, State, TemplateSet};
-use super::gofmt::sprintf;
-use super::json::{go_json_syntax_error, json_indent, json_kind, parse_json, to_json_string};
-use super::parse;
 use super::sprigcrypto::go_b64_decode;
-use super::strconv::go_quote;
-use super::value::{Object, Value, sprint, strval};
+use gotemplate::error::TemplateError;
+use gotemplate::exec::{FunctionLibrary, ParamKind, Signature, State, TemplateSet};
+use gotemplate::gofmt::sprintf;
+use gotemplate::json::{go_json_syntax_error, json_indent, json_kind, parse_json, to_json_string};
+use gotemplate::parse;
+use gotemplate::strconv::go_quote;
+use gotemplate::value::{Object, Value, sprint, strval};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -172,7 +172,7 @@ pub fn to_int64(v: &Value) -> i64 {
         Value::Bool(b) => *b as i64,
         Value::Str(s) => {
             let t = trim_zero_decimal(s);
-            super::strconv::go_parse_int(&t).unwrap_or(0)
+            gotemplate::strconv::go_parse_int(&t).unwrap_or(0)
         }
         _ => 0,
     }
@@ -226,7 +226,7 @@ pub fn to_float64(v: &Value) -> f64 {
         Value::Uint(u) => *u as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => *b as i64 as f64,
-        Value::Str(s) => super::strconv::go_parse_float(s).unwrap_or(0.0),
+        Value::Str(s) => gotemplate::strconv::go_parse_float(s).unwrap_or(0.0),
         _ => 0.0,
     }
 }
@@ -359,7 +359,7 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
                     if a.kind_name() != b.kind_name() {
                         return ferr(format!(
                             "non-comparable types {}: {}, {}: {}",
-                            super::gofmt::sprintf("%s", std::slice::from_ref(a)),
+                            gotemplate::gofmt::sprintf("%s", std::slice::from_ref(a)),
                             a.type_name(),
                             b.type_name(),
                             sprint(b)
@@ -387,7 +387,7 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
 fn non_comparable(a: &Value) -> String {
     format!(
         "non-comparable type {}: {}",
-        super::gofmt::sprintf("%s", std::slice::from_ref(a)),
+        gotemplate::gofmt::sprintf("%s", std::slice::from_ref(a)),
         a.type_name()
     )
 }
@@ -592,7 +592,7 @@ pub fn go_sprint(args: &[Value]) -> String {
         if i > 0 && !matches!(a, Value::Str(_)) && !matches!(args[i - 1], Value::Str(_)) {
             out.push(' ');
         }
-        super::value::go_sprint_value(a, &mut out);
+        gotemplate::value::go_sprint_value(a, &mut out);
     }
     out
 }
@@ -603,7 +603,7 @@ fn go_sprintln(args: &[Value]) -> String {
         if i > 0 {
             out.push(' ');
         }
-        super::value::go_sprint_value(a, &mut out);
+        gotemplate::value::go_sprint_value(a, &mut out);
     }
     out.push('\n');
     out
@@ -620,20 +620,20 @@ fn eval_args_string(args: &[Value]) -> String {
 }
 
 fn regex(pat: &str) -> Result<regex::Regex, TemplateError> {
-    super::gofmt::go_regex(pat).map_err(TemplateError::new)
+    gotemplate::gofmt::go_regex(pat).map_err(TemplateError::new)
 }
 
 /// Sprig's non-`must` regex functions use Go's regexp.MustCompile: a bad pattern panics with
 /// the pattern quoted in front of the parse error.
 fn must_compile(pat: &str) -> Result<regex::Regex, TemplateError> {
-    super::gofmt::go_regex(pat).map_err(|e| {
+    gotemplate::gofmt::go_regex(pat).map_err(|e| {
         let backquotable = !pat
             .chars()
             .any(|c| c == '`' || c == '\u{feff}' || (c.is_control() && c != '\t'));
         let quoted = if backquotable {
             format!("`{pat}`")
         } else {
-            super::strconv::go_quote(pat)
+            gotemplate::strconv::go_quote(pat)
         };
         TemplateError::new(format!("regexp: Compile({quoted}): {e}"))
     })
@@ -996,7 +996,7 @@ fn call(
                 }
             })
         }
-        "toToml" | "mustToToml" => str_v(super::gofmt::to_toml(&a[0])),
+        "toToml" | "mustToToml" => str_v(gotemplate::gofmt::to_toml(&a[0])),
         "fromToml" => Ok(Value::empty_map()),
         "lookup" => Ok(Value::empty_map()),
         // ---------- strings
@@ -1011,7 +1011,7 @@ fn call(
             Ok(v) => Ok(v),
             Err(e) => ferr(e),
         },
-        "b32dec" => match super::gofmt::base32_decode(s(0)) {
+        "b32dec" => match gotemplate::gofmt::base32_decode(s(0)) {
             Some(b) => str_v(String::from_utf8_lossy(&b).into_owned()),
             None => str_v("illegal base32 data at input byte 0".to_string()),
         },
@@ -1166,9 +1166,9 @@ fn call(
         } else {
             s(1).to_string()
         }),
-        "snakecase" => str_v(super::gofmt::snake_case(s(0))),
-        "camelcase" => str_v(super::gofmt::camel_case(s(0))),
-        "kebabcase" => str_v(super::gofmt::snake_case(s(0)).replace('_', "-")),
+        "snakecase" => str_v(gotemplate::gofmt::snake_case(s(0))),
+        "camelcase" => str_v(gotemplate::gofmt::camel_case(s(0))),
+        "kebabcase" => str_v(gotemplate::gofmt::snake_case(s(0)).replace('_', "-")),
         "swapcase" => str_v(
             s(0).chars()
                 .map(|c| {
@@ -1180,8 +1180,8 @@ fn call(
                 })
                 .collect(),
         ),
-        "wrap" => str_v(super::gofmt::wrap(s(1), i_arg(&a[0]) as usize, "\n")),
-        "wrapWith" => str_v(super::gofmt::wrap(s(2), i_arg(&a[0]) as usize, s(1))),
+        "wrap" => str_v(gotemplate::gofmt::wrap(s(1), i_arg(&a[0]) as usize, "\n")),
+        "wrapWith" => str_v(gotemplate::gofmt::wrap(s(2), i_arg(&a[0]) as usize, s(1))),
         "toString" => str_v(strval(&a[0])),
         "toStrings" => Ok(Value::list(
             strslice(&a[0]).into_iter().map(Value::string).collect(),
@@ -1234,7 +1234,7 @@ fn call(
             Ok(b) => str_v(String::from_utf8_lossy(&b).into_owned()),
             Err(e) => str_v(e),
         },
-        "b32enc" => str_v(super::gofmt::base32_encode(s(0).as_bytes())),
+        "b32enc" => str_v(gotemplate::gofmt::base32_encode(s(0).as_bytes())),
         "sha256sum" => {
             use sha2::Digest;
             str_v(hex_lower(&sha2::Sha256::digest(s(0).as_bytes())))
@@ -1255,11 +1255,11 @@ fn call(
             }
             str_v(((y << 16) | x).to_string())
         }
-        "base" | "osBase" => str_v(super::gofmt::path_base(s(0))),
-        "dir" | "osDir" => str_v(super::gofmt::path_dir(s(0))),
-        "clean" | "osClean" => str_v(super::gofmt::path_clean(s(0))),
+        "base" | "osBase" => str_v(gotemplate::gofmt::path_base(s(0))),
+        "dir" | "osDir" => str_v(gotemplate::gofmt::path_dir(s(0))),
+        "clean" | "osClean" => str_v(gotemplate::gofmt::path_clean(s(0))),
         "ext" | "osExt" => {
-            let b = super::gofmt::path_base(s(0));
+            let b = gotemplate::gofmt::path_base(s(0));
             let x = s(0);
             let e = match x.rfind(['.', '/']) {
                 Some(i) if x.as_bytes()[i] == b'.' => &x[i..],
@@ -1293,7 +1293,7 @@ fn call(
         }
         "regexReplaceAll" | "mustRegexReplaceAll" => {
             let r = regex_for(name, s(0))?;
-            str_v(super::gofmt::go_replace_all(&r, s(1), s(2)))
+            str_v(gotemplate::gofmt::go_replace_all(&r, s(1), s(2)))
         }
         "regexReplaceAllLiteral" | "mustRegexReplaceAllLiteral" => {
             let r = regex_for(name, s(0))?;
@@ -1700,11 +1700,11 @@ fn call(
         },
         // ---------- dates
         "now" => Ok(now_value()),
-        "date" => str_v(super::gofmt::go_date(s(0), &in_utc(&a[1]))),
-        "dateInZone" | "date_in_zone" => str_v(super::gofmt::go_date(s(0), &in_utc(&a[1]))),
-        "htmlDateInZone" => str_v(super::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
-        "htmlDate" => str_v(super::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
-        "toDate" | "mustToDate" => match super::gotime::parse(s(0), s(1)) {
+        "date" => str_v(gotemplate::gofmt::go_date(s(0), &in_utc(&a[1]))),
+        "dateInZone" | "date_in_zone" => str_v(gotemplate::gofmt::go_date(s(0), &in_utc(&a[1]))),
+        "htmlDateInZone" => str_v(gotemplate::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
+        "htmlDate" => str_v(gotemplate::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
+        "toDate" | "mustToDate" => match gotemplate::gotime::parse(s(0), s(1)) {
             Ok((unix_nanos, offset)) => {
                 Ok(Value::Object(Rc::new(Object::Time { unix_nanos, offset })))
             }
@@ -1724,11 +1724,11 @@ fn call(
                 Value::Int(i) | Value::Int64(i) => *i as i128 * 1_000_000_000,
                 _ => now,
             };
-            str_v(super::gofmt::format_duration(round_to_second(now - t)))
+            str_v(gotemplate::gofmt::format_duration(round_to_second(now - t)))
         }
         "durationRound" => {
             let d: i128 = match &a[0] {
-                Value::Str(x) => super::gofmt::parse_duration(x).unwrap_or(0),
+                Value::Str(x) => gotemplate::gofmt::parse_duration(x).unwrap_or(0),
                 Value::Int64(i) => *i as i128,
                 Value::Object(o) => match &**o {
                     Object::Time { unix_nanos, .. } => now_nanos() - unix_nanos,
@@ -1748,7 +1748,7 @@ fn call(
             _ => String::new(),
         }),
         "dateModify" | "mustDateModify" | "date_modify" | "must_date_modify" => {
-            match super::gofmt::parse_duration(s(0)) {
+            match gotemplate::gofmt::parse_duration(s(0)) {
                 Some(d) => Ok(match &a[1] {
                     Value::Object(o) => match &**o {
                         Object::Time { unix_nanos, offset } => {
@@ -1777,7 +1777,9 @@ fn call(
                 Value::Int64(i) => *i,
                 _ => 0,
             };
-            str_v(super::gofmt::format_duration(n as i128 * 1_000_000_000))
+            str_v(gotemplate::gofmt::format_duration(
+                n as i128 * 1_000_000_000,
+            ))
         }
         // ---------- crypto
         "uuidv4" => str_v(super::crypto::uuidv4()),
@@ -1872,8 +1874,8 @@ fn call(
             Ok(cert_map(c, k))
         }
         "getHostByName" => str_v(String::new()),
-        "urlParse" => super::gourl::url_parse(s(0)).map_err(TemplateError::new),
-        "urlJoin" => super::gourl::url_join(&a[0])
+        "urlParse" => gotemplate::gourl::url_parse(s(0)).map_err(TemplateError::new),
+        "urlJoin" => gotemplate::gourl::url_join(&a[0])
             .map(Value::string)
             .map_err(TemplateError::new),
         _ => ferr(format!("function {} is not implemented", go_quote(name))),
@@ -2015,7 +2017,7 @@ fn now_value() -> Value {
 
 /// `time.Time.String()`.
 pub fn time_string(v: &Value) -> String {
-    super::gofmt::go_date("2006-01-02 15:04:05.999999999 -0700 MST", v)
+    gotemplate::gofmt::go_date("2006-01-02 15:04:05.999999999 -0700 MST", v)
 }
 
 /// `tpl` implementation (clones the template set, parses the text as "gotpl").
@@ -2027,7 +2029,7 @@ pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TemplateEr
             return Err(TemplateError::wrap(
                 format!(
                     "cannot parse template {}: {}",
-                    super::strconv::go_quote(text),
+                    gotemplate::strconv::go_quote(text),
                     e.0
                 ),
                 TemplateError::new(e.0),
@@ -2051,7 +2053,7 @@ pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TemplateEr
         Err(e) => Err(TemplateError::wrap(
             format!(
                 "error during tpl function execution for {}: {}",
-                super::strconv::go_quote(text),
+                gotemplate::strconv::go_quote(text),
                 e.msg
             ),
             e,

@@ -8,7 +8,7 @@
 //! Object keys are visited in sorted order (Helm visits them in Go's random map order, so only
 //! the order of sibling lines can differ).
 
-use super::value::Value;
+use gotemplate::value::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -181,7 +181,7 @@ impl Reader<'_> {
                 return self.err("in exponent of numeric literal");
             }
         }
-        Ok(J::Num(super::value::utf8_lossy(&self.s[st..self.i])))
+        Ok(J::Num(gotemplate::value::utf8_lossy(&self.s[st..self.i])))
     }
     fn hex4(&mut self) -> Result<u32, String> {
         let h = self.s.get(self.i..self.i + 4).ok_or("unexpected EOF")?;
@@ -201,7 +201,7 @@ impl Reader<'_> {
             match c {
                 b'"' => {
                     self.i += 1;
-                    return Ok(super::value::utf8_lossy_vec(out));
+                    return Ok(gotemplate::value::utf8_lossy_vec(out));
                 }
                 b'\\' => {
                     self.i += 1;
@@ -287,7 +287,7 @@ pub fn from_value(v: &Value) -> J {
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) | Value::Int64(i) => J::Num(i.to_string()),
         Value::Uint(u) => J::Num(u.to_string()),
-        Value::Float(f) => J::Num(super::value::format_float_g(*f)),
+        Value::Float(f) => J::Num(gotemplate::value::format_float_g(*f)),
         Value::Str(s) => J::Str(s.to_string()),
         Value::List(l) => J::Arr(l.iter().map(from_value).collect()),
         Value::Map(m) => J::Obj(
@@ -473,7 +473,7 @@ fn lfloat(f: f64) -> String {
     if f == 0.0 {
         return "0".into();
     }
-    let (neg, digits, dp) = super::value::shortest_digits(f, 64);
+    let (neg, digits, dp) = gotemplate::value::shortest_digits(f, 64);
     let digits: Vec<char> = digits.iter().map(|d| *d as char).collect();
     let mut out = String::new();
     if neg {
@@ -515,7 +515,7 @@ fn lnum(d: &Dec) -> String {
 
 /// The validator's `quote`: Go's `%q` with `"` unescaped and `'` escaped, in single quotes.
 fn quote(s: &str) -> String {
-    let q = super::strconv::go_quote(s);
+    let q = gotemplate::strconv::go_quote(s);
     let inner = &q[1..q.len() - 1];
     format!("'{}'", inner.replace("\\\"", "\"").replace('\'', "\\'"))
 }
@@ -672,7 +672,7 @@ impl Validator<'_> {
         self.regexes
             .borrow_mut()
             .entry(pat.to_string())
-            .or_insert_with(|| super::gofmt::go_regex(pat).ok())
+            .or_insert_with(|| gotemplate::gofmt::go_regex(pat).ok())
             .clone()
     }
 
@@ -1005,7 +1005,7 @@ impl Validator<'_> {
                         "both {} and {} resolve to {} causing reference cycle",
                         sc.kw_loc(),
                         ps.kw_loc(),
-                        super::strconv::go_quote(&format!(
+                        gotemplate::strconv::go_quote(&format!(
                             "file:///values.schema.json#{}",
                             encode_ptr(&sc.ptr)
                         ))
@@ -1684,7 +1684,7 @@ fn percent_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    super::value::utf8_lossy_vec(out)
+    gotemplate::value::utf8_lossy_vec(out)
 }
 
 fn draft_of(schema: &J) -> u32 {
@@ -1724,13 +1724,13 @@ fn go_atoi(s: &str) -> Result<i64, String> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
             "strconv.Atoi: parsing {}: invalid syntax",
-            super::strconv::go_quote(s)
+            gotemplate::strconv::go_quote(s)
         ));
     }
     s.parse::<i64>().map_err(|_| {
         format!(
             "strconv.Atoi: parsing {}: value out of range",
-            super::strconv::go_quote(s)
+            gotemplate::strconv::go_quote(s)
         )
     })
 }
@@ -1779,7 +1779,7 @@ fn ipv4(s: &str) -> Result<(), String> {
 
 /// Go's netip.ParseAddr error: `ParseAddr("in"): msg (at "rest")`.
 fn addr_err(input: &str, msg: &str, at: Option<&str>) -> String {
-    let q = super::strconv::go_quote;
+    let q = gotemplate::strconv::go_quote;
     match at {
         Some(a) if !a.is_empty() => format!("ParseAddr({}): {} (at {})", q(input), msg, q(a)),
         _ => format!("ParseAddr({}): {}", q(input), msg),
@@ -2012,7 +2012,7 @@ fn email(s: &str) -> Result<(), String> {
 
 /// Go's `time.Parse("2006-01-02", s)`.
 fn date(s: &str) -> Result<(), String> {
-    let q = super::strconv::go_quote;
+    let q = gotemplate::strconv::go_quote;
     let cannot = |rest: &str, elem: &str| {
         format!(
             "parsing time {} as \"2006-01-02\": cannot parse {} as {}",
@@ -2196,7 +2196,7 @@ fn json_pointer(s: &str) -> Result<(), String> {
 
 fn uri(s: &str, absolute: bool) -> Result<(), String> {
     // Go's url.Parse, plus the validator's check of IPv6 hosts
-    let u = super::gourl::parse(s)?;
+    let u = gotemplate::gourl::parse(s)?;
     let host = u.hostname();
     if host.contains(':') {
         if !(u.host.contains('[') && u.host.contains(']')) {
@@ -2231,7 +2231,7 @@ fn check_format(name: &str, s: &str) -> Option<Result<(), String>> {
                 uri(s, false)
             }
         }
-        "regex" => super::gofmt::go_regex(s).map(|_| ()),
+        "regex" => gotemplate::gofmt::go_regex(s).map(|_| ()),
         _ => return None,
     })
 }
@@ -2316,7 +2316,7 @@ mod deep_tests {
     }
 
     fn deep_body() {
-        use super::super::value::Value;
+        use gotemplate::value::Value;
         // values 300 lists deep through a recursive schema: the validator's depth limit ends it
         let mut v = Value::list(vec![]);
         for _ in 0..300 {

@@ -8,9 +8,9 @@
 //! calls in branches the render can take are counted. This is an estimate, never a promise:
 //! an undercount means the keys are searched when asked for, an overcount wastes a search.
 
-use super::exec::{Ctx, State, TemplateSet};
-use super::parse::{Arg, Node, Pipe, Tree};
-use super::value::Value;
+use gotemplate::exec::{Ctx, State, TemplateSet};
+use gotemplate::parse::{Arg, Node, Pipe, Tree};
+use gotemplate::value::Value;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -186,7 +186,7 @@ mod tests {
         let mut roots = Vec::new();
         for (name, src) in files {
             let (tree, defs) =
-                super::super::parse::parse(name, src, &super::super::funcs::has_function).unwrap();
+                gotemplate::parse::parse(name, src, &super::super::funcs::has_function).unwrap();
             for d in defs {
                 set.insert(d.name.clone(), Rc::new(d));
             }

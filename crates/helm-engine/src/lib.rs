@@ -26,26 +26,19 @@ pub mod chart;
 pub mod common_values;
 pub mod crypto;
 pub mod decimal;
-pub mod error;
-pub mod exec;
 pub mod funcs;
-pub mod gofmt;
-pub mod gotime;
-pub mod gourl;
-pub mod json;
 pub mod jsonschema;
 pub mod keyreach;
-pub mod parse;
 pub mod render;
 pub mod rsakey;
 pub mod semver;
-pub mod signature;
 pub mod sprigcrypto;
-pub mod strconv;
 pub mod strvals;
-pub mod value;
 pub mod yaml;
 pub mod yamlout;
+
+/// Template values (the gotemplate crate's), which charts, values and schemas are read into.
+pub use gotemplate::value;
 
 pub use chart::{Chart, LoadError, read_tgz};
 pub use render::{RenderError, RenderOptions, RenderedDoc, split_manifests};

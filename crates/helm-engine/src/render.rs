@@ -2,11 +2,11 @@
 //! shapes, manifest splitting/sorting and the `helm template` output stream.
 
 use super::chart::Chart;
-use super::error::TemplateError;
-use super::exec::{Ctx, State, TemplateSet};
 use super::funcs::{HelmFunctions, strip_no_value};
-use super::parse;
-use super::value::{Object, Value};
+use gotemplate::error::TemplateError;
+use gotemplate::exec::{Ctx, State, TemplateSet};
+use gotemplate::parse;
+use gotemplate::value::{Object, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -261,7 +261,7 @@ fn go_t_verb(v: &Value) -> String {
         other => format!(
             "%!t({}={})",
             go_type_name(other),
-            super::value::sprint(other)
+            gotemplate::value::sprint(other)
         ),
     }
 }
@@ -285,7 +285,7 @@ fn path_lookup(v: &Value, path: &str) -> Option<Value> {
 fn dep_str(d: &Value, k: &str) -> String {
     match d.get(k) {
         Some(Value::Nil) | None => String::new(),
-        Some(x) => super::value::strval(&x),
+        Some(x) => gotemplate::value::strval(&x),
     }
 }
 
@@ -314,7 +314,7 @@ fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<()
     let compatible = |r: &Value, ch: &Chart| {
         let v = match ch.metadata.get("version") {
             Some(Value::Nil) | None => String::new(),
-            Some(x) => super::value::strval(&x),
+            Some(x) => gotemplate::value::strval(&x),
         };
         super::semver::compare(&dep_str(r, "version"), &v).unwrap_or(false)
     };
@@ -370,7 +370,7 @@ fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<()
             let (mut has_true, mut has_false) = (false, false);
             if let Some(Value::List(ts)) = r.get("tags") {
                 for t in ts.iter() {
-                    if let Some(Value::Bool(b)) = tv.get(&super::value::strval(t)) {
+                    if let Some(Value::Bool(b)) = tv.get(&gotemplate::value::strval(t)) {
                         if b { has_true = true } else { has_false = true }
                     }
                 }
@@ -445,7 +445,7 @@ fn process_import_values(c: &mut Chart) -> Result<(), RenderError> {
                 let (child, parent) = match iv {
                     Value::Map(_) => {
                         let g = |k: &str| match iv.get(k) {
-                            Some(x) => super::value::strval(&x),
+                            Some(x) => gotemplate::value::strval(&x),
                             None => "<nil>".to_string(),
                         };
                         (g("child"), g("parent"))
@@ -502,7 +502,7 @@ fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
                     if v.is_nil() {
                         String::new()
                     } else {
-                        super::value::strval(&v)
+                        gotemplate::value::strval(&v)
                     }
                 })
                 .unwrap_or_default(),
@@ -519,7 +519,7 @@ fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
         Some(Value::Map(a)) => Some(
             a.borrow()
                 .iter()
-                .map(|(k, v)| (k.clone(), super::value::strval(v)))
+                .map(|(k, v)| (k.clone(), gotemplate::value::strval(v)))
                 .collect(),
         ),
         _ => None,
@@ -576,7 +576,7 @@ fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
                                     if v.is_nil() {
                                         String::new()
                                     } else {
-                                        super::value::strval(&v)
+                                        gotemplate::value::strval(&v)
                                     }
                                 })
                                 .unwrap_or_default(),
@@ -1083,7 +1083,7 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Vec<RenderedDo
                 .map_err(|e| RenderError(format!("YAML parse error on {}: {}", path, e)))?;
             let kind = head
                 .get("kind")
-                .map(|k| super::value::strval(&k))
+                .map(|k| gotemplate::value::strval(&k))
                 .unwrap_or_default();
             let hook = head
                 .get("metadata")

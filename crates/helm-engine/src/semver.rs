@@ -1,6 +1,6 @@
 //! Masterminds/semver v3 versions and constraints (as Sprig's `semverCompare` uses them).
 
-use super::value::Value;
+use gotemplate::value::Value;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -144,7 +144,7 @@ fn parse_con(s: &str) -> Result<Con, String> {
     if core.is_empty() {
         return Err(format!(
             "improper constraint: {}",
-            super::strconv::go_quote(s)
+            gotemplate::strconv::go_quote(s)
         ));
     }
     parts.truncate(given);
@@ -309,7 +309,7 @@ pub fn compare(constraint: &str, version: &str) -> Result<bool, String> {
             cons.push(parse_con(&it).map_err(|_| {
                 format!(
                     "improper constraint: {}",
-                    super::strconv::go_quote(constraint)
+                    gotemplate::strconv::go_quote(constraint)
                 )
             })?);
         }

@@ -1,8 +1,8 @@
 //! A YAML 1.1 reader with go-yaml v2 resolution rules, producing JSON-typed values
 //! exactly as Helm (sigs.k8s.io/yaml) sees them: numbers are float64, keys are strings.
 
-use super::strconv::{go_parse_float, go_parse_int, go_parse_uint};
-use super::value::Value;
+use gotemplate::strconv::{go_parse_float, go_parse_int, go_parse_uint};
+use gotemplate::value::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// A YAML syntax or conversion error.
@@ -187,7 +187,7 @@ impl<'a> P<'a> {
                         }
                         self.i += 1;
                     }
-                    anchor = Some(super::value::utf8_lossy(&self.s[st..self.i]));
+                    anchor = Some(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
                     self.skip_inline_ws();
                 }
                 Some(b'!') => {
@@ -198,7 +198,7 @@ impl<'a> P<'a> {
                         }
                         self.i += 1;
                     }
-                    tag = Some(super::value::utf8_lossy(&self.s[st..self.i]));
+                    tag = Some(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
                     self.skip_inline_ws();
                 }
                 _ => break,
@@ -353,7 +353,7 @@ impl<'a> P<'a> {
             }
             self.i += 1;
         }
-        let name = super::value::utf8_lossy(&self.s[st..self.i]);
+        let name = gotemplate::value::utf8_lossy(&self.s[st..self.i]);
         match self.anchors.get(&name) {
             Some(n) => Ok(n.clone()),
             None => self.err(&format!("unknown anchor '{}' referenced", name)),
@@ -491,7 +491,7 @@ impl<'a> P<'a> {
             }
         }
         self.i = end;
-        super::value::utf8_lossy(&self.s[st..end])
+        gotemplate::value::utf8_lossy(&self.s[st..end])
     }
 
     /// Continue a multi-line plain scalar on following lines indented more than `parent`.
@@ -661,7 +661,7 @@ impl<'a> P<'a> {
             out.push(c);
             self.i += 1;
         }
-        Ok(super::value::utf8_lossy_vec(out))
+        Ok(gotemplate::value::utf8_lossy_vec(out))
     }
 
     fn parse_block_scalar(&mut self, parent: i32) -> R<String> {
@@ -760,7 +760,7 @@ impl<'a> P<'a> {
             while self.peek().is_some_and(|c| !is_break(c)) {
                 self.i += 1;
             }
-            lines.push(super::value::utf8_lossy(&self.s[st..self.i]));
+            lines.push(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
             if self.peek().is_some() {
                 self.newline();
             } else {
@@ -857,7 +857,7 @@ impl<'a> P<'a> {
                     {
                         self.i += 1;
                     }
-                    anchor = Some(super::value::utf8_lossy(&self.s[st..self.i]));
+                    anchor = Some(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
                     self.skip_flow_ws();
                 }
                 Some(b'!') => {
@@ -868,7 +868,7 @@ impl<'a> P<'a> {
                     {
                         self.i += 1;
                     }
-                    tag = Some(super::value::utf8_lossy(&self.s[st..self.i]));
+                    tag = Some(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
                     self.skip_flow_ws();
                 }
                 _ => break,
@@ -1258,7 +1258,7 @@ fn key_string(k: &Node) -> R<String> {
                 Resolved::Int(i) => i.to_string(),
                 Resolved::Uint(u) => u.to_string(),
                 Resolved::Float(f) => {
-                    let s = super::value::format_float_g_bits(f, 32);
+                    let s = gotemplate::value::format_float_g_bits(f, 32);
                     match s.as_str() {
                         "+Inf" => ".inf".into(),
                         "-Inf" => "-.inf".into(),
@@ -1309,7 +1309,7 @@ fn scalar_value(text: &str, plain: bool, tag: Option<&str>) -> R<Value> {
             if !f.is_finite() {
                 return Err(YamlError(format!(
                     "error converting YAML to JSON: json: unsupported value: {}",
-                    super::value::format_float_g(f)
+                    gotemplate::value::format_float_g(f)
                 )));
             }
             Value::Float(f)
@@ -1372,7 +1372,7 @@ pub fn parse_values(src: &str) -> Result<Value, YamlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::sprint;
+    use gotemplate::value::sprint;
 
     fn p(s: &str) -> String {
         sprint(&parse(s).unwrap())

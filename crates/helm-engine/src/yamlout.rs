@@ -1,7 +1,7 @@
 //! Byte-exact emulation of Helm's `toYaml`: Go `encoding/json` then go-yaml v2's emitter.
 
-use super::value::{Object, Value, format_float_g, format_float_json};
 use super::yaml::{Resolved, resolve_plain};
+use gotemplate::value::{Object, Value, format_float_g, format_float_json};
 use std::fmt::Write as _;
 
 /// The node model after the JSON round trip (what go-yaml v2 re-reads from JSON).
@@ -70,9 +70,9 @@ fn to_y(v: &Value) -> Result<Y, MarshalError> {
                 Y::Map(entries)
             }
             Object::StrMap(None) => Y::Null,
-            Object::StrMap(Some(m)) => to_y(&super::value::str_map_value(Some(m)))?,
+            Object::StrMap(Some(m)) => to_y(&gotemplate::value::str_map_value(Some(m)))?,
             _ => {
-                let j = super::json::to_json_string(v, false)
+                let j = gotemplate::json::to_json_string(v, false)
                     .map_err(|e| MarshalError(e.to_string()))?;
                 let parsed = super::yaml::parse(&j).map_err(|e| MarshalError(e.0))?;
                 to_y(&parsed)?

@@ -186,7 +186,8 @@ mod tests {
         let mut roots = Vec::new();
         for (name, src) in files {
             let (tree, defs) =
-                gotemplate::parse::parse(name, src, &super::super::funcs::has_function).unwrap();
+                gotemplate::parse::parse(name, src, &super::super::functions::has_function)
+                    .unwrap();
             for d in defs {
                 set.insert(d.name.clone(), Rc::new(d));
             }
@@ -201,7 +202,7 @@ mod tests {
         top.insert("Values".to_string(), vals);
         let top = Value::map(top);
         let ctx = Ctx {
-            funcs: Box::new(super::super::funcs::HelmFunctions::new(None)),
+            funcs: Box::new(super::super::functions::HelmFunctions::new(None)),
             max_output: 1 << 20,
         };
         let files: Vec<_> = roots.into_iter().map(|t| (t, top.clone())).collect();

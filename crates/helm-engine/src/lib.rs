@@ -24,15 +24,10 @@
 
 pub mod chart;
 pub mod common_values;
-pub mod crypto;
-pub mod decimal;
-pub mod funcs;
+pub mod functions;
 pub mod jsonschema;
 pub mod keyreach;
 pub mod render;
-pub mod rsakey;
-pub mod semver;
-pub mod sprigcrypto;
 pub mod strvals;
 pub mod yaml;
 pub mod yamlout;

@@ -2,7 +2,7 @@
 //! shapes, manifest splitting/sorting and the `helm template` output stream.
 
 use super::chart::Chart;
-use super::funcs::{HelmFunctions, strip_no_value};
+use super::functions::{HelmFunctions, strip_no_value};
 use gotemplate::error::TemplateError;
 use gotemplate::exec::{Ctx, State, TemplateSet};
 use gotemplate::parse;
@@ -316,7 +316,7 @@ fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<()
             Some(Value::Nil) | None => String::new(),
             Some(x) => gotemplate::value::strval(&x),
         };
-        super::semver::compare(&dep_str(r, "version"), &v).unwrap_or(false)
+        sprig::semver::compare(&dep_str(r, "version"), &v).unwrap_or(false)
     };
     let mut charts: Vec<Chart> = c
         .dependencies
@@ -868,7 +868,7 @@ pub fn render_files(
     let mut set: TemplateSet = HashMap::new();
     for k in &keys {
         let r = &tpls[k];
-        let (tree, defs) = parse::parse(k, &r.src, &super::funcs::has_function)
+        let (tree, defs) = parse::parse(k, &r.src, &super::functions::has_function)
             .map_err(|e| RenderError(cleanup_parse_error(k, &e.0)))?;
         for d in defs {
             if set.contains_key(&d.name) && parse::tree_is_empty(&d) {
@@ -895,7 +895,7 @@ pub fn render_files(
     let nkeys = super::keyreach::reachable_key_calls(&probe, &set, &files);
     drop(files);
     let ctx = Ctx {
-        funcs: Box::new(HelmFunctions::new(Some(super::crypto::KeyPool::start(
+        funcs: Box::new(HelmFunctions::new(Some(sprig::crypto::KeyPool::start(
             nkeys.min(6),
         )))),
         max_output: 512 * 1024 * 1024,

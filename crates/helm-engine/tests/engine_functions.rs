@@ -129,16 +129,16 @@ fn helm_bcrypt_and_aes_output_is_accepted_by_ours() {
     let text = out.values().next().unwrap().clone();
     let (hash, crypt) = text.split_once(' ').unwrap();
     assert!(
-        helm_engine::sprigcrypto::bcrypt_verify(b"hunter2", hash),
+        sprig::sprigcrypto::bcrypt_verify(b"hunter2", hash),
         "{hash}"
     );
-    assert!(!helm_engine::sprigcrypto::bcrypt_verify(b"hunter3", hash));
+    assert!(!sprig::sprigcrypto::bcrypt_verify(b"hunter3", hash));
     assert_eq!(
-        helm_engine::sprigcrypto::decrypt_aes("pw", crypt).unwrap(),
+        sprig::sprigcrypto::decrypt_aes("pw", crypt).unwrap(),
         "the secret text, longer than one block"
     );
     // and the other way round: Helm decrypts what we encrypt
-    let c = helm_engine::sprigcrypto::encrypt_aes("pw", "from podnet").unwrap();
+    let c = sprig::sprigcrypto::encrypt_aes("pw", "from podnet").unwrap();
     write_chart(&dir, &format!("{{{{ decryptAES \"pw\" \"{c}\" }}}}"));
     let out = o.render(&dir, &[], "rel", "ns").unwrap();
     assert_eq!(out.values().next().unwrap(), "from podnet");

@@ -1,17 +1,14 @@
-//! Template functions: Go builtins, Sprig v3 and Helm's own.
+//! Sprig v3's template functions and Go's builtins, as one library for the executor.
 
-use super::common_values::{is_values_map, values_path_value, values_table};
-use super::crypto::KeyPool;
-use super::sprigcrypto::go_b64_decode;
+use crate::crypto::KeyPool;
+use crate::sprigcrypto::go_b64_decode;
 use gotemplate::error::TemplateError;
-use gotemplate::exec::{FunctionLibrary, ParamKind, Signature, State, TemplateSet};
+use gotemplate::exec::{FunctionLibrary, ParamKind, Signature, State};
 use gotemplate::gofmt::sprintf;
-use gotemplate::json::{go_json_syntax_error, json_indent, json_kind, parse_json, to_json_string};
-use gotemplate::parse;
+use gotemplate::json::{go_json_syntax_error, parse_json};
 use gotemplate::strconv::go_quote;
 use gotemplate::value::{Object, Value, sprint, strval};
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -29,17 +26,6 @@ pub fn signature(name: &str) -> Option<Signature> {
         "printf" => (&[Str], Some(Any)),
         "and" | "or" => (&[Any], Some(Any)),
         "call" => (&[Any], Some(Any)),
-        // Helm
-        "include" => (&[Str, Any], None),
-        "tpl" => (&[Str, Any], None),
-        "required" => (&[Str, Any], None),
-        "fail" => (&[Str], None),
-        "toYaml" | "mustToYaml" | "toYamlPretty" | "toJson" | "mustToJson" | "toRawJson"
-        | "mustToRawJson" | "toPrettyJson" | "mustToPrettyJson" | "toToml" | "mustToToml" => {
-            (&[Any], None)
-        }
-        "fromYaml" | "fromYamlArray" | "fromJson" | "fromJsonArray" | "fromToml" => (&[Str], None),
-        "lookup" => (&[Str, Str, Str, Str], None),
         // strings
         "trim" | "upper" | "lower" | "title" | "untitle" | "nospace" | "initials" | "snakecase"
         | "camelcase" | "kebabcase" | "swapcase" | "shuffle" | "b64enc" | "b64dec" | "b32enc"
@@ -758,25 +744,14 @@ fn cert_map(cert: String, key: String) -> Value {
     Value::map(m)
 }
 
-/// Sprig's, Helm's and Go's template functions, with the state they keep for one render.
-pub struct HelmFunctions {
-    /// Depth of `include` per template name (Helm's recursion limit).
-    included: RefCell<HashMap<String, usize>>,
+/// Sprig's functions and Go's builtins as a library for the executor, without methods.
+#[derive(Default)]
+pub struct SprigFunctions {
     /// RSA keys searched ahead of the render (`None`: made when asked for).
-    keys: Option<Arc<KeyPool>>,
+    pub keys: Option<Arc<KeyPool>>,
 }
 
-impl HelmFunctions {
-    /// The functions of one render; `keys` hands out RSA keys searched ahead of time.
-    pub fn new(keys: Option<Arc<KeyPool>>) -> HelmFunctions {
-        HelmFunctions {
-            included: RefCell::default(),
-            keys,
-        }
-    }
-}
-
-impl FunctionLibrary for HelmFunctions {
+impl FunctionLibrary for SprigFunctions {
     fn signature(&self, name: &str) -> Option<Signature> {
         signature(name)
     }
@@ -787,60 +762,25 @@ impl FunctionLibrary for HelmFunctions {
         args: Vec<Value>,
         dot: &Value,
     ) -> Result<Value, TemplateError> {
-        call(self, st, name, args, dot)
+        call(self.keys.as_deref(), st, name, args, dot)
     }
-    fn method(&self, recv: &Value, name: &str) -> Option<Signature> {
-        match recv {
-            Value::Map(m)
-                if matches!(name, "AsMap" | "YAML" | "Table" | "PathValue") && is_values_map(m) =>
-            {
-                Some(if matches!(name, "Table" | "PathValue") {
-                    (&[Str], None)
-                } else {
-                    (&[], None)
-                })
-            }
-            Value::Object(o) => match (&**o, name) {
-                (Object::KubeVersion { .. }, "String" | "GitVersion") => Some((&[], None)),
-                (Object::ApiVersions(_), "Has") => Some((&[Str], None)),
-                (Object::Files(_), "Get" | "GetBytes" | "Lines" | "Glob") => Some((&[Str], None)),
-                (Object::Files(_), "AsConfig" | "AsSecrets") => Some((&[], None)),
-                _ => None,
-            },
-            _ => None,
-        }
+    fn method(&self, _recv: &Value, _name: &str) -> Option<Signature> {
+        None
     }
     fn call_method(
         &self,
-        recv: &Value,
+        _recv: &Value,
         name: &str,
-        args: Vec<Value>,
+        _args: Vec<Value>,
     ) -> Result<Value, TemplateError> {
-        let arg = || args.first().and_then(|a| a.as_str()).unwrap_or("");
-        match recv {
-            Value::Map(_) => match name {
-                "AsMap" => Ok(recv.clone()),
-                "YAML" => Ok(Value::string(
-                    super::yamlout::marshal(recv).unwrap_or_default(),
-                )),
-                "Table" => values_table(recv, arg()).map_err(TemplateError::new),
-                _ => values_path_value(recv, arg()).map_err(TemplateError::new),
-            },
-            Value::Object(o) => match (&**o, name) {
-                (Object::KubeVersion { version, .. }, _) => Ok(Value::str(version)),
-                (Object::ApiVersions(v), "Has") => Ok(Value::Bool(v.iter().any(|x| x == arg()))),
-                (Object::Files(f), _) => super::chart::files_method(f, name, &args),
-                _ => ferr(format!("can't call method {}", name)),
-            },
-            _ => ferr(format!("can't call method {}", name)),
-        }
+        ferr(format!("can't call method {}", name))
     }
 }
 
 /// Call a function by name with already-converted arguments.
-fn call(
-    lib: &HelmFunctions,
-    st: &mut State,
+pub fn call(
+    keys: Option<&KeyPool>,
+    _st: &mut State,
     name: &str,
     a: Vec<Value>,
     _dot: &Value,
@@ -867,138 +807,6 @@ fn call(
         "js" => str_v(js_escape(&eval_args_string(&a))),
         "urlquery" => str_v(url_query_escape(&eval_args_string(&a))),
         "call" => ferr("call of non-function"),
-        // ---------- Helm
-        "include" => {
-            let tname = s(0).to_string();
-            {
-                let mut inc = lib.included.borrow_mut();
-                let c = inc.entry(tname.clone()).or_insert(0);
-                if *c > 1000 {
-                    return Err(TemplateError::wrap(
-                        format!(
-                            "rendering template has a nested reference name: {}: unable to execute template",
-                            tname
-                        ),
-                        TemplateError::new("unable to execute template"),
-                    ));
-                }
-                *c += 1;
-            }
-            let r = st.exec_named(&tname, a[1].clone());
-            *lib.included.borrow_mut().get_mut(&tname).unwrap() -= 1;
-            r.map(Value::string)
-        }
-        "tpl" => tpl(st, s(0), &a[1]),
-        "required" => {
-            let bad = match &a[1] {
-                Value::Nil => true,
-                Value::Str(x) => x.is_empty(),
-                _ => false,
-            };
-            if bad {
-                return ferr(format!("HELM_ERR_START{}HELM_ERR_END", s(0)));
-            }
-            Ok(a[1].clone())
-        }
-        "fail" => ferr(format!("HELM_ERR_START{}HELM_ERR_END", s(0))),
-        "toYaml" => Ok(Value::string(
-            super::yamlout::to_yaml(&a[0]).unwrap_or_default(),
-        )),
-        "mustToYaml" => super::yamlout::to_yaml(&a[0])
-            .map(Value::string)
-            .map_err(|e| TemplateError::new(e.0)),
-        "toYamlPretty" => Ok(Value::string(
-            super::yamlout::to_yaml(&a[0]).unwrap_or_default(),
-        )),
-        "toJson" => Ok(Value::string(
-            to_json_string(&a[0], true).unwrap_or_default(),
-        )),
-        "mustToJson" => to_json_string(&a[0], true).map(Value::string),
-        "toRawJson" => Ok(Value::string(
-            to_json_string(&a[0], false).unwrap_or_default(),
-        )),
-        "mustToRawJson" => to_json_string(&a[0], false).map(Value::string),
-        // json.MarshalIndent escapes HTML like toJson; the non-must form swallows errors
-        "toPrettyJson" => str_v(
-            to_json_string(&a[0], true)
-                .map(|j| json_indent(&j))
-                .unwrap_or_default(),
-        ),
-        "mustToPrettyJson" => str_v(json_indent(&to_json_string(&a[0], true)?)),
-        "fromYaml" => Ok(match super::yaml::parse(s(0)) {
-            Ok(v @ Value::Map(_)) => v,
-            Ok(Value::Nil) => Value::empty_map(),
-            Ok(v) => {
-                let mut m = BTreeMap::new();
-                m.insert("Error".into(), Value::string(format!("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}", json_kind(&v))));
-                Value::map(m)
-            }
-            Err(e) => {
-                let mut m = BTreeMap::new();
-                m.insert(
-                    "Error".into(),
-                    Value::string(format!("error converting YAML to JSON: {}", e.0)),
-                );
-                Value::map(m)
-            }
-        }),
-        "fromYamlArray" => Ok(match super::yaml::parse(s(0)) {
-            Ok(v @ Value::List(_)) => v,
-            Ok(Value::Nil) => Value::list(vec![]),
-            Ok(v) => Value::list(vec![Value::string(format!(
-                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
-                json_kind(&v)
-            ))]),
-            Err(e) => Value::list(vec![Value::string(format!(
-                "error converting YAML to JSON: {}",
-                e.0
-            ))]),
-        }),
-        "fromJson" => {
-            let r = match go_json_syntax_error(s(0)) {
-                Some(e) => Err(e),
-                None => parse_json(s(0)),
-            };
-            Ok(match r {
-                Ok(v @ Value::Map(_)) => v,
-                Ok(Value::Nil) => Value::empty_map(),
-                r => {
-                    let e = match r {
-                        Err(e) => e,
-                        Ok(v) => format!(
-                            "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                            json_kind(&v)
-                        ),
-                    };
-                    let mut m = BTreeMap::new();
-                    m.insert("Error".into(), Value::string(e));
-                    Value::map(m)
-                }
-            })
-        }
-        "fromJsonArray" => {
-            let r = match go_json_syntax_error(s(0)) {
-                Some(e) => Err(e),
-                None => parse_json(s(0)),
-            };
-            Ok(match r {
-                Ok(v @ Value::List(_)) => v,
-                Ok(Value::Nil) => Value::list(vec![]),
-                r => {
-                    let e = match r {
-                        Err(e) => e,
-                        Ok(v) => format!(
-                            "json: cannot unmarshal {} into Go value of type []interface {{}}",
-                            json_kind(&v)
-                        ),
-                    };
-                    Value::list(vec![Value::string(e)])
-                }
-            })
-        }
-        "toToml" | "mustToToml" => str_v(gotemplate::gofmt::to_toml(&a[0])),
-        "fromToml" => Ok(Value::empty_map()),
-        "lookup" => Ok(Value::empty_map()),
         // ---------- strings
         "trim" => str_v(s(0).trim_matches(|c: char| c.is_whitespace()).to_string()),
         "trimAll" | "trimall" => str_v(s(1).trim_matches(|c: char| s(0).contains(c)).to_string()),
@@ -1339,7 +1147,7 @@ fn call(
         "max" => Ok(Value::Int64(a.iter().map(to_int64).max().unwrap_or(0))),
         "min" => Ok(Value::Int64(a.iter().map(to_int64).min().unwrap_or(0))),
         "addf" | "add1f" | "subf" | "mulf" | "divf" => {
-            use super::decimal::{Op, fold};
+            use crate::decimal::{Op, fold};
             let nums: Vec<f64> = a.iter().map(to_float64).collect();
             let r = match name {
                 // Sprig starts addf from 0 and adds 1 for add1f
@@ -1442,10 +1250,7 @@ fn call(
         }),
         "kindOf" => str_v(a[0].kind_name().to_string()),
         "kindIs" => Ok(Value::Bool(a[1].kind_name() == s(0))),
-        "typeOf" => str_v(match &a[0] {
-            Value::Map(m) if is_values_map(m) => "common.Values".to_string(),
-            v => v.type_name().to_string(),
-        }),
+        "typeOf" => str_v(a[0].type_name().to_string()),
         "typeIs" => Ok(Value::Bool(a[1].type_name() == s(0))),
         "typeIsLike" => {
             let t = a[1].type_name();
@@ -1690,11 +1495,11 @@ fn call(
             Ok(cur)
         }
         // ---------- semver
-        "semverCompare" => match super::semver::compare(s(0), s(1)) {
+        "semverCompare" => match crate::semver::compare(s(0), s(1)) {
             Ok(b) => Ok(Value::Bool(b)),
             Err(e) => ferr(e),
         },
-        "semver" => match super::semver::parse_version_map(&strval(&a[0])) {
+        "semver" => match crate::semver::parse_version_map(&strval(&a[0])) {
             Ok(v) => Ok(v),
             Err(e) => ferr(e),
         },
@@ -1782,33 +1587,25 @@ fn call(
             ))
         }
         // ---------- crypto
-        "uuidv4" => str_v(super::crypto::uuidv4()),
+        "uuidv4" => str_v(crate::crypto::uuidv4()),
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => str_v(
-            super::crypto::rand_string(name, i_arg(&a[0]).max(0) as usize),
+            crate::crypto::rand_string(name, i_arg(&a[0]).max(0) as usize),
         ),
-        "genPrivateKey" => {
-            super::crypto::gen_private_key(lib.keys.as_deref(), s(0)).map(Value::string)
-        }
+        "genPrivateKey" => crate::crypto::gen_private_key(keys, s(0)).map(Value::string),
         "genCA" => {
-            let (c, k) = super::crypto::gen_ca(lib.keys.as_deref(), s(0), i_arg(&a[1]))?;
+            let (c, k) = crate::crypto::gen_ca(keys, s(0), i_arg(&a[1]))?;
             Ok(cert_map(c, k))
         }
         "genSelfSignedCert" => {
-            let (c, k) = super::crypto::gen_self_signed(
-                lib.keys.as_deref(),
-                s(0),
-                &a[1],
-                &a[2],
-                i_arg(&a[3]),
-            )?;
+            let (c, k) = crate::crypto::gen_self_signed(keys, s(0), &a[1], &a[2], i_arg(&a[3]))?;
             Ok(cert_map(c, k))
         }
         "genSignedCert" => {
             let ca = &a[4];
             let ca_cert = ca.get("Cert").map(|v| strval(&v)).unwrap_or_default();
             let ca_key = ca.get("Key").map(|v| strval(&v)).unwrap_or_default();
-            let (c, k) = super::crypto::gen_signed(
-                lib.keys.as_deref(),
+            let (c, k) = crate::crypto::gen_signed(
+                keys,
                 s(0),
                 &a[1],
                 &a[2],
@@ -1832,11 +1629,11 @@ fn call(
                 String::from_utf8_lossy(&k).into_owned(),
             ))
         }
-        "htpasswd" => str_v(super::sprigcrypto::htpasswd(s(0), s(1))),
-        "bcrypt" => str_v(super::sprigcrypto::bcrypt(s(0))),
+        "htpasswd" => str_v(crate::sprigcrypto::htpasswd(s(0), s(1))),
+        "bcrypt" => str_v(crate::sprigcrypto::bcrypt(s(0))),
         "derivePassword" => {
             let counter = i_arg(&a[0]) as u32;
-            str_v(super::sprigcrypto::derive_password(
+            str_v(crate::sprigcrypto::derive_password(
                 counter,
                 s(1),
                 s(2),
@@ -1844,25 +1641,25 @@ fn call(
                 s(4),
             ))
         }
-        "encryptAES" => super::sprigcrypto::encrypt_aes(s(0), s(1))
+        "encryptAES" => crate::sprigcrypto::encrypt_aes(s(0), s(1))
             .map(Value::string)
             .map_err(TemplateError::new),
-        "decryptAES" => super::sprigcrypto::decrypt_aes(s(0), s(1))
+        "decryptAES" => crate::sprigcrypto::decrypt_aes(s(0), s(1))
             .map(Value::string)
             .map_err(TemplateError::new),
         "genCAWithKey" => {
-            let (c, k) = super::crypto::gen_ca_with_key(s(0), i_arg(&a[1]), s(2))?;
+            let (c, k) = crate::crypto::gen_ca_with_key(s(0), i_arg(&a[1]), s(2))?;
             Ok(cert_map(c, k))
         }
         "genSelfSignedCertWithKey" => {
             let (c, k) =
-                super::crypto::gen_self_signed_with_key(s(0), &a[1], &a[2], i_arg(&a[3]), s(4))?;
+                crate::crypto::gen_self_signed_with_key(s(0), &a[1], &a[2], i_arg(&a[3]), s(4))?;
             Ok(cert_map(c, k))
         }
         "genSignedCertWithKey" => {
             let ca_cert = a[4].get("Cert").map(|v| strval(&v)).unwrap_or_default();
             let ca_key = a[4].get("Key").map(|v| strval(&v)).unwrap_or_default();
-            let (c, k) = super::crypto::gen_signed_with_key(
+            let (c, k) = crate::crypto::gen_signed_with_key(
                 s(0),
                 &a[1],
                 &a[2],
@@ -2018,54 +1815,4 @@ fn now_value() -> Value {
 /// `time.Time.String()`.
 pub fn time_string(v: &Value) -> String {
     gotemplate::gofmt::go_date("2006-01-02 15:04:05.999999999 -0700 MST", v)
-}
-
-/// `tpl` implementation (clones the template set, parses the text as "gotpl").
-pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TemplateError> {
-    let parsed = parse::parse("gotpl", text, &super::funcs::has_function);
-    let (tree, defs) = match parsed {
-        Ok(x) => x,
-        Err(e) => {
-            return Err(TemplateError::wrap(
-                format!(
-                    "cannot parse template {}: {}",
-                    gotemplate::strconv::go_quote(text),
-                    e.0
-                ),
-                TemplateError::new(e.0),
-            ));
-        }
-    };
-    let mut set: TemplateSet = (*st.set).clone();
-    for d in defs {
-        let d = Rc::new(d);
-        if set.contains_key(&d.name) && parse::tree_is_empty(&d) {
-            continue;
-        }
-        set.insert(d.name.clone(), d);
-    }
-    let tree = Rc::new(tree);
-    let set = Rc::new(set);
-    let mut inner = State::new(st.ctx, set, tree, vals.clone());
-    let mut out = String::new();
-    match inner.execute(vals, &mut out) {
-        Ok(()) => Ok(Value::string(strip_no_value(out))),
-        Err(e) => Err(TemplateError::wrap(
-            format!(
-                "error during tpl function execution for {}: {}",
-                gotemplate::strconv::go_quote(text),
-                e.msg
-            ),
-            e,
-        )),
-    }
-}
-
-/// Helm removes every "<no value>" from rendered text; most texts have none, so look first.
-pub fn strip_no_value(s: String) -> String {
-    if memchr::memmem::find(s.as_bytes(), b"<no value>").is_some() {
-        s.replace("<no value>", "")
-    } else {
-        s
-    }
 }

@@ -318,7 +318,7 @@ pub fn tpl(st: &mut State, text: &str, vals: &Value) -> Result<Value, TemplateEr
     }
 }
 
-/// Helm removes every "<no value>" from rendered text; most texts have none, so look first.
+/// Helm removes every "`<no value>`" from rendered text; most texts have none, so look first.
 pub fn strip_no_value(s: String) -> String {
     if memchr::memmem::find(s.as_bytes(), b"<no value>").is_some() {
         s.replace("<no value>", "")

@@ -1,22 +1,37 @@
 //! Helm-v4-compatible chart engine: Go text/template, Sprig and Helm functions, values, charts.
 //!
-//! Public API (used by `kubectl podnet cilium template`):
+//! Public API (what `kubectl podnet` uses):
 //!
-//! ```no_run
+//! ```
 //! use helm_engine::{Chart, RenderOptions, Values};
-//! let chart = Chart::load("cilium-1.17.18.tgz").unwrap();
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let write = |p: &str, s: &str| {
+//! #     let p = dir.path().join(p);
+//! #     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+//! #     std::fs::write(p, s).unwrap();
+//! # };
+//! write("Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\n");
+//! write("values.yaml", "greeting: hello\n");
+//! write(
+//!     "templates/cm.yaml",
+//!     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  greeting: {{ .Values.greeting | upper | quote }}\n",
+//! );
+//! let chart = Chart::load(dir.path()).unwrap();
 //! let mut values = Values::new();
-//! values.add_yaml_file("hybrid.yaml", &std::fs::read_to_string("hybrid.yaml").unwrap()).unwrap();
+//! values.add_set("greeting=hi").unwrap(); // as `--set greeting=hi`
 //! let docs = helm_engine::render(&chart, &values, &RenderOptions::default()).unwrap();
 //! let mut out = Vec::new();
 //! helm_engine::write_template_stream(&mut out, &docs).unwrap();
+//! let text = String::from_utf8(out).unwrap();
+//! assert!(text.starts_with("---\n# Source: demo/templates/cm.yaml\n"));
+//! assert!(text.contains("greeting: \"HI\""));
 //! ```
 //!
 //! * [`Chart::load`] reads a `.tgz` or a directory (links, `..` and absolute paths rejected,
 //!   Helm's decompression limits enforced).
 //! * [`Values`] collects `-f` files in order (YAML 1.1 read exactly as Helm reads it).
 //! * [`render_files`] returns `{template path: rendered text}` like Helm's engine;
-//!   [`render_chart_path`] / [`render`] return the manifest documents in Helm's install order;
+//!   [`render_chart_path`] / [`render()`] return the manifest documents in Helm's install order;
 //!   [`write_template_stream`] writes them as `helm template` prints them.
 //!
 //! Rendering runs on a dedicated thread with a large stack (deep `include` recursion is capped

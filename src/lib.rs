@@ -23,8 +23,9 @@ pub mod cilium;
 pub mod cli;
 pub mod error;
 pub mod fleet;
+/// The chart engine (the `helm-engine` crate), under the name the plugin's modules use.
+pub use helm_engine as helm;
 pub mod fsutil;
-pub mod helm;
 pub mod input;
 pub mod kube;
 pub mod net;

@@ -28,7 +28,7 @@ fn oracle_docs(files: &BTreeMap<String, String>) -> BTreeMap<String, Vec<String>
         .iter()
         .filter(|(k, _)| !k.ends_with("NOTES.txt"))
         .map(|(k, v)| {
-            let docs: Vec<String> = podnet::helm::render::split_manifests(v)
+            let docs: Vec<String> = podnet::helm::split_manifests(v)
                 .iter()
                 .map(|d| mask(d.trim_end_matches('\n')))
                 .collect();

@@ -336,9 +336,13 @@ fn edges(files: &Files, module: &[String], text: &str) -> BTreeSet<String> {
 }
 
 fn graph() -> Graph {
-    let root = src_dir();
+    graph_of(&src_dir())
+}
+
+/// The import graph of the files under one crate's source root.
+fn graph_of(root: &Path) -> Graph {
     let mut files = Files::new();
-    collect(&root, &root, &mut files);
+    collect(root, root, &mut files);
     files
         .iter()
         .map(|(m, f)| {
@@ -410,6 +414,43 @@ fn cycles(g: &Graph) -> Vec<Vec<String>> {
         }
     }
     t.out
+}
+
+/// The source roots of the workspace's library crates under `crates/` (the chart engine's crates).
+fn crate_roots() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates");
+    let mut roots: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("src"))
+        .filter(|p| p.join("lib.rs").is_file())
+        .collect();
+    roots.sort();
+    roots
+}
+
+#[test]
+fn no_import_cycle_inside_any_engine_crate() {
+    let roots = crate_roots();
+    assert!(!roots.is_empty(), "no crates found under crates/");
+    let mut bad = Vec::new();
+    for root in &roots {
+        let g = graph_of(root);
+        let n: usize = g.values().map(BTreeSet::len).sum();
+        let found = cycles(&g);
+        println!(
+            "{}: {} files, {n} edges, {} cycles",
+            root.display(),
+            g.len(),
+            found.len()
+        );
+        // The check sees real edges (a parser that finds nothing would pass everything).
+        assert!(n > 0 || g.len() < 3, "{}: no edges found", root.display());
+        for c in found {
+            println!("  cycle: {}", c.join(" ↔ "));
+            bad.push(format!("{}: {}", root.display(), c.join(" ↔ ")));
+        }
+    }
+    assert!(bad.is_empty(), "import cycles inside a crate: {bad:#?}");
 }
 
 fn layer(f: &str) -> Option<&'static str> {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::HINTS;
 use super::lifecycle::{InstallPlan, Ops, install, uninstall};
 use crate::error::{Error, Result};
-use crate::helm::{self, Chart, Values};
+use crate::helm::{Chart, Values};
 use crate::kube::with_retries;
 use crate::release::storage::Store;
 
@@ -61,11 +61,7 @@ pub async fn preflight(
     }
     let mut values = Values::new();
     values.add_json(&v);
-    let version = chart
-        .metadata
-        .get("version")
-        .map(|x| helm::funcs::strval(&x))
-        .unwrap_or_default();
+    let version = chart.version();
     let plan = InstallPlan {
         release: PREFLIGHT_RELEASE,
         namespace,

@@ -262,7 +262,7 @@ impl ChartSource {
             message: format!("cannot load the chart: {}", e.0),
             help: Some("pass a chart .tgz or oci://…".into()),
         };
-        let files = helm::chart::read_tgz(&bytes).map_err(bad_chart)?;
+        let files = helm::read_tgz(&bytes).map_err(bad_chart)?;
         let chart = Chart::load_archive(&bytes).map_err(bad_chart)?;
         Ok((chart, files))
     }
@@ -288,11 +288,7 @@ impl ChartSource {
     }
 
     pub fn version_of(chart: &Chart) -> String {
-        chart
-            .metadata
-            .get("version")
-            .map(|v| helm::funcs::strval(&v))
-            .unwrap_or_default()
+        chart.version()
     }
 }
 

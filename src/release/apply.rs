@@ -158,7 +158,7 @@ pub async fn install_crds(
     );
     let mut created = Vec::new();
     for f in files {
-        for text in helm::render::split_manifests(&f.content) {
+        for text in helm::split_manifests(&f.content) {
             let Some(obj) = parse_doc(&f.source, &text, hints)? else {
                 continue;
             };
@@ -398,7 +398,7 @@ pub async fn apply_all(
 
 /// The documents of a stored manifest, each named by its `# Source:` header.
 pub fn manifest_docs(manifest: &str) -> Vec<helm::RenderedDoc> {
-    helm::render::split_manifests(manifest)
+    helm::split_manifests(manifest)
         .into_iter()
         .map(|text| {
             let source = text
@@ -456,14 +456,14 @@ pub async fn prune(
     new_manifest: &str,
     hints: &Hints,
 ) -> Result<Vec<String>> {
-    let keep: HashSet<String> = helm::render::split_manifests(new_manifest)
+    let keep: HashSet<String> = helm::split_manifests(new_manifest)
         .iter()
         .filter_map(|d| parse_doc("release manifest", d, hints).ok().flatten())
         .map(|o| identity(&o, namespace))
         .collect();
     let mut resolver = Resolver::new(client).await?;
     let mut deleted = Vec::new();
-    for text in helm::render::split_manifests(old_manifest).iter().rev() {
+    for text in helm::split_manifests(old_manifest).iter().rev() {
         let Some(obj) = parse_doc("release manifest", text, hints)? else {
             continue;
         };

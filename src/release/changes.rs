@@ -22,7 +22,7 @@ pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
 pub fn redact_secrets(manifest: &str) -> String {
     use sha2::Digest as _;
     let mut out = String::with_capacity(manifest.len());
-    for doc in helm::render::split_manifests(manifest) {
+    for doc in helm::split_manifests(manifest) {
         let is_secret = doc.lines().any(|l| l == "kind: Secret");
         let mut in_data = false;
         out.push_str("---\n");
@@ -49,7 +49,7 @@ pub fn redact_secrets(manifest: &str) -> String {
 /// (removed) or `+` (added).
 pub fn changed_objects(old: &str, new: &str) -> Vec<String> {
     let index = |m: &str| -> BTreeMap<String, String> {
-        helm::render::split_manifests(m)
+        helm::split_manifests(m)
             .into_iter()
             .map(|d| {
                 let field = |k: &str| {

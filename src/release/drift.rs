@@ -595,7 +595,7 @@ pub async fn live_drift(
     let mut resolver = Resolver::new(client).await?;
     let mut wanted = Vec::new();
     let mut kinds: BTreeMap<(String, String), GroupVersionKind> = BTreeMap::new();
-    for text in helm::render::split_manifests(rel.manifest()) {
+    for text in helm::split_manifests(rel.manifest()) {
         let Some(mut obj) = parse_doc("release manifest", &text, hints)? else {
             continue;
         };
@@ -697,7 +697,7 @@ pub async fn live_drift(
     }
     // Objects with the release's ownership that its manifest does not have.
     for r in history {
-        for text in helm::render::split_manifests(r.manifest()) {
+        for text in helm::split_manifests(r.manifest()) {
             if let Ok(Some(obj)) = parse_doc("release manifest", &text, hints)
                 && let Some(gvk) = gvk_of(&obj)
             {

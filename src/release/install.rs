@@ -80,18 +80,10 @@ pub async fn install(client: &Client, plan: &InstallPlan<'_>) -> Result<Outcome>
     )
     .await?;
     // NOTES.txt, which Helm keeps in the release (a failure to render it is not fatal).
-    let notes = helm::render::render_files(
-        plan.chart,
-        &helm::funcs::from_serde(&plan.values.as_json()),
-        &opts,
-    )
-    .ok()
-    .and_then(|f| {
-        f.into_iter()
-            .find(|(k, _)| k.ends_with("templates/NOTES.txt"))
-            .map(|(_, v)| v)
-    })
-    .unwrap_or_default();
+    let notes = helm::render_notes(plan.chart, plan.values, &opts)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let chart_values = storage::chart_values(plan.chart_files)?;
     let now = storage::now_rfc3339();
     let mut rel = Release(json!({

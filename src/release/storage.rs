@@ -442,7 +442,7 @@ pub fn history_rows(history: &[Release]) -> Vec<[String; 6]> {
 /// Counts of objects per kind in a manifest, for a short install summary.
 pub fn kinds(manifest: &str) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
-    for d in helm::render::split_manifests(manifest) {
+    for d in helm::split_manifests(manifest) {
         if let Some(k) = d.lines().find_map(|l| l.strip_prefix("kind: ")) {
             *m.entry(k.trim().to_string()).or_default() += 1;
         }

@@ -58,7 +58,7 @@ pub async fn delete_objects(
         });
     };
     let mut resolver = Resolver::new(client).await?;
-    let docs = helm::render::split_manifests(last.manifest());
+    let docs = helm::split_manifests(last.manifest());
     let mut deleted = Vec::new();
     let mut kept = Vec::new();
     let mut gone = Vec::new();

@@ -194,12 +194,7 @@ pub async fn prepare_upgrade(client: &Client, plan: &UpgradePlan<'_>) -> Result<
         merged = json!({});
     }
     crate::input::merge(&mut merged, plan.new_values);
-    let new_version = plan
-        .chart
-        .metadata
-        .get("version")
-        .map(|v| helm::funcs::strval(&v))
-        .unwrap_or_default();
+    let new_version = plan.chart.version();
     (plan.rules)(
         &Proposal {
             history: &history,

@@ -23,11 +23,11 @@ pub fn compare(ours: &BTreeMap<String, String>, theirs: &BTreeMap<String, String
     for k in keys {
         let a = ours.get(k).map(|s| s.as_str()).unwrap_or("<missing>");
         let b = theirs.get(k).map(|s| s.as_str()).unwrap_or("<missing>");
-        let da: Vec<String> = podnet::helm::render::split_manifests(a)
+        let da: Vec<String> = helm_engine::split_manifests(a)
             .iter()
             .map(|d| mask(d))
             .collect();
-        let db: Vec<String> = podnet::helm::render::split_manifests(b)
+        let db: Vec<String> = helm_engine::split_manifests(b)
             .iter()
             .map(|d| mask(d))
             .collect();
@@ -88,15 +88,15 @@ pub fn ours(
     name: &str,
     ns: &str,
 ) -> Result<BTreeMap<String, String>, String> {
-    let mut v = podnet::helm::Values::new();
+    let mut v = helm_engine::Values::new();
     for (i, y) in values_yaml.iter().enumerate() {
         v.add_yaml_file(&format!("values-{i}.yaml"), y)
             .map_err(|e| e.0)?;
     }
-    let opts = podnet::helm::RenderOptions {
+    let opts = helm_engine::RenderOptions {
         release_name: name.into(),
         namespace: ns.into(),
         ..Default::default()
     };
-    podnet::helm::render_files(chart, &v, &opts).map_err(|e| e.0)
+    helm_engine::render_files(chart, &v, &opts).map_err(|e| e.0)
 }

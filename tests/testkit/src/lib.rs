@@ -8,14 +8,14 @@
 //! - [`moto`], [`registry`], [`helm`], [`kubectl`]: the real peers.
 //! - [`podnet`]: the plugin binary as tests run it.
 //! - [`cluster`]: clusters to test against (kubesim, the real control plane of `tests/cluster.sh`).
-//! - [`engine`] (feature `plugin`): our render engine beside Helm's, document by document.
+//! - [`engine`] (feature `engine`): our render engine beside Helm's, document by document.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub mod charts;
 pub mod cluster;
-#[cfg(feature = "plugin")]
+#[cfg(feature = "engine")]
 pub mod engine;
 pub mod fixtures;
 pub mod helm;

@@ -1,0 +1,1030 @@
+//! Go `fmt.Sprintf` and assorted Go standard-library behaviours (paths, time, regexp).
+
+use super::strconv::go_quote;
+use super::value::{
+    Object, Value, format_float_e, format_float_f, format_float_g, format_float_g_prec, sprint,
+};
+
+struct Spec {
+    minus: bool,
+    plus: bool,
+    sharp: bool,
+    space: bool,
+    zero: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+fn pad(s: String, sp: &Spec, numeric: bool) -> String {
+    let w = match sp.width {
+        Some(w) => w,
+        None => return s,
+    };
+    let n = s.chars().count();
+    if n >= w {
+        return s;
+    }
+    let fill = w - n;
+    if sp.minus {
+        format!("{}{}", s, " ".repeat(fill))
+    } else if sp.zero && numeric {
+        // zero padding after sign
+        let (sign, rest) = if s.starts_with(['-', '+', ' ']) {
+            s.split_at(1)
+        } else {
+            ("", s.as_str())
+        };
+        format!("{}{}{}", sign, "0".repeat(fill), rest)
+    } else {
+        format!("{}{}", " ".repeat(fill), s)
+    }
+}
+
+fn bad_verb(verb: char, v: &Value) -> String {
+    match v {
+        Value::Nil => format!("%!{}(<nil>)", verb),
+        _ => format!("%!{}({}={})", verb, v.type_name(), sprint(v)),
+    }
+}
+
+fn fmt_int(i: i128, verb: char, sp: &Spec) -> Option<String> {
+    let neg = i < 0;
+    let a = i.unsigned_abs();
+    let mut digits = match verb {
+        'd' | 'v' => a.to_string(),
+        'x' => format!("{:x}", a),
+        'X' => format!("{:X}", a),
+        'o' => format!("{:o}", a),
+        'O' => format!("0o{:o}", a),
+        'b' => format!("{:b}", a),
+        'c' => return Some(char::from_u32(i as u32).unwrap_or('\u{FFFD}').to_string()),
+        'q' => {
+            return Some(format!(
+                "'{}'",
+                char::from_u32(i as u32).unwrap_or('\u{FFFD}')
+            ));
+        }
+        'U' => return Some(format!("U+{:04X}", a)),
+        _ => return None,
+    };
+    if let Some(p) = sp.prec
+        && digits.len() < p
+    {
+        digits = format!("{}{}", "0".repeat(p - digits.len()), digits);
+    }
+    if sp.sharp {
+        match verb {
+            'x' => digits = format!("0x{}", digits),
+            'X' => digits = format!("0X{}", digits),
+            'o' => digits = format!("0{}", digits),
+            _ => {}
+        }
+    }
+    let sign = if neg {
+        "-"
+    } else if sp.plus {
+        "+"
+    } else if sp.space {
+        " "
+    } else {
+        ""
+    };
+    Some(format!("{}{}", sign, digits))
+}
+
+fn fmt_float(f: f64, verb: char, sp: &Spec) -> Option<String> {
+    let mut s = match verb {
+        'v' | 'g' => match sp.prec {
+            None => format_float_g(f),
+            Some(p) => format_float_g_prec(f, p),
+        },
+        'G' => match sp.prec {
+            None => format_float_g(f).to_uppercase(),
+            Some(p) => format_float_g_prec(f, p).to_uppercase(),
+        },
+        'f' | 'F' => format_float_f(f, Some(sp.prec.unwrap_or(6))),
+        'e' => format_float_e(f, sp.prec.unwrap_or(6), false),
+        'E' => format_float_e(f, sp.prec.unwrap_or(6), true),
+        _ => return None,
+    };
+    if (sp.plus || sp.space) && !s.starts_with('-') && !s.starts_with('+') {
+        s = format!("{}{}", if sp.plus { '+' } else { ' ' }, s);
+    }
+    Some(s)
+}
+
+/// Go's `%#v` (Go-syntax) form of a template value; `top` is an argument itself, not an
+/// element inside a list or map (a nil element prints as `interface {}(nil)`).
+fn go_syntax(v: &Value, top: bool, out: &mut String) {
+    match v {
+        Value::Nil if top => out.push_str("<nil>"),
+        Value::Nil => out.push_str("interface {}(nil)"),
+        Value::Str(s) => out.push_str(&super::strconv::go_quote(s)),
+        Value::List(l) => {
+            out.push_str("[]interface {}{");
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                go_syntax(x, false, out);
+            }
+            out.push('}');
+        }
+        Value::Map(m) => {
+            out.push_str("map[string]interface {}{");
+            for (i, (k, x)) in m.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&super::strconv::go_quote(k));
+                out.push(':');
+                go_syntax(x, false, out);
+            }
+            out.push('}');
+        }
+        Value::Object(o) => match &**o {
+            Object::StrMap(None) => out.push_str("map[string]string(nil)"),
+            Object::Bytes(_, true) => out.push_str("[]byte(nil)"),
+            Object::Bytes(b, _) => {
+                let items: Vec<String> = b.iter().map(|x| format!("{x:#x}")).collect();
+                out.push_str(&format!("[]byte{{{}}}", items.join(", ")));
+            }
+            Object::StrMap(Some(m)) => {
+                out.push_str("map[string]string{");
+                for (i, (k, x)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&super::strconv::go_quote(k));
+                    out.push(':');
+                    out.push_str(&super::strconv::go_quote(x));
+                }
+                out.push('}');
+            }
+            _ => out.push_str(&sprint(v)),
+        },
+        _ => out.push_str(&sprint(v)),
+    }
+}
+
+fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
+    match (verb, v) {
+        ('T', _) => return pad(v.type_name().to_string(), sp, false),
+        ('v', Value::Nil) | ('s', Value::Nil) if verb == 'v' => {
+            return pad("<nil>".into(), sp, false);
+        }
+        _ => {}
+    }
+    match v {
+        Value::Nil => {
+            if verb == 'v' {
+                pad("<nil>".into(), sp, false)
+            } else {
+                format!("%!{}(<nil>)", verb)
+            }
+        }
+        Value::Bool(b) => match verb {
+            'v' | 't' => pad(b.to_string(), sp, false),
+            _ => bad_verb(verb, v),
+        },
+        Value::Int(i) | Value::Int64(i) => match fmt_int(*i as i128, verb, sp) {
+            Some(s) => pad(s, sp, true),
+            None => bad_verb(verb, v),
+        },
+        Value::Uint(u) => match fmt_int(*u as i128, verb, sp) {
+            Some(s) => pad(s, sp, true),
+            None => bad_verb(verb, v),
+        },
+        Value::Float(f) => match fmt_float(*f, verb, sp) {
+            Some(s) => pad(s, sp, true),
+            None => bad_verb(verb, v),
+        },
+        Value::Str(s) => match verb {
+            'v' | 's' => {
+                let t: String = match sp.prec {
+                    Some(p) => s.chars().take(p).collect(),
+                    None => s.to_string(),
+                };
+                pad(t, sp, false)
+            }
+            'q' => pad(go_quote(s), sp, false),
+            'x' | 'X' => {
+                let mut o = String::new();
+                for (i, b) in s.bytes().enumerate() {
+                    if sp.space && i > 0 {
+                        o.push(' ');
+                    }
+                    if verb == 'x' {
+                        o.push_str(&format!("{:02x}", b));
+                    } else {
+                        o.push_str(&format!("{:02X}", b));
+                    }
+                }
+                pad(o, sp, false)
+            }
+            _ => bad_verb(verb, v),
+        },
+        Value::List(l) => {
+            if verb == 'v' || verb == 's' || verb == 'd' || verb == 'q' || verb == 'x' {
+                let parts: Vec<String> = l
+                    .iter()
+                    .map(|x| fmt_value(x, verb, &Spec { width: None, ..*sp }))
+                    .collect();
+                pad(format!("[{}]", parts.join(" ")), sp, false)
+            } else {
+                bad_verb(verb, v)
+            }
+        }
+        Value::Map(m) => {
+            let parts: Vec<String> = m
+                .borrow()
+                .iter()
+                .map(|(k, x)| {
+                    format!(
+                        "{}:{}",
+                        fmt_value(&Value::str(k), verb, &Spec { width: None, ..*sp }),
+                        fmt_value(x, verb, &Spec { width: None, ..*sp })
+                    )
+                })
+                .collect();
+            pad(format!("map[{}]", parts.join(" ")), sp, false)
+        }
+        // Go formats a map[string]string element by element, as any map
+        Value::Object(o) if let Object::StrMap(m) = &**o => {
+            fmt_value(&super::value::str_map_value(m.as_ref()), verb, sp)
+        }
+        // Go prints a []byte under %s/%q/%x as one string
+        Value::Object(o) if let Object::Bytes(b, _) = &**o => match verb {
+            's' => pad(String::from_utf8_lossy(b).into_owned(), sp, false),
+            'q' => pad(go_quote(&String::from_utf8_lossy(b)), sp, false),
+            'x' | 'X' => {
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                pad(
+                    if verb == 'X' { hex.to_uppercase() } else { hex },
+                    sp,
+                    false,
+                )
+            }
+            _ => fmt_value(
+                &Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()),
+                verb,
+                sp,
+            ),
+        },
+        // the files' contents as text under %s
+        Value::Object(o) if let (Object::Files(f), 's') = (&**o, verb) => {
+            let parts: Vec<String> = f
+                .iter()
+                .map(|(k, b)| format!("{}:{}", k, String::from_utf8_lossy(b)))
+                .collect();
+            pad(format!("map[{}]", parts.join(" ")), sp, false)
+        }
+        Value::Object(_) => match verb {
+            'v' | 's' => pad(sprint(v), sp, false),
+            'q' => pad(go_quote(&sprint(v)), sp, false),
+            _ => bad_verb(verb, v),
+        },
+    }
+}
+
+impl Clone for Spec {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl Copy for Spec {}
+
+/// Go `fmt.Sprintf`.
+pub fn sprintf(format: &str, args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut argi = 0;
+    let chars: Vec<char> = format.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '%' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let mut sp = Spec {
+            minus: false,
+            plus: false,
+            sharp: false,
+            space: false,
+            zero: false,
+            width: None,
+            prec: None,
+        };
+        while i < chars.len() {
+            match chars[i] {
+                '-' => sp.minus = true,
+                '+' => sp.plus = true,
+                '#' => sp.sharp = true,
+                ' ' => sp.space = true,
+                '0' => sp.zero = !sp.minus,
+                _ => break,
+            }
+            i += 1;
+        }
+        // width
+        if i < chars.len() && chars[i] == '*' {
+            i += 1;
+            if let Some(Value::Int(w) | Value::Int64(w)) = args.get(argi) {
+                if *w < 0 {
+                    sp.minus = true;
+                }
+                sp.width = Some(w.unsigned_abs() as usize);
+            } else {
+                out.push_str("%!(BADWIDTH)");
+            }
+            argi += 1;
+        } else {
+            let st = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i > st {
+                sp.width = chars[st..i].iter().collect::<String>().parse().ok();
+            }
+        }
+        if i < chars.len() && chars[i] == '.' {
+            i += 1;
+            if i < chars.len() && chars[i] == '*' {
+                i += 1;
+                if let Some(Value::Int(p) | Value::Int64(p)) = args.get(argi) {
+                    sp.prec = Some((*p).max(0) as usize);
+                } else {
+                    out.push_str("%!(BADPREC)");
+                }
+                argi += 1;
+            } else {
+                let st = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                sp.prec = Some(chars[st..i].iter().collect::<String>().parse().unwrap_or(0));
+            }
+        }
+        if i >= chars.len() {
+            out.push_str("%!(NOVERB)");
+            break;
+        }
+        let verb = chars[i];
+        i += 1;
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        // %+v and %#v: the flags select a form (field names, Go syntax), not a sign or prefix
+        let sharp_v = verb == 'v' && sp.sharp;
+        if verb == 'v' {
+            sp.plus = false;
+            sp.sharp = false;
+        }
+        if argi >= args.len() {
+            out.push_str(&format!("%!{}(MISSING)", verb));
+            continue;
+        }
+        let v = &args[argi];
+        argi += 1;
+        let go_syntax_ok = match v {
+            Value::Object(o) => matches!(**o, Object::StrMap(_) | Object::Bytes(..)),
+            _ => true,
+        };
+        if sharp_v && go_syntax_ok {
+            let mut t = String::new();
+            go_syntax(v, true, &mut t);
+            out.push_str(&pad(t, &sp, false));
+            continue;
+        }
+        out.push_str(&fmt_value(v, verb, &sp));
+    }
+    if argi < args.len() {
+        out.push_str("%!(EXTRA ");
+        let parts: Vec<String> = args[argi..]
+            .iter()
+            .map(|v| match v {
+                Value::Nil => "<nil>".to_string(),
+                _ => format!("{}={}", v.type_name(), sprint(v)),
+            })
+            .collect();
+        out.push_str(&parts.join(", "));
+        out.push(')');
+    }
+    out
+}
+
+/// Compile a Go RE2 regular expression with the Rust regex crate.
+pub fn go_regex(pat: &str) -> Result<regex::Regex, String> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> = Default::default();
+    }
+    if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
+        return Ok(r);
+    }
+    let r = match regex::Regex::new(&rust_class_syntax(pat)) {
+        Ok(r) => {
+            // Go rejects stacked repetition (`a**`), which Rust accepts
+            if let Some(e) = go_regex_syntax_error(pat)
+                && e.contains("invalid nested repetition operator")
+            {
+                return Err(e);
+            }
+            r
+        }
+        Err(e) => {
+            return Err(go_regex_syntax_error(pat)
+                .unwrap_or_else(|| format!("error parsing regexp: {}", e)));
+        }
+    };
+    CACHE.with(|c| c.borrow_mut().insert(pat.to_string(), r.clone()));
+    Ok(r)
+}
+
+/// Go's Perl classes and word boundaries are ASCII-only; the regex crate's are Unicode.
+fn ascii_perl_class(c: char) -> Option<&'static str> {
+    Some(match c {
+        'd' => "[0-9]",
+        'D' => "[^0-9]",
+        'w' => "[0-9A-Za-z_]",
+        'W' => "[^0-9A-Za-z_]",
+        's' => "[\\t\\n\\f\\r ]",
+        'S' => "[^\\t\\n\\f\\r ]",
+        _ => return None,
+    })
+}
+
+/// Rewrite Go's bracket classes for the regex crate, which reads `[`, `&&`, `--` and `~~`
+/// inside a class as nesting and set operations and rejects `-` after a class escape
+/// (`[\w-\.]`); Go (Perl mode) takes them all as literal characters.
+fn rust_class_syntax(pat: &str) -> std::borrow::Cow<'_, str> {
+    if !pat.contains('[') && !pat.contains('\\') {
+        return pat.into();
+    }
+    let c: Vec<char> = pat.chars().collect();
+    let mut out = String::with_capacity(pat.len() + 8);
+    let mut i = 0;
+    // a class char as Go's parseClassChar reads it: an escape (copied) or one literal char
+    let class_char = |i: &mut usize, out: &mut String| {
+        if c[*i] == '\\' && *i + 1 < c.len() {
+            out.push('\\');
+            out.push(c[*i + 1]);
+            *i += 2;
+        } else {
+            if matches!(c[*i], '-' | '[' | ']' | '&' | '~') {
+                out.push('\\');
+            }
+            out.push(c[*i]);
+            *i += 1;
+        }
+    };
+    while i < c.len() {
+        match c[i] {
+            '\\' if i + 1 < c.len() => {
+                match c[i + 1] {
+                    x if let Some(class) = ascii_perl_class(x) => out.push_str(class),
+                    'b' => out.push_str("(?-u:\\b)"),
+                    'B' => out.push_str("(?-u:\\B)"),
+                    x => {
+                        out.push('\\');
+                        out.push(x);
+                    }
+                }
+                i += 2;
+            }
+            '[' => {
+                out.push('[');
+                i += 1;
+                if c.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                let mut first = true;
+                while i < c.len() && (c[i] != ']' || first) {
+                    first = false;
+                    // POSIX [:alpha:] and Perl/Unicode class escapes stay as they are
+                    if c[i] == '[' && c.get(i + 1) == Some(&':') {
+                        let rest: String = c[i..].iter().collect();
+                        if let Some(end) = rest.find(":]") {
+                            out.push_str(&rest[..end + 2]);
+                            i += rest[..end + 2].chars().count();
+                            continue;
+                        }
+                    }
+                    if c[i] == '\\'
+                        && let Some(class) = c.get(i + 1).and_then(|x| ascii_perl_class(*x))
+                    {
+                        // a nested class: the regex crate takes the union
+                        out.push_str(class);
+                        i += 2;
+                        continue;
+                    }
+                    if c[i] == '\\' && matches!(c.get(i + 1), Some('p' | 'P')) {
+                        let end = if c.get(i + 2) == Some(&'{') {
+                            c[i..].iter().position(|x| *x == '}').map(|p| i + p + 1)
+                        } else {
+                            Some(i + 3)
+                        };
+                        let end = end.unwrap_or(c.len()).min(c.len());
+                        out.extend(&c[i..end]);
+                        i = end;
+                        continue;
+                    }
+                    class_char(&mut i, &mut out);
+                    if i + 1 < c.len() && c[i] == '-' && c[i + 1] != ']' {
+                        out.push('-');
+                        i += 1;
+                        class_char(&mut i, &mut out);
+                    }
+                }
+                if i < c.len() {
+                    out.push(']');
+                    i += 1;
+                }
+            }
+            ch => {
+                out.push(ch);
+                i += 1;
+            }
+        }
+    }
+    out.into()
+}
+
+/// The message Go's regexp/syntax gives for the first syntax error of `pat` (scanning left to
+/// right as Go's parser does), for the errors charts actually make.
+fn go_regex_syntax_error(pat: &str) -> Option<String> {
+    let b: Vec<char> = pat.chars().collect();
+    let err = |code: &str, expr: &str| Some(format!("error parsing regexp: {code}: `{expr}`"));
+    let mut depth = 0usize;
+    let mut i = 0;
+    // whether the previous item can take a repetition operator, and whether it already is one
+    let (mut operand, mut repeated) = (false, false);
+    while i < b.len() {
+        match b[i] {
+            '\\' => {
+                let Some(&c) = b.get(i + 1) else {
+                    return err("trailing backslash at end of expression", "");
+                };
+                let known = c.is_ascii_digit()
+                    || "aAbBdDfnrsStvwWzpPQExC.+*?()|[]{}^$\\-/".contains(c)
+                    || !c.is_ascii_alphanumeric();
+                if !known {
+                    return err("invalid escape sequence", &format!("\\{c}"));
+                }
+                i += 2;
+                (operand, repeated) = (true, false);
+                continue;
+            }
+            '[' => {
+                let start = i;
+                i += 1;
+                if b.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                if b.get(i) == Some(&']') {
+                    i += 1;
+                }
+                loop {
+                    match b.get(i) {
+                        None => {
+                            let expr: String = b[start..].iter().collect();
+                            return err("missing closing ]", &expr);
+                        }
+                        Some('\\') if !matches!(b.get(i + 1), Some(c) if c.is_ascii_punctuation()) => {
+                            i += 2
+                        }
+                        Some('[') if b.get(i + 1) == Some(&':') => {
+                            match b[i + 2..].iter().position(|c| *c == ']') {
+                                Some(p) => i += p + 3,
+                                None => i += 1,
+                            }
+                        }
+                        Some(']') => break,
+                        Some(_) => {
+                            // a literal (or escaped punctuation), maybe a range lo-hi
+                            let lit = |j: usize| match b.get(j) {
+                                Some('\\') => b.get(j + 1).map(|c| (*c, j + 2)),
+                                c => c.map(|c| (*c, j + 1)),
+                            };
+                            let Some((lo, next)) = lit(i) else { break };
+                            let lo_at = i;
+                            i = next;
+                            if b.get(i) == Some(&'-')
+                                && b.get(i + 1).is_some_and(|c| *c != ']')
+                                && let Some((hi, next)) = lit(i + 1)
+                            {
+                                if hi < lo {
+                                    let expr: String = b[lo_at..next].iter().collect();
+                                    return err("invalid character class range", &expr);
+                                }
+                                i = next;
+                            }
+                        }
+                    }
+                }
+                i += 1;
+                (operand, repeated) = (true, false);
+                continue;
+            }
+            '(' => {
+                depth += 1;
+                (operand, repeated) = (false, false);
+                if b.get(i + 1) == Some(&'?') {
+                    // flags or a named/non-capturing group: skip its header
+                    let end = if b.get(i + 2) == Some(&'P') || b.get(i + 2) == Some(&'<') {
+                        b[i..].iter().position(|c| *c == '>')
+                    } else {
+                        b[i..].iter().position(|c| *c == ':' || *c == ')')
+                    };
+                    match end {
+                        Some(p) if b[i + p] == ')' => {
+                            depth -= 1;
+                            i += p + 1;
+                            continue;
+                        }
+                        Some(p) => {
+                            i += p + 1;
+                            continue;
+                        }
+                        None => {}
+                    }
+                }
+            }
+            ')' => {
+                if depth == 0 {
+                    return err("unexpected )", pat);
+                }
+                depth -= 1;
+                (operand, repeated) = (true, false);
+            }
+            '|' => (operand, repeated) = (false, false),
+            '*' | '+' | '?' => {
+                let mut op = b[i].to_string();
+                if b.get(i + 1) == Some(&'?') {
+                    op.push('?');
+                }
+                if !operand {
+                    return err("missing argument to repetition operator", &op);
+                }
+                if repeated {
+                    let prev: String = b[i.saturating_sub(1)..=i].iter().collect();
+                    return err("invalid nested repetition operator", &prev);
+                }
+                repeated = true;
+                if op.len() == 2 {
+                    i += 1;
+                }
+            }
+            _ => (operand, repeated) = (true, false),
+        }
+        i += 1;
+    }
+    if depth > 0 {
+        return err("missing closing )", pat);
+    }
+    None
+}
+
+/// Go `Regexp.ReplaceAllString` (with `$1` / `${name}` expansion).
+pub fn go_replace_all(r: &regex::Regex, s: &str, repl: &str) -> String {
+    r.replace_all(s, repl).into_owned()
+}
+
+pub fn snake_case(s: &str) -> String {
+    // xstrings.ToSnakeCase approximation
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            if i > 0
+                && (chars[i - 1].is_lowercase()
+                    || (i + 1 < chars.len() && chars[i + 1].is_lowercase() && chars[i - 1] != '_'))
+                && !out.ends_with('_')
+            {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else if c == '-' || c == ' ' || c == '.' {
+            if !out.ends_with('_') {
+                out.push('_');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn camel_case(s: &str) -> String {
+    let mut out = String::new();
+    let mut up = true;
+    for c in s.chars() {
+        if c == '_' || c == '-' || c == ' ' {
+            up = true;
+            continue;
+        }
+        if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// goutils WrapCustom (simplified).
+pub fn wrap(s: &str, width: usize, nl: &str) -> String {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        for w in para.split(' ') {
+            if !line.is_empty() && line.len() + 1 + w.len() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(w);
+        }
+        lines.push(line);
+    }
+    lines.join(nl)
+}
+
+pub fn base32_encode(b: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    for chunk in b.chunks(5) {
+        let mut buf = [0u8; 5];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = u64::from_be_bytes([0, 0, 0, buf[0], buf[1], buf[2], buf[3], buf[4]]);
+        let chars = match chunk.len() {
+            1 => 2,
+            2 => 4,
+            3 => 5,
+            4 => 7,
+            _ => 8,
+        };
+        for i in 0..8 {
+            if i < chars {
+                out.push(A[((n >> (35 - i * 5)) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let t = s.trim_end_matches('=');
+    let mut bits: u64 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in t.bytes() {
+        let v = A.iter().position(|&x| x == c)? as u64;
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// BurntSushi/toml encoding of a map (simple tables, sorted keys, values then sub-tables).
+pub fn to_toml(v: &Value) -> String {
+    fn key(k: &str) -> String {
+        if !k.is_empty()
+            && k.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        {
+            k.to_string()
+        } else {
+            go_quote(k)
+        }
+    }
+    fn scalar(v: &Value) -> Option<String> {
+        Some(match v {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) | Value::Int64(i) => i.to_string(),
+            Value::Uint(u) => u.to_string(),
+            Value::Float(f) => {
+                let s = format_float_g(*f);
+                if s.contains(['.', 'e', 'n', 'I']) {
+                    s
+                } else {
+                    format!("{}.0", s)
+                }
+            }
+            Value::Str(s) => go_quote(s),
+            Value::List(l) => {
+                let items: Vec<String> = l.iter().filter_map(scalar).collect();
+                format!("[{}]", items.join(", "))
+            }
+            _ => return None,
+        })
+    }
+    fn table(prefix: &str, v: &Value, out: &mut String) {
+        let Value::Map(m) = v else { return };
+        let m = m.borrow();
+        for (k, x) in m.iter() {
+            if !matches!(x, Value::Map(_) | Value::Nil)
+                && let Some(s) = scalar(x)
+            {
+                if !prefix.is_empty() {
+                    out.push_str("  ");
+                }
+                out.push_str(&format!("{} = {}\n", key(k), s));
+            }
+        }
+        for (k, x) in m.iter() {
+            if let Value::Map(_) = x {
+                let p = if prefix.is_empty() {
+                    key(k)
+                } else {
+                    format!("{}.{}", prefix, key(k))
+                };
+                out.push_str(&format!("\n[{}]\n", p));
+                table(&p, x, out);
+            }
+        }
+    }
+    let mut out = String::new();
+    table("", v, &mut out);
+    out
+}
+
+pub fn path_clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let j = parts.join("/");
+    if rooted {
+        format!("/{}", j)
+    } else if j.is_empty() {
+        ".".into()
+    } else {
+        j
+    }
+}
+
+pub fn path_base(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        return "/".into();
+    }
+    t.rsplit('/').next().unwrap_or(t).to_string()
+}
+
+pub fn path_dir(p: &str) -> String {
+    let i = p.rfind('/').map(|i| i + 1).unwrap_or(0);
+    path_clean(&p[..i])
+}
+
+/// Go `time.ParseDuration` → nanoseconds.
+pub fn parse_duration(s: &str) -> Option<i128> {
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if n == 0 {
+            return None;
+        }
+        let num: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..u] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += num * mult;
+        rest = &rest[u..];
+    }
+    Some(if neg { -(total as i128) } else { total as i128 })
+}
+
+/// Go `time.Duration.String()`.
+pub fn format_duration(ns: i128) -> String {
+    if ns == 0 {
+        return "0s".into();
+    }
+    let neg = ns < 0;
+    let a = ns.unsigned_abs();
+    let mut s = String::new();
+    if a < 1_000_000_000 {
+        let (v, unit) = if a < 1000 {
+            (a as f64, "ns")
+        } else if a < 1_000_000 {
+            (a as f64 / 1e3, "µs")
+        } else {
+            (a as f64 / 1e6, "ms")
+        };
+        s = format!("{}{}", format_float_g(v), unit);
+    } else {
+        let h = a / 3_600_000_000_000;
+        let m = (a / 60_000_000_000) % 60;
+        let sec = (a % 60_000_000_000) as f64 / 1e9;
+        if h > 0 {
+            s.push_str(&format!("{}h", h));
+        }
+        if h > 0 || m > 0 {
+            s.push_str(&format!("{}m", m));
+        }
+        s.push_str(&format!("{}s", format_float_f(sec, None)));
+    }
+    if neg { format!("-{}", s) } else { s }
+}
+
+/// Go time formatting for a Time value (UTC) with a Go layout.
+pub fn go_date(layout: &str, v: &Value) -> String {
+    let (nanos, off) = match v {
+        Value::Object(o) => match &**o {
+            Object::Time { unix_nanos, offset } => (*unix_nanos, *offset),
+            _ => (0, 0),
+        },
+        Value::Int(i) | Value::Int64(i) => (*i as i128 * 1_000_000_000, 0),
+        Value::Float(f) => ((*f as i128) * 1_000_000_000, 0),
+        _ => {
+            let d = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            (d.as_nanos() as i128, 0)
+        }
+    };
+    super::gotime::format(layout, nanos, off)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    #[expect(
+        clippy::approx_constant,
+        reason = "3.14159 is printf input, not an approximation of PI"
+    )]
+    fn printf_basics() {
+        assert_eq!(
+            sprintf(
+                "%s-%d-%v",
+                &[Value::str("a"), Value::Int(3), Value::Float(1e6)]
+            ),
+            "a-3-1e+06"
+        );
+        assert_eq!(sprintf("%d", &[Value::Float(1.5)]), "%!d(float64=1.5)");
+        assert_eq!(
+            sprintf("%05.2f|%-4s|", &[Value::Float(3.14159), Value::str("x")]),
+            "03.14|x   |"
+        );
+        assert_eq!(
+            sprintf("%q %v", &[Value::str("a\"b"), Value::Nil]),
+            "\"a\\\"b\" <nil>"
+        );
+        assert_eq!(sprintf("%s", &[]), "%!s(MISSING)");
+    }
+}

@@ -1,0 +1,1158 @@
+//! The render engine: values coalescing, template set construction, execution, Helm's error
+//! shapes, manifest splitting/sorting and the `helm template` output stream.
+
+use super::chart::Chart;
+use super::functions::{HelmFunctions, strip_no_value};
+use gotemplate::error::TemplateError;
+use gotemplate::exec::{Ctx, State, TemplateSet};
+use gotemplate::parse;
+use gotemplate::value::{Object, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+/// Options for one render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    pub release_name: String,
+    pub namespace: String,
+    pub revision: i64,
+    pub is_install: bool,
+    pub is_upgrade: bool,
+    /// e.g. "v1.33.0" or "1.33"; default v1.36.0 (Helm v4.2's built-in).
+    pub kube_version: Option<String>,
+    /// Extra API versions (`G/V` or `G/V/Kind`).
+    pub api_versions: Vec<String>,
+    /// Prepend the charts' `crds/` files (`helm template --include-crds`).
+    pub include_crds: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            release_name: "release-name".into(),
+            namespace: "default".into(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+            kube_version: None,
+            api_versions: vec![],
+            include_crds: false,
+        }
+    }
+}
+
+/// A render error, with Helm's message.
+#[derive(Debug, Clone)]
+pub struct RenderError(pub String);
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for RenderError {}
+
+/// Helm CLI's `mergeMaps` (for `-f` files and `--set` layers).
+pub fn merge_maps(a: &Value, b: &Value) -> Value {
+    let out = match a {
+        Value::Map(m) => m.borrow().clone(),
+        _ => BTreeMap::new(),
+    };
+    let mut out = out;
+    if let Value::Map(bm) = b {
+        for (k, v) in bm.borrow().iter() {
+            if let Value::Map(_) = v
+                && let Some(existing @ Value::Map(_)) = out.get(k)
+            {
+                let merged = merge_maps(existing, v);
+                out.insert(k.clone(), merged);
+                continue;
+            }
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Value::map(out)
+}
+
+fn is_table(v: &Value) -> bool {
+    matches!(v, Value::Map(_))
+}
+
+fn clean_nil_values(v: &Value) {
+    if let Value::Map(m) = v {
+        m.borrow_mut().retain(|_, x| !x.is_nil());
+        for x in m.borrow().values() {
+            clean_nil_values(x);
+        }
+    }
+}
+
+/// chartutil coalesceTablesFullKey (dst has precedence).
+fn coalesce_tables(dst: &Value, src: &Value, merge: bool) {
+    let (Value::Map(d), Value::Map(s)) = (dst, src) else {
+        return;
+    };
+    let src_non_nil: std::collections::HashSet<String> = s
+        .borrow()
+        .iter()
+        .filter(|(_, v)| !v.is_nil())
+        .map(|(k, _)| k.clone())
+        .collect();
+    let dst_nils: Vec<String> = d
+        .borrow()
+        .iter()
+        .filter(|(_, v)| v.is_nil())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in dst_nils {
+        s.borrow_mut().insert(k, Value::Nil);
+    }
+    let src_entries: Vec<(String, Value)> = s
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, sv) in src_entries {
+        let dv = d.borrow().get(&k).cloned();
+        match dv {
+            Some(Value::Nil) if !merge && src_non_nil.contains(&k) => {
+                d.borrow_mut().remove(&k);
+            }
+            None => {
+                d.borrow_mut().insert(k, sv);
+            }
+            Some(dv) => {
+                if is_table(&sv) && is_table(&dv) {
+                    coalesce_tables(&dv, &sv, merge);
+                }
+            }
+        }
+    }
+}
+
+/// chartutil coalesceValues for one chart: defaults `c.values` into `v` (`merge`: keep nulls,
+/// as MergeValues does).
+fn coalesce_values(c: &Chart, v: &Value, merge: bool) {
+    let vc = c.values.deep_copy();
+    let (Value::Map(vm), Value::Map(dm)) = (v, &vc) else {
+        return;
+    };
+    let defaults: Vec<(String, Value)> = dm
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, dv) in defaults {
+        let uv = vm.borrow().get(&k).cloned();
+        match uv {
+            Some(Value::Nil) => {
+                if !merge {
+                    vm.borrow_mut().remove(&k);
+                }
+            }
+            Some(uv @ Value::Map(_)) => {
+                if is_table(&dv) {
+                    let merge = merge || c.dependencies.iter().any(|d| d.name() == k);
+                    if !merge {
+                        clean_nil_values(&dv);
+                    }
+                    coalesce_tables(&uv, &dv, merge);
+                }
+            }
+            Some(_) => {}
+            None => {
+                if !merge {
+                    if dv.is_nil() {
+                        continue;
+                    }
+                    clean_nil_values(&dv);
+                }
+                vm.borrow_mut().insert(k, dv);
+            }
+        }
+    }
+}
+
+fn chart_alias_name(c: &Chart, _parent: &Chart) -> String {
+    c.name()
+}
+
+fn coalesce_globals(dest: &Value, src: &Value) {
+    let dg = match dest.get("global") {
+        None => Value::empty_map(),
+        Some(g @ Value::Map(_)) => g,
+        Some(_) => return,
+    };
+    let sg = match src.get("global") {
+        None => Value::empty_map(),
+        Some(g @ Value::Map(_)) => g,
+        Some(_) => return,
+    };
+    let entries: Vec<(String, Value)> = sg
+        .as_map()
+        .unwrap()
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, val) in entries {
+        if let Value::Map(vm) = &val {
+            let vv = Value::map(vm.borrow().clone());
+            let existing = dg.get(&k);
+            match existing {
+                None => {
+                    dg.as_map().unwrap().borrow_mut().insert(k, vv);
+                }
+                Some(dv @ Value::Map(_)) => {
+                    coalesce_tables(&vv, &dv, true);
+                    dg.as_map().unwrap().borrow_mut().insert(k, vv);
+                }
+                Some(_) => {}
+            }
+        } else if dg.get(&k).is_some_and(|d| is_table(&d)) {
+        } else {
+            dg.as_map().unwrap().borrow_mut().insert(k, val);
+        }
+    }
+    dest.as_map()
+        .unwrap()
+        .borrow_mut()
+        .insert("global".into(), dg);
+}
+
+/// Coalesce a chart (and its subcharts) into `v` (Helm's CoalesceValues, or MergeValues when
+/// `merge`).
+fn coalesce_mode(c: &Chart, v: &Value, merge: bool) -> Result<(), RenderError> {
+    coalesce_values(c, v, merge);
+    for sub in &c.dependencies {
+        let name = sub.name();
+        let m = v.as_map().unwrap();
+        let existing = m.borrow().get(&name).cloned();
+        let sv = match existing {
+            Some(x @ Value::Map(_)) => x,
+            None => {
+                let n = Value::empty_map();
+                m.borrow_mut().insert(name.clone(), n.clone());
+                n
+            }
+            Some(other) => {
+                return Err(RenderError(format!(
+                    "type mismatch on {}: {}",
+                    name,
+                    go_t_verb(&other)
+                )));
+            }
+        };
+        coalesce_globals(&sv, v);
+        coalesce_mode(sub, &sv, merge)?;
+    }
+    Ok(())
+}
+
+/// Go's `%t` of a non-map value (`%!t(string=x)` for non-booleans).
+fn go_t_verb(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => b.to_string(),
+        Value::List(l) => format!(
+            "[{}]",
+            l.iter().map(go_t_verb).collect::<Vec<_>>().join(" ")
+        ),
+        Value::Nil => "%!t(<nil>)".into(),
+        other => format!(
+            "%!t({}={})",
+            go_type_name(other),
+            gotemplate::value::sprint(other)
+        ),
+    }
+}
+
+fn coalesce(c: &Chart, v: &Value) -> Result<(), RenderError> {
+    coalesce_mode(c, v, false)
+}
+
+/// `Values.PathValue` / `Table` lookups: walk dotted `path` through maps.
+fn path_lookup(v: &Value, path: &str) -> Option<Value> {
+    let mut cur = v.clone();
+    for seg in path.split('.') {
+        cur = match &cur {
+            Value::Map(_) => cur.get(seg)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn dep_str(d: &Value, k: &str) -> String {
+    match d.get(k) {
+        Some(Value::Nil) | None => String::new(),
+        Some(x) => gotemplate::value::strval(&x),
+    }
+}
+
+fn set_dependencies_meta(c: &mut Chart, deps: Vec<Value>) {
+    if let Value::Map(md) = &c.metadata {
+        let md2 = md.borrow().clone();
+        let mut md2 = md2;
+        md2.insert("dependencies".into(), Value::list(deps));
+        c.metadata = Value::map(md2);
+    }
+}
+
+/// Helm's processDependencyEnabled: aliases applied (a chart listed twice under two aliases is
+/// used twice), tags then conditions (a condition that resolves to a bool wins), disabled
+/// subcharts removed, recursively with the condition paths prefixed by the subchart names.
+#[expect(
+    clippy::nonminimal_bool,
+    reason = "the tags rule written as Helm's Go code writes it"
+)]
+fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<(), RenderError> {
+    let reqs: Vec<Value> = match c.metadata.get("dependencies") {
+        Some(Value::List(l)) => l.iter().map(|d| d.deep_copy()).collect(),
+        _ => return Ok(()),
+    };
+    // Helm's IsCompatibleRange: the chart's version must satisfy the dependency's constraint
+    let compatible = |r: &Value, ch: &Chart| {
+        let v = match ch.metadata.get("version") {
+            Some(Value::Nil) | None => String::new(),
+            Some(x) => gotemplate::value::strval(&x),
+        };
+        sprig::semver::compare(&dep_str(r, "version"), &v).unwrap_or(false)
+    };
+    let mut charts: Vec<Chart> = c
+        .dependencies
+        .iter()
+        .filter(|ch| {
+            !reqs
+                .iter()
+                .any(|r| dep_str(r, "name") == ch.name() && compatible(r, ch))
+        })
+        .cloned()
+        .collect();
+    for r in &reqs {
+        let name = dep_str(r, "name");
+        if let Some(ch) = c
+            .dependencies
+            .iter()
+            .find(|ch| ch.name() == name && compatible(r, ch))
+        {
+            let mut ch = ch.clone();
+            let alias = dep_str(r, "alias");
+            if !alias.is_empty()
+                && let Value::Map(md) = &ch.metadata
+            {
+                let mut md2 = md.borrow().clone();
+                md2.insert("name".into(), Value::string(alias.clone()));
+                ch.metadata = Value::map(md2);
+            }
+            charts.push(ch);
+        }
+        let alias = dep_str(r, "alias");
+        if !alias.is_empty()
+            && let Value::Map(rm) = r
+        {
+            rm.borrow_mut().insert("name".into(), Value::string(alias));
+        }
+    }
+    c.dependencies = charts;
+    let cvals = match v {
+        Value::Map(_) => v.deep_copy(),
+        _ => Value::empty_map(),
+    };
+    coalesce(c, &cvals)?;
+    let tags = match cvals.get("tags") {
+        Some(t @ Value::Map(_)) => Some(t),
+        _ => None,
+    };
+    let mut disabled: Vec<String> = vec![];
+    for r in &reqs {
+        let mut enabled = true;
+        if let Some(tv) = &tags {
+            let (mut has_true, mut has_false) = (false, false);
+            if let Some(Value::List(ts)) = r.get("tags") {
+                for t in ts.iter() {
+                    if let Some(Value::Bool(b)) = tv.get(&gotemplate::value::strval(t)) {
+                        if b { has_true = true } else { has_false = true }
+                    }
+                }
+            }
+            enabled = !((!has_true) && has_false);
+        }
+        for cond in dep_str(r, "condition").trim().split(',') {
+            if cond.is_empty() {
+                continue;
+            }
+            if let Some(Value::Bool(b)) = path_lookup(&cvals, &format!("{path}{cond}")) {
+                enabled = b;
+                break;
+            }
+        }
+        if !enabled {
+            disabled.push(dep_str(r, "name"));
+        }
+    }
+    c.dependencies.retain(|ch| !disabled.contains(&ch.name()));
+    let kept: Vec<Value> = reqs
+        .into_iter()
+        .filter(|r| !disabled.contains(&dep_str(r, "name")))
+        .collect();
+    for sub in c.dependencies.iter_mut() {
+        let sp = format!("{}{}.", path, sub.name());
+        process_dependency_enabled(sub, &cvals, &sp)?;
+    }
+    set_dependencies_meta(c, kept);
+    Ok(())
+}
+
+/// MergeTables (dst wins; nulls kept).
+fn merge_tables(dst: &Value, src: &Value) {
+    coalesce_tables(dst, src, true);
+}
+
+/// Nest `data` under a dotted path (`.` means the top level).
+fn path_to_map(path: &str, data: Value) -> Value {
+    if path == "." {
+        return data;
+    }
+    let mut cur = data;
+    for seg in path.split('.').rev() {
+        let mut m = BTreeMap::new();
+        m.insert(seg.to_string(), cur);
+        cur = Value::map(m);
+    }
+    cur
+}
+
+/// Helm's processImportValues (merge mode), bottom-up: a parent imports each dependency's
+/// `exports.<name>` (string form) or `<child>` table into `<parent>` (map form); the parent's
+/// own values win over imported ones.
+fn process_import_values(c: &mut Chart) -> Result<(), RenderError> {
+    for sub in c.dependencies.iter_mut() {
+        process_import_values(sub)?;
+    }
+    let reqs: Vec<Value> = match c.metadata.get("dependencies") {
+        Some(Value::List(l)) => l.iter().cloned().collect(),
+        _ => return Ok(()),
+    };
+    let cvals = Value::empty_map();
+    coalesce_mode(c, &cvals, true)?;
+    let b = Value::empty_map();
+    let mut new_reqs = Vec::new();
+    for r in &reqs {
+        let name = dep_str(r, "name");
+        let mut outiv = Vec::new();
+        if let Some(Value::List(ivs)) = r.get("import-values") {
+            for iv in ivs.iter() {
+                let (child, parent) = match iv {
+                    Value::Map(_) => {
+                        let g = |k: &str| match iv.get(k) {
+                            Some(x) => gotemplate::value::strval(&x),
+                            None => "<nil>".to_string(),
+                        };
+                        (g("child"), g("parent"))
+                    }
+                    Value::Str(s) => (format!("exports.{s}"), ".".to_string()),
+                    _ => continue,
+                };
+                let mut pm = BTreeMap::new();
+                pm.insert("child".to_string(), Value::string(child.clone()));
+                pm.insert("parent".to_string(), Value::string(parent.clone()));
+                outiv.push(Value::map(pm));
+                let Some(t @ Value::Map(_)) = path_lookup(&cvals, &format!("{name}.{child}"))
+                else {
+                    continue;
+                };
+                let t = t.deep_copy();
+                let src = if parent == "." && matches!(iv, Value::Str(_)) {
+                    t
+                } else {
+                    path_to_map(&parent, t)
+                };
+                merge_tables(&b, &src);
+            }
+        }
+        let r2 = r.deep_copy();
+        if let Value::Map(rm) = &r2
+            && r.get("import-values").is_some()
+        {
+            rm.borrow_mut()
+                .insert("import-values".into(), Value::list(outiv));
+        }
+        new_reqs.push(r2);
+    }
+    let merged = cvals.deep_copy();
+    merge_tables(&merged, &b);
+    c.values = merged;
+    set_dependencies_meta(c, new_reqs);
+    Ok(())
+}
+
+/// Process dependencies as Helm's ProcessDependencies does: enabled/disabled subcharts, then
+/// import-values.
+fn process_dependencies(c: &mut Chart, vals: &Value) -> Result<(), RenderError> {
+    process_dependency_enabled(c, vals, "")?;
+    process_import_values(c)
+}
+
+fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
+    let md = &c.metadata;
+    let s = |k: &str| {
+        Value::string(
+            md.get(k)
+                .map(|v| {
+                    if v.is_nil() {
+                        String::new()
+                    } else {
+                        gotemplate::value::strval(&v)
+                    }
+                })
+                .unwrap_or_default(),
+        )
+    };
+    let list = |k: &str| match md.get(k) {
+        Some(v @ Value::List(_)) => v,
+        _ => Value::list(vec![]),
+    };
+    let mut m = BTreeMap::new();
+    m.insert("APIVersion".into(), s("apiVersion"));
+    // Helm keeps Metadata.Annotations a Go map[string]string, nil when Chart.yaml has none
+    let annotations = match md.get("annotations") {
+        Some(Value::Map(a)) => Some(
+            a.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), gotemplate::value::strval(v)))
+                .collect(),
+        ),
+        _ => None,
+    };
+    m.insert(
+        "Annotations".into(),
+        Value::Object(Rc::new(Object::StrMap(annotations))),
+    );
+    m.insert("AppVersion".into(), s("appVersion"));
+    m.insert("Condition".into(), s("condition"));
+    let deps = match md.get("dependencies") {
+        Some(Value::List(l)) => Value::list(
+            l.iter()
+                .map(|d| {
+                    let g = |k: &str| d.get(k).unwrap_or(Value::str(""));
+                    let mut dm = BTreeMap::new();
+                    dm.insert("Name".into(), g("name"));
+                    dm.insert("Version".into(), g("version"));
+                    dm.insert("Repository".into(), g("repository"));
+                    dm.insert("Condition".into(), g("condition"));
+                    dm.insert("Tags".into(), d.get("tags").unwrap_or(Value::list(vec![])));
+                    dm.insert("Enabled".into(), Value::Bool(true));
+                    dm.insert(
+                        "ImportValues".into(),
+                        d.get("import-values").unwrap_or(Value::list(vec![])),
+                    );
+                    dm.insert("Alias".into(), g("alias"));
+                    Value::map(dm)
+                })
+                .collect(),
+        ),
+        _ => Value::list(vec![]),
+    };
+    m.insert("Dependencies".into(), deps);
+    m.insert(
+        "Deprecated".into(),
+        Value::Bool(md.get("deprecated").is_some_and(|v| v.truthy())),
+    );
+    m.insert("Description".into(), s("description"));
+    m.insert("Home".into(), s("home"));
+    m.insert("Icon".into(), s("icon"));
+    m.insert("IsRoot".into(), Value::Bool(is_root));
+    m.insert("Keywords".into(), list("keywords"));
+    m.insert("KubeVersion".into(), s("kubeVersion"));
+    let maint = match md.get("maintainers") {
+        Some(Value::List(l)) => Value::list(
+            l.iter()
+                .map(|x| {
+                    let mut mm = BTreeMap::new();
+                    let g = |k: &str| {
+                        Value::string(
+                            x.get(k)
+                                .map(|v| {
+                                    if v.is_nil() {
+                                        String::new()
+                                    } else {
+                                        gotemplate::value::strval(&v)
+                                    }
+                                })
+                                .unwrap_or_default(),
+                        )
+                    };
+                    mm.insert("Email".into(), g("email"));
+                    mm.insert("Name".into(), g("name"));
+                    mm.insert("URL".into(), g("url"));
+                    Value::map(mm)
+                })
+                .collect(),
+        ),
+        _ => Value::list(vec![]),
+    };
+    m.insert("Maintainers".into(), maint);
+    m.insert("Name".into(), s("name"));
+    m.insert("Sources".into(), list("sources"));
+    m.insert("Tags".into(), s("tags"));
+    m.insert("Type".into(), s("type"));
+    m.insert("Version".into(), s("version"));
+    Value::map(m)
+}
+
+fn capabilities(opts: &RenderOptions) -> Value {
+    let kv = opts
+        .kube_version
+        .clone()
+        .unwrap_or_else(|| "v1.36.0".into());
+    let kv = if kv.starts_with('v') {
+        kv
+    } else {
+        format!("v{}", kv)
+    };
+    let core = kv.trim_start_matches('v');
+    let mut parts = core.split('.');
+    let major = parts.next().unwrap_or("1").to_string();
+    let minor = parts.next().unwrap_or("0").to_string();
+    let version = if core.split('.').count() == 2 {
+        format!("{}.0", kv)
+    } else {
+        kv.clone()
+    };
+    let mut apis: Vec<String> = include_str!("apiversions.txt")
+        .lines()
+        .map(|s| s.to_string())
+        .collect();
+    apis.extend(opts.api_versions.iter().cloned());
+    Value::Object(Rc::new(Object::Capabilities {
+        kube: Value::Object(Rc::new(Object::KubeVersion {
+            version,
+            major,
+            minor,
+        })),
+        apis: Value::Object(Rc::new(Object::ApiVersions(apis))),
+        helm: Value::Object(Rc::new(Object::HelmVersion {
+            version: "v4.2".into(),
+            git_commit: String::new(),
+            git_tree_state: String::new(),
+            go_version: "go1.26.6".into(),
+            kube_client_version: "v1.36".into(),
+        })),
+    }))
+}
+
+struct Renderable {
+    src: Rc<str>,
+    vals: Value,
+    base_path: String,
+}
+
+fn full_path(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}/charts/{}", parent, name)
+    }
+}
+
+fn rec_all_tpls(
+    c: &Chart,
+    parent_path: &str,
+    top: &Value,
+    values: &Value,
+    is_root: bool,
+    out: &mut BTreeMap<String, Renderable>,
+) -> Value {
+    let subcharts = Value::empty_map();
+    let mut next = BTreeMap::new();
+    next.insert("Chart".to_string(), chart_meta_map(c, is_root));
+    next.insert(
+        "Files".to_string(),
+        Value::Object(Rc::new(Object::Files(c.files.clone()))),
+    );
+    next.insert(
+        "Release".to_string(),
+        top.get("Release").unwrap_or_default(),
+    );
+    next.insert(
+        "Capabilities".to_string(),
+        top.get("Capabilities").unwrap_or_default(),
+    );
+    super::common_values::mark_values_map(values);
+    next.insert("Values".to_string(), values.clone());
+    next.insert("Subcharts".to_string(), subcharts.clone());
+    let next = Value::map(next);
+    let path = full_path(parent_path, &c.name());
+    for sub in &c.dependencies {
+        let name = chart_alias_name(sub, c);
+        let sv = match values.get(&name) {
+            Some(v @ Value::Map(_)) => v,
+            _ => Value::empty_map(),
+        };
+        let r = rec_all_tpls(sub, &path, top, &sv, false, out);
+        subcharts
+            .as_map()
+            .unwrap()
+            .borrow_mut()
+            .insert(sub.name(), r);
+    }
+    let lib = c
+        .metadata
+        .get("type")
+        .and_then(|t| t.as_str().map(|s| s == "library"))
+        .unwrap_or(false);
+    for (name, src) in &c.templates {
+        if lib && !name.rsplit('/').next().unwrap_or("").starts_with('_') {
+            continue;
+        }
+        out.insert(
+            format!("{}/{}", path, name),
+            Renderable {
+                src: src.clone(),
+                vals: next.clone(),
+                base_path: format!("{}/templates", path),
+            },
+        );
+    }
+    next
+}
+
+fn sort_templates(keys: &mut [String]) {
+    // sort.Reverse(byPathLen): deeper paths first, then reverse lexical
+    keys.sort_by(|a, b| {
+        let ca = a.matches('/').count();
+        let cb = b.matches('/').count();
+        cb.cmp(&ca).then_with(|| b.cmp(a))
+    });
+}
+
+/// Helm's cleanupParseError.
+fn cleanup_parse_error(filename: &str, msg: &str) -> String {
+    let toks: Vec<&str> = msg.split(": ").collect();
+    if toks.len() == 1 {
+        return format!("parse error in ({}): {}", filename, msg);
+    }
+    format!("parse error at ({}): {}", toks[1], toks[toks.len() - 1])
+}
+
+struct Traceable {
+    location: String,
+    message: String,
+    exec_fn: String,
+}
+
+fn parse_exec_error_string(s: &str) -> Option<Traceable> {
+    let rem = s.strip_prefix("template: ")?;
+    if rem.starts_with("no template ") {
+        return Some(Traceable {
+            location: String::new(),
+            message: s.to_string(),
+            exec_fn: String::new(),
+        });
+    }
+    if let Some((tname, after)) = rem.split_once(": executing ") {
+        if let Some(a) = after.strip_prefix('"')
+            && let Some(eq) = a.find('"')
+        {
+            let fname = &a[..eq];
+            let after_fn = &a[eq + 1..];
+            if let Some(after_at) = after_fn.strip_prefix(" at <")
+                && let Some((loc, msg)) = after_at.split_once(">: ")
+            {
+                let mut msg = msg.to_string();
+                if let Some(cut) = msg.find(" template:") {
+                    msg.truncate(cut);
+                }
+                return Some(Traceable {
+                    location: tname.to_string(),
+                    message: msg,
+                    exec_fn: format!("executing \"{}\" at <{}>:", fname, loc),
+                });
+            }
+        }
+        return None;
+    }
+    if let Some(sep) = rem.rfind(": ") {
+        let mut msg = rem[sep + 2..].to_string();
+        if let Some(cut) = msg.find(" template:") {
+            msg.truncate(cut);
+        }
+        return Some(Traceable {
+            location: rem[..sep].to_string(),
+            message: msg,
+            exec_fn: String::new(),
+        });
+    }
+    None
+}
+
+/// Helm's reformatExecErrorMsg.
+fn reformat_exec_error(filename: &str, err: &TemplateError) -> String {
+    if !err.exec {
+        return err.msg.clone();
+    }
+    let toks: Vec<&str> = err.msg.splitn(3, ": ").collect();
+    if toks.len() != 3 {
+        return format!("execution error in ({}): {}", filename, err.msg);
+    }
+    let location = toks[1];
+    if let Some(st) = toks[2].find("HELM_ERR_START") {
+        let rest = &toks[2][st + "HELM_ERR_START".len()..];
+        if let Some(en) = rest.rfind("HELM_ERR_END") {
+            return format!("execution error at ({}): {}", location, &rest[..en]);
+        }
+    }
+    let mut locs: Vec<Traceable> = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        match parse_exec_error_string(&e.msg) {
+            Some(t) => {
+                let dup = locs.last().is_some_and(|l| {
+                    l.location == t.location && l.message == t.message && l.exec_fn == t.exec_fn
+                });
+                if !dup {
+                    locs.push(t);
+                }
+            }
+            None => return err.msg.clone(),
+        }
+        cur = e.wrapped.as_deref();
+    }
+    let mut s = String::new();
+    for t in locs {
+        if !t.location.is_empty() {
+            s.push_str(&format!("{}\n  ", t.location));
+        }
+        if !t.exec_fn.is_empty() {
+            s.push_str(&format!("{}\n    ", t.exec_fn));
+        }
+        if !t.message.is_empty() {
+            s.push_str(&format!("{}\n", t.message));
+        }
+    }
+    s.trim().to_string()
+}
+
+/// Render all templates of a chart; returns template path → rendered text (NOTES.txt included,
+/// partials excluded), exactly as Helm's engine does.
+pub fn render_files(
+    chart: &Chart,
+    user_values: &Value,
+    opts: &RenderOptions,
+) -> Result<BTreeMap<String, String>, RenderError> {
+    let mut chart = chart.clone();
+    // coalesce
+    let vals = match user_values {
+        Value::Map(_) => user_values.deep_copy(),
+        _ => Value::empty_map(),
+    };
+    process_dependencies(&mut chart, &vals)?;
+    coalesce(&chart, &vals)?;
+    validate_schemas(&chart, &vals)?;
+    let mut release = BTreeMap::new();
+    release.insert("Name".into(), Value::str(&opts.release_name));
+    release.insert("Namespace".into(), Value::str(&opts.namespace));
+    release.insert("Revision".into(), Value::Int(opts.revision));
+    release.insert("IsInstall".into(), Value::Bool(opts.is_install));
+    release.insert("IsUpgrade".into(), Value::Bool(opts.is_upgrade));
+    release.insert("Service".into(), Value::str("Helm"));
+    let mut top = BTreeMap::new();
+    top.insert("Release".to_string(), Value::map(release));
+    top.insert("Capabilities".to_string(), capabilities(opts));
+    top.insert("Values".to_string(), vals.clone());
+    let top = Value::map(top);
+    let mut tpls = BTreeMap::new();
+    rec_all_tpls(&chart, "", &top, &vals, true, &mut tpls);
+    let mut keys: Vec<String> = tpls.keys().cloned().collect();
+    sort_templates(&mut keys);
+    let mut set: TemplateSet = HashMap::new();
+    for k in &keys {
+        let r = &tpls[k];
+        let (tree, defs) = parse::parse(k, &r.src, &super::functions::has_function)
+            .map_err(|e| RenderError(cleanup_parse_error(k, &e.0)))?;
+        for d in defs {
+            if set.contains_key(&d.name) && parse::tree_is_empty(&d) {
+                continue;
+            }
+            set.insert(d.name.clone(), Rc::new(d));
+        }
+        let tree = Rc::new(tree);
+        if !(set.contains_key(k) && parse::tree_is_empty(&tree)) {
+            set.insert(k.clone(), tree);
+        }
+    }
+    let set = Rc::new(set);
+    // keys: start searching now for the ones the render can reach
+    let probe = Ctx {
+        funcs: Box::new(HelmFunctions::new(None)),
+        max_output: 512 * 1024 * 1024,
+    };
+    let files: Vec<_> = keys
+        .iter()
+        .filter(|k| !k.rsplit('/').next().unwrap_or("").starts_with('_'))
+        .filter_map(|k| Some((set.get(k)?.clone(), tpls[k].vals.clone())))
+        .collect();
+    let nkeys = super::keyreach::reachable_key_calls(&probe, &set, &files);
+    drop(files);
+    let ctx = Ctx {
+        funcs: Box::new(HelmFunctions::new(Some(sprig::crypto::KeyPool::start(
+            nkeys.min(6),
+        )))),
+        max_output: 512 * 1024 * 1024,
+    };
+    let mut out = BTreeMap::new();
+    for k in &keys {
+        if k.rsplit('/').next().unwrap_or("").starts_with('_') {
+            continue;
+        }
+        let r = &tpls[k];
+        if let Value::Map(m) = &r.vals {
+            let mut t = BTreeMap::new();
+            t.insert("Name".to_string(), Value::str(k));
+            t.insert("BasePath".to_string(), Value::str(&r.base_path));
+            m.borrow_mut().insert("Template".into(), Value::map(t));
+        }
+        let tree = set.get(k).cloned().unwrap();
+        let mut st = State::new(&ctx, set.clone(), tree, r.vals.clone());
+        let mut buf = String::new();
+        if let Err(e) = st.execute(&r.vals, &mut buf) {
+            return Err(RenderError(reformat_exec_error(k, &e)));
+        }
+        out.insert(k.clone(), strip_no_value(buf));
+    }
+    Ok(out)
+}
+
+/// Go's `%T` of a values node (as Helm prints it in schema errors).
+fn go_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "<nil>",
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Int64(_) => "int64",
+        Value::Uint(_) => "uint64",
+        Value::Float(_) => "float64",
+        Value::Str(_) => "string",
+        Value::List(_) => "[]interface {}",
+        Value::Map(_) => "map[string]interface {}",
+        Value::Object(_) => "interface {}",
+    }
+}
+
+/// Helm's ValidateAgainstSchema: the chart's schema, then each (enabled) subchart's against its
+/// own values, every violation listed under the chart's name.
+fn schema_violations(c: &Chart, vals: &Value, out: &mut String) {
+    if let Some(src) = &c.schema {
+        match super::jsonschema::validate(src, vals) {
+            Ok(None) => {}
+            Ok(Some(text)) => {
+                out.push_str(&format!("{}:\n{}", c.name(), text));
+            }
+            Err(e) => out.push_str(&format!("{}:\n{}", c.name(), e)),
+        }
+    }
+    for sub in &c.dependencies {
+        let name = sub.name();
+        match vals.get(&name) {
+            None | Some(Value::Nil) => {}
+            Some(sv @ Value::Map(_)) => schema_violations(sub, &sv, out),
+            Some(other) => out.push_str(&format!(
+                "{}:\ninvalid type for values: expected object (map), got {}\n",
+                name,
+                go_type_name(&other)
+            )),
+        }
+    }
+}
+
+/// Validate coalesced values against `values.schema.json` of the chart and its subcharts.
+pub fn validate_schemas(c: &Chart, vals: &Value) -> Result<(), RenderError> {
+    let mut out = String::new();
+    schema_violations(c, vals, &mut out);
+    if out.is_empty() {
+        Ok(())
+    } else {
+        Err(RenderError(format!(
+            "values don't meet the specifications of the schema(s) in the following chart(s):\n{out}"
+        )))
+    }
+}
+
+/// One manifest document of the `helm template` stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedDoc {
+    /// Template path, e.g. `cilium/templates/cilium-agent/daemonset.yaml`.
+    pub source: String,
+    /// Document text (as Helm stores it, without the `---` separator).
+    pub content: String,
+    /// `kind` of the document ("" if none).
+    pub kind: String,
+    /// Whether it is a Helm hook.
+    pub hook: bool,
+}
+
+/// Split a rendered file into documents as Helm's SplitManifests does.
+pub fn split_manifests(s: &str) -> Vec<String> {
+    let t = s.trim_start();
+    let mut docs = Vec::new();
+    let mut cur = String::new();
+    let mut first = true;
+    for line in t.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("---") {
+            let rest = rest.trim_start_matches([' ', '\t']);
+            // "---" then spaces/tabs are removed; the remainder (possibly text) starts the next doc
+            docs.push(std::mem::take(&mut cur));
+            cur.push_str(rest);
+            first = false;
+            continue;
+        }
+        cur.push_str(line);
+    }
+    let _ = first;
+    docs.push(cur);
+    docs.into_iter()
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| d.trim_start().to_string())
+        .collect()
+}
+
+const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+fn kind_less(a: &str, b: &str) -> bool {
+    let pa = INSTALL_ORDER.iter().position(|k| *k == a);
+    let pb = INSTALL_ORDER.iter().position(|k| *k == b);
+    match (pa, pb) {
+        (None, None) => a < b,
+        (None, Some(_)) => false,
+        (Some(_), None) => true,
+        (Some(x), Some(y)) => x < y,
+    }
+}
+
+/// Sort rendered files into Helm's manifest order (hooks separately, last).
+pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Vec<RenderedDoc>, RenderError> {
+    let mut generic = Vec::new();
+    let mut hooks = Vec::new();
+    for (path, content) in files {
+        if path.rsplit('/').next().unwrap_or("").starts_with('_') || path.ends_with("NOTES.txt") {
+            continue;
+        }
+        if content.trim().is_empty() {
+            continue;
+        }
+        for d in split_manifests(content) {
+            let head = super::yaml::parse(&d)
+                .map_err(|e| RenderError(format!("YAML parse error on {}: {}", path, e)))?;
+            let kind = head
+                .get("kind")
+                .map(|k| gotemplate::value::strval(&k))
+                .unwrap_or_default();
+            let hook = head
+                .get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get("helm.sh/hook"))
+                .is_some();
+            let doc = RenderedDoc {
+                source: path.clone(),
+                content: d,
+                kind,
+                hook,
+            };
+            if doc.hook {
+                hooks.push(doc)
+            } else {
+                generic.push(doc)
+            }
+        }
+    }
+    let sorter = |v: &mut Vec<RenderedDoc>| {
+        // stable sort by kind order
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| {
+            if kind_less(&v[i].kind, &v[j].kind) {
+                std::cmp::Ordering::Less
+            } else if kind_less(&v[j].kind, &v[i].kind) {
+                std::cmp::Ordering::Greater
+            } else {
+                i.cmp(&j)
+            }
+        });
+        let sorted: Vec<RenderedDoc> = idx.into_iter().map(|i| v[i].clone()).collect();
+        *v = sorted;
+    };
+    sorter(&mut generic);
+    sorter(&mut hooks);
+    generic.extend(hooks);
+    Ok(generic)
+}
+
+/// CRD documents of a chart and its enabled subcharts, as `helm template --include-crds` prints
+/// them (before all other manifests, file content as is).
+pub fn crd_docs(chart: &Chart, user_values: &Value) -> Vec<RenderedDoc> {
+    let mut c = chart.clone();
+    let vals = match user_values {
+        Value::Map(_) => user_values.deep_copy(),
+        _ => Value::empty_map(),
+    };
+    let _ = process_dependencies(&mut c, &vals);
+    let mut out = Vec::new();
+    fn rec(c: &Chart, parent: &str, out: &mut Vec<RenderedDoc>) {
+        let path = full_path(parent, &c.name());
+        for (name, data) in c.files.iter() {
+            let manifest_ext = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|e| name.to_ascii_lowercase().ends_with(e));
+            if name.starts_with("crds/") && manifest_ext {
+                out.push(RenderedDoc {
+                    source: format!("{}/{}", path, name),
+                    content: String::from_utf8_lossy(data).into_owned(),
+                    kind: "CustomResourceDefinition".into(),
+                    hook: false,
+                });
+            }
+        }
+        for d in &c.dependencies {
+            rec(d, &path, out);
+        }
+    }
+    rec(&c, "", &mut out);
+    out
+}

@@ -1,0 +1,1411 @@
+//! A YAML 1.1 reader with go-yaml v2 resolution rules, producing JSON-typed values
+//! exactly as Helm (sigs.k8s.io/yaml) sees them: numbers are float64, keys are strings.
+
+use gotemplate::strconv::{go_parse_float, go_parse_int, go_parse_uint};
+use gotemplate::value::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// A YAML syntax or conversion error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError(pub String);
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for YamlError {}
+
+type R<T> = Result<T, YamlError>;
+
+#[derive(Clone, Debug)]
+enum Node {
+    Null,
+    Scalar {
+        text: String,
+        plain: bool,
+        tag: Option<String>,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+struct P<'a> {
+    s: &'a [u8],
+    i: usize,
+    line_start: usize,
+    line: usize,
+    anchors: HashMap<String, Node>,
+    /// Column of the block collection around the current flow collection (libyaml's indent).
+    flow_indent: i32,
+}
+
+fn is_ws(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+fn is_break(c: u8) -> bool {
+    c == b'\n' || c == b'\r'
+}
+fn is_flow_ind(c: u8) -> bool {
+    matches!(c, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+impl<'a> P<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn at(&self, k: usize) -> Option<u8> {
+        self.s.get(self.i + k).copied()
+    }
+    fn col(&self) -> i32 {
+        (self.i - self.line_start) as i32
+    }
+    fn eof(&self) -> bool {
+        self.i >= self.s.len()
+    }
+    fn err<T>(&self, msg: &str) -> R<T> {
+        Err(YamlError(format!("yaml: line {}: {}", self.line + 1, msg)))
+    }
+    /// Is the char after position k a blank (space, tab, newline or EOF)?
+    fn blank_at(&self, k: usize) -> bool {
+        match self.at(k) {
+            None => true,
+            Some(c) => is_ws(c) || is_break(c),
+        }
+    }
+    fn newline(&mut self) {
+        // at '\n' or '\r'
+        if self.peek() == Some(b'\r') {
+            self.i += 1;
+            if self.peek() == Some(b'\n') {
+                self.i += 1;
+            }
+        } else {
+            self.i += 1;
+        }
+        self.line_start = self.i;
+        self.line += 1;
+    }
+    fn skip_inline_ws(&mut self) {
+        while let Some(c) = self.peek() {
+            if is_ws(c) {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    /// Skip blanks, failing on a tab at a column before `limit` (libyaml's tab checks).
+    fn skip_ws_tab_before(&mut self, limit: i32, msg: &str) -> R<()> {
+        while let Some(c) = self.peek() {
+            if c == b'\t' && self.col() < limit {
+                return self.err(msg);
+            }
+            if !is_ws(c) {
+                break;
+            }
+            self.i += 1;
+        }
+        Ok(())
+    }
+
+    /// Skip spaces, comments and line breaks; returns true if a line break was crossed.
+    /// A tab in a line's indentation is an error in block context, as in libyaml.
+    fn skip_to_content(&mut self) -> R<bool> {
+        let mut crossed = false;
+        loop {
+            if self.i == self.line_start {
+                self.skip_ws_tab_before(i32::MAX, "found character that cannot start any token")?;
+            } else {
+                self.skip_inline_ws();
+            }
+            match self.peek() {
+                Some(b'#') => {
+                    while let Some(c) = self.peek() {
+                        if is_break(c) {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                }
+                Some(c) if is_break(c) => {
+                    self.newline();
+                    crossed = true;
+                }
+                _ => return Ok(crossed),
+            }
+        }
+    }
+    fn at_doc_marker(&self) -> bool {
+        self.col() == 0
+            && (self.s[self.i..].starts_with(b"---") || self.s[self.i..].starts_with(b"..."))
+            && self.blank_at(3)
+    }
+
+    fn parse_stream_first(&mut self) -> R<Node> {
+        // directives and leading document marker
+        loop {
+            self.skip_to_content()?;
+            if self.col() == 0 && self.peek() == Some(b'%') {
+                while let Some(c) = self.peek() {
+                    if is_break(c) {
+                        break;
+                    }
+                    self.i += 1;
+                }
+                continue;
+            }
+            break;
+        }
+        if self.at_doc_marker() && self.s[self.i] == b'-' {
+            self.i += 3;
+        }
+        self.skip_to_content()?;
+        if self.eof() || self.at_doc_marker() {
+            return Ok(Node::Null);
+        }
+        let n = self.parse_node(-1, false)?;
+        self.skip_to_content()?;
+        if !self.eof() && !self.at_doc_marker() {
+            return self.err("did not find expected <document start>");
+        }
+        Ok(n)
+    }
+
+    /// Parse a block node whose first token is at the current position.
+    fn parse_node(&mut self, parent: i32, inline: bool) -> R<Node> {
+        let mut anchor: Option<String> = None;
+        let mut tag: Option<String> = None;
+        loop {
+            match self.peek() {
+                Some(b'&') => {
+                    self.i += 1;
+                    let st = self.i;
+                    while let Some(c) = self.peek() {
+                        if is_ws(c) || is_break(c) || is_flow_ind(c) {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                    anchor = Some(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
+                    self.skip_inline_ws();
+                }
+                Some(b'!') => {
+                    let st = self.i;
+                    while let Some(c) = self.peek() {
+                        if is_ws(c) || is_break(c) {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                    tag = Some(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
+                    self.skip_inline_ws();
+                }
+                _ => break,
+            }
+        }
+        let col_before = self.col();
+        let had_props = anchor.is_some() || tag.is_some();
+        if had_props && (self.peek().is_none_or(is_break) || self.peek() == Some(b'#')) {
+            // content on following lines
+            self.skip_to_content()?;
+            let node = if self.eof() || self.col() <= parent || self.at_doc_marker() {
+                if self.col() == parent.max(0)
+                    && parent >= 0
+                    && self.peek() == Some(b'-')
+                    && self.blank_at(1)
+                {
+                    self.parse_seq(parent)?
+                } else {
+                    Node::Null
+                }
+            } else {
+                self.parse_node(parent, false)?
+            };
+            let node = apply_tag(node, tag);
+            if let Some(a) = anchor {
+                self.anchors.insert(a, node.clone());
+            }
+            return Ok(node);
+        }
+        let _ = col_before;
+        let node = self.parse_content(parent, inline, tag.clone())?;
+        if let Some(a) = anchor {
+            self.anchors.insert(a, node.clone());
+        }
+        Ok(node)
+    }
+
+    fn parse_content(&mut self, parent: i32, inline: bool, tag: Option<String>) -> R<Node> {
+        let col = self.col();
+        let c = match self.peek() {
+            None => return Ok(Node::Null),
+            Some(c) => c,
+        };
+        if c == b'-' && self.blank_at(1) {
+            if inline && parent >= 0 && col <= parent {
+                return self.err("block sequence entries are not allowed in this context");
+            }
+            return Ok(apply_tag(self.parse_seq(col)?, tag));
+        }
+        if c == b'|' || c == b'>' {
+            let text = self.parse_block_scalar(parent)?;
+            return Ok(Node::Scalar {
+                text,
+                plain: false,
+                tag,
+            });
+        }
+        if c == b'?' && self.blank_at(1) {
+            if inline {
+                return self.err("mapping values are not allowed in this context");
+            }
+            let key = self.complex_key(col)?;
+            return self.parse_map(col, key);
+        }
+        // a key or a scalar / flow node / alias
+        let first = if c == b'[' || c == b'{' {
+            self.flow_indent = parent;
+            self.parse_flow()?
+        } else if c == b'*' {
+            self.parse_alias()?
+        } else if c == b'"' || c == b'\'' {
+            let text = self.parse_quoted(c)?;
+            Node::Scalar {
+                text,
+                plain: false,
+                tag: None,
+            }
+        } else {
+            if matches!(c, b']' | b'}' | b',' | b'%' | b'@' | b'`') {
+                return self.err("found character that cannot start any token");
+            }
+            let text = self.plain_line(false);
+            Node::Scalar {
+                text,
+                plain: true,
+                tag: None,
+            }
+        };
+        let save = (self.i, self.line_start, self.line);
+        self.skip_inline_ws();
+        if self.peek() == Some(b':') && self.blank_at(1) {
+            // block mapping at col
+            if inline {
+                return self.err("mapping values are not allowed in this context");
+            }
+            let key = apply_tag(first, tag.clone());
+            return self.parse_map(col, key);
+        }
+        (self.i, self.line_start, self.line) = save;
+        let node = match first {
+            Node::Scalar {
+                mut text,
+                plain: true,
+                ..
+            } => {
+                self.plain_continuation(parent, &mut text, false)?;
+                Node::Scalar {
+                    text,
+                    plain: true,
+                    tag: None,
+                }
+            }
+            n => n,
+        };
+        Ok(apply_tag(node, tag))
+    }
+
+    /// `? key` (explicit key); leaves the position at the following `:` line.
+    fn complex_key(&mut self, col: i32) -> R<Node> {
+        self.i += 1;
+        self.skip_inline_ws();
+        let key = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
+            self.skip_to_content()?;
+            if self.col() > col {
+                self.parse_node(col, false)?
+            } else {
+                Node::Null
+            }
+        } else {
+            self.parse_node(col, false)?
+        };
+        if matches!(key, Node::Seq(_) | Node::Map(_)) {
+            return self.err("complex mapping keys are not supported");
+        }
+        self.skip_to_content()?;
+        if !(self.col() == col && self.peek() == Some(b':') && self.blank_at(1)) {
+            return self.err("could not find expected ':'");
+        }
+        Ok(key)
+    }
+
+    fn parse_alias(&mut self) -> R<Node> {
+        self.i += 1;
+        let st = self.i;
+        while let Some(c) = self.peek() {
+            if is_ws(c) || is_break(c) || is_flow_ind(c) {
+                break;
+            }
+            // a ':' followed by blank ends an alias used as key
+            if c == b':' && self.blank_at(1) {
+                break;
+            }
+            self.i += 1;
+        }
+        let name = gotemplate::value::utf8_lossy(&self.s[st..self.i]);
+        match self.anchors.get(&name) {
+            Some(n) => Ok(n.clone()),
+            None => self.err(&format!("unknown anchor '{}' referenced", name)),
+        }
+    }
+
+    fn parse_map(&mut self, col: i32, first_key: Node) -> R<Node> {
+        let mut entries = Vec::new();
+        let mut key = first_key;
+        loop {
+            // at ':'
+            self.skip_inline_ws();
+            if self.peek() != Some(b':') {
+                return self.err("could not find expected ':'");
+            }
+            self.i += 1;
+            self.skip_inline_ws();
+            let value = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
+                self.skip_to_content()?;
+                if self.eof() || self.at_doc_marker() {
+                    Node::Null
+                } else if self.col() > col {
+                    self.parse_node(col, false)?
+                } else if self.col() == col && self.peek() == Some(b'-') && self.blank_at(1) {
+                    self.parse_seq(col)?
+                } else {
+                    Node::Null
+                }
+            } else {
+                self.parse_node(col, true)?
+            };
+            entries.push((key, value));
+            self.skip_to_content()?;
+            if self.eof() || self.at_doc_marker() || self.col() < col {
+                break;
+            }
+            if self.col() > col {
+                return self.err("did not find expected key");
+            }
+            // next key
+            let c = self.peek().unwrap();
+            key = if c == b'"' || c == b'\'' {
+                let text = self.parse_quoted(c)?;
+                Node::Scalar {
+                    text,
+                    plain: false,
+                    tag: None,
+                }
+            } else if c == b'*' {
+                self.parse_alias()?
+            } else if c == b'[' || c == b'{' {
+                self.flow_indent = col;
+                self.parse_flow()?
+            } else if c == b'-' && self.blank_at(1) {
+                return self.err("did not find expected key");
+            } else if c == b'&' || c == b'!' {
+                // properties on a key
+                let n = self.parse_node(col - 1, true)?;
+                // parse_node would have consumed the map; unsupported
+                let _ = n;
+                return self.err("properties on mapping keys are not supported");
+            } else if c == b'?' && self.blank_at(1) {
+                self.complex_key(col)?
+            } else {
+                let text = self.plain_line(false);
+                Node::Scalar {
+                    text,
+                    plain: true,
+                    tag: None,
+                }
+            };
+            self.skip_inline_ws();
+            if !(self.peek() == Some(b':') && self.blank_at(1)) {
+                return self.err("could not find expected ':'");
+            }
+        }
+        Ok(Node::Map(entries))
+    }
+
+    fn parse_seq(&mut self, col: i32) -> R<Node> {
+        let mut items = Vec::new();
+        loop {
+            // at '-'
+            self.i += 1;
+            self.skip_inline_ws();
+            let item = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
+                self.skip_to_content()?;
+                if self.eof() || self.at_doc_marker() || self.col() <= col {
+                    Node::Null
+                } else {
+                    self.parse_node(col, false)?
+                }
+            } else {
+                self.parse_node(col, false)?
+            };
+            items.push(item);
+            self.skip_to_content()?;
+            if self.eof() || self.at_doc_marker() || self.col() < col {
+                break;
+            }
+            if self.col() == col && self.peek() == Some(b'-') && self.blank_at(1) {
+                continue;
+            }
+            if self.col() == col {
+                break;
+            }
+            return self.err("did not find expected '-' indicator");
+        }
+        Ok(Node::Seq(items))
+    }
+
+    /// Read a plain scalar's first line (block or flow context).
+    fn plain_line(&mut self, flow: bool) -> String {
+        let st = self.i;
+        let mut end = self.i;
+        while let Some(c) = self.peek() {
+            if is_break(c) {
+                break;
+            }
+            if c == b':' {
+                let n = self.at(1);
+                if n.is_none_or(|n| is_ws(n) || is_break(n) || (flow && is_flow_ind(n))) {
+                    break;
+                }
+            }
+            if c == b'#' && self.i > st && is_ws(self.s[self.i - 1]) {
+                break;
+            }
+            if flow && is_flow_ind(c) {
+                break;
+            }
+            self.i += 1;
+            if !is_ws(c) {
+                end = self.i;
+            }
+        }
+        self.i = end;
+        gotemplate::value::utf8_lossy(&self.s[st..end])
+    }
+
+    /// Continue a multi-line plain scalar on following lines indented more than `parent`.
+    fn plain_continuation(&mut self, parent: i32, text: &mut String, flow: bool) -> R<()> {
+        loop {
+            let save = (self.i, self.line_start, self.line);
+            self.skip_inline_ws();
+            if !self.peek().is_some_and(is_break) {
+                (self.i, self.line_start, self.line) = save;
+                return Ok(());
+            }
+            // count line breaks and blank lines
+            let mut breaks = 0;
+            while self.peek().is_some_and(is_break) {
+                self.newline();
+                breaks += 1;
+                // a tab left of the scalar's indentation (libyaml)
+                self.skip_ws_tab_before(
+                    parent + 1,
+                    "found a tab character that violates indentation",
+                )?;
+            }
+            let c = match self.peek() {
+                Some(c) => c,
+                None => {
+                    (self.i, self.line_start, self.line) = save;
+                    return Ok(());
+                }
+            };
+            if (!flow && self.col() <= parent)
+                || c == b'#'
+                || self.at_doc_marker()
+                || (flow && is_flow_ind(c))
+                || (c == b':' && self.blank_at(1))
+                || (!flow && c == b'-' && self.blank_at(1) && self.col() <= parent + 1)
+            {
+                (self.i, self.line_start, self.line) = save;
+                return Ok(());
+            }
+            let line = self.plain_line(flow);
+            if line.is_empty() {
+                (self.i, self.line_start, self.line) = save;
+                return Ok(());
+            }
+            if breaks == 1 {
+                text.push(' ');
+            } else {
+                for _ in 1..breaks {
+                    text.push('\n');
+                }
+            }
+            text.push_str(&line);
+        }
+    }
+
+    #[expect(
+        clippy::same_item_push,
+        reason = "one line break per folded empty line, as the YAML spec words it"
+    )]
+    fn parse_quoted(&mut self, q: u8) -> R<String> {
+        self.i += 1;
+        let mut out: Vec<u8> = Vec::new();
+        loop {
+            let c = match self.peek() {
+                None => return self.err("found unexpected end of stream"),
+                Some(c) => c,
+            };
+            if q == b'\'' && c == b'\'' {
+                if self.at(1) == Some(b'\'') {
+                    out.push(b'\'');
+                    self.i += 2;
+                    continue;
+                }
+                self.i += 1;
+                break;
+            }
+            if q == b'"' && c == b'"' {
+                self.i += 1;
+                break;
+            }
+            if q == b'"' && c == b'\\' {
+                let e = match self.at(1) {
+                    None => return self.err("found unexpected end of stream"),
+                    Some(e) => e,
+                };
+                self.i += 2;
+                let push_char = |ch: char, out: &mut Vec<u8>| {
+                    let mut b = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+                };
+                match e {
+                    b'0' => out.push(0),
+                    b'a' => out.push(7),
+                    b'b' => out.push(8),
+                    b't' | b'\t' => out.push(b'\t'),
+                    b'n' => out.push(b'\n'),
+                    b'v' => out.push(11),
+                    b'f' => out.push(12),
+                    b'r' => out.push(b'\r'),
+                    b'e' => out.push(27),
+                    b' ' => out.push(b' '),
+                    b'"' => out.push(b'"'),
+                    b'/' => out.push(b'/'),
+                    b'\\' => out.push(b'\\'),
+                    b'N' => push_char('\u{85}', &mut out),
+                    b'_' => push_char('\u{a0}', &mut out),
+                    b'L' => push_char('\u{2028}', &mut out),
+                    b'P' => push_char('\u{2029}', &mut out),
+                    b'x' | b'u' | b'U' => {
+                        let n = match e {
+                            b'x' => 2,
+                            b'u' => 4,
+                            _ => 8,
+                        };
+                        if self.i + n > self.s.len() {
+                            return self.err("found unexpected end of stream");
+                        }
+                        let h = std::str::from_utf8(&self.s[self.i..self.i + n]).unwrap_or("");
+                        let v = match u32::from_str_radix(h, 16) {
+                            Ok(v) => v,
+                            Err(_) => {
+                                return self.err("did not find expected hexdecimal number");
+                            }
+                        };
+                        self.i += n;
+                        match char::from_u32(v) {
+                            Some(ch) => push_char(ch, &mut out),
+                            None => {
+                                return self.err("found invalid Unicode character escape code");
+                            }
+                        }
+                    }
+                    b'\r' | b'\n' => {
+                        // escaped line break: join
+                        self.i -= 1;
+                        self.newline();
+                        self.skip_inline_ws();
+                        continue;
+                    }
+                    _ => {
+                        return self
+                            .err("found unknown escape character while parsing a quoted scalar");
+                    }
+                }
+                continue;
+            }
+            if is_break(c) {
+                // fold: trim trailing whitespace
+                while out.last().is_some_and(|&b| is_ws(b)) {
+                    out.pop();
+                }
+                let mut breaks = 0;
+                while self.peek().is_some_and(is_break) {
+                    self.newline();
+                    breaks += 1;
+                    self.skip_inline_ws();
+                }
+                if breaks == 1 {
+                    out.push(b' ');
+                } else {
+                    for _ in 1..breaks {
+                        out.push(b'\n');
+                    }
+                }
+                continue;
+            }
+            out.push(c);
+            self.i += 1;
+        }
+        Ok(gotemplate::value::utf8_lossy_vec(out))
+    }
+
+    fn parse_block_scalar(&mut self, parent: i32) -> R<String> {
+        let literal = self.peek() == Some(b'|');
+        self.i += 1;
+        let mut chomp = 0i8; // 0 clip, -1 strip, 1 keep
+        let mut explicit: Option<i32> = None;
+        for _ in 0..2 {
+            match self.peek() {
+                Some(b'-') => {
+                    chomp = -1;
+                    self.i += 1
+                }
+                Some(b'+') => {
+                    chomp = 1;
+                    self.i += 1
+                }
+                Some(c @ b'1'..=b'9') => {
+                    explicit = Some((c - b'0') as i32);
+                    self.i += 1
+                }
+                _ => {}
+            }
+        }
+        self.skip_inline_ws();
+        if self.peek() == Some(b'#') {
+            while self.peek().is_some_and(|c| !is_break(c)) {
+                self.i += 1;
+            }
+        }
+        if let Some(c) = self.peek()
+            && !is_break(c)
+        {
+            return self.err("did not find expected comment or line break");
+        }
+        if self.peek().is_some() {
+            self.newline();
+        }
+        let base = parent.max(0);
+        let mut indent: i32 = match explicit {
+            Some(m) => base + m,
+            None => -1,
+        };
+        if let Some(e) = explicit
+            && parent < 0
+        {
+            indent = e;
+        }
+        let mut lines: Vec<String> = Vec::new();
+        // the last content line ends the input without a line break: clip and keep have none
+        // to keep (libyaml), as in `toYaml` output that Helm trimmed, read back by fromYaml
+        let mut unterminated = false;
+        loop {
+            if self.eof() {
+                break;
+            }
+            // measure indentation
+            let ls = self.i;
+            let mut k = 0;
+            while self.at(k) == Some(b' ') {
+                k += 1;
+            }
+            let after = self.at(k);
+            let blank = after.is_none_or(is_break);
+            if indent < 0 && !blank {
+                let k = k as i32;
+                if k <= parent {
+                    break;
+                }
+                indent = k.max(if parent < 0 { 0 } else { parent + 1 });
+            }
+            if blank {
+                let kk = k as i32;
+                let text = if indent >= 0 && kk > indent {
+                    String::from_utf8_lossy(&self.s[ls + indent as usize..ls + k]).into_owned()
+                } else {
+                    String::new()
+                };
+                lines.push(text);
+                self.i = ls + k;
+                if self.peek().is_some() {
+                    self.newline();
+                } else {
+                    break;
+                }
+                continue;
+            }
+            if (k as i32) < indent {
+                break;
+            }
+            if self.col() == 0 && k == 0 && self.at_doc_marker() {
+                break;
+            }
+            let st = ls + indent as usize;
+            self.i = st;
+            while self.peek().is_some_and(|c| !is_break(c)) {
+                self.i += 1;
+            }
+            lines.push(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
+            if self.peek().is_some() {
+                self.newline();
+            } else {
+                unterminated = true;
+            }
+        }
+        // Un-consume trailing blank lines' position issues: the parser continues after them anyway.
+        let last = lines.iter().rposition(|l| !l.is_empty());
+        let (body, trailing) = match last {
+            Some(l) => (&lines[..=l], lines.len() - l - 1),
+            None => (&lines[..0], lines.len()),
+        };
+        let mut out = String::new();
+        if literal {
+            out = body.join("\n");
+        } else {
+            let mut pending = 0usize;
+            let mut prev_more = false;
+            let mut started = false;
+            for line in body {
+                if line.is_empty() {
+                    pending += 1;
+                    continue;
+                }
+                let more = line.starts_with(' ') || line.starts_with('\t');
+                if !started {
+                    for _ in 0..pending {
+                        out.push('\n');
+                    }
+                    started = true;
+                } else if pending == 0 {
+                    out.push(if !more && !prev_more { ' ' } else { '\n' });
+                } else {
+                    let n = if !more && !prev_more {
+                        pending
+                    } else {
+                        pending + 1
+                    };
+                    for _ in 0..n {
+                        out.push('\n');
+                    }
+                }
+                out.push_str(line);
+                prev_more = more;
+                pending = 0;
+            }
+        }
+        if !body.is_empty() && !unterminated {
+            match chomp {
+                -1 => {}
+                0 => out.push('\n'),
+                _ => {
+                    out.push('\n');
+                    for _ in 0..trailing {
+                        out.push('\n');
+                    }
+                }
+            }
+        } else if body.is_empty() && chomp == 1 {
+            for _ in 0..trailing {
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+
+    fn skip_flow_ws(&mut self) {
+        loop {
+            self.skip_inline_ws();
+            match self.peek() {
+                Some(b'#') => {
+                    while self.peek().is_some_and(|c| !is_break(c)) {
+                        self.i += 1;
+                    }
+                }
+                Some(c) if is_break(c) => self.newline(),
+                _ => return,
+            }
+        }
+    }
+
+    fn parse_flow_node(&mut self) -> R<Node> {
+        self.skip_flow_ws();
+        let mut anchor = None;
+        let mut tag = None;
+        loop {
+            match self.peek() {
+                Some(b'&') => {
+                    self.i += 1;
+                    let st = self.i;
+                    while self
+                        .peek()
+                        .is_some_and(|c| !(is_ws(c) || is_break(c) || is_flow_ind(c)))
+                    {
+                        self.i += 1;
+                    }
+                    anchor = Some(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
+                    self.skip_flow_ws();
+                }
+                Some(b'!') => {
+                    let st = self.i;
+                    while self
+                        .peek()
+                        .is_some_and(|c| !(is_ws(c) || is_break(c) || is_flow_ind(c)))
+                    {
+                        self.i += 1;
+                    }
+                    tag = Some(gotemplate::value::utf8_lossy(&self.s[st..self.i]));
+                    self.skip_flow_ws();
+                }
+                _ => break,
+            }
+        }
+        let node = match self.peek() {
+            None => return self.err("did not find expected node content"),
+            Some(b'[') | Some(b'{') => self.parse_flow()?,
+            Some(b'*') => self.parse_alias()?,
+            Some(q @ (b'"' | b'\'')) => Node::Scalar {
+                text: self.parse_quoted(q)?,
+                plain: false,
+                tag: None,
+            },
+            Some(b',') | Some(b']') | Some(b'}') => Node::Null,
+            Some(_) => {
+                let mut text = self.plain_line(true);
+                self.plain_continuation(self.flow_indent, &mut text, true)?;
+                Node::Scalar {
+                    text,
+                    plain: true,
+                    tag: None,
+                }
+            }
+        };
+        let node = apply_tag(node, tag);
+        if let Some(a) = anchor {
+            self.anchors.insert(a, node.clone());
+        }
+        Ok(node)
+    }
+
+    fn parse_flow(&mut self) -> R<Node> {
+        let open = self.peek().unwrap();
+        self.i += 1;
+        if open == b'[' {
+            let mut items = Vec::new();
+            loop {
+                self.skip_flow_ws();
+                match self.peek() {
+                    None => return self.err("did not find expected ',' or ']'"),
+                    Some(b']') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => {}
+                }
+                let n = self.parse_flow_node()?;
+                self.skip_flow_ws();
+                // single-pair mapping inside a sequence
+                let n = if self.peek() == Some(b':') {
+                    self.i += 1;
+                    self.skip_flow_ws();
+                    let v = if matches!(self.peek(), Some(b',') | Some(b']')) {
+                        Node::Null
+                    } else {
+                        self.parse_flow_node()?
+                    };
+                    self.skip_flow_ws();
+                    Node::Map(vec![(n, v)])
+                } else {
+                    n
+                };
+                items.push(n);
+                match self.peek() {
+                    Some(b',') => {
+                        self.i += 1;
+                    }
+                    Some(b']') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return self.err("did not find expected ',' or ']'"),
+                }
+            }
+            Ok(Node::Seq(items))
+        } else {
+            let mut entries = Vec::new();
+            loop {
+                self.skip_flow_ws();
+                match self.peek() {
+                    None => return self.err("did not find expected ',' or '}'"),
+                    Some(b'}') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => {}
+                }
+                let k = self.parse_flow_node()?;
+                self.skip_flow_ws();
+                let v = if self.peek() == Some(b':') {
+                    self.i += 1;
+                    self.skip_flow_ws();
+                    if matches!(self.peek(), Some(b',') | Some(b'}')) {
+                        Node::Null
+                    } else {
+                        self.parse_flow_node()?
+                    }
+                } else {
+                    Node::Null
+                };
+                entries.push((k, v));
+                self.skip_flow_ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.i += 1;
+                    }
+                    Some(b'}') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return self.err("did not find expected ',' or '}'"),
+                }
+            }
+            Ok(Node::Map(entries))
+        }
+    }
+}
+
+fn apply_tag(node: Node, tag: Option<String>) -> Node {
+    match (node, tag) {
+        (n, None) => n,
+        (Node::Scalar { text, plain, .. }, Some(t)) => Node::Scalar {
+            text,
+            plain,
+            tag: Some(t),
+        },
+        (Node::Null, Some(t)) if t == "!!str" || t == "!" => Node::Scalar {
+            text: String::new(),
+            plain: false,
+            tag: Some(t),
+        },
+        (n, Some(_)) => n,
+    }
+}
+
+/// A resolved YAML scalar (go-yaml v2 `resolve`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str,
+    Timestamp,
+    Merge,
+}
+
+/// go-yaml v2's resolution of a plain scalar.
+pub fn resolve_plain(s: &str) -> Resolved {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Resolved::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Resolved::Bool(false);
+        }
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        "<<" => return Resolved::Merge,
+        _ => {}
+    }
+    let b = s.as_bytes()[0];
+    if b == b'.' {
+        if let Some(f) = go_parse_float(s) {
+            return Resolved::Float(f);
+        }
+        return Resolved::Str;
+    }
+    if b.is_ascii_digit() || b == b'+' || b == b'-' {
+        if is_timestamp(s) {
+            return Resolved::Timestamp;
+        }
+        let plain: String = s.chars().filter(|&c| c != '_').collect();
+        if let Some(i) = go_parse_int(&plain) {
+            return Resolved::Int(i);
+        }
+        if let Some(u) = go_parse_uint(&plain) {
+            return Resolved::Uint(u);
+        }
+        if yaml_style_float(&plain)
+            && let Some(f) = go_parse_float(&plain)
+        {
+            return Resolved::Float(f);
+        }
+        if let Some(r) = plain.strip_prefix("0b")
+            && let Ok(i) = i64::from_str_radix(r, 2)
+        {
+            return Resolved::Int(i);
+        }
+        if let Some(r) = plain.strip_prefix("-0b")
+            && let Ok(i) = i64::from_str_radix(r, 2)
+        {
+            return Resolved::Int(-i);
+        }
+    }
+    Resolved::Str
+}
+
+fn yaml_style_float(s: &str) -> bool {
+    // ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let st = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - st
+    };
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// go-yaml v2 parseTimestamp (only whether it matches).
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    // quick check: 4 digits then '-'
+    if b.len() < 8 || !b[..4].iter().all(|c| c.is_ascii_digit()) || b[4] != b'-' {
+        return false;
+    }
+    // formats: 2006-1-2T15:4:5.999999999Z07:00, 2006-1-2t15:4:5..., "2006-1-2 15:4:5.999999999", 2006-1-2
+    let mut i = 5;
+    let num = |i: &mut usize, max: usize| {
+        let st = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() && *i - st < max {
+            *i += 1;
+        }
+        *i - st
+    };
+    if num(&mut i, 2) == 0 || i >= b.len() || b[i] != b'-' {
+        return false;
+    }
+    i += 1;
+    if num(&mut i, 2) == 0 {
+        return false;
+    }
+    if i == b.len() {
+        return true;
+    }
+    let sep = b[i];
+    if sep != b'T' && sep != b't' && sep != b' ' {
+        return false;
+    }
+    i += 1;
+    if num(&mut i, 2) == 0 || i >= b.len() || b[i] != b':' {
+        return false;
+    }
+    i += 1;
+    if num(&mut i, 2) == 0 || i >= b.len() || b[i] != b':' {
+        return false;
+    }
+    i += 1;
+    if num(&mut i, 2) == 0 {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if num(&mut i, 9) == 0 {
+            return false;
+        }
+    }
+    if sep == b' ' {
+        return i == b.len();
+    }
+    if i == b.len() {
+        return false;
+    }
+    if b[i] == b'Z' {
+        return i + 1 == b.len();
+    }
+    if b[i] == b'+' || b[i] == b'-' {
+        i += 1;
+        if num(&mut i, 2) != 2 || i >= b.len() || b[i] != b':' {
+            return false;
+        }
+        i += 1;
+        return num(&mut i, 2) == 2 && i == b.len();
+    }
+    false
+}
+
+/// Convert a parsed node to a JSON-typed value (sigs.k8s.io/yaml semantics).
+fn to_value(n: &Node) -> R<Value> {
+    Ok(match n {
+        Node::Null => Value::Nil,
+        Node::Scalar { text, plain, tag } => scalar_value(text, *plain, tag.as_deref())?,
+        Node::Seq(items) => Value::list(items.iter().map(to_value).collect::<R<Vec<_>>>()?),
+        Node::Map(entries) => {
+            let mut m = BTreeMap::new();
+            map_into(entries, &mut m)?;
+            Value::map(m)
+        }
+    })
+}
+
+fn map_into(entries: &[(Node, Node)], m: &mut BTreeMap<String, Value>) -> R<()> {
+    for (k, v) in entries {
+        if let Node::Scalar {
+            text,
+            plain: true,
+            tag: None,
+        } = k
+            && text == "<<"
+        {
+            match v {
+                Node::Map(e) => map_into(e, m)?,
+                Node::Seq(items) => {
+                    for it in items.iter().rev() {
+                        match it {
+                            Node::Map(e) => map_into(e, m)?,
+                            _ => {
+                                return Err(YamlError(
+                                    "yaml: map merge requires map or sequence of maps as the value"
+                                        .into(),
+                                ));
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    return Err(YamlError(
+                        "yaml: map merge requires map or sequence of maps as the value".into(),
+                    ));
+                }
+            }
+            continue;
+        }
+        let key = key_string(k)?;
+        m.insert(key, to_value(v)?);
+    }
+    Ok(())
+}
+
+fn key_string(k: &Node) -> R<String> {
+    match k {
+        Node::Scalar { text, plain, tag } => {
+            if !*plain || tag.as_deref() == Some("!!str") {
+                return Ok(text.clone());
+            }
+            if let Some(t) = tag
+                && t != "!!int"
+                && t != "!!float"
+                && t != "!!bool"
+                && t != "!!null"
+            {
+                return Ok(text.clone());
+            }
+            Ok(match resolve_plain(text) {
+                Resolved::Null => {
+                    return Err(YamlError(
+                        "error converting YAML to JSON: yaml: unsupported map key of type: <nil>"
+                            .into(),
+                    ));
+                }
+                Resolved::Bool(b) => b.to_string(),
+                Resolved::Int(i) => i.to_string(),
+                Resolved::Uint(u) => u.to_string(),
+                Resolved::Float(f) => {
+                    let s = gotemplate::value::format_float_g_bits(f, 32);
+                    match s.as_str() {
+                        "+Inf" => ".inf".into(),
+                        "-Inf" => "-.inf".into(),
+                        "NaN" => ".nan".into(),
+                        _ => s,
+                    }
+                }
+                _ => text.clone(),
+            })
+        }
+        Node::Null => Err(YamlError(
+            "error converting YAML to JSON: yaml: unsupported map key of type: <nil>".into(),
+        )),
+        _ => Err(YamlError(
+            "error converting YAML to JSON: yaml: unsupported map key".into(),
+        )),
+    }
+}
+
+fn scalar_value(text: &str, plain: bool, tag: Option<&str>) -> R<Value> {
+    match tag {
+        Some("!!str") | Some("!") => return Ok(Value::str(text)),
+        Some("!!binary") => {
+            use base64::Engine;
+            let cleaned: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            return match base64::engine::general_purpose::STANDARD.decode(cleaned) {
+                Ok(b) => Ok(Value::string(String::from_utf8_lossy(&b).into_owned())),
+                Err(e) => Err(YamlError(format!(
+                    "yaml: !!binary value contains invalid base64 data: {e}"
+                ))),
+            };
+        }
+        Some("!!int") | Some("!!float") | Some("!!bool") | Some("!!null") => {}
+        Some(_) => return Ok(Value::str(text)),
+        None => {
+            if !plain {
+                return Ok(Value::str(text));
+            }
+        }
+    }
+    let r = resolve_plain(text);
+    let v = match r {
+        Resolved::Null => Value::Nil,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Int(i) => Value::Float(i as f64),
+        Resolved::Uint(u) => Value::Float(u as f64),
+        Resolved::Float(f) => {
+            if !f.is_finite() {
+                return Err(YamlError(format!(
+                    "error converting YAML to JSON: json: unsupported value: {}",
+                    gotemplate::value::format_float_g(f)
+                )));
+            }
+            Value::Float(f)
+        }
+        Resolved::Str | Resolved::Timestamp | Resolved::Merge => Value::str(text),
+    };
+    if let Some(t) = tag {
+        let ok = matches!(
+            (t, &v),
+            ("!!int", Value::Float(_))
+                | ("!!float", Value::Float(_))
+                | ("!!bool", Value::Bool(_))
+                | ("!!null", Value::Nil)
+        );
+        if !ok {
+            return Err(YamlError(format!(
+                "yaml: cannot decode !!str `{}` as a {}",
+                text, t
+            )));
+        }
+    }
+    Ok(v)
+}
+
+/// Parse the first YAML document of `src` into a JSON-typed value.
+pub fn parse(src: &str) -> Result<Value, YamlError> {
+    let mut p = P {
+        s: src.as_bytes(),
+        i: 0,
+        line_start: 0,
+        line: 0,
+        anchors: HashMap::new(),
+        flow_indent: -1,
+    };
+    if src.starts_with('\u{feff}') {
+        p.i = 3;
+        p.line_start = 3;
+    }
+    let n = p.parse_stream_first()?;
+    to_value(&n)
+}
+
+/// Parse YAML as Helm reads values files: the top level must be a map (empty → empty map).
+pub fn parse_values(src: &str) -> Result<Value, YamlError> {
+    match parse(src)? {
+        Value::Nil => Ok(Value::empty_map()),
+        v @ Value::Map(_) => Ok(v),
+        v => Err(YamlError(format!(
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+            match v {
+                Value::List(_) => "array",
+                Value::Str(_) => "string",
+                Value::Bool(_) => "bool",
+                _ => "number",
+            }
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gotemplate::value::sprint;
+
+    fn p(s: &str) -> String {
+        sprint(&parse(s).unwrap())
+    }
+
+    #[test]
+    fn basics() {
+        assert_eq!(
+            p("a: 1\nb: yes\nn: x\non: 2\n"),
+            "map[a:1 b:true false:x true:2]"
+        );
+        assert_eq!(
+            p("a:\n  - x\n  - y: 1\n    z: 2\n"),
+            "map[a:[x map[true:1 z:2]]]"
+        );
+        assert_eq!(p("a:\n- 1\n- 2\nb: c"), "map[a:[1 2] b:c]");
+        assert_eq!(p("a: 1000000"), "map[a:1e+06]");
+        assert_eq!(p("a: {x: 1, y: [a, b]}"), "map[a:map[true:[a b] x:1]]");
+        assert_eq!(
+            p("a: |\n  x\n  y\nb: >-\n  p\n  q\n\n  r\n"),
+            "map[a:x\ny\n b:p q\nr]"
+        );
+        assert_eq!(
+            p("a: &x {k: v}\nb: *x\nc:\n  <<: *x\n  z: 1"),
+            "map[a:map[k:v] b:map[k:v] c:map[k:v z:1]]"
+        );
+        assert_eq!(p("a: 'it''s'\nb: \"x\\ty\"\n"), "map[a:it's b:x\ty]");
+        assert_eq!(p("a: plain\n  continued\n"), "map[a:plain continued]");
+        assert_eq!(p("a: http://x:80/y # c\n"), "map[a:http://x:80/y]");
+        assert_eq!(
+            p("a: 2024-01-01\nb: 0x10\nc: 010\nd: 1_000"),
+            "map[a:2024-01-01 b:16 c:8 d:1000]"
+        );
+        assert_eq!(p(""), "<nil>");
+    }
+}

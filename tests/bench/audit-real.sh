@@ -7,7 +7,8 @@
 #   - `kubectl get pods -A -o json --chunk-size=0` (one request, as podnet's peer),
 #   - one `curl` of /api/v1/pods (the wire floor: the same JSON, read and thrown away),
 # and /usr/bin/time gives each one's peak RSS. Prints the load time, the medians and the ratios.
-# Usage: bash tests/bench/audit-real.sh [NODES PODS]   (RUNS=3 timed runs after WARMUP=1)
+# Usage: bash tests/bench/audit-real.sh [NODES PODS]   (RUNS=3 timed runs after WARMUP=1;
+# PROFILE=dist, the shipped binary's profile, which the dist test has usually built already)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODES="${1:-5000}"
@@ -29,12 +30,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The plugin's release build runs beside the load (on a fresh machine both take minutes). kubesim
-# only generates the cluster here: its debug build does.
-cargo build -q --release -p kubectl-podnet >"$work/build.log" 2>&1 &
+# The plugin's build runs beside the load (on a fresh machine both take minutes). kubesim only
+# generates the cluster here: its debug build does.
+PROFILE="${PROFILE:-dist}"
+cargo build -q --profile "$PROFILE" -p kubectl-podnet --bin kubectl-podnet >"$work/build.log" 2>&1 &
 build=$!
 cargo build -q -p kubesim
-BIN="$CARGO_TARGET_DIR/release"
+BIN="$CARGO_TARGET_DIR/$PROFILE"
 t0=$SECONDS
 "$CARGO_TARGET_DIR/debug/kubesim" --scenario "eks:nodes=$NODES,pods=$PODS,hybrid=0,misplaced=10" --no-controllers \
   --kubeconfig-out "$work/sim.kubeconfig" >"$work/sim.log" 2>&1 &

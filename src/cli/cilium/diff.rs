@@ -6,15 +6,18 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::plan::gather_facts;
-use crate::cilium::diff::{self, DiffOptions, Wanted, WantedChart};
+use super::plan::{gather_facts, with_flag_facts};
+use crate::cilium::diff::{self, DiffOptions, DiffReport, Wanted, WantedChart};
 use crate::cli::flags::{
-    ChartSource, FactArgs, GlobalArgs, Output, RegistryArgs, SetArgs, read_files,
+    ChartSource, FactArgs, FleetArgs, GlobalArgs, Output, RegistryArgs, SetArgs, read_files,
 };
 use crate::cli::out::{self, stdout_write};
 use crate::error::{Error, Result};
+use crate::fleet::report::{ClusterReport, FleetReport};
+use crate::fleet::{self, NameFrom};
 use crate::helm::Values;
-use crate::report::{FailOn, Stream};
+use crate::report::text::TextStyle;
+use crate::report::{FailOn, Report, Stream};
 
 pub const ABOUT: &str = "Show how the Cilium release has drifted, and exit 1 if it has.\n\n\
 Live vs release (always): every object of the deployed revision's manifest is read from the cluster \
@@ -33,7 +36,12 @@ today's networks, e.g. a remote pod network added in EKS that the pod CIDR list 
 Output: a unified diff per object; -o json gives {object, apiVersion, kind, namespace, name, state, \
 fields: [{path, live, release}]} per object for CI. Secret data is never printed (shown as \
 \"(redacted)\"). Exit codes: 0 no drift, 1 drift, 2 error.\n\n\
+Many clusters at once: --contexts a,b,c or --all-contexts diffs the release of every context \
+(--parallel at a time, each within --cluster-timeout) into one report with a section per cluster and a \
+fleet summary; with --region, each context's EKS cluster (named by --cluster-name-from) gives its \
+facts. Exit 2 if a cluster could not be checked, else 1 if any drifted, else 0.\n\n\
 Examples:\n  kubectl podnet cilium diff\n  kubectl podnet cilium diff -o json\n  \
+kubectl podnet cilium diff --all-contexts --region us-west-2 --cluster-name-from eks-arn\n  \
 kubectl podnet cilium diff --set operator.replicas=1\n  \
 kubectl podnet cilium diff --cluster my-cluster --region us-west-2";
 
@@ -64,6 +72,47 @@ pub struct DiffArgs {
     /// Facts vs values: findings at or above this severity count as drift
     #[arg(long, value_enum, default_value = "warning")]
     pub fail_on: FailOn,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// In a fleet run with --region: each context's EKS cluster name is the context's name, or
+    /// the name in its cluster's ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME, whose region is used)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FROM",
+        default_value = "context",
+        help_heading = "Fleet"
+    )]
+    pub cluster_name_from: NameFrom,
+}
+
+/// A drifted release is a cluster "with findings" in a fleet report; drift is exit 1.
+impl ClusterReport for DiffReport {
+    fn json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+    fn text(&self, style: &TextStyle) -> String {
+        text(self, style)
+    }
+    fn findings(&self) -> usize {
+        if !self.drift {
+            return 0;
+        }
+        let s = &self.summary;
+        (self.objects.len() + s.wanted_changes.unwrap_or(0) + s.failing_facts.unwrap_or(0)).max(1)
+    }
+    fn fails(&self, _: FailOn) -> bool {
+        // --fail-on already decided which facts findings are drift.
+        self.drift
+    }
+}
+
+fn text(report: &DiffReport, style: &TextStyle) -> String {
+    report.text(&|r: &Report| {
+        let mut buf = Vec::new();
+        let _ = r.write_text(&mut buf, style);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
 }
 
 impl DiffArgs {
@@ -112,12 +161,33 @@ pub fn run(a: DiffArgs, g: &GlobalArgs) -> Result<u8> {
     read_files(&a.values, &mut values)?;
     a.set.apply(&mut values)?;
     let new_values = values.as_json();
+    let ns = g.release_namespace();
+    if let Some(sel) = a.fleet.selection(g)? {
+        if a.facts.cluster.is_some() {
+            return Err(Error::flag_help(
+                "--cluster",
+                "names one EKS cluster, but a fleet run has many",
+                "use --region: each context's cluster is read (see --cluster-name-from)",
+            ));
+        }
+        let wanted_chart = loaded
+            .as_ref()
+            .map(|(chart, files)| WantedChart { chart, files });
+        return out::runtime()?.block_on(diff_fleet(
+            &a,
+            g,
+            &sel,
+            &ns,
+            minor,
+            wanted_chart,
+            &new_values,
+        ));
+    }
     let facts = if a.wants_facts() {
         Some(gather_facts(&a.facts)?)
     } else {
         None
     };
-    let ns = g.release_namespace();
     let opts = DiffOptions {
         release: &a.release,
         namespace: &ns,
@@ -139,15 +209,90 @@ pub fn run(a: DiffArgs, g: &GlobalArgs) -> Result<u8> {
     })?;
     let text = match g.output {
         Some(Output::Json) => String::from_utf8_lossy(&out::to_json(&report)?).into_owned(),
-        _ => {
-            let style = g.text_style(Stream::Stdout);
-            report.text(&|r| {
-                let mut buf = Vec::new();
-                let _ = r.write_text(&mut buf, &style);
-                String::from_utf8_lossy(&buf).into_owned()
-            })
-        }
+        _ => text(&report, &g.text_style(Stream::Stdout)),
     };
     stdout_write(text.as_bytes())?;
     Ok(if report.drift { out::EXIT_FINDINGS } else { 0 })
+}
+
+/// `cilium diff --contexts/--all-contexts`: the same diff for every context, one report. With
+/// `--region`, each cluster's facts come from its own EKS cluster; the network fact flags apply
+/// to every cluster.
+async fn diff_fleet(
+    a: &DiffArgs,
+    g: &GlobalArgs,
+    sel: &fleet::Selection,
+    ns: &str,
+    minor: Option<crate::cilium::versions::Minor>,
+    wanted_chart: Option<WantedChart<'_>>,
+    new_values: &serde_json::Value,
+) -> Result<u8> {
+    let fleet = fleet::Fleet::load(g.kubeconfig.as_deref(), sel)?;
+    let session = match &a.facts.region {
+        Some(region) => {
+            Some(crate::aws::Session::load(Some(region.clone()), a.facts.profile.clone()).await)
+        }
+        None => None,
+    };
+    if session.is_none() && a.facts.profile.is_some() {
+        return Err(Error::flag_help(
+            "--profile",
+            "applies to --region in a fleet run",
+            "pass --region to read each context's EKS cluster",
+        ));
+    }
+    let (session, wanted_chart) = (&session, &wanted_chart);
+    let outcomes = fleet::run(
+        &fleet,
+        a.fleet.limits(),
+        |r: &DiffReport| {
+            if r.drift {
+                "drift".to_string()
+            } else {
+                "no drift".to_string()
+            }
+        },
+        |job| async move {
+            let facts = match session {
+                Some(session) => {
+                    let (name, region) = job.member.eks_cluster(a.cluster_name_from)?;
+                    job.say(format!("reading EKS cluster {name}"));
+                    Some(with_flag_facts(
+                        session.discover(&name, region.as_deref()).await?,
+                        &a.facts,
+                    )?)
+                }
+                None if a.wants_facts() => Some(with_flag_facts(Default::default(), &a.facts)?),
+                None => None,
+            };
+            let client = job.client().await?;
+            job.say("reading the release and its objects");
+            let opts = DiffOptions {
+                release: &a.release,
+                namespace: ns,
+                wanted: a.wants_upgrade().then(|| Wanted {
+                    chart: wanted_chart.as_ref().map(|c| WantedChart {
+                        chart: c.chart,
+                        files: c.files,
+                    }),
+                    values: new_values,
+                    force: a.force,
+                }),
+                facts: facts.as_ref(),
+                minor,
+                nodes: a.facts.nodes,
+                fail_on: a.fail_on,
+            };
+            diff::diff(&client, &opts).await
+        },
+    )
+    .await;
+    out::fleet_output(
+        &FleetReport {
+            command: "cilium diff",
+            outcomes,
+        },
+        g,
+        a.fail_on,
+    )
 }

@@ -652,9 +652,22 @@ fn kubesim_facts_vs_values_reads_eks_and_reports_a_remote_pod_network_the_pool_d
     assert_facts_vs_values(&kc, &moto);
 }
 
+/// The JSON a command printed; the test fails with its stderr when there is none.
+fn stdout_json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: exit {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 /// `cilium diff --contexts/--all-contexts`: three contexts named after their EKS clusters (one
-/// clean, one whose release drifted and whose EKS cluster grew a remote pod network, one gone),
-/// each cluster's facts read from its own EKS cluster with `--region`, in one report.
+/// clean, one whose release drifted and whose EKS cluster grew a remote pod network, one gone
+/// from EKS and from the network), each cluster's facts read from its own EKS cluster with
+/// `--region`, in one report; without `--region`, live vs release only.
 #[test]
 fn fleet_diff_reports_each_cluster_with_its_own_facts() {
     let moto = moto_with_eks_clusters();
@@ -667,7 +680,7 @@ fn fleet_diff_reports_each_cluster_with_its_own_facts() {
             .args(["cilium", "diff", "--cluster", cluster, "-o", "json"])
             .output()
             .unwrap();
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+        stdout_json(&out)
     };
     let clean_single = single(&clean_kc, "as-installed");
     let drifted_single = single(&drifted_kc, "grown");
@@ -692,7 +705,7 @@ fn fleet_diff_reports_each_cluster_with_its_own_facts() {
     };
     let out = fleet(&["--all-contexts", "-o", "json"]);
     assert_eq!(out.status.code(), Some(2), "a cluster could not be checked");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(v["command"], "cilium diff");
     let c = &v["clusters"];
     assert_eq!(c[0]["context"], "as-installed");
@@ -700,7 +713,15 @@ fn fleet_diff_reports_each_cluster_with_its_own_facts() {
     assert_eq!(c[1]["report"], drifted_single, "as a single run reports it");
     assert_eq!(c[1]["report"]["drift"], true);
     assert_eq!(c[1]["report"]["summary"]["failingFacts"], 1);
-    assert_eq!(c[2]["errorKind"], "unreachable", "{v:#}");
+    // Its facts are read first: EKS has no cluster `gone`.
+    assert_eq!(c[2]["errorKind"], "error", "{v:#}");
+    assert!(
+        c[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("EKS cluster `gone` not found in region us-west-2"),
+        "{v:#}"
+    );
     assert_eq!(
         (
             &v["summary"]["ok"],
@@ -723,6 +744,22 @@ fn fleet_diff_reports_each_cluster_with_its_own_facts() {
     );
     let out = fleet(&["--contexts", "as-installed"]);
     assert_eq!(out.status.code(), Some(0));
+    // Without --region: live vs release only, and `gone`'s API server is named unreachable.
+    let out = podnet(&kc)
+        .args(["cilium", "diff", "--all-contexts", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v = stdout_json(&out);
+    let c = &v["clusters"];
+    assert_eq!(
+        (&c[0]["report"]["drift"], &c[1]["report"]["drift"]),
+        (&json!(false), &json!(true)),
+        "{v:#}"
+    );
+    assert_eq!(c[1]["report"]["objects"], drifted_single["objects"]);
+    assert!(c[1]["report"].get("facts").is_none(), "{v:#}");
+    assert_eq!(c[2]["errorKind"], "unreachable", "{v:#}");
     let out = podnet(&kc)
         .args(["cilium", "diff", "--all-contexts", "--cluster", "grown"])
         .output()

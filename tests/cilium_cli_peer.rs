@@ -521,7 +521,7 @@ fn table(facts: &[&Facts]) -> String {
     let nodes = |v: &[(String, bool)]| {
         let hybrid = v.iter().filter(|(_, h)| *h).count();
         format!(
-            "{} pods: {hybrid} on hybrid, {} on EC2",
+            "{}: {hybrid} on hybrid nodes, {} on EC2 nodes",
             v.len(),
             v.len() - hybrid
         )

@@ -11,7 +11,7 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export CI="${CI:-true}"   # insta: never write snapshots here, fail on a mismatch
 
 PODNET_SETUP_GO_PEERS=0 bash tests/setup.sh
-# The Go peers (helm, kube-apiserver, etcd, kwok, krew) build beside the Rust build: on a fresh
+# The Go peers (helm, kube-apiserver, etcd, kwok, krew, cilium) build beside the Rust build: on a fresh
 # machine both take long, and Go's module downloads overlap rustc's work. Its log is kept outside
 # the clone and shown when it fails.
 mkdir -p "$PODNET_PEERS"

@@ -112,9 +112,18 @@ pub async fn client_for_context(kc: &Kubeconfig, context: &str) -> Result<Client
     finish(config)
 }
 
+/// podnet's User-Agent. The API server names a write that carries no field manager (the Helm
+/// release records, Helm's way) after it: without one, managedFields and audit logs said
+/// `unknown` where the Helm CLI's records say `helm` and cilium-cli's `cilium`.
+pub const USER_AGENT: &str = concat!("kubectl-podnet/", env!("CARGO_PKG_VERSION"));
+
 fn finish(mut config: Config) -> Result<Client> {
     config.connect_timeout = Some(Duration::from_secs(10));
     config.read_timeout = Some(Duration::from_secs(60));
+    config.headers.push((
+        reqwest::header::USER_AGENT,
+        reqwest::header::HeaderValue::from_static(USER_AGENT),
+    ));
     Client::try_from(config).map_err(|e| Error::Kube {
         message: format!("cannot build a Kubernetes client: {e}"),
         help: None,

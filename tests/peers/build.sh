@@ -19,6 +19,10 @@ GO="$(command -v go || true)"
 [ -n "$GO" ] || GO=/usr/local/go/bin/go
 [ -x "$GO" ] || { echo "peers: no Go toolchain (go on PATH or /usr/local/go/bin/go); Go 1.26 is needed" >&2; exit 1; }
 
+# `build.sh PEER...` builds only those peers (default: all).
+ONLY=" $* "
+wanted() { [ "$ONLY" = "  " ] || [[ "$ONLY" == *" $1 "* ]]; }
+
 # modver DIR MODULE: the version of MODULE that DIR/go.mod requires (or replaces it with).
 modver() {
   awk -v m="$2" '
@@ -35,6 +39,7 @@ build() {
   local peer="$1" module="$2" binaries="$3"
   shift 4
   local dir="$here/$peer" version sum stamp b missing=0
+  wanted "$peer" || return 0
   version="$(modver "$dir" "$module")"
   [ -n "$version" ] || { echo "peers: $peer/go.mod does not require $module" >&2; exit 1; }
   sum="$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)"
@@ -85,7 +90,7 @@ build kube k8s.io/kubernetes "kube-apiserver kube-controller-manager kube-schedu
 build kwok sigs.k8s.io/kwok "kwok" -- -ldflags="-s -w" sigs.k8s.io/kwok/cmd/kwok
 kwok_version="$(modver "$here/kwok" sigs.k8s.io/kwok)"
 kwok_share="$PEERS/share/kwok-$kwok_version"
-if [ ! -f "$kwok_share/pod-delete.yaml" ]; then
+if wanted kwok && [ ! -f "$kwok_share/pod-delete.yaml" ]; then
   src="$(moddir kwok sigs.k8s.io/kwok)/kustomize/stage"
   mkdir -p "$kwok_share"
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
@@ -97,3 +102,9 @@ fi
 build krew sigs.k8s.io/krew "krew=kubectl-krew" -- \
   -ldflags="-s -w -X sigs.k8s.io/krew/internal/version.gitTag=$(modver "$here/krew" sigs.k8s.io/krew)" \
   sigs.k8s.io/krew/cmd/krew
+
+# cilium-cli (`cilium`), the tool users would otherwise pick, for tests/cilium_cli_peer.rs. Its
+# version stamp is the module version, as its Makefile's `git describe` would give on that commit.
+build cilium github.com/cilium/cilium "cilium" -- \
+  -ldflags="-s -w -X github.com/cilium/cilium/cilium-cli/defaults.CLIVersion=$(modver "$here/cilium" github.com/cilium/cilium)" \
+  github.com/cilium/cilium/cilium-cli/cmd/cilium

@@ -9,7 +9,8 @@
 #   bash krew/dist.sh krew-bot               # prints .krew.yaml (krew-release-bot's template) from krew/podnet.yaml
 #
 # Common flags: --out DIR (default $CARGO_TARGET_DIR/dist-archives), --profile P (default dist: the
-# release profile with opt-level "s" and fat LTO, see Cargo.toml). Environment: CARGO_TARGET_DIR (default
+# release profile with opt-level "s" and fat LTO, see Cargo.toml; the test suite packages its own dev
+# build, see tests/dist.rs). Environment: CARGO_TARGET_DIR (default
 # ~/.cache/podnet-target, shared with tests/run.sh), SOURCE_DATE_EPOCH (archive timestamps; default the
 # commit time, so archives are reproducible).
 #
@@ -99,9 +100,11 @@ archive_name() { # TARGET -> file name
 }
 
 binary_path() { # TARGET -> built binary
-  local exe="" dir="$CARGO_TARGET_DIR/$profile"
+  local exe="" pdir=$profile
+  [[ "$profile" == dev ]] && pdir=debug # cargo's directory for the dev profile
+  local dir="$CARGO_TARGET_DIR/$pdir"
   [[ "$1" == *-windows-* ]] && exe=.exe
-  [[ "$1" != "$host" ]] && dir="$CARGO_TARGET_DIR/$1/$profile"
+  [[ "$1" != "$host" ]] && dir="$CARGO_TARGET_DIR/$1/$pdir"
   echo "$dir/$BIN$exe"
 }
 
@@ -130,7 +133,10 @@ zip_dir() { # DIR ARCHIVE
 }
 
 build() {
-  local t=${target:-$(default_target)}
+  local t=$target
+  # The dev profile packages the test build, which is the host's.
+  [[ -z "$t" && "$profile" == dev ]] && t=$host
+  t=${t:-$(default_target)}
   platform_of "$t" >/dev/null || die "no krew platform for target $t"
   # The archives' timestamps only. Not exported: aws-lc-sys's build script reruns when
   # SOURCE_DATE_EPOCH changes, and a per-commit value rebuilt it and every crate above it (the AWS

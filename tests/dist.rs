@@ -1,8 +1,14 @@
 //! The release command (`krew/dist.sh`), run for real: the host archive, the rendered krew manifest
 //! (schema fields, platforms, sha256 of the archives), the unpacked archive used by the real
 //! `kubectl` as a plugin, and the archive installed by the real krew (`kubectl krew install
-//! --manifest --archive`). The release build reuses the shared target dir (`CARGO_TARGET_DIR`,
-//! default `~/.cache/podnet-target`), so it is slow only the first time.
+//! --manifest --archive`).
+//!
+//! The archive holds the binary of the profile `PODNET_DIST_PROFILE` names, default `dev`: the
+//! build `cargo test` has just made. The shipped `dist` profile (fat LTO) is a second optimised
+//! build of every dependency, 20–40 minutes on a fresh 2-core machine, which would double CI's
+//! time; the release workflow builds it on every platform and checks its budgets
+//! (`krew/dist.sh check`), and `PODNET_DIST_PROFILE=dist cargo test --test dist` runs this test
+//! on it. Packaging, the manifest, kubectl and krew do not depend on the profile.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -234,7 +240,8 @@ fn host_archive_manifest_and_kubectl_plugin() {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("dist");
     let out = out_dir.to_str().unwrap();
-    let build = dist(&["build", "--out", out]);
+    let profile = std::env::var("PODNET_DIST_PROFILE").unwrap_or_else(|_| "dev".into());
+    let build = dist(&["build", "--out", out, "--profile", &profile]);
     eprintln!("{}", String::from_utf8_lossy(&build.stderr));
     dist(&["manifest", "--out", out]);
 
@@ -315,10 +322,13 @@ fn host_archive_manifest_and_kubectl_plugin() {
     let bash = fs::read_to_string(bin_dir.join("completions/kubectl-podnet.bash")).unwrap();
     assert!(bash.contains("kubectl-podnet") && bash.contains("complete"));
 
-    // Budget: the stripped binary is at most 20 MiB.
+    // Budget of the shipped profile: the stripped binary is at most 20 MiB (the dev build carries
+    // debug info and no optimisation; the release workflow checks every platform's dist build).
     let size = fs::metadata(bin_dir.join("kubectl-podnet")).unwrap().len();
-    eprintln!("binary: {size} bytes");
-    assert!(size <= 20 * 1024 * 1024, "binary is {size} bytes");
+    eprintln!("binary ({profile} profile): {size} bytes");
+    if profile == "dist" {
+        assert!(size <= 20 * 1024 * 1024, "binary is {size} bytes");
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -349,7 +349,8 @@ fn scenario_scale_load_and_paginated_lists() {
         "scenario {spec}: loaded in {:?} (store {:?})",
         load, sim.load_time
     );
-    assert!(load < Duration::from_secs(10), "load took {load:?}");
+    // No bound on the time: a timed unit test fails on a loaded machine and proves nothing
+    // (tests/bench/audit.sh measures the scale).
     let url = sim.url().to_string();
     let t1 = Instant::now();
     let (code, _, body) = request(&url, "GET", "/api/v1/pods", &[], b"").unwrap();

@@ -409,6 +409,10 @@ impl<'a> State<'a> {
         match v {
             Value::Nil => out.push_str("<no value>"),
             Value::Str(s) => out.push_str(s),
+            // An addressable KubeVersion is a fmt.Stringer through its pointer receiver.
+            Value::Object(o) if let super::value::Object::KubeVersion { version, .. } = &**o => {
+                out.push_str(version)
+            }
             v => super::value::go_sprint_value(v, out),
         }
     }

@@ -159,6 +159,7 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TemplateError> 
                 eh,
                 out,
             ),
+            Object::Semver(version) => json_str(&version.text(), eh, out),
             Object::StrMap(None) => out.push_str("null"),
             Object::Bytes(_, true) => out.push_str("null"),
             Object::Bytes(b, _) => {

@@ -67,6 +67,37 @@ pub enum Object {
     },
     /// A Go `time.Time` (unix nanoseconds, offset seconds).
     Time { unix_nanos: i128, offset: i32 },
+    /// A Masterminds/semver `*semver.Version` (Sprig's `semver`): a fmt.Stringer and a JSON
+    /// string, with methods (`.Major`, `.Compare`, …) that the function library provides.
+    Semver(SemanticVersion),
+}
+
+/// The parts of a semantic version as Masterminds/semver keeps them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SemanticVersion {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
+    pub prerelease: String,
+    pub metadata: String,
+    /// The text it was parsed from.
+    pub original: String,
+}
+
+impl SemanticVersion {
+    /// Its `String()`: `major.minor.patch[-prerelease][+metadata]`.
+    pub fn text(&self) -> String {
+        let mut out = format!("{}.{}.{}", self.major, self.minor, self.patch);
+        if !self.prerelease.is_empty() {
+            out.push('-');
+            out.push_str(&self.prerelease);
+        }
+        if !self.metadata.is_empty() {
+            out.push('+');
+            out.push_str(&self.metadata);
+        }
+        out
+    }
 }
 
 /// A Go `map[string]string`'s entries as a template map, for the printers that treat both alike.
@@ -155,6 +186,7 @@ impl Value {
                 Object::ApiVersions(_) => "common.VersionSet",
                 Object::Capabilities { .. } => "*common.Capabilities",
                 Object::Time { .. } => "time.Time",
+                Object::Semver(_) => "*semver.Version",
             },
         }
     }
@@ -174,7 +206,7 @@ impl Value {
             Value::Object(o) => match &**o {
                 Object::Files(_) | Object::StrMap(_) => "map",
                 Object::ApiVersions(_) | Object::Bytes(..) => "slice",
-                Object::Capabilities { .. } => "ptr",
+                Object::Capabilities { .. } | Object::Semver(_) => "ptr",
                 _ => "struct",
             },
         }
@@ -496,7 +528,15 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
             }
             Object::StrMap(m) => go_sprint_value(&str_map_value(m.as_ref()), out),
             Object::Bytes(b, _) => sprint_bytes(b, out),
-            Object::KubeVersion { version, .. } => out.push_str(version),
+            // fmt sees a copy of the struct, which lacks the pointer receiver's String method;
+            // the second field is the unexported normalized version.
+            Object::KubeVersion {
+                version,
+                major,
+                minor,
+            } => {
+                let _ = write!(out, "{{{version} {version} {major} {minor}}}");
+            }
             Object::HelmVersion {
                 version,
                 git_commit,
@@ -524,6 +564,7 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                 go_sprint_value(helm, out);
                 out.push('}');
             }
+            Object::Semver(version) => out.push_str(&version.text()),
             Object::Time { unix_nanos, offset } => out.push_str(&super::gotime::format(
                 "2006-01-02 15:04:05.999999999 -0700 MST",
                 *unix_nanos,

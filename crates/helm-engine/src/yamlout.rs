@@ -22,6 +22,13 @@ enum Y {
 pub struct MarshalError(pub String);
 
 fn to_y(v: &Value) -> Result<Y, MarshalError> {
+    to_node(v, false)
+}
+
+/// `go_floats`: the value goes to go-yaml v3 as it is (`toYamlPretty`), so a float64 keeps
+/// Go's `%g` form (`1e+06`) instead of the JSON round trip's integer.
+fn to_node(v: &Value, go_floats: bool) -> Result<Y, MarshalError> {
+    let to_y = |v: &Value| to_node(v, go_floats);
     Ok(match v {
         Value::Nil => Y::Null,
         Value::Bool(b) => Y::Bool(*b),
@@ -33,6 +40,7 @@ fn to_y(v: &Value) -> Result<Y, MarshalError> {
                 Y::Uint(*u)
             }
         }
+        Value::Float(f) if go_floats => Y::Float(*f),
         Value::Float(f) => {
             if !f.is_finite() {
                 return Err(MarshalError(format!(
@@ -416,6 +424,9 @@ struct Em {
     indention: bool,
     indent: i32,
     best_width: usize,
+    /// go-yaml v2 (sigs.k8s.io/yaml, `toYaml`) writes a mapping's sequence at the key's
+    /// indentation; go-yaml v3 (`toYamlPretty`) indents it.
+    indentless_sequences: bool,
 }
 
 impl Em {
@@ -491,7 +502,7 @@ impl Em {
                 self.indent = saved;
             }
             Y::Seq(items) => {
-                let indentless = mapping_ctx && !self.indention;
+                let indentless = self.indentless_sequences && mapping_ctx && !self.indention;
                 let saved = self.increase_indent(false, indentless);
                 for it in items {
                     self.write_indent();
@@ -790,14 +801,25 @@ fn resolve_plain_for_emit(s: &str) -> Resolved {
 
 /// go-yaml v2 `Marshal` of a value after a JSON round trip (sigs.k8s.io/yaml), with the final newline.
 pub fn marshal(v: &Value) -> Result<String, MarshalError> {
-    let y = to_y(v)?;
+    emit(to_y(v)?, 80, true)
+}
+
+/// Helm's `toYamlPretty`: go-yaml v3's encoder with an indent of 2, which indents sequences
+/// under their key and folds no long line; one trailing newline trimmed.
+pub fn to_yaml_pretty(v: &Value) -> Result<String, MarshalError> {
+    let s = emit(to_node(v, true)?, usize::MAX, false)?;
+    Ok(s.strip_suffix('\n').map(|s| s.to_string()).unwrap_or(s))
+}
+
+fn emit(y: Y, best_width: usize, indentless_sequences: bool) -> Result<String, MarshalError> {
     let mut em = Em {
         out: String::new(),
         column: 0,
         whitespace: true,
         indention: true,
         indent: -1,
-        best_width: 80,
+        best_width,
+        indentless_sequences,
     };
     em.node(&y, false);
     // document end

@@ -988,8 +988,8 @@ pub fn call(
                 })
                 .collect(),
         ),
-        "wrap" => str_v(gotemplate::gofmt::wrap(s(1), i_arg(&a[0]) as usize, "\n")),
-        "wrapWith" => str_v(gotemplate::gofmt::wrap(s(2), i_arg(&a[0]) as usize, s(1))),
+        "wrap" => str_v(gotemplate::gofmt::wrap(s(1), i_arg(&a[0]), "", false)),
+        "wrapWith" => str_v(gotemplate::gofmt::wrap(s(2), i_arg(&a[0]), s(1), true)),
         "toString" => str_v(strval(&a[0])),
         "toStrings" => Ok(Value::list(
             strslice(&a[0]).into_iter().map(Value::string).collect(),
@@ -1499,7 +1499,7 @@ pub fn call(
             Ok(b) => Ok(Value::Bool(b)),
             Err(e) => ferr(e),
         },
-        "semver" => match crate::semver::parse_version_map(&strval(&a[0])) {
+        "semver" => match crate::semver::parse_version_object(&strval(&a[0])) {
             Ok(v) => Ok(v),
             Err(e) => ferr(e),
         },

@@ -21,6 +21,13 @@ const CASES: &[&str] = &[
     // semver objects and their methods
     r#"{{ $v := semver "1.2.3-beta.1+build" }}{{ $v.Major }} {{ $v.Minor }} {{ $v.Patch }} {{ $v.Prerelease }} {{ $v.Metadata }} {{ $v.Original }} {{ $v.String }}|{{ ($v.Compare (semver "1.2.3")) }}|{{ $v.LessThan (semver "2.0.0") }}|{{ $v.GreaterThan (semver "1.0.0") }}|{{ $v.Equal (semver "1.2.3-beta.1") }}|{{ typeOf $v }}|{{ $v }}"#,
     r#"{{ (semver "v2.0").IncMajor }}|{{ (semver "1.2.3").IncMinor }}|{{ (semver "1.2.3-rc1").IncPatch }}|{{ $n := (semver "1.2.3").SetPrerelease "alpha" }}{{ $n }}|{{ semver "1.2" | toJson }}"#,
+    // toToml: tables, arrays of tables, nested indentation
+    r#"{{ dict "a" 1 "t" (dict "x" "y" "n" (dict "z" 2)) "arr" (list (dict "p" 1) (dict "p" 2)) "l" (list 1 2) "s" "str" | toToml }}"#,
+    r#"{{ toToml .Values }}|{{ dict "e" (dict) "m" (list (dict "q" (dict "r" 1))) | toToml }}"#,
+    // leftovers from the engine issue's last note
+    r#"{{ split "" "abc" | toJson }}|{{ swapcase "ß" }}|{{ js "\u2028x" }}|{{ splitList "" "abc" | toJson }}|{{ splitn "" 2 "abc" | toJson }}|{{ splitn "" 5 "ab" | toJson }}"#,
+    r#"{{ js "a\nb\tc\u00a0d\u200be<=>&'\"" }}|{{ swapcase "Straße ǅx ǆa Ǆb ǉ" }}|{{ printf "%#U %#U" 0x2028 0xe9 }}"#,
+    r#"{{ fromYaml "- 1" | toJson }}|{{ fromYamlArray "a: 1" | toJson }}"#,
     // %T and %#v of values
     r#"{{ printf "%T" . }}|{{ printf "%T" .Values }}|{{ printf "%T" .Capabilities }}|{{ printf "%T" .Release }}|{{ printf "%T" .Chart }}|{{ printf "%T" .Files }}"#,
 ];

@@ -536,7 +536,61 @@ fn html_escape(s: &str) -> String {
     o
 }
 
+/// goutils.SwapCase: upper and title case to lower; lower case to upper, or to title case
+/// after white space (or at the start). Go maps one rune to one rune, so `ß` stays `ß`.
+fn swap_case(s: &str) -> String {
+    fn single(mut mapped: impl Iterator<Item = char>, c: char) -> char {
+        match (mapped.next(), mapped.next()) {
+            (Some(m), None) => m,
+            _ => c,
+        }
+    }
+    // the four Latin digraphs whose title case differs from their upper case
+    fn title_of_lower(c: char) -> Option<char> {
+        match c {
+            '\u{1C6}' => Some('\u{1C5}'),
+            '\u{1C9}' => Some('\u{1C8}'),
+            '\u{1CC}' => Some('\u{1CB}'),
+            '\u{1F3}' => Some('\u{1F2}'),
+            _ => None,
+        }
+    }
+    let is_title = |c: char| matches!(c, '\u{1C5}' | '\u{1C8}' | '\u{1CB}' | '\u{1F2}');
+    let mut whitespace = true;
+    s.chars()
+        .map(|c| {
+            if c.is_uppercase() || is_title(c) {
+                whitespace = false;
+                single(c.to_lowercase(), c)
+            } else if c.is_lowercase() {
+                let start = whitespace;
+                whitespace = false;
+                match title_of_lower(c) {
+                    Some(t) if start => t,
+                    _ => single(c.to_uppercase(), c),
+                }
+            } else {
+                whitespace = c.is_whitespace();
+                c
+            }
+        })
+        .collect()
+}
+
+/// strings.Split: an empty separator splits after each UTF-8 character.
+fn go_split<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
+    if sep.is_empty() {
+        s.char_indices()
+            .map(|(i, c)| &s[i..i + c.len_utf8()])
+            .collect()
+    } else {
+        s.split(sep).collect()
+    }
+}
+
 fn js_escape(s: &str) -> String {
+    // text/template's JSEscape: ASCII controls as \u00XX, other runes as they are unless
+    // strconv.IsPrint rejects them (U+2028, U+00A0, …), then \uXXXX.
     let mut o = String::new();
     for c in s.chars() {
         match c {
@@ -547,10 +601,10 @@ fn js_escape(s: &str) -> String {
             '>' => o.push_str("\\u003E"),
             '&' => o.push_str("\\u0026"),
             '=' => o.push_str("\\u003D"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
             c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04X}", c as u32)),
+            c if (c as u32) >= 0x80 && !gotemplate::strconv::go_is_print(c) => {
+                o.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => o.push(c),
         }
     }
@@ -977,17 +1031,7 @@ pub fn call(
         "snakecase" => str_v(gotemplate::gofmt::snake_case(s(0))),
         "camelcase" => str_v(gotemplate::gofmt::camel_case(s(0))),
         "kebabcase" => str_v(gotemplate::gofmt::snake_case(s(0)).replace('_', "-")),
-        "swapcase" => str_v(
-            s(0).chars()
-                .map(|c| {
-                    if c.is_uppercase() {
-                        c.to_lowercase().next().unwrap_or(c)
-                    } else {
-                        c.to_uppercase().next().unwrap_or(c)
-                    }
-                })
-                .collect(),
-        ),
+        "swapcase" => str_v(swap_case(s(0))),
         "wrap" => str_v(gotemplate::gofmt::wrap(s(1), i_arg(&a[0]), "", false)),
         "wrapWith" => str_v(gotemplate::gofmt::wrap(s(2), i_arg(&a[0]), s(1), true)),
         "toString" => str_v(strval(&a[0])),
@@ -997,7 +1041,7 @@ pub fn call(
         "join" => str_v(strslice(&a[1]).join(s(0))),
         "split" => {
             let mut m = BTreeMap::new();
-            for (i, p) in s(1).split(s(0)).enumerate() {
+            for (i, p) in go_split(s(1), s(0)).into_iter().enumerate() {
                 m.insert(format!("_{}", i), Value::str(p));
             }
             Ok(Value::map(m))
@@ -1006,7 +1050,19 @@ pub fn call(
             let mut m = BTreeMap::new();
             let n = i_arg(&a[1]);
             let parts: Vec<&str> = if n < 0 {
-                s(2).split(s(0)).collect()
+                go_split(s(2), s(0))
+            } else if s(0).is_empty() {
+                // strings.SplitN's explode: n-1 characters, then the rest
+                let chars = go_split(s(2), "");
+                let n = n as usize;
+                if chars.len() > n && n > 0 {
+                    let cut: usize = chars[..n - 1].iter().map(|c| c.len()).sum();
+                    let mut parts = chars[..n - 1].to_vec();
+                    parts.push(&s(2)[cut..]);
+                    parts
+                } else {
+                    chars.into_iter().take(n).collect()
+                }
             } else {
                 s(2).splitn(n as usize, s(0)).collect()
             };

@@ -27,6 +27,9 @@ const CASES: &[&str] = &[
     // leftovers from the engine issue's last note
     r#"{{ split "" "abc" | toJson }}|{{ swapcase "ß" }}|{{ js "\u2028x" }}|{{ splitList "" "abc" | toJson }}|{{ splitn "" 2 "abc" | toJson }}|{{ splitn "" 5 "ab" | toJson }}"#,
     r#"{{ js "a\nb\tc\u00a0d\u200be<=>&'\"" }}|{{ swapcase "Straße ǅx ǆa Ǆb ǉ" }}|{{ printf "%#U %#U" 0x2028 0xe9 }}"#,
+    // split and splitn give a Go map[string]string
+    r#"{{ $p := split "," "a,b" }}{{ typeOf $p }}|{{ $p._0 }}|{{ $p._9 }}|{{ index $p "_1" }}|{{ range $k, $v := $p }}{{ $k }}={{ $v }} {{ end }}|{{ len $p }}|{{ toJson $p }}|{{ printf "%v %#v" $p (splitn ":" 2 "x:y:z") }}|{{ splitn "," 2 "a" | typeOf }}|{{ toYaml $p }}"#,
+    r#"{{ hasKey (split "," "a,b") "_0" }}"#,
     r#"{{ fromYaml "- 1" | toJson }}|{{ fromYamlArray "a: 1" | toJson }}"#,
     // %T and %#v of values
     r#"{{ printf "%T" . }}|{{ printf "%T" .Values }}|{{ printf "%T" .Capabilities }}|{{ printf "%T" .Release }}|{{ printf "%T" .Chart }}|{{ printf "%T" .Files }}"#,

@@ -1042,9 +1042,10 @@ pub fn call(
         "split" => {
             let mut m = BTreeMap::new();
             for (i, p) in go_split(s(1), s(0)).into_iter().enumerate() {
-                m.insert(format!("_{}", i), Value::str(p));
+                m.insert(format!("_{}", i), p.to_string());
             }
-            Ok(Value::map(m))
+            // Sprig's split returns a Go map[string]string
+            Ok(Value::Object(Rc::new(Object::StrMap(Some(m)))))
         }
         "splitn" => {
             let mut m = BTreeMap::new();
@@ -1067,9 +1068,9 @@ pub fn call(
                 s(2).splitn(n as usize, s(0)).collect()
             };
             for (i, p) in parts.into_iter().enumerate() {
-                m.insert(format!("_{}", i), Value::str(p));
+                m.insert(format!("_{}", i), p.to_string());
             }
-            Ok(Value::map(m))
+            Ok(Value::Object(Rc::new(Object::StrMap(Some(m)))))
         }
         "splitList" => {
             if s(0).is_empty() {

@@ -286,7 +286,7 @@ fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TemplateError> {
 
 /// Go's eq/lt basic kinds.
 #[derive(PartialEq, Clone, Copy, Debug)]
-enum BK {
+enum BasicKind {
     Invalid,
     Bool,
     Int,
@@ -296,15 +296,15 @@ enum BK {
     Other,
 }
 
-fn basic_kind(v: &Value) -> BK {
+fn basic_kind(v: &Value) -> BasicKind {
     match v {
-        Value::Nil => BK::Invalid,
-        Value::Bool(_) => BK::Bool,
-        Value::Int(_) | Value::Int64(_) => BK::Int,
-        Value::Uint(_) => BK::Uint,
-        Value::Float(_) => BK::Float,
-        Value::Str(_) => BK::Str,
-        _ => BK::Other,
+        Value::Nil => BasicKind::Invalid,
+        Value::Bool(_) => BasicKind::Bool,
+        Value::Int(_) | Value::Int64(_) => BasicKind::Int,
+        Value::Uint(_) => BasicKind::Uint,
+        Value::Float(_) => BasicKind::Float,
+        Value::Str(_) => BasicKind::Str,
+        _ => BasicKind::Other,
     }
 }
 
@@ -318,8 +318,12 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
         let truth;
         if k1 != k2 {
             match (k1, k2) {
-                (BK::Int, BK::Uint) => truth = i_arg(a) >= 0 && i_arg(a) as u64 == uval(b),
-                (BK::Uint, BK::Int) => truth = i_arg(b) >= 0 && uval(a) == i_arg(b) as u64,
+                (BasicKind::Int, BasicKind::Uint) => {
+                    truth = i_arg(a) >= 0 && i_arg(a) as u64 == uval(b)
+                }
+                (BasicKind::Uint, BasicKind::Int) => {
+                    truth = i_arg(b) >= 0 && uval(a) == i_arg(b) as u64
+                }
                 _ => {
                     if !a.is_nil() && !b.is_nil() {
                         return ferr(format!(
@@ -333,13 +337,13 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
             }
         } else {
             truth = match k1 {
-                BK::Bool => a.truthy() == b.truthy(),
-                BK::Int => i_arg(a) == i_arg(b),
-                BK::Uint => uval(a) == uval(b),
-                BK::Float => to_float64(a) == to_float64(b),
-                BK::Str => a.as_str() == b.as_str(),
-                BK::Invalid => true,
-                BK::Other => {
+                BasicKind::Bool => a.truthy() == b.truthy(),
+                BasicKind::Int => i_arg(a) == i_arg(b),
+                BasicKind::Uint => uval(a) == uval(b),
+                BasicKind::Float => to_float64(a) == to_float64(b),
+                BasicKind::Str => a.as_str() == b.as_str(),
+                BasicKind::Invalid => true,
+                BasicKind::Other => {
                     // Go: kinds must match, a nil map is equal only to nil, maps and slices are
                     // not comparable (the error names the right-hand side), structs compare fields
                     if a.kind_name() != b.kind_name() {
@@ -388,15 +392,15 @@ fn uval(v: &Value) -> u64 {
 fn go_lt(a: &Value, b: &Value) -> Result<bool, TemplateError> {
     let k1 = basic_kind(a);
     let k2 = basic_kind(b);
-    if matches!(k1, BK::Invalid | BK::Other | BK::Bool)
-        || matches!(k2, BK::Invalid | BK::Other | BK::Bool)
+    if matches!(k1, BasicKind::Invalid | BasicKind::Other | BasicKind::Bool)
+        || matches!(k2, BasicKind::Invalid | BasicKind::Other | BasicKind::Bool)
     {
         return ferr("invalid type for comparison");
     }
     if k1 != k2 {
         return match (k1, k2) {
-            (BK::Int, BK::Uint) => Ok(i_arg(a) < 0 || (i_arg(a) as u64) < uval(b)),
-            (BK::Uint, BK::Int) => Ok(i_arg(b) >= 0 && uval(a) < i_arg(b) as u64),
+            (BasicKind::Int, BasicKind::Uint) => Ok(i_arg(a) < 0 || (i_arg(a) as u64) < uval(b)),
+            (BasicKind::Uint, BasicKind::Int) => Ok(i_arg(b) >= 0 && uval(a) < i_arg(b) as u64),
             _ => ferr(format!(
                 "incompatible types for comparison: {} and {}",
                 a.type_name(),
@@ -405,10 +409,10 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, TemplateError> {
         };
     }
     Ok(match k1 {
-        BK::Int => i_arg(a) < i_arg(b),
-        BK::Uint => uval(a) < uval(b),
-        BK::Float => to_float64(a) < to_float64(b),
-        BK::Str => a.as_str() < b.as_str(),
+        BasicKind::Int => i_arg(a) < i_arg(b),
+        BasicKind::Uint => uval(a) < uval(b),
+        BasicKind::Float => to_float64(a) < to_float64(b),
+        BasicKind::Str => a.as_str() < b.as_str(),
         _ => false,
     })
 }

@@ -1363,7 +1363,29 @@ pub fn format_duration(ns: i128) -> String {
 
 /// Go time formatting for a Time value (UTC) with a Go layout.
 pub fn go_date(layout: &str, v: &Value) -> String {
-    let (nanos, off) = match v {
+    let (nanos, off) = instant(v);
+    super::gotime::format(layout, nanos, off)
+}
+
+/// Sprig's `dateInZone`: the instant (a time, or unix seconds as int/int64; anything else is
+/// now) shown in the tz database's `zone`, or in UTC where Go's LoadLocation fails.
+pub fn go_date_in_zone(layout: &str, v: &Value, zone: &str) -> String {
+    let nanos = match v {
+        Value::Object(o) if let Object::Time { unix_nanos, .. } = &**o => *unix_nanos,
+        Value::Int(i) | Value::Int64(i) => *i as i128 * 1_000_000_000,
+        _ => instant(&Value::Nil).0,
+    };
+    let secs = nanos.div_euclid(1_000_000_000) as i64;
+    let zone = super::zoneinfo::zone_at(zone, secs).unwrap_or(super::zoneinfo::ZoneAt {
+        offset: 0,
+        abbreviation: "UTC".into(),
+    });
+    super::gotime::format_zoned(layout, nanos, zone.offset, Some(&zone.abbreviation))
+}
+
+/// A date argument as (unix nanoseconds, offset); anything not a time or a number is now.
+fn instant(v: &Value) -> (i128, i32) {
+    match v {
         Value::Object(o) => match &**o {
             Object::Time { unix_nanos, offset } => (*unix_nanos, *offset),
             _ => (0, 0),
@@ -1376,8 +1398,7 @@ pub fn go_date(layout: &str, v: &Value) -> String {
                 .unwrap_or_default();
             (d.as_nanos() as i128, 0)
         }
-    };
-    super::gotime::format(layout, nanos, off)
+    }
 }
 
 #[cfg(test)]

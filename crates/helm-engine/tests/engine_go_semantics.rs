@@ -31,6 +31,8 @@ const CASES: &[&str] = &[
     r#"{{ $p := split "," "a,b" }}{{ typeOf $p }}|{{ $p._0 }}|{{ $p._9 }}|{{ index $p "_1" }}|{{ range $k, $v := $p }}{{ $k }}={{ $v }} {{ end }}|{{ len $p }}|{{ toJson $p }}|{{ printf "%v %#v" $p (splitn ":" 2 "x:y:z") }}|{{ splitn "," 2 "a" | typeOf }}|{{ toYaml $p }}"#,
     r#"{{ hasKey (split "," "a,b") "_0" }}"#,
     r#"{{ fromYaml "- 1" | toJson }}|{{ fromYamlArray "a: 1" | toJson }}"#,
+    // dateInZone with the system's tz database, as Go's time.LoadLocation reads it
+    r#"{{ dateInZone "2006-01-02 15:04:05 MST -0700" (toDate "2006-01-02T15:04:05Z07:00" "2024-01-15T12:00:00Z") "America/New_York" }}|{{ dateInZone "2006-01-02 15:04 MST" (toDate "2006-01-02" "2024-07-01") "America/New_York" }}|{{ dateInZone "15:04 MST Z07:00" 1700000000 "Asia/Kolkata" }}|{{ dateInZone "2006-01-02 15:04 MST" 1711846800 "Europe/Berlin" }}|{{ dateInZone "15:04 MST" 0 "Nowhere/Zone" }}|{{ dateInZone "15:04 MST" 0 "../etc/passwd" }}|{{ dateInZone "15:04 MST" 0 "" }}|{{ htmlDateInZone 1700000000 "Pacific/Kiritimati" }}|{{ dateInZone "2006 MST" -2000000000 "America/Sao_Paulo" }}|{{ dateInZone "15:04 MST" 1700000000 "UTC" }}"#,
     // %T and %#v of values
     r#"{{ printf "%T" . }}|{{ printf "%T" .Values }}|{{ printf "%T" .Capabilities }}|{{ printf "%T" .Release }}|{{ printf "%T" .Chart }}|{{ printf "%T" .Files }}"#,
 ];

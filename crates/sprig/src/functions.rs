@@ -1567,8 +1567,14 @@ pub fn call(
         // ---------- dates
         "now" => Ok(now_value()),
         "date" => str_v(gotemplate::gofmt::go_date(s(0), &in_utc(&a[1]))),
-        "dateInZone" | "date_in_zone" => str_v(gotemplate::gofmt::go_date(s(0), &in_utc(&a[1]))),
-        "htmlDateInZone" => str_v(gotemplate::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
+        "dateInZone" | "date_in_zone" => {
+            str_v(gotemplate::gofmt::go_date_in_zone(s(0), &a[1], s(2)))
+        }
+        "htmlDateInZone" => str_v(gotemplate::gofmt::go_date_in_zone(
+            "2006-01-02",
+            &a[0],
+            s(1),
+        )),
         "htmlDate" => str_v(gotemplate::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
         "toDate" | "mustToDate" => match gotemplate::gotime::parse(s(0), s(1)) {
             Ok((unix_nanos, offset)) => {

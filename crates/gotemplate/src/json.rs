@@ -63,6 +63,7 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TemplateError> 
             }
             out.push(']');
         }
+        Value::Map(m) if super::value::is_nil_map(m) => out.push_str("null"),
         Value::Map(m) => {
             out.push('{');
             for (i, (k, x)) in m.borrow().iter().enumerate() {

@@ -100,6 +100,31 @@ impl SemanticVersion {
     }
 }
 
+thread_local! {
+    static NIL_MAPS: RefCell<Vec<std::rc::Weak<RefCell<BTreeMap<String, Value>>>>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// Go's nil `map[string]interface{}` (what `fromJson "null"` gives): it reads as an empty map,
+/// but JSON and YAML print it as `null`. Kept by identity, as Go's type system would.
+pub fn nil_map() -> Value {
+    let map = Value::empty_map();
+    if let Value::Map(m) = &map {
+        NIL_MAPS.with(|maps| {
+            let mut maps = maps.borrow_mut();
+            maps.retain(|w| w.strong_count() > 0);
+            maps.push(Rc::downgrade(m));
+        });
+    }
+    map
+}
+
+/// Whether `m` is a nil map from [`nil_map`] (still empty).
+pub fn is_nil_map(m: &MapRef) -> bool {
+    m.borrow().is_empty()
+        && NIL_MAPS.with(|maps| maps.borrow().iter().any(|w| w.as_ptr() == Rc::as_ptr(m)))
+}
+
 /// A Go `map[string]string`'s entries as a template map, for the printers that treat both alike.
 pub fn str_map_value(m: Option<&BTreeMap<String, String>>) -> Value {
     let entries = m.into_iter().flatten();

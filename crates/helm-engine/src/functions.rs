@@ -201,6 +201,7 @@ fn call(
         "mustToPrettyJson" => str_v(json_indent(&to_json_string(&a[0], true)?)),
         "fromYaml" => Ok(match super::yaml::parse(s(0)) {
             Ok(v @ Value::Map(_)) => v,
+            // sigs.k8s.io/yaml leaves the map as made for an empty or null document
             Ok(Value::Nil) => Value::empty_map(),
             Ok(v) => {
                 let mut m = BTreeMap::new();
@@ -235,7 +236,8 @@ fn call(
             };
             Ok(match r {
                 Ok(v @ Value::Map(_)) => v,
-                Ok(Value::Nil) => Value::empty_map(),
+                // JSON null unmarshalled into a Go map leaves a nil map
+                Ok(Value::Nil) => gotemplate::value::nil_map(),
                 r => {
                     let e = match r {
                         Err(e) => e,

@@ -53,6 +53,7 @@ fn to_node(v: &Value, go_floats: bool) -> Result<YamlNode, MarshalError> {
         }
         Value::Str(s) => YamlNode::Str(s.to_string()),
         Value::List(l) => YamlNode::Seq(l.iter().map(to_y).collect::<Result<_, _>>()?),
+        Value::Map(m) if gotemplate::value::is_nil_map(m) => YamlNode::Null,
         Value::Map(m) => {
             let m = m.borrow();
             let mut entries: Vec<(String, YamlNode)> = Vec::with_capacity(m.len());

@@ -1,12 +1,14 @@
 //! Go semantics the engine once approximated (the gaps listed in the engine issues), each case
 //! differential against Helm v4: template output must be identical, errors must match.
-//! Still open, so not here: `fromJson "null"` as a nil map, `[]string` results, `[]byte`
+//! Still open, so not here: `[]string` results, `[]byte`
 //! elements typed uint8, and Go's byte strings (cutting inside a UTF-8 character, binary files).
 use std::path::Path;
 use testkit::engine::ours;
 use testkit::helm::Oracle;
 
 const CASES: &[&str] = &[
+    // fromJson "null" is Go's nil map; an empty or null fromYaml is not
+    r#"{{ fromJson "null" | toJson }}|{{ fromJson "null" | typeOf }}|{{ fromJson "null" | len }}|{{ fromJson "null" }}|{{ fromJson "null" | toYaml }}|{{ fromYaml "" | toJson }}|{{ fromYaml "~" | toJson }}|{{ fromYaml "  " | toJson }}|{{ hasKey (fromJson "null") "a" }}|{{ dict "n" (fromJson "null") | toJson }}|{{ fromJson "{}" | toJson }}"#,
     // wrapWith / wrap break words longer than the width
     r#"{{ wrapWith 5 "\n" "Hello World" }}|{{ wrapWith 3 "|" "abcdefghij klm" }}|{{ wrap 4 "aaaaaaaaaa bb" }}|{{ wrapWith 10 "<br>" "short words only here" }}|{{ wrapWith 0 "|" "abc def" }}|{{ wrapWith 2 "-" "a  bbbbb   c" }}"#,
     // toYamlPretty indents lists

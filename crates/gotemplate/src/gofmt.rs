@@ -145,6 +145,9 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
             }
             out.push('}');
         }
+        Value::Map(m) if super::value::is_nil_map(m) => {
+            out.push_str("map[string]interface {}(nil)")
+        }
         Value::Map(m) => {
             out.push_str("map[string]interface {}{");
             for (i, (k, x)) in m.borrow().iter().enumerate() {

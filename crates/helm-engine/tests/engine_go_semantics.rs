@@ -8,7 +8,7 @@ use testkit::helm::Oracle;
 
 const CASES: &[&str] = &[
     // fromJson "null" is Go's nil map; an empty or null fromYaml is not
-    r#"{{ fromJson "null" | toJson }}|{{ fromJson "null" | typeOf }}|{{ fromJson "null" | len }}|{{ fromJson "null" }}|{{ fromJson "null" | toYaml }}|{{ fromYaml "" | toJson }}|{{ fromYaml "~" | toJson }}|{{ fromYaml "  " | toJson }}|{{ hasKey (fromJson "null") "a" }}|{{ dict "n" (fromJson "null") | toJson }}|{{ fromJson "{}" | toJson }}"#,
+    r#"{{ fromJson "null" | toJson }}|{{ fromJson "null" | typeOf }}|{{ fromJson "null" | len }}|{{ fromJson "null" }}|{{ fromJson "null" | toYaml }}|{{ fromYaml "" | toJson }}|{{ fromYaml "~" | toJson }}|{{ fromYaml "  " | toJson }}|{{ hasKey (fromJson "null") "a" }}|{{ dict "n" (fromJson "null") | toJson }}|{{ fromJson "{}" | toJson }}|{{ printf "%#v %v" (fromJson "null") (fromJson "null") }}|{{ fromJson "null" | toPrettyJson }}|{{ fromJson "null" | mustToRawJson }}"#,
     // wrapWith / wrap break words longer than the width
     r#"{{ wrapWith 5 "\n" "Hello World" }}|{{ wrapWith 3 "|" "abcdefghij klm" }}|{{ wrap 4 "aaaaaaaaaa bb" }}|{{ wrapWith 10 "<br>" "short words only here" }}|{{ wrapWith 0 "|" "abc def" }}|{{ wrapWith 2 "-" "a  bbbbb   c" }}"#,
     // toYamlPretty indents lists

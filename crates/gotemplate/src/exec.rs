@@ -337,7 +337,7 @@ impl<'a> State<'a> {
                 }
                 Object::Bytes(b, _) => {
                     for (i, x) in b.iter().enumerate() {
-                        items.push((Value::Int(i as i64), Value::Int(*x as i64)));
+                        items.push((Value::Int(i as i64), Value::Byte(*x)));
                     }
                 }
                 Object::StrMap(m) => {

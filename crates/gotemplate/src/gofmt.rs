@@ -209,6 +209,10 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
             Some(s) => pad(s, sp, true),
             None => bad_verb(verb, v),
         },
+        Value::Byte(b) => match fmt_int(*b as i128, verb, sp) {
+            Some(s) => pad(s, sp, true),
+            None => bad_verb(verb, v),
+        },
         Value::Uint(u) => match fmt_int(*u as i128, verb, sp) {
             Some(s) => pad(s, sp, true),
             None => bad_verb(verb, v),
@@ -285,7 +289,7 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
                 )
             }
             _ => fmt_value(
-                &Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()),
+                &Value::list(b.iter().map(|x| Value::Byte(*x)).collect()),
                 verb,
                 sp,
             ),
@@ -937,6 +941,7 @@ fn int_from_arg(args: &[Value], argi: &mut usize) -> Option<i64> {
     match v {
         Value::Int(n) | Value::Int64(n) if n.unsigned_abs() <= 1_000_000 => Some(*n),
         Value::Uint(n) if *n <= 1_000_000 => Some(*n as i64),
+        Value::Byte(n) => Some(*n as i64),
         _ => None,
     }
 }
@@ -1156,6 +1161,7 @@ impl TomlEncoder {
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Value::Int(i) | Value::Int64(i) => self.out.push_str(&i.to_string()),
             Value::Uint(u) => self.out.push_str(&u.to_string()),
+            Value::Byte(b) => self.out.push_str(&b.to_string()),
             Value::Float(f) if f.is_nan() => {
                 self.out
                     .push_str(if f.is_sign_negative() { "-nan" } else { "nan" })

@@ -43,6 +43,7 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TemplateError> 
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
         Value::Uint(u) => out.push_str(&u.to_string()),
+        Value::Byte(b) => out.push_str(&b.to_string()),
         Value::Float(f) => {
             if !f.is_finite() {
                 return ferr(format!(

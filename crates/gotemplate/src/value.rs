@@ -21,6 +21,8 @@ pub enum Value {
     Int64(i64),
     /// Go `uint64` (from YAML integers above `i64::MAX`).
     Uint(u64),
+    /// Go `uint8` (`byte`): an element of a `[]byte`.
+    Byte(u8),
     /// Go `float64`.
     Float(f64),
     Str(Rc<str>),
@@ -176,6 +178,7 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Int(i) | Value::Int64(i) => *i != 0,
             Value::Uint(u) => *u != 0,
+            Value::Byte(b) => *b != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
@@ -198,6 +201,7 @@ impl Value {
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
             Value::Uint(_) => "uint64",
+            Value::Byte(_) => "uint8",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(_) => "[]interface {}",
@@ -224,6 +228,7 @@ impl Value {
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
             Value::Uint(_) => "uint64",
+            Value::Byte(_) => "uint8",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(_) => "slice",
@@ -256,6 +261,7 @@ impl Value {
         match self {
             Value::Int(i) | Value::Int64(i) => Value::Float(*i as f64),
             Value::Uint(u) => Value::Float(*u as f64),
+            Value::Byte(b) => Value::Float(*b as f64),
             Value::List(l) => Value::list(l.iter().map(|v| v.json_typed()).collect()),
             Value::Map(m) => Value::map(
                 m.borrow()
@@ -510,6 +516,9 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) | Value::Int64(i) => {
             let _ = write!(out, "{}", i);
+        }
+        Value::Byte(b) => {
+            let _ = write!(out, "{}", b);
         }
         Value::Uint(u) => {
             let _ = write!(out, "{}", u);

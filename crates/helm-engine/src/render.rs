@@ -932,6 +932,7 @@ fn go_type_name(v: &Value) -> &'static str {
         Value::Bool(_) => "bool",
         Value::Int(_) | Value::Int64(_) => "int64",
         Value::Uint(_) => "uint64",
+        Value::Byte(_) => "uint8",
         Value::Float(_) => "float64",
         Value::Str(_) => "string",
         Value::List(_) => "[]interface {}",

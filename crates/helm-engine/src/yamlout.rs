@@ -33,6 +33,7 @@ fn to_node(v: &Value, go_floats: bool) -> Result<YamlNode, MarshalError> {
         Value::Nil => YamlNode::Null,
         Value::Bool(b) => YamlNode::Bool(*b),
         Value::Int(i) | Value::Int64(i) => YamlNode::Int(*i),
+        Value::Byte(b) => YamlNode::Int(*b as i64),
         Value::Uint(u) => {
             if *u <= i64::MAX as u64 {
                 YamlNode::Int(*u as i64)

@@ -154,6 +154,7 @@ pub fn to_int64(v: &Value) -> i64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i,
         Value::Uint(u) => *u as i64,
+        Value::Byte(b) => *b as i64,
         Value::Float(f) => go_f64_to_i64(*f),
         Value::Bool(b) => *b as i64,
         Value::Str(s) => {
@@ -210,6 +211,7 @@ pub fn to_float64(v: &Value) -> f64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i as f64,
         Value::Uint(u) => *u as f64,
+        Value::Byte(b) => *b as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => *b as i64 as f64,
         Value::Str(s) => gotemplate::strconv::go_parse_float(s).unwrap_or(0.0),
@@ -224,6 +226,7 @@ pub fn is_empty(v: &Value) -> bool {
         Value::Bool(b) => !b,
         Value::Int(i) | Value::Int64(i) => *i == 0,
         Value::Uint(u) => *u == 0,
+        Value::Byte(b) => *b == 0,
         Value::Float(f) => *f == 0.0,
         Value::Str(s) => s.is_empty(),
         Value::List(l) => l.is_empty(),
@@ -270,7 +273,7 @@ fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TemplateError> {
     if let Value::Object(o) = v
         && let Object::Bytes(b, _) = &**o
     {
-        return Ok(b.iter().map(|x| Value::Int(*x as i64)).collect());
+        return Ok(b.iter().map(|x| Value::Byte(*x)).collect());
     }
     match v {
         Value::List(l) => Ok(l.as_ref().clone()),
@@ -301,7 +304,7 @@ fn basic_kind(v: &Value) -> BasicKind {
         Value::Nil => BasicKind::Invalid,
         Value::Bool(_) => BasicKind::Bool,
         Value::Int(_) | Value::Int64(_) => BasicKind::Int,
-        Value::Uint(_) => BasicKind::Uint,
+        Value::Uint(_) | Value::Byte(_) => BasicKind::Uint,
         Value::Float(_) => BasicKind::Float,
         Value::Str(_) => BasicKind::Str,
         _ => BasicKind::Other,
@@ -385,6 +388,7 @@ fn non_comparable(a: &Value) -> String {
 fn uval(v: &Value) -> u64 {
     match v {
         Value::Uint(u) => *u,
+        Value::Byte(b) => *b as u64,
         _ => 0,
     }
 }
@@ -434,6 +438,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TemplateError> {
                 let n = match i {
                     Value::Int(n) | Value::Int64(n) => *n,
                     Value::Uint(u) => *u as i64,
+                    Value::Byte(b) => *b as i64,
                     Value::Nil => return ferr("cannot index slice/array with nil"),
                     _ => {
                         return ferr(format!(
@@ -471,7 +476,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TemplateError> {
                 (Object::Bytes(b, _), i) => {
                     let n = slice_index(i)?;
                     match usize::try_from(n).ok().and_then(|n| b.get(n)) {
-                        Some(x) => Value::Int(*x as i64),
+                        Some(x) => Value::Byte(*x),
                         None => return ferr(format!("index out of range: {}", n)),
                     }
                 }

@@ -277,6 +277,7 @@ pub fn from_value(v: &Value) -> JsonValue {
         Value::Bool(b) => JsonValue::Bool(*b),
         Value::Int(i) | Value::Int64(i) => JsonValue::Num(i.to_string()),
         Value::Uint(u) => JsonValue::Num(u.to_string()),
+        Value::Byte(b) => JsonValue::Num(b.to_string()),
         Value::Float(f) => JsonValue::Num(gotemplate::value::format_float_g(*f)),
         Value::Str(s) => JsonValue::Str(s.to_string()),
         Value::List(l) => JsonValue::Arr(l.iter().map(from_value).collect()),

@@ -59,12 +59,12 @@ pub struct State<'a> {
     /// Position of the node being evaluated (for error context).
     node_pos: usize,
     node_ctx: String,
-    node_kind: NK,
+    node_kind: NodeKind,
 }
 
 /// Which kind of node the error position refers to (its text is recovered lazily on error).
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum NK {
+enum NodeKind {
     Raw,
     Pipe,
     Cmd,
@@ -72,7 +72,7 @@ enum NK {
     Template,
 }
 
-fn find_in_nodes(nodes: &[Node], pos: usize, k: NK) -> Option<String> {
+fn find_in_nodes(nodes: &[Node], pos: usize, k: NodeKind) -> Option<String> {
     for n in nodes {
         let r = match n {
             Node::Action(p) => find_in_pipe(p, pos, k),
@@ -80,7 +80,7 @@ fn find_in_nodes(nodes: &[Node], pos: usize, k: NK) -> Option<String> {
                 .or_else(|| find_in_nodes(&b.list, pos, k))
                 .or_else(|| b.else_list.as_ref().and_then(|l| find_in_nodes(l, pos, k))),
             Node::Template { pos: p, name, pipe } => {
-                if k == NK::Template && *p == pos {
+                if k == NodeKind::Template && *p == pos {
                     Some(match pipe {
                         Some(pp) => format!("{{{{template {} {}}}}}", go_quote(name), pp),
                         None => format!("{{{{template {}}}}}", go_quote(name)),
@@ -98,12 +98,12 @@ fn find_in_nodes(nodes: &[Node], pos: usize, k: NK) -> Option<String> {
     None
 }
 
-fn find_in_pipe(p: &Pipe, pos: usize, k: NK) -> Option<String> {
-    if k == NK::Pipe && p.pos == pos {
+fn find_in_pipe(p: &Pipe, pos: usize, k: NodeKind) -> Option<String> {
+    if k == NodeKind::Pipe && p.pos == pos {
         return Some(p.to_string());
     }
     for c in &p.cmds {
-        if k == NK::Cmd && c.pos == pos {
+        if k == NodeKind::Cmd && c.pos == pos {
             return Some(c.to_string());
         }
         for a in &c.args {
@@ -115,8 +115,8 @@ fn find_in_pipe(p: &Pipe, pos: usize, k: NK) -> Option<String> {
     None
 }
 
-fn find_in_arg(a: &Arg, pos: usize, k: NK) -> Option<String> {
-    if k == NK::Arg && a.pos() == pos {
+fn find_in_arg(a: &Arg, pos: usize, k: NodeKind) -> Option<String> {
+    if k == NodeKind::Arg && a.pos() == pos {
         return Some(a.to_string());
     }
     match a {
@@ -150,18 +150,18 @@ impl<'a> State<'a> {
             depth: 0,
             node_pos: 0,
             node_ctx: String::new(),
-            node_kind: NK::Raw,
+            node_kind: NodeKind::Raw,
         }
     }
 
-    fn at_k(&mut self, pos: usize, k: NK) {
+    fn at_k(&mut self, pos: usize, k: NodeKind) {
         self.node_pos = pos;
         self.node_kind = k;
     }
 
     fn context_string(&self) -> String {
         match self.node_kind {
-            NK::Raw => self.node_ctx.clone(),
+            NodeKind::Raw => self.node_ctx.clone(),
             k => find_in_nodes(&self.tree.root, self.node_pos, k).unwrap_or_default(),
         }
     }
@@ -257,7 +257,7 @@ impl<'a> State<'a> {
             Node::Break(_) => return Ok(Flow::Break),
             Node::Continue(_) => return Ok(Flow::Continue),
             Node::Template { pos, name, pipe } => {
-                self.at_k(*pos, NK::Template);
+                self.at_k(*pos, NodeKind::Template);
                 let tmpl = match self.set.get(name) {
                     Some(t) => t.clone(),
                     None => {
@@ -337,7 +337,7 @@ impl<'a> State<'a> {
                 }
                 Object::Bytes(b, _) => {
                     for (i, x) in b.iter().enumerate() {
-                        items.push((Value::Int(i as i64), Value::Int(*x as i64)));
+                        items.push((Value::Int(i as i64), Value::Byte(*x)));
                     }
                 }
                 Object::StrMap(m) => {
@@ -409,12 +409,16 @@ impl<'a> State<'a> {
         match v {
             Value::Nil => out.push_str("<no value>"),
             Value::Str(s) => out.push_str(s),
+            // An addressable KubeVersion is a fmt.Stringer through its pointer receiver.
+            Value::Object(o) if let super::value::Object::KubeVersion { version, .. } = &**o => {
+                out.push_str(version)
+            }
             v => super::value::go_sprint_value(v, out),
         }
     }
 
     pub fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> Res<Value> {
-        self.at_k(pipe.pos, NK::Pipe);
+        self.at_k(pipe.pos, NodeKind::Pipe);
         let mut value: Option<Value> = None;
         for cmd in &pipe.cmds {
             let v = self.eval_command(dot, cmd, value.take())?;
@@ -445,16 +449,16 @@ impl<'a> State<'a> {
         let first = &cmd.args[0];
         match first {
             Arg::Field(pos, ids) => {
-                self.at_k(*pos, NK::Arg);
+                self.at_k(*pos, NodeKind::Arg);
                 return self.eval_field_chain(dot, dot.clone(), first, ids, &cmd.args, fin);
             }
             Arg::Chain(pos, inner, ids) => {
-                self.at_k(*pos, NK::Arg);
+                self.at_k(*pos, NodeKind::Arg);
                 let recv = self.eval_arg_value(dot, inner)?;
                 return self.eval_field_chain(dot, recv, first, ids, &cmd.args, fin);
             }
             Arg::Ident(pos, name) => {
-                self.at_k(*pos, NK::Arg);
+                self.at_k(*pos, NodeKind::Arg);
                 return self.eval_function(dot, name, *pos, cmd, &cmd.args, fin);
             }
             Arg::Pipe(_, p) => {
@@ -462,7 +466,7 @@ impl<'a> State<'a> {
                 return self.eval_pipeline(dot, p);
             }
             Arg::Variable(pos, name, ids) => {
-                self.at_k(*pos, NK::Arg);
+                self.at_k(*pos, NodeKind::Arg);
                 let v = self.var_value(name)?;
                 if ids.is_empty() {
                     self.not_a_function(&cmd.args, &fin)?;
@@ -472,7 +476,7 @@ impl<'a> State<'a> {
             }
             _ => {}
         }
-        self.at_k(first.pos(), NK::Arg);
+        self.at_k(first.pos(), NodeKind::Arg);
         self.not_a_function(&cmd.args, &fin)?;
         match first {
             Arg::Bool(_, b) => Ok(Value::Bool(*b)),
@@ -500,7 +504,7 @@ impl<'a> State<'a> {
 
     /// Evaluate an argument with no type constraint (evalEmptyInterface-ish, for chains/receivers).
     fn eval_arg_value(&mut self, dot: &Value, a: &Arg) -> Res<Value> {
-        self.at_k(a.pos(), NK::Arg);
+        self.at_k(a.pos(), NodeKind::Arg);
         match a {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Ok(Value::Nil),
@@ -597,7 +601,7 @@ impl<'a> State<'a> {
                     Ok(v) => Ok((v, false)),
                     Err(e) => {
                         // Go names the method's node, as for any method returning an error
-                        self.at_k(node.pos(), NK::Arg);
+                        self.at_k(node.pos(), NodeKind::Arg);
                         Err(self.errorf(format!("error calling {}: {}", name, e.msg), Some(e)))
                     }
                 };
@@ -675,7 +679,7 @@ impl<'a> State<'a> {
             return match r {
                 Ok(v) => Ok((v, false)),
                 Err(e) => {
-                    self.at_k(node.pos(), NK::Arg);
+                    self.at_k(node.pos(), NodeKind::Arg);
                     Err(self.errorf(format!("error calling {}: {}", name, e.msg), Some(e)))
                 }
             };
@@ -721,7 +725,7 @@ impl<'a> State<'a> {
         args: &[Arg],
         fin: Option<Value>,
     ) -> Res<Value> {
-        self.at_k(pos, NK::Arg);
+        self.at_k(pos, NodeKind::Arg);
         let rest = &args[1..];
         // short-circuit and/or
         if name == "and" || name == "or" {
@@ -752,7 +756,7 @@ impl<'a> State<'a> {
         let argv = self.eval_args(dot, name, sig.0, sig.1, args, fin)?;
         // as Go's evalCall: after a successful call the location stays on the last argument
         let (p0, k0) = (self.node_pos, self.node_kind);
-        self.at_k(pos, NK::Arg);
+        self.at_k(pos, NodeKind::Arg);
         let r = ctx.funcs.call(self, name, argv, dot);
         if r.is_ok() && args.len() > 1 {
             self.at_k(p0, k0);
@@ -760,7 +764,7 @@ impl<'a> State<'a> {
         match r {
             Ok(v) => Ok(v),
             Err(e) => {
-                self.at_k(_cmd.pos, NK::Cmd);
+                self.at_k(_cmd.pos, NodeKind::Cmd);
                 Err(self.errorf(format!("error calling {}: {}", name, e.msg), Some(e)))
             }
         }
@@ -820,7 +824,7 @@ impl<'a> State<'a> {
     }
 
     fn eval_typed_arg(&mut self, dot: &Value, k: ParamKind, a: &Arg) -> Res<Value> {
-        self.at_k(a.pos(), NK::Arg);
+        self.at_k(a.pos(), NodeKind::Arg);
         match a {
             Arg::Dot(_) => return self.validate_type(dot.clone(), k, false),
             Arg::Nil(_) => {
@@ -831,17 +835,17 @@ impl<'a> State<'a> {
             }
             Arg::Field(..) | Arg::Chain(..) => {
                 let v = self.eval_arg_value(dot, a)?;
-                self.at_k(a.pos(), NK::Arg);
+                self.at_k(a.pos(), NodeKind::Arg);
                 return self.validate_type(v, k, true);
             }
             Arg::Variable(_, _, ids) => {
                 let v = self.eval_arg_value(dot, a)?;
-                self.at_k(a.pos(), NK::Arg);
+                self.at_k(a.pos(), NodeKind::Arg);
                 return self.validate_type(v, k, !ids.is_empty());
             }
             Arg::Ident(..) => {
                 let v = self.eval_arg_value(dot, a)?;
-                self.at_k(a.pos(), NK::Arg);
+                self.at_k(a.pos(), NodeKind::Arg);
                 return self.validate_type(v, k, false);
             }
             Arg::Pipe(..) => {

@@ -1,5 +1,7 @@
 //! Go `fmt.Sprintf` and assorted Go standard-library behaviours (paths, time, regexp).
 
+use std::fmt::Write as _;
+
 use super::strconv::go_quote;
 use super::value::{
     Object, Value, format_float_e, format_float_f, format_float_g, format_float_g_prec, sprint,
@@ -27,6 +29,9 @@ fn pad(s: String, sp: &Spec, numeric: bool) -> String {
     let fill = w - n;
     if sp.minus {
         format!("{}{}", s, " ".repeat(fill))
+    } else if sp.zero && !numeric {
+        // Go pads a string (and anything not a number) with zeros too
+        format!("{}{}", "0".repeat(fill), s)
     } else if sp.zero && numeric {
         // zero padding after sign
         let (sign, rest) = if s.starts_with(['-', '+', ' ']) {
@@ -64,7 +69,16 @@ fn fmt_int(i: i128, verb: char, sp: &Spec) -> Option<String> {
                 char::from_u32(i as u32).unwrap_or('\u{FFFD}')
             ));
         }
-        'U' => return Some(format!("U+{:04X}", a)),
+        'U' => {
+            let code = format!("U+{:04X}", a);
+            // %#U adds the character when Go's strconv.IsPrint accepts it
+            return Some(match char::from_u32(i as u32) {
+                Some(c) if sp.sharp && super::strconv::go_is_print(c) => {
+                    format!("{code} '{c}'")
+                }
+                _ => code,
+            });
+        }
         _ => return None,
     };
     if let Some(p) = sp.prec
@@ -105,6 +119,7 @@ fn fmt_float(f: f64, verb: char, sp: &Spec) -> Option<String> {
         'f' | 'F' => format_float_f(f, Some(sp.prec.unwrap_or(6))),
         'e' => format_float_e(f, sp.prec.unwrap_or(6), false),
         'E' => format_float_e(f, sp.prec.unwrap_or(6), true),
+        'x' | 'X' => format_float_hex(f, sp.prec, verb == 'X'),
         _ => return None,
     };
     if (sp.plus || sp.space) && !s.starts_with('-') && !s.starts_with('+') {
@@ -129,6 +144,9 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
                 go_syntax(x, false, out);
             }
             out.push('}');
+        }
+        Value::Map(m) if super::value::is_nil_map(m) => {
+            out.push_str("map[string]interface {}(nil)")
         }
         Value::Map(m) => {
             out.push_str("map[string]interface {}{");
@@ -191,6 +209,10 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
             Some(s) => pad(s, sp, true),
             None => bad_verb(verb, v),
         },
+        Value::Byte(b) => match fmt_int(*b as i128, verb, sp) {
+            Some(s) => pad(s, sp, true),
+            None => bad_verb(verb, v),
+        },
         Value::Uint(u) => match fmt_int(*u as i128, verb, sp) {
             Some(s) => pad(s, sp, true),
             None => bad_verb(verb, v),
@@ -207,6 +229,7 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
                 };
                 pad(t, sp, false)
             }
+            'q' if sp.sharp && can_backquote(s) => pad(format!("`{s}`"), sp, false),
             'q' => pad(go_quote(s), sp, false),
             'x' | 'X' => {
                 let mut o = String::new();
@@ -266,7 +289,7 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
                 )
             }
             _ => fmt_value(
-                &Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()),
+                &Value::list(b.iter().map(|x| Value::Byte(*x)).collect()),
                 verb,
                 sp,
             ),
@@ -296,8 +319,20 @@ impl Copy for Spec {}
 
 /// Go `fmt.Sprintf`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
+    sprintf_typed(format, args, &|_| None)
+}
+
+/// [`sprintf`] for a caller whose values carry Go types this crate cannot see (Helm's
+/// `common.Values` maps): `type_name` gives `%T`'s answer for such a value, `None` otherwise.
+pub fn sprintf_typed(
+    format: &str,
+    args: &[Value],
+    type_name: &dyn Fn(&Value) -> Option<&'static str>,
+) -> String {
     let mut out = String::new();
     let mut argi = 0;
+    // an explicit index (`%[2]d`) turns off the EXTRA check, as in Go
+    let mut reordered = false;
     let chars: Vec<char> = format.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -317,6 +352,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             width: None,
             prec: None,
         };
+        let mut good_arg = true;
         while i < chars.len() {
             match chars[i] {
                 '-' => sp.minus = true,
@@ -328,18 +364,23 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
             i += 1;
         }
+        let mut after_index = arg_number(&chars, &mut i, &mut argi, args.len(), &mut good_arg);
+        reordered |= after_index.is_some();
+        let mut after_index_found = after_index == Some(true);
         // width
         if i < chars.len() && chars[i] == '*' {
             i += 1;
-            if let Some(Value::Int(w) | Value::Int64(w)) = args.get(argi) {
-                if *w < 0 {
-                    sp.minus = true;
+            match int_from_arg(args, &mut argi) {
+                Some(w) => {
+                    if w < 0 {
+                        sp.minus = true;
+                        sp.zero = false;
+                    }
+                    sp.width = Some(w.unsigned_abs() as usize);
                 }
-                sp.width = Some(w.unsigned_abs() as usize);
-            } else {
-                out.push_str("%!(BADWIDTH)");
+                None => out.push_str("%!(BADWIDTH)"),
             }
-            argi += 1;
+            after_index_found = false;
         } else {
             let st = i;
             while i < chars.len() && chars[i].is_ascii_digit() {
@@ -347,18 +388,29 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
             if i > st {
                 sp.width = chars[st..i].iter().collect::<String>().parse().ok();
+                if after_index_found {
+                    // "%[3]2d"
+                    good_arg = false;
+                }
             }
         }
-        if i < chars.len() && chars[i] == '.' {
+        if i + 1 < chars.len() && chars[i] == '.' {
             i += 1;
+            if after_index_found {
+                // "%[3].2d"
+                good_arg = false;
+            }
+            after_index = arg_number(&chars, &mut i, &mut argi, args.len(), &mut good_arg);
+            reordered |= after_index.is_some();
+            after_index_found = after_index == Some(true);
             if i < chars.len() && chars[i] == '*' {
                 i += 1;
-                if let Some(Value::Int(p) | Value::Int64(p)) = args.get(argi) {
-                    sp.prec = Some((*p).max(0) as usize);
-                } else {
-                    out.push_str("%!(BADPREC)");
+                match int_from_arg(args, &mut argi) {
+                    Some(p) if p >= 0 => sp.prec = Some(p as usize),
+                    Some(_) => sp.prec = None,
+                    None => out.push_str("%!(BADPREC)"),
                 }
-                argi += 1;
+                after_index_found = false;
             } else {
                 let st = i;
                 while i < chars.len() && chars[i].is_ascii_digit() {
@@ -366,6 +418,10 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 }
                 sp.prec = Some(chars[st..i].iter().collect::<String>().parse().unwrap_or(0));
             }
+        }
+        if !after_index_found {
+            let found = arg_number(&chars, &mut i, &mut argi, args.len(), &mut good_arg);
+            reordered |= found.is_some();
         }
         if i >= chars.len() {
             out.push_str("%!(NOVERB)");
@@ -375,6 +431,10 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         i += 1;
         if verb == '%' {
             out.push('%');
+            continue;
+        }
+        if !good_arg {
+            out.push_str(&format!("%!{}(BADINDEX)", verb));
             continue;
         }
         // %+v and %#v: the flags select a form (field names, Go syntax), not a sign or prefix
@@ -389,6 +449,12 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         let v = &args[argi];
         argi += 1;
+        if verb == 'T'
+            && let Some(name) = type_name(v)
+        {
+            out.push_str(&pad(name.to_string(), &sp, false));
+            continue;
+        }
         let go_syntax_ok = match v {
             Value::Object(o) => matches!(**o, Object::StrMap(_) | Object::Bytes(..)),
             _ => true,
@@ -401,7 +467,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         out.push_str(&fmt_value(v, verb, &sp));
     }
-    if argi < args.len() {
+    if !reordered && argi < args.len() {
         out.push_str("%!(EXTRA ");
         let parts: Vec<String> = args[argi..]
             .iter()
@@ -736,24 +802,193 @@ pub fn camel_case(s: &str) -> String {
     out
 }
 
-/// goutils WrapCustom (simplified).
-pub fn wrap(s: &str, width: usize, nl: &str) -> String {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    for para in s.split('\n') {
-        let mut line = String::new();
-        for w in para.split(' ') {
-            if !line.is_empty() && line.len() + 1 + w.len() > width {
-                lines.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(w);
-        }
-        lines.push(line);
+/// strconv.CanBackquote: `%#q` prints a raw string when it can.
+fn can_backquote(s: &str) -> bool {
+    s.chars()
+        .all(|c| c != '`' && c != '\u{FEFF}' && (c == '\t' || !(c < ' ' || c == '\u{7F}')))
+}
+
+/// strconv.FormatFloat(f, 'x', prec, 64): `-0x1.8p+00`, the mantissa in hex digits (all that
+/// are needed, or rounded half to even to `prec`), the binary exponent in at least two digits.
+fn format_float_hex(f: f64, prec: Option<usize>, upper: bool) -> String {
+    if f.is_nan() {
+        return "NaN".into();
     }
-    lines.join(nl)
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    let bits = f.to_bits();
+    let neg = bits >> 63 != 0;
+    let mut exp = ((bits >> 52) & 0x7ff) as i64;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    if exp == 0 {
+        exp += 1;
+    } else {
+        mant |= 1u64 << 52;
+    }
+    exp -= 1023;
+    if mant == 0 {
+        exp = 0;
+    }
+    // the leading 1 at bit 60
+    mant <<= 60 - 52;
+    while mant != 0 && mant & (1u64 << 60) == 0 {
+        mant <<= 1;
+        exp -= 1;
+    }
+    if let Some(p) = prec
+        && p < 15
+    {
+        let shift = (p * 4) as u32;
+        let extra = (mant << shift) & ((1u64 << 60) - 1);
+        mant >>= 60 - shift;
+        if extra | (mant & 1) > 1u64 << 59 {
+            mant += 1;
+        }
+        mant <<= 60 - shift;
+        if mant & (1u64 << 61) != 0 {
+            mant >>= 1;
+            exp += 1;
+        }
+    }
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    out.push('0');
+    out.push(if upper { 'X' } else { 'x' });
+    out.push(if (mant >> 60) & 1 == 1 { '1' } else { '0' });
+    mant <<= 4;
+    match prec {
+        None if mant != 0 => {
+            out.push('.');
+            while mant != 0 {
+                out.push(digits[((mant >> 60) & 15) as usize] as char);
+                mant <<= 4;
+            }
+        }
+        Some(p) if p > 0 => {
+            out.push('.');
+            for _ in 0..p {
+                out.push(digits[((mant >> 60) & 15) as usize] as char);
+                mant <<= 4;
+            }
+        }
+        _ => {}
+    }
+    out.push(if upper { 'P' } else { 'p' });
+    out.push(if exp < 0 { '-' } else { '+' });
+    let _ = write!(out, "{:02}", exp.unsigned_abs());
+    out
+}
+
+/// Go's argNumber: an explicit `[n]` at `i` moves the argument cursor to n-1. `None` when
+/// there is no bracket; `Some(found)` otherwise, with a bad index clearing `good_arg`.
+fn arg_number(
+    chars: &[char],
+    i: &mut usize,
+    argi: &mut usize,
+    n_args: usize,
+    good_arg: &mut bool,
+) -> Option<bool> {
+    if *i >= chars.len() || chars[*i] != '[' {
+        return None;
+    }
+    let rest = &chars[*i..];
+    // at least "[n]"
+    if rest.len() < 3 {
+        *i += 1;
+        *good_arg = false;
+        return Some(false);
+    }
+    let Some(close) = rest.iter().position(|&c| c == ']') else {
+        *i += 1;
+        *good_arg = false;
+        return Some(false);
+    };
+    *i += close + 1;
+    let digits = &rest[1..close];
+    let index = if !digits.is_empty() && digits.iter().all(|c| c.is_ascii_digit()) {
+        digits.iter().collect::<String>().parse::<usize>().ok()
+    } else {
+        None
+    };
+    match index {
+        None => {
+            *good_arg = false;
+            Some(false)
+        }
+        Some(n) if n >= 1 && n - 1 < n_args => {
+            *argi = n - 1;
+            Some(true)
+        }
+        Some(_) => {
+            *good_arg = false;
+            Some(true)
+        }
+    }
+}
+
+/// Go's intFromArg: the argument for a `*` width or precision, and the cursor moved past it.
+fn int_from_arg(args: &[Value], argi: &mut usize) -> Option<i64> {
+    let v = args.get(*argi)?;
+    *argi += 1;
+    match v {
+        Value::Int(n) | Value::Int64(n) if n.unsigned_abs() <= 1_000_000 => Some(*n),
+        Value::Uint(n) if *n <= 1_000_000 => Some(*n as i64),
+        Value::Byte(n) => Some(*n as i64),
+        _ => None,
+    }
+}
+
+/// Sprig's `wrap` and `wrapWith`: goutils.WrapCustom, whose `wrapWith` also cuts long words.
+pub fn wrap(s: &str, width: i64, nl: &str, wrap_long_words: bool) -> String {
+    // goutils.WrapCustom works on bytes: it only looks for ' ', breaks nowhere else (a '\n'
+    // in the text is an ordinary byte), and a long word is cut every `width` bytes when asked.
+    if s.is_empty() {
+        return String::new();
+    }
+    let nl = if nl.is_empty() { "\n" } else { nl }.as_bytes();
+    let width = width.max(1) as usize;
+    let text = s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut offset = 0usize;
+    while text.len() - offset > width {
+        if text[offset] == b' ' {
+            offset += 1;
+            continue;
+        }
+        let window = &text[offset..width + offset + 1];
+        if let Some(space) = window.iter().rposition(|&b| b == b' ') {
+            out.extend_from_slice(&window[..space]);
+            out.extend_from_slice(nl);
+            offset += space + 1;
+        } else if wrap_long_words {
+            out.extend_from_slice(&text[offset..offset + width]);
+            out.extend_from_slice(nl);
+            offset += width;
+        } else {
+            let end = width + offset;
+            match text[end..].iter().position(|&b| b == b' ') {
+                None => {
+                    out.extend_from_slice(&text[offset..]);
+                    offset = text.len();
+                }
+                Some(i) => {
+                    out.extend_from_slice(&text[offset..end + i]);
+                    out.extend_from_slice(nl);
+                    offset = end + i + 1;
+                }
+            }
+        }
+    }
+    out.extend_from_slice(&text[offset..]);
+    crate::value::utf8_lossy_vec(out)
 }
 
 pub fn base32_encode(b: &[u8]) -> String {
@@ -800,66 +1035,220 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// BurntSushi/toml encoding of a map (simple tables, sorted keys, values then sub-tables).
+/// Helm's `toToml`: BurntSushi/toml's encoder, or its error text.
 pub fn to_toml(v: &Value) -> String {
-    fn key(k: &str) -> String {
-        if !k.is_empty()
-            && k.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
-        {
-            k.to_string()
-        } else {
-            go_quote(k)
+    let mut encoder = TomlEncoder { out: String::new() };
+    match encoder.encode(&[], v) {
+        Ok(()) => encoder.out,
+        Err(e) => e.to_string(),
+    }
+}
+
+/// BurntSushi/toml's Encoder (Indent "  ") over template values: a map's plain keys first, then
+/// its tables and arrays of tables, each group sorted; nested headers indented by depth.
+struct TomlEncoder {
+    out: String,
+}
+
+impl TomlEncoder {
+    /// BurntSushi's `newline`: only once something has been written.
+    fn newline(&mut self) {
+        if !self.out.is_empty() {
+            self.out.push('\n');
         }
     }
-    fn scalar(v: &Value) -> Option<String> {
-        Some(match v {
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) | Value::Int64(i) => i.to_string(),
-            Value::Uint(u) => u.to_string(),
+
+    fn indent(key: &[&str]) -> String {
+        "  ".repeat(key.len().saturating_sub(1))
+    }
+
+    fn encode(&mut self, key: &[&str], v: &Value) -> Result<(), &'static str> {
+        match v {
+            Value::Nil => Ok(()),
+            Value::Map(m) => {
+                if key.len() == 1 {
+                    self.newline();
+                }
+                if !key.is_empty() {
+                    let header = toml_key_path(key);
+                    self.out
+                        .push_str(&format!("{}[{header}]", Self::indent(key)));
+                    self.newline();
+                }
+                self.map(key, &m.borrow(), false)
+            }
+            Value::List(l) if toml_table_array(l)? => {
+                if key.is_empty() {
+                    return Err("toml: top-level values must be Go maps or structs");
+                }
+                for item in l.iter() {
+                    if let Value::Map(m) = item {
+                        self.newline();
+                        let header = toml_key_path(key);
+                        self.out
+                            .push_str(&format!("{}[[{header}]]", Self::indent(key)));
+                        self.newline();
+                        self.map(key, &m.borrow(), false)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => {
+                if let Some(last) = key.last() {
+                    self.out
+                        .push_str(&format!("{}{} = ", Self::indent(key), toml_key(last)));
+                    self.element(v)?;
+                    self.newline();
+                    Ok(())
+                } else {
+                    self.element(v)
+                }
+            }
+        }
+    }
+
+    fn map(
+        &mut self,
+        key: &[&str],
+        m: &std::collections::BTreeMap<String, Value>,
+        inline: bool,
+    ) -> Result<(), &'static str> {
+        let mut direct = Vec::new();
+        let mut tables = Vec::new();
+        for (k, x) in m.iter() {
+            let is_table = match x {
+                Value::Map(_) => true,
+                Value::List(l) => toml_table_array(l)?,
+                _ => false,
+            };
+            if is_table {
+                tables.push((k, x));
+            } else {
+                direct.push((k, x));
+            }
+        }
+        if inline {
+            self.out.push('{');
+        }
+        let has_tables = !tables.is_empty();
+        for (group, trailing) in [(direct, has_tables), (tables, false)] {
+            let n = group.len();
+            for (i, (k, x)) in group.into_iter().enumerate() {
+                if x.is_nil() {
+                    continue;
+                }
+                if inline {
+                    self.out.push_str(&format!("{} = ", toml_key(k)));
+                    self.element(x)?;
+                    if trailing || i != n - 1 {
+                        self.out.push_str(", ");
+                    }
+                } else {
+                    let mut sub = key.to_vec();
+                    sub.push(k);
+                    self.encode(&sub, x)?;
+                }
+            }
+        }
+        if inline {
+            self.out.push('}');
+        }
+        Ok(())
+    }
+
+    fn element(&mut self, v: &Value) -> Result<(), &'static str> {
+        match v {
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) | Value::Int64(i) => self.out.push_str(&i.to_string()),
+            Value::Uint(u) => self.out.push_str(&u.to_string()),
+            Value::Byte(b) => self.out.push_str(&b.to_string()),
+            Value::Float(f) if f.is_nan() => {
+                self.out
+                    .push_str(if f.is_sign_negative() { "-nan" } else { "nan" })
+            }
+            Value::Float(f) if f.is_infinite() => {
+                self.out
+                    .push_str(if f.is_sign_negative() { "-inf" } else { "inf" })
+            }
             Value::Float(f) => {
-                let s = format_float_g(*f);
-                if s.contains(['.', 'e', 'n', 'I']) {
-                    s
-                } else {
-                    format!("{}.0", s)
+                let text = format_float_g(*f);
+                self.out.push_str(&text);
+                if !text.contains(['e', '.']) {
+                    self.out.push_str(".0");
                 }
             }
-            Value::Str(s) => go_quote(s),
+            Value::Str(s) => self.out.push_str(&toml_quote(s)),
             Value::List(l) => {
-                let items: Vec<String> = l.iter().filter_map(scalar).collect();
-                format!("[{}]", items.join(", "))
-            }
-            _ => return None,
-        })
-    }
-    fn table(prefix: &str, v: &Value, out: &mut String) {
-        let Value::Map(m) = v else { return };
-        let m = m.borrow();
-        for (k, x) in m.iter() {
-            if !matches!(x, Value::Map(_) | Value::Nil)
-                && let Some(s) = scalar(x)
-            {
-                if !prefix.is_empty() {
-                    out.push_str("  ");
+                self.out.push('[');
+                for (i, x) in l.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.element(x)?;
                 }
-                out.push_str(&format!("{} = {}\n", key(k), s));
+                self.out.push(']');
             }
+            Value::Map(m) => self.map(&[], &m.borrow(), true)?,
+            other => self.out.push_str(&toml_quote(&sprint(other))),
         }
-        for (k, x) in m.iter() {
-            if let Value::Map(_) = x {
-                let p = if prefix.is_empty() {
-                    key(k)
-                } else {
-                    format!("{}.{}", prefix, key(k))
-                };
-                out.push_str(&format!("\n[{}]\n", p));
-                table(&p, x, out);
-            }
+        Ok(())
+    }
+}
+
+/// BurntSushi's isTableArray: a non-empty array of maps only; a nil element is an error.
+fn toml_table_array(l: &[Value]) -> Result<bool, &'static str> {
+    if l.is_empty() {
+        return Ok(false);
+    }
+    let mut all_maps = true;
+    for x in l {
+        match x {
+            Value::Nil => return Err("toml: cannot encode array with nil element"),
+            Value::Map(_) => {}
+            _ => all_maps = false,
         }
     }
-    let mut out = String::new();
-    table("", v, &mut out);
+    Ok(all_maps)
+}
+
+fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+    {
+        k.to_string()
+    } else {
+        toml_quote(k)
+    }
+}
+
+fn toml_key_path(key: &[&str]) -> String {
+    key.iter()
+        .map(|k| toml_key(k))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// BurntSushi's dblQuotedReplacer: `"` and `\`, and control characters as TOML escapes.
+fn toml_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -983,7 +1372,29 @@ pub fn format_duration(ns: i128) -> String {
 
 /// Go time formatting for a Time value (UTC) with a Go layout.
 pub fn go_date(layout: &str, v: &Value) -> String {
-    let (nanos, off) = match v {
+    let (nanos, off) = instant(v);
+    super::gotime::format(layout, nanos, off)
+}
+
+/// Sprig's `dateInZone`: the instant (a time, or unix seconds as int/int64; anything else is
+/// now) shown in the tz database's `zone`, or in UTC where Go's LoadLocation fails.
+pub fn go_date_in_zone(layout: &str, v: &Value, zone: &str) -> String {
+    let nanos = match v {
+        Value::Object(o) if let Object::Time { unix_nanos, .. } = &**o => *unix_nanos,
+        Value::Int(i) | Value::Int64(i) => *i as i128 * 1_000_000_000,
+        _ => instant(&Value::Nil).0,
+    };
+    let secs = nanos.div_euclid(1_000_000_000) as i64;
+    let zone = super::zoneinfo::zone_at(zone, secs).unwrap_or(super::zoneinfo::ZoneAt {
+        offset: 0,
+        abbreviation: "UTC".into(),
+    });
+    super::gotime::format_zoned(layout, nanos, zone.offset, Some(&zone.abbreviation))
+}
+
+/// A date argument as (unix nanoseconds, offset); anything not a time or a number is now.
+fn instant(v: &Value) -> (i128, i32) {
+    match v {
         Value::Object(o) => match &**o {
             Object::Time { unix_nanos, offset } => (*unix_nanos, *offset),
             _ => (0, 0),
@@ -996,8 +1407,7 @@ pub fn go_date(layout: &str, v: &Value) -> String {
                 .unwrap_or_default();
             (d.as_nanos() as i128, 0)
         }
-    };
-    super::gotime::format(layout, nanos, off)
+    }
 }
 
 #[cfg(test)]

@@ -724,6 +724,12 @@ pub fn parse(layout: &str, value: &str) -> Result<(i128, i32), String> {
 /// Go's `time.Time.Format(layout)` of an instant: unix nanoseconds shown at an offset (seconds east
 /// of UTC).
 pub fn format(layout: &str, nanos: i128, off: i32) -> String {
+    format_zoned(layout, nanos, off, None)
+}
+
+/// [`format()`] in a named zone: `MST` prints the zone's abbreviation (`EST`, `CET`) rather than
+/// the offset.
+pub fn format_zoned(layout: &str, nanos: i128, off: i32, abbreviation: Option<&str>) -> String {
     let local = nanos + off as i128 * 1_000_000_000;
     let secs = local.div_euclid(1_000_000_000) as i64;
     let frac = local.rem_euclid(1_000_000_000) as u32;
@@ -743,7 +749,9 @@ pub fn format(layout: &str, nanos: i128, off: i32) -> String {
             ("Monday", &|| wd.to_string()),
             ("Mon", &|| wd[..3].to_string()),
             ("MST", &|| {
-                if off == 0 {
+                if let Some(name) = abbreviation.filter(|name| !name.is_empty()) {
+                    name.to_string()
+                } else if off == 0 {
                     "UTC".into()
                 } else {
                     let z = off / 60;

@@ -43,6 +43,7 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TemplateError> 
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
         Value::Uint(u) => out.push_str(&u.to_string()),
+        Value::Byte(b) => out.push_str(&b.to_string()),
         Value::Float(f) => {
             if !f.is_finite() {
                 return ferr(format!(
@@ -63,6 +64,7 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TemplateError> 
             }
             out.push(']');
         }
+        Value::Map(m) if super::value::is_nil_map(m) => out.push_str("null"),
         Value::Map(m) => {
             out.push('{');
             for (i, (k, x)) in m.borrow().iter().enumerate() {
@@ -159,6 +161,7 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TemplateError> 
                 eh,
                 out,
             ),
+            Object::Semver(version) => json_str(&version.text(), eh, out),
             Object::StrMap(None) => out.push_str("null"),
             Object::Bytes(_, true) => out.push_str("null"),
             Object::Bytes(b, _) => {

@@ -51,3 +51,4 @@ pub mod parse;
 pub mod signature;
 pub mod strconv;
 pub mod value;
+pub mod zoneinfo;

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum T {
+enum Token {
     Text,
     LeftDelim,
     RightDelim,
@@ -30,7 +30,7 @@ enum T {
 
 #[derive(Debug, Clone, Copy)]
 struct Tok {
-    t: T,
+    t: Token,
     pos: usize,
     end: usize,
     line: usize,
@@ -64,7 +64,7 @@ impl<'a> Lexer<'a> {
     fn err(&self, line: usize, msg: String) -> ParseError {
         ParseError(format!("template: {}:{}: {}", self.name, line, msg))
     }
-    fn emit(&mut self, t: T, start: usize, end: usize, line: usize) {
+    fn emit(&mut self, t: Token, start: usize, end: usize, line: usize) {
         self.toks.push(Tok {
             t,
             pos: start,
@@ -84,10 +84,10 @@ impl<'a> Lexer<'a> {
                     if self.pos < self.s.len() {
                         let line = self.line;
                         self.line += self.s[start..].matches('\n').count();
-                        self.emit(T::Text, start, self.s.len(), line);
+                        self.emit(Token::Text, start, self.s.len(), line);
                     }
                     self.toks.push(Tok {
-                        t: T::Eof,
+                        t: Token::Eof,
                         pos: self.s.len(),
                         end: self.s.len(),
                         line: self.line,
@@ -106,7 +106,7 @@ impl<'a> Lexer<'a> {
                     }
                     if text_end > start {
                         let line = self.line;
-                        self.emit(T::Text, start, text_end, line);
+                        self.emit(Token::Text, start, text_end, line);
                     }
                     self.line += self.s[start..ld].matches('\n').count();
                     self.pos = ld + 2;
@@ -137,7 +137,7 @@ impl<'a> Lexer<'a> {
                         continue;
                     }
                     self.toks.push(Tok {
-                        t: T::LeftDelim,
+                        t: Token::LeftDelim,
                         pos: ld,
                         end: ld + 2,
                         line: self.line,
@@ -182,7 +182,7 @@ impl<'a> Lexer<'a> {
                 }
                 if trim {
                     self.toks.push(Tok {
-                        t: T::Space,
+                        t: Token::Space,
                         pos: self.pos,
                         end: self.pos + 1,
                         line: self.line,
@@ -191,7 +191,7 @@ impl<'a> Lexer<'a> {
                 }
                 let p = self.pos;
                 self.toks.push(Tok {
-                    t: T::RightDelim,
+                    t: Token::RightDelim,
                     pos: p,
                     end: p + 2,
                     line: self.line,
@@ -229,22 +229,22 @@ impl<'a> Lexer<'a> {
                             self.line += 1;
                         }
                     }
-                    self.emit(T::Space, start, self.pos, line);
+                    self.emit(Token::Space, start, self.pos, line);
                 }
                 b'=' => {
                     self.pos += 1;
-                    self.emit(T::Assign, start, self.pos, line);
+                    self.emit(Token::Assign, start, self.pos, line);
                 }
                 b':' => {
                     if b.get(self.pos + 1) != Some(&b'=') {
                         return Err(self.err(line, "expected :=".into()));
                     }
                     self.pos += 2;
-                    self.emit(T::Declare, start, self.pos, line);
+                    self.emit(Token::Declare, start, self.pos, line);
                 }
                 b'|' => {
                     self.pos += 1;
-                    self.emit(T::Pipe, start, self.pos, line);
+                    self.emit(Token::Pipe, start, self.pos, line);
                 }
                 b'"' => {
                     self.pos += 1;
@@ -261,7 +261,7 @@ impl<'a> Lexer<'a> {
                             _ => self.pos += 1,
                         }
                     }
-                    self.emit(T::Str, start, self.pos, line);
+                    self.emit(Token::Str, start, self.pos, line);
                 }
                 b'`' => {
                     self.pos += 1;
@@ -272,7 +272,7 @@ impl<'a> Lexer<'a> {
                             self.pos += e + 1;
                         }
                     }
-                    self.emit(T::RawStr, start, self.pos, line);
+                    self.emit(Token::RawStr, start, self.pos, line);
                 }
                 b'\'' => {
                     self.pos += 1;
@@ -291,36 +291,36 @@ impl<'a> Lexer<'a> {
                             _ => self.pos += 1,
                         }
                     }
-                    self.emit(T::Char, start, self.pos, line);
+                    self.emit(Token::Char, start, self.pos, line);
                 }
                 b'$' => {
                     self.pos += 1;
                     self.scan_ident();
-                    self.emit(T::Variable, start, self.pos, line);
+                    self.emit(Token::Variable, start, self.pos, line);
                 }
                 b'.' => {
                     if b.get(self.pos + 1).is_some_and(|c| c.is_ascii_digit()) {
                         self.scan_number()?;
-                        self.emit(T::Number, start, self.pos, line);
+                        self.emit(Token::Number, start, self.pos, line);
                     } else {
                         self.pos += 1;
                         let s2 = self.pos;
                         self.scan_ident();
                         if self.pos == s2 {
-                            self.emit(T::Dot, start, self.pos, line);
+                            self.emit(Token::Dot, start, self.pos, line);
                         } else {
-                            self.emit(T::Field, start, self.pos, line);
+                            self.emit(Token::Field, start, self.pos, line);
                         }
                     }
                 }
                 b'+' | b'-' | b'0'..=b'9' => {
                     self.scan_number()?;
-                    self.emit(T::Number, start, self.pos, line);
+                    self.emit(Token::Number, start, self.pos, line);
                 }
                 b'(' => {
                     self.pos += 1;
                     self.paren += 1;
-                    self.emit(T::LParen, start, self.pos, line);
+                    self.emit(Token::LParen, start, self.pos, line);
                 }
                 b')' => {
                     self.pos += 1;
@@ -328,11 +328,11 @@ impl<'a> Lexer<'a> {
                     if self.paren < 0 {
                         return Err(self.err(line, "unexpected right paren".into()));
                     }
-                    self.emit(T::RParen, start, self.pos, line);
+                    self.emit(Token::RParen, start, self.pos, line);
                 }
                 b',' => {
                     self.pos += 1;
-                    self.emit(T::Comma, start, self.pos, line);
+                    self.emit(Token::Comma, start, self.pos, line);
                 }
                 _ => {
                     let ch = self.s[self.pos..].chars().next().unwrap();
@@ -341,11 +341,15 @@ impl<'a> Lexer<'a> {
                         let w = &self.s[start..self.pos];
                         // identifiers must be followed by a valid terminator
                         let t = if KEYWORDS.contains(&w) {
-                            if w == "nil" { T::Nil } else { T::Keyword }
+                            if w == "nil" {
+                                Token::Nil
+                            } else {
+                                Token::Keyword
+                            }
                         } else if w == "true" || w == "false" {
-                            T::Bool
+                            Token::Bool
                         } else {
-                            T::Identifier
+                            Token::Identifier
                         };
                         self.emit(t, start, self.pos, line);
                     } else {
@@ -604,7 +608,7 @@ impl<'a> Parser<'a> {
     fn next_non_space(&mut self) -> Tok {
         loop {
             let t = self.next();
-            if t.t != T::Space {
+            if t.t != Token::Space {
                 return t;
             }
         }
@@ -622,10 +626,12 @@ impl<'a> Parser<'a> {
     }
     fn unexpected<X>(&self, t: &Tok, ctx: &str) -> Result<X, ParseError> {
         let desc = match t.t {
-            T::Eof => "EOF".to_string(),
-            T::RightDelim => "\"}}\"".to_string(),
-            T::Keyword | T::Identifier | T::Bool | T::Nil => format!("<{}>", self.tv(t)),
-            T::Space => "space".into(),
+            Token::Eof => "EOF".to_string(),
+            Token::RightDelim => "\"}}\"".to_string(),
+            Token::Keyword | Token::Identifier | Token::Bool | Token::Nil => {
+                format!("<{}>", self.tv(t))
+            }
+            Token::Space => "space".into(),
             _ => format!("{:?}", self.tv(t)),
         };
         self.err(t.line, format!("unexpected {} in {}", desc, ctx))
@@ -633,12 +639,12 @@ impl<'a> Parser<'a> {
 
     fn parse_top(&mut self) -> Result<Vec<Node>, ParseError> {
         let mut list = Vec::new();
-        while self.peek().t != T::Eof {
-            if self.peek().t == T::LeftDelim {
+        while self.peek().t != Token::Eof {
+            if self.peek().t == Token::LeftDelim {
                 let save = self.i;
                 self.next();
                 let t = self.next_non_space();
-                if t.t == T::Keyword && self.tv(&t) == "define" {
+                if t.t == Token::Keyword && self.tv(&t) == "define" {
                     self.parse_definition()?;
                     continue;
                 }
@@ -658,13 +664,13 @@ impl<'a> Parser<'a> {
         let ctx = "define clause";
         let name_tok = self.next_non_space();
         let name = match name_tok.t {
-            T::Str | T::RawStr => unquote(self.tv(&name_tok)).map_err(|e| {
+            Token::Str | Token::RawStr => unquote(self.tv(&name_tok)).map_err(|e| {
                 ParseError(format!("template: {}:{}: {}", self.name, name_tok.line, e))
             })?,
             _ => return self.unexpected(&name_tok, ctx),
         };
         let t = self.next_non_space();
-        if t.t != T::RightDelim {
+        if t.t != Token::RightDelim {
             return self.unexpected(&t, ctx);
         }
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
@@ -686,7 +692,7 @@ impl<'a> Parser<'a> {
 
     fn item_list(&mut self) -> Result<(Vec<Node>, Item), ParseError> {
         let mut list = Vec::new();
-        while self.peek_non_space().t != T::Eof {
+        while self.peek_non_space().t != Token::Eof {
             match self.text_or_action()? {
                 Item::Node(n) => list.push(n),
                 Item::Nothing => {}
@@ -700,15 +706,15 @@ impl<'a> Parser<'a> {
     fn text_or_action(&mut self) -> Result<Item, ParseError> {
         let t = self.next_non_space();
         match t.t {
-            T::Text => Ok(Item::Node(Node::Text(Rc::from(self.tv(&t))))),
-            T::LeftDelim => self.action(),
+            Token::Text => Ok(Item::Node(Node::Text(Rc::from(self.tv(&t))))),
+            Token::LeftDelim => self.action(),
             _ => self.unexpected(&t, "input"),
         }
     }
 
     fn action(&mut self) -> Result<Item, ParseError> {
         let t = self.next_non_space();
-        if t.t == T::Keyword {
+        if t.t == Token::Keyword {
             match self.tv(&t) {
                 "block" => return self.block_control(t),
                 "break" | "continue" => {
@@ -719,7 +725,7 @@ impl<'a> Parser<'a> {
                         );
                     }
                     let r = self.next_non_space();
-                    if r.t != T::RightDelim {
+                    if r.t != Token::RightDelim {
                         return self.unexpected(&r, &format!("{{{{{}}}}}", self.tv(&t)));
                     }
                     return Ok(Item::Node(if self.tv(&t) == "break" {
@@ -730,18 +736,18 @@ impl<'a> Parser<'a> {
                 }
                 "else" => {
                     let p = self.peek_non_space();
-                    if p.t == T::Keyword && (self.tv(&p) == "if" || self.tv(&p) == "with") {
+                    if p.t == Token::Keyword && (self.tv(&p) == "if" || self.tv(&p) == "with") {
                         return Ok(Item::Else(t, Some(self.tv(&p).to_string())));
                     }
                     let r = self.next_non_space();
-                    if r.t != T::RightDelim {
+                    if r.t != Token::RightDelim {
                         return self.unexpected(&r, "else");
                     }
                     return Ok(Item::Else(t, None));
                 }
                 "end" => {
                     let r = self.next_non_space();
-                    if r.t != T::RightDelim {
+                    if r.t != Token::RightDelim {
                         return self.unexpected(&r, "end");
                     }
                     return Ok(Item::End(t));
@@ -754,13 +760,13 @@ impl<'a> Parser<'a> {
             }
         }
         self.backup();
-        let p = self.pipeline("command", T::RightDelim)?;
+        let p = self.pipeline("command", Token::RightDelim)?;
         Ok(Item::Node(Node::Action(p)))
     }
 
     fn control(&mut self, ctx: &str, pos: usize) -> Result<Branch, ParseError> {
         let mark = self.vars.len();
-        let pipe = self.pipeline(ctx, T::RightDelim)?;
+        let pipe = self.pipeline(ctx, Token::RightDelim)?;
         if ctx == "range" {
             self.range_depth += 1;
         }
@@ -815,13 +821,13 @@ impl<'a> Parser<'a> {
         let ctx = "template clause";
         let tok = self.next_non_space();
         let name = match tok.t {
-            T::Str | T::RawStr => unquote(self.tv(&tok))
+            Token::Str | Token::RawStr => unquote(self.tv(&tok))
                 .map_err(|e| ParseError(format!("template: {}:{}: {}", self.name, tok.line, e)))?,
             _ => return self.unexpected(&tok, ctx),
         };
-        let pipe = if self.next_non_space().t != T::RightDelim {
+        let pipe = if self.next_non_space().t != Token::RightDelim {
             self.backup();
-            Some(self.pipeline(ctx, T::RightDelim)?)
+            Some(self.pipeline(ctx, Token::RightDelim)?)
         } else {
             None
         };
@@ -837,13 +843,13 @@ impl<'a> Parser<'a> {
         let ctx = "block clause";
         let tok = self.next_non_space();
         let name = match tok.t {
-            T::Str | T::RawStr => unquote(self.tv(&tok))
+            Token::Str | Token::RawStr => unquote(self.tv(&tok))
                 .map_err(|e| ParseError(format!("template: {}:{}: {}", self.name, tok.line, e)))?,
             _ => return self.unexpected(&tok, ctx),
         };
-        let pipe = if self.next_non_space().t != T::RightDelim {
+        let pipe = if self.next_non_space().t != Token::RightDelim {
             self.backup();
-            Some(self.pipeline(ctx, T::RightDelim)?)
+            Some(self.pipeline(ctx, Token::RightDelim)?)
         } else {
             None
         };
@@ -867,7 +873,7 @@ impl<'a> Parser<'a> {
         }))
     }
 
-    fn pipeline(&mut self, ctx: &str, end: T) -> Result<Pipe, ParseError> {
+    fn pipeline(&mut self, ctx: &str, end: Token) -> Result<Pipe, ParseError> {
         let mut pipe = Pipe {
             pos: self.peek_non_space().pos,
             is_assign: false,
@@ -877,7 +883,7 @@ impl<'a> Parser<'a> {
         // declarations
         'decls: loop {
             let v = self.peek_non_space();
-            if v.t != T::Variable {
+            if v.t != Token::Variable {
                 break;
             }
             let save = self.i;
@@ -885,20 +891,20 @@ impl<'a> Parser<'a> {
             let token_after = *self.peek();
             let nxt = self.peek_non_space();
             match nxt.t {
-                T::Assign | T::Declare => {
-                    pipe.is_assign = nxt.t == T::Assign;
+                Token::Assign | Token::Declare => {
+                    pipe.is_assign = nxt.t == Token::Assign;
                     self.next_non_space();
                     pipe.decl.push(self.tv(&v).to_string());
                     self.vars.push(self.tv(&v).to_string());
                     break 'decls;
                 }
-                T::Comma => {
+                Token::Comma => {
                     self.next_non_space();
                     pipe.decl.push(self.tv(&v).to_string());
                     self.vars.push(self.tv(&v).to_string());
                     if ctx == "range" && pipe.decl.len() < 2 {
                         let p = self.peek_non_space();
-                        if matches!(p.t, T::Variable | T::RightDelim | T::RParen) {
+                        if matches!(p.t, Token::Variable | Token::RightDelim | Token::RParen) {
                             continue 'decls;
                         }
                         return self.err(p.line, "range can only initialize variables".into());
@@ -937,17 +943,17 @@ impl<'a> Parser<'a> {
                 return Ok(pipe);
             }
             match t.t {
-                T::Bool
-                | T::Char
-                | T::Dot
-                | T::Field
-                | T::Identifier
-                | T::Number
-                | T::Nil
-                | T::RawStr
-                | T::Str
-                | T::Variable
-                | T::LParen => {
+                Token::Bool
+                | Token::Char
+                | Token::Dot
+                | Token::Field
+                | Token::Identifier
+                | Token::Number
+                | Token::Nil
+                | Token::RawStr
+                | Token::Str
+                | Token::Variable
+                | Token::LParen => {
                     self.backup();
                     let c = self.command()?;
                     pipe.cmds.push(c);
@@ -969,9 +975,9 @@ impl<'a> Parser<'a> {
             }
             let t = self.next();
             match t.t {
-                T::Space => continue,
-                T::RightDelim | T::RParen => self.backup(),
-                T::Pipe => {}
+                Token::Space => continue,
+                Token::RightDelim | Token::RParen => self.backup(),
+                Token::Pipe => {}
                 _ => return self.unexpected(&t, "operand"),
             }
             break;
@@ -988,10 +994,10 @@ impl<'a> Parser<'a> {
             None => return Ok(None),
             Some(n) => n,
         };
-        if self.peek().t == T::Field {
+        if self.peek().t == Token::Field {
             let pos = self.peek().pos;
             let mut ids = Vec::new();
-            while self.peek().t == T::Field {
+            while self.peek().t == Token::Field {
                 let t = self.next();
                 ids.push(self.tv(&t)[1..].to_string());
             }
@@ -1017,34 +1023,34 @@ impl<'a> Parser<'a> {
     fn term(&mut self) -> Result<Option<Arg>, ParseError> {
         let t = self.next_non_space();
         Ok(Some(match t.t {
-            T::Identifier => {
+            Token::Identifier => {
                 if !(self.has_func)(self.tv(&t)) {
                     return self.err(t.line, format!("function {:?} not defined", self.tv(&t)));
                 }
                 Arg::Ident(t.pos, self.tv(&t).to_string())
             }
-            T::Dot => Arg::Dot(t.pos),
-            T::Nil => Arg::Nil(t.pos),
-            T::Variable => {
+            Token::Dot => Arg::Dot(t.pos),
+            Token::Nil => Arg::Nil(t.pos),
+            Token::Variable => {
                 // split "$x" (fields come as separate tokens)
                 if !self.vars.iter().any(|v| *v == self.tv(&t)) {
                     return self.err(t.line, format!("undefined variable {:?}", self.tv(&t)));
                 }
                 Arg::Variable(t.pos, self.tv(&t).to_string(), vec![])
             }
-            T::Field => Arg::Field(t.pos, vec![self.tv(&t)[1..].to_string()]),
-            T::Bool => Arg::Bool(t.pos, self.tv(&t) == "true"),
-            T::Char | T::Number => {
-                let n = parse_number(self.tv(&t), t.t == T::Char).map_err(|e| {
+            Token::Field => Arg::Field(t.pos, vec![self.tv(&t)[1..].to_string()]),
+            Token::Bool => Arg::Bool(t.pos, self.tv(&t) == "true"),
+            Token::Char | Token::Number => {
+                let n = parse_number(self.tv(&t), t.t == Token::Char).map_err(|e| {
                     ParseError(format!("template: {}:{}: {}", self.name, t.line, e))
                 })?;
                 Arg::Number(t.pos, self.tv(&t).to_string(), n)
             }
-            T::LParen => {
-                let p = self.pipeline("parenthesized pipeline", T::RParen)?;
+            Token::LParen => {
+                let p = self.pipeline("parenthesized pipeline", Token::RParen)?;
                 Arg::Pipe(t.pos, Box::new(p))
             }
-            T::Str | T::RawStr => {
+            Token::Str | Token::RawStr => {
                 let s = unquote(self.tv(&t)).map_err(|e| {
                     ParseError(format!("template: {}:{}: {}", self.name, t.line, e))
                 })?;

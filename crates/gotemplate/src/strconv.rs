@@ -33,7 +33,8 @@ pub fn go_quote(s: &str) -> String {
     out
 }
 
-fn go_is_print(c: char) -> bool {
+/// Go's `strconv.IsPrint` (letters, marks, numbers, punctuation, symbols, ASCII space).
+pub fn go_is_print(c: char) -> bool {
     let u = c as u32;
     if u < 0x80 {
         return (0x20..0x7f).contains(&u);

@@ -21,6 +21,8 @@ pub enum Value {
     Int64(i64),
     /// Go `uint64` (from YAML integers above `i64::MAX`).
     Uint(u64),
+    /// Go `uint8` (`byte`): an element of a `[]byte`.
+    Byte(u8),
     /// Go `float64`.
     Float(f64),
     Str(Rc<str>),
@@ -67,6 +69,62 @@ pub enum Object {
     },
     /// A Go `time.Time` (unix nanoseconds, offset seconds).
     Time { unix_nanos: i128, offset: i32 },
+    /// A Masterminds/semver `*semver.Version` (Sprig's `semver`): a fmt.Stringer and a JSON
+    /// string, with methods (`.Major`, `.Compare`, …) that the function library provides.
+    Semver(SemanticVersion),
+}
+
+/// The parts of a semantic version as Masterminds/semver keeps them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SemanticVersion {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
+    pub prerelease: String,
+    pub metadata: String,
+    /// The text it was parsed from.
+    pub original: String,
+}
+
+impl SemanticVersion {
+    /// Its `String()`: `major.minor.patch[-prerelease][+metadata]`.
+    pub fn text(&self) -> String {
+        let mut out = format!("{}.{}.{}", self.major, self.minor, self.patch);
+        if !self.prerelease.is_empty() {
+            out.push('-');
+            out.push_str(&self.prerelease);
+        }
+        if !self.metadata.is_empty() {
+            out.push('+');
+            out.push_str(&self.metadata);
+        }
+        out
+    }
+}
+
+thread_local! {
+    static NIL_MAPS: RefCell<Vec<std::rc::Weak<RefCell<BTreeMap<String, Value>>>>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// Go's nil `map[string]interface{}` (what `fromJson "null"` gives): it reads as an empty map,
+/// but JSON and YAML print it as `null`. Kept by identity, as Go's type system would.
+pub fn nil_map() -> Value {
+    let map = Value::empty_map();
+    if let Value::Map(m) = &map {
+        NIL_MAPS.with(|maps| {
+            let mut maps = maps.borrow_mut();
+            maps.retain(|w| w.strong_count() > 0);
+            maps.push(Rc::downgrade(m));
+        });
+    }
+    map
+}
+
+/// Whether `m` is a nil map from [`nil_map`] (still empty).
+pub fn is_nil_map(m: &MapRef) -> bool {
+    m.borrow().is_empty()
+        && NIL_MAPS.with(|maps| maps.borrow().iter().any(|w| w.as_ptr() == Rc::as_ptr(m)))
 }
 
 /// A Go `map[string]string`'s entries as a template map, for the printers that treat both alike.
@@ -120,6 +178,7 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Int(i) | Value::Int64(i) => *i != 0,
             Value::Uint(u) => *u != 0,
+            Value::Byte(b) => *b != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
@@ -142,6 +201,7 @@ impl Value {
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
             Value::Uint(_) => "uint64",
+            Value::Byte(_) => "uint8",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(_) => "[]interface {}",
@@ -155,6 +215,7 @@ impl Value {
                 Object::ApiVersions(_) => "common.VersionSet",
                 Object::Capabilities { .. } => "*common.Capabilities",
                 Object::Time { .. } => "time.Time",
+                Object::Semver(_) => "*semver.Version",
             },
         }
     }
@@ -167,6 +228,7 @@ impl Value {
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
             Value::Uint(_) => "uint64",
+            Value::Byte(_) => "uint8",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(_) => "slice",
@@ -174,7 +236,7 @@ impl Value {
             Value::Object(o) => match &**o {
                 Object::Files(_) | Object::StrMap(_) => "map",
                 Object::ApiVersions(_) | Object::Bytes(..) => "slice",
-                Object::Capabilities { .. } => "ptr",
+                Object::Capabilities { .. } | Object::Semver(_) => "ptr",
                 _ => "struct",
             },
         }
@@ -199,6 +261,7 @@ impl Value {
         match self {
             Value::Int(i) | Value::Int64(i) => Value::Float(*i as f64),
             Value::Uint(u) => Value::Float(*u as f64),
+            Value::Byte(b) => Value::Float(*b as f64),
             Value::List(l) => Value::list(l.iter().map(|v| v.json_typed()).collect()),
             Value::Map(m) => Value::map(
                 m.borrow()
@@ -454,6 +517,9 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
         Value::Int(i) | Value::Int64(i) => {
             let _ = write!(out, "{}", i);
         }
+        Value::Byte(b) => {
+            let _ = write!(out, "{}", b);
+        }
         Value::Uint(u) => {
             let _ = write!(out, "{}", u);
         }
@@ -496,7 +562,15 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
             }
             Object::StrMap(m) => go_sprint_value(&str_map_value(m.as_ref()), out),
             Object::Bytes(b, _) => sprint_bytes(b, out),
-            Object::KubeVersion { version, .. } => out.push_str(version),
+            // fmt sees a copy of the struct, which lacks the pointer receiver's String method;
+            // the second field is the unexported normalized version.
+            Object::KubeVersion {
+                version,
+                major,
+                minor,
+            } => {
+                let _ = write!(out, "{{{version} {version} {major} {minor}}}");
+            }
             Object::HelmVersion {
                 version,
                 git_commit,
@@ -524,6 +598,7 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                 go_sprint_value(helm, out);
                 out.push('}');
             }
+            Object::Semver(version) => out.push_str(&version.text()),
             Object::Time { unix_nanos, offset } => out.push_str(&super::gotime::format(
                 "2006-01-02 15:04:05.999999999 -0700 MST",
                 *unix_nanos,

@@ -448,6 +448,8 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
     let mut sub_files: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     let mut sub_archives: Vec<(String, Vec<u8>)> = Vec::new();
     let mut schema = None;
+    let mut requirements: Option<Vec<u8>> = None;
+    let mut requirements_lock: Option<Vec<u8>> = None;
     for (name, data) in files {
         if name == "Chart.yaml" {
             let s = String::from_utf8_lossy(&data);
@@ -472,8 +474,13 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
             }
         } else if name.starts_with("templates/") {
             templates.push((name, Rc::from(gotemplate::value::utf8_lossy_vec(data))));
+        } else if name == "Chart.lock" {
+            // Helm reads it into the chart's lock, not into `.Files`.
+        } else if name == "requirements.yaml" {
+            requirements = Some(data);
+        } else if name == "requirements.lock" {
+            requirements_lock = Some(data);
         } else {
-            // Everything else, Chart.lock and requirements.yaml/.lock included, is a plain file.
             other.insert(name, data);
         }
     }
@@ -481,6 +488,8 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
     if !matches!(metadata, Value::Map(_)) {
         return Err(LoadError("cannot load Chart.yaml: not a map".into()));
     }
+    default_api_version(&metadata);
+    apply_legacy_requirements(&metadata, requirements, requirements_lock, &mut other)?;
     let mut deps = Vec::new();
     for (_, files) in sub_files {
         if files.iter().any(|(n, _)| n == "Chart.yaml") {
@@ -498,6 +507,80 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
         dependencies: deps,
         schema,
     })
+}
+
+/// Helm 2 accepted charts without `apiVersion`; Helm's loader takes them as `v1`, which
+/// `.Chart.APIVersion` then shows.
+fn default_api_version(metadata: &Value) {
+    if let Value::Map(m) = metadata {
+        let missing = match m.borrow().get("apiVersion") {
+            None | Some(Value::Nil) => true,
+            Some(Value::Str(s)) => s.is_empty(),
+            Some(_) => false,
+        };
+        if missing {
+            m.borrow_mut().insert("apiVersion".into(), Value::str("v1"));
+        }
+    }
+}
+
+/// Helm 2's `requirements.yaml` / `requirements.lock`, as Helm's loader still reads them.
+///
+/// `requirements.yaml` is unmarshalled over Chart.yaml's metadata whatever the apiVersion, so its
+/// `dependencies` replace Chart.yaml's and conditions, tags, aliases and import-values apply to them
+/// as to a v2 chart's. Only a v1 chart (or one without apiVersion) keeps both files in `.Files`.
+fn apply_legacy_requirements(
+    metadata: &Value,
+    requirements: Option<Vec<u8>>,
+    lock: Option<Vec<u8>>,
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<(), LoadError> {
+    let api_version = metadata
+        .get("apiVersion")
+        .map(|v| gotemplate::value::strval(&v))
+        .unwrap_or_default();
+    let v1 = api_version == "v1";
+    if let Some(data) = requirements {
+        let text = String::from_utf8_lossy(&data);
+        let parsed = super::yaml::parse(&text)
+            .map_err(|e| LoadError(format!("cannot load requirements.yaml: {}", e)))?;
+        if let (Value::Map(target), Value::Map(source)) = (metadata, &parsed) {
+            for (key, value) in source.borrow().iter() {
+                overlay_metadata_field(&mut target.borrow_mut(), key, value);
+            }
+        }
+        if v1 {
+            files.insert("requirements.yaml".into(), data);
+        }
+    }
+    if let Some(data) = lock {
+        let text = String::from_utf8_lossy(&data);
+        super::yaml::parse(&text)
+            .map_err(|e| LoadError(format!("cannot load requirements.lock: {}", e)))?;
+        if v1 {
+            files.insert("requirements.lock".into(), data);
+        }
+    }
+    Ok(())
+}
+
+/// One key of `requirements.yaml` unmarshalled into Helm's Metadata struct: a field present
+/// replaces Chart.yaml's, except the annotations map, which Go's decoder merges into.
+fn overlay_metadata_field(target: &mut BTreeMap<String, Value>, key: &str, value: &Value) {
+    match (key, target.get(key), value) {
+        ("annotations", Some(Value::Map(old)), Value::Map(new)) => {
+            let mut merged = old.borrow().clone();
+            for (k, v) in new.borrow().iter() {
+                merged.insert(k.clone(), v.clone());
+            }
+            target.insert(key.to_string(), Value::map(merged));
+        }
+        // A JSON null leaves a Go string or map field as it was and empties a slice.
+        (_, Some(_), Value::Nil) if key != "dependencies" => {}
+        _ => {
+            target.insert(key.to_string(), value.clone());
+        }
+    }
 }
 
 /// A gobwas/glob pattern (`.Files.Glob`, separator `/`).

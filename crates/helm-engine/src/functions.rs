@@ -91,6 +91,7 @@ impl FunctionLibrary for HelmFunctions {
             }
             Value::Object(o) => match (&**o, name) {
                 (Object::KubeVersion { .. }, "String" | "GitVersion") => Some((&[], None)),
+                (Object::Semver(_), _) => sprig::semver::method_signature(name),
                 (Object::ApiVersions(_), "Has") => Some((&[Str], None)),
                 (Object::Files(_), "Get" | "GetBytes" | "Lines" | "Glob") => Some((&[Str], None)),
                 (Object::Files(_), "AsConfig" | "AsSecrets") => Some((&[], None)),
@@ -117,6 +118,9 @@ impl FunctionLibrary for HelmFunctions {
             },
             Value::Object(o) => match (&**o, name) {
                 (Object::KubeVersion { version, .. }, _) => Ok(Value::str(version)),
+                (Object::Semver(version), _) => {
+                    sprig::semver::call_method(version, name, &args).map_err(TemplateError::new)
+                }
                 (Object::ApiVersions(v), "Has") => Ok(Value::Bool(v.iter().any(|x| x == arg()))),
                 (Object::Files(f), _) => super::chart::files_method(f, name, &args),
                 _ => ferr(format!("can't call method {}", name)),
@@ -178,7 +182,7 @@ fn call(
             .map(Value::string)
             .map_err(|e| TemplateError::new(e.0)),
         "toYamlPretty" => Ok(Value::string(
-            super::yamlout::to_yaml(&a[0]).unwrap_or_default(),
+            super::yamlout::to_yaml_pretty(&a[0]).unwrap_or_default(),
         )),
         "toJson" => Ok(Value::string(
             to_json_string(&a[0], true).unwrap_or_default(),
@@ -197,6 +201,7 @@ fn call(
         "mustToPrettyJson" => str_v(json_indent(&to_json_string(&a[0], true)?)),
         "fromYaml" => Ok(match super::yaml::parse(s(0)) {
             Ok(v @ Value::Map(_)) => v,
+            // sigs.k8s.io/yaml leaves the map as made for an empty or null document
             Ok(Value::Nil) => Value::empty_map(),
             Ok(v) => {
                 let mut m = BTreeMap::new();
@@ -231,7 +236,8 @@ fn call(
             };
             Ok(match r {
                 Ok(v @ Value::Map(_)) => v,
-                Ok(Value::Nil) => Value::empty_map(),
+                // JSON null unmarshalled into a Go map leaves a nil map
+                Ok(Value::Nil) => gotemplate::value::nil_map(),
                 r => {
                     let e = match r {
                         Err(e) => e,
@@ -273,6 +279,11 @@ fn call(
         "typeOf" if matches!(&a[0], Value::Map(m) if is_values_map(m)) => {
             str_v("common.Values".to_string())
         }
+        "printf" => str_v(gotemplate::gofmt::sprintf_typed(
+            a[0].as_str().unwrap_or_default(),
+            &a[1..],
+            &|v| matches!(v, Value::Map(m) if is_values_map(m)).then_some("common.Values"),
+        )),
         _ => sprig::functions::call(lib.keys.as_deref(), st, name, a, dot),
     }
 }

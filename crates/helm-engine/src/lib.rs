@@ -68,6 +68,7 @@ fn to_serde(v: &value::Value) -> serde_json::Value {
         V::Bool(b) => serde_json::Value::Bool(*b),
         V::Int(i) | V::Int64(i) => serde_json::Value::from(*i),
         V::Uint(u) => serde_json::Value::from(*u),
+        V::Byte(b) => serde_json::Value::from(*b),
         V::Float(f) => serde_json::Number::from_f64(*f)
             .map(serde_json::Value::Number)
             .unwrap_or(serde_json::Value::Null),

@@ -682,6 +682,8 @@ fn rec_all_tpls(
     next.insert("Values".to_string(), values.clone());
     next.insert("Subcharts".to_string(), subcharts.clone());
     let next = Value::map(next);
+    // Helm's top-level object is a common.Values too (`printf "%T" .`)
+    super::common_values::mark_values_map(&next);
     let path = full_path(parent_path, &c.name());
     for sub in &c.dependencies {
         let name = chart_alias_name(sub, c);
@@ -930,6 +932,7 @@ fn go_type_name(v: &Value) -> &'static str {
         Value::Bool(_) => "bool",
         Value::Int(_) | Value::Int64(_) => "int64",
         Value::Uint(_) => "uint64",
+        Value::Byte(_) => "uint8",
         Value::Float(_) => "float64",
         Value::Str(_) => "string",
         Value::List(_) => "[]interface {}",

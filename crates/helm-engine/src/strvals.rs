@@ -18,7 +18,7 @@ enum Mode {
     File,
 }
 
-struct P<'a> {
+struct StrvalsParser<'a> {
     s: Vec<char>,
     i: usize,
     mode: Mode,
@@ -30,7 +30,7 @@ enum Stop {
     Eof,
 }
 
-impl<'a> P<'a> {
+impl<'a> StrvalsParser<'a> {
     fn until(&mut self, stops: &[char]) -> (String, Stop) {
         let mut v = String::new();
         while self.i < self.s.len() {
@@ -320,7 +320,7 @@ fn run(
     mode: Mode,
     reader: Option<&dyn Fn(&str) -> Result<String, String>>,
 ) -> Result<(), String> {
-    let mut p = P {
+    let mut p = StrvalsParser {
         s: expr.chars().collect(),
         i: 0,
         mode,

@@ -16,7 +16,7 @@ impl std::fmt::Display for YamlError {
 }
 impl std::error::Error for YamlError {}
 
-type R<T> = Result<T, YamlError>;
+type ParseResult<T> = Result<T, YamlError>;
 
 #[derive(Clone, Debug)]
 enum Node {
@@ -30,7 +30,7 @@ enum Node {
     Map(Vec<(Node, Node)>),
 }
 
-struct P<'a> {
+struct YamlParser<'a> {
     s: &'a [u8],
     i: usize,
     line_start: usize,
@@ -50,7 +50,7 @@ fn is_flow_ind(c: u8) -> bool {
     matches!(c, b',' | b'[' | b']' | b'{' | b'}')
 }
 
-impl<'a> P<'a> {
+impl<'a> YamlParser<'a> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -63,7 +63,7 @@ impl<'a> P<'a> {
     fn eof(&self) -> bool {
         self.i >= self.s.len()
     }
-    fn err<T>(&self, msg: &str) -> R<T> {
+    fn err<T>(&self, msg: &str) -> ParseResult<T> {
         Err(YamlError(format!("yaml: line {}: {}", self.line + 1, msg)))
     }
     /// Is the char after position k a blank (space, tab, newline or EOF)?
@@ -96,7 +96,7 @@ impl<'a> P<'a> {
         }
     }
     /// Skip blanks, failing on a tab at a column before `limit` (libyaml's tab checks).
-    fn skip_ws_tab_before(&mut self, limit: i32, msg: &str) -> R<()> {
+    fn skip_ws_tab_before(&mut self, limit: i32, msg: &str) -> ParseResult<()> {
         while let Some(c) = self.peek() {
             if c == b'\t' && self.col() < limit {
                 return self.err(msg);
@@ -111,7 +111,7 @@ impl<'a> P<'a> {
 
     /// Skip spaces, comments and line breaks; returns true if a line break was crossed.
     /// A tab in a line's indentation is an error in block context, as in libyaml.
-    fn skip_to_content(&mut self) -> R<bool> {
+    fn skip_to_content(&mut self) -> ParseResult<bool> {
         let mut crossed = false;
         loop {
             if self.i == self.line_start {
@@ -142,7 +142,7 @@ impl<'a> P<'a> {
             && self.blank_at(3)
     }
 
-    fn parse_stream_first(&mut self) -> R<Node> {
+    fn parse_stream_first(&mut self) -> ParseResult<Node> {
         // directives and leading document marker
         loop {
             self.skip_to_content()?;
@@ -173,7 +173,7 @@ impl<'a> P<'a> {
     }
 
     /// Parse a block node whose first token is at the current position.
-    fn parse_node(&mut self, parent: i32, inline: bool) -> R<Node> {
+    fn parse_node(&mut self, parent: i32, inline: bool) -> ParseResult<Node> {
         let mut anchor: Option<String> = None;
         let mut tag: Option<String> = None;
         loop {
@@ -236,7 +236,12 @@ impl<'a> P<'a> {
         Ok(node)
     }
 
-    fn parse_content(&mut self, parent: i32, inline: bool, tag: Option<String>) -> R<Node> {
+    fn parse_content(
+        &mut self,
+        parent: i32,
+        inline: bool,
+        tag: Option<String>,
+    ) -> ParseResult<Node> {
         let col = self.col();
         let c = match self.peek() {
             None => return Ok(Node::Null),
@@ -317,7 +322,7 @@ impl<'a> P<'a> {
     }
 
     /// `? key` (explicit key); leaves the position at the following `:` line.
-    fn complex_key(&mut self, col: i32) -> R<Node> {
+    fn complex_key(&mut self, col: i32) -> ParseResult<Node> {
         self.i += 1;
         self.skip_inline_ws();
         let key = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
@@ -340,7 +345,7 @@ impl<'a> P<'a> {
         Ok(key)
     }
 
-    fn parse_alias(&mut self) -> R<Node> {
+    fn parse_alias(&mut self) -> ParseResult<Node> {
         self.i += 1;
         let st = self.i;
         while let Some(c) = self.peek() {
@@ -360,7 +365,7 @@ impl<'a> P<'a> {
         }
     }
 
-    fn parse_map(&mut self, col: i32, first_key: Node) -> R<Node> {
+    fn parse_map(&mut self, col: i32, first_key: Node) -> ParseResult<Node> {
         let mut entries = Vec::new();
         let mut key = first_key;
         loop {
@@ -433,7 +438,7 @@ impl<'a> P<'a> {
         Ok(Node::Map(entries))
     }
 
-    fn parse_seq(&mut self, col: i32) -> R<Node> {
+    fn parse_seq(&mut self, col: i32) -> ParseResult<Node> {
         let mut items = Vec::new();
         loop {
             // at '-'
@@ -495,7 +500,12 @@ impl<'a> P<'a> {
     }
 
     /// Continue a multi-line plain scalar on following lines indented more than `parent`.
-    fn plain_continuation(&mut self, parent: i32, text: &mut String, flow: bool) -> R<()> {
+    fn plain_continuation(
+        &mut self,
+        parent: i32,
+        text: &mut String,
+        flow: bool,
+    ) -> ParseResult<()> {
         loop {
             let save = (self.i, self.line_start, self.line);
             self.skip_inline_ws();
@@ -551,7 +561,7 @@ impl<'a> P<'a> {
         clippy::same_item_push,
         reason = "one line break per folded empty line, as the YAML spec words it"
     )]
-    fn parse_quoted(&mut self, q: u8) -> R<String> {
+    fn parse_quoted(&mut self, q: u8) -> ParseResult<String> {
         self.i += 1;
         let mut out: Vec<u8> = Vec::new();
         loop {
@@ -664,7 +674,7 @@ impl<'a> P<'a> {
         Ok(gotemplate::value::utf8_lossy_vec(out))
     }
 
-    fn parse_block_scalar(&mut self, parent: i32) -> R<String> {
+    fn parse_block_scalar(&mut self, parent: i32) -> ParseResult<String> {
         let literal = self.peek() == Some(b'|');
         self.i += 1;
         let mut chomp = 0i8; // 0 clip, -1 strip, 1 keep
@@ -842,7 +852,7 @@ impl<'a> P<'a> {
         }
     }
 
-    fn parse_flow_node(&mut self) -> R<Node> {
+    fn parse_flow_node(&mut self) -> ParseResult<Node> {
         self.skip_flow_ws();
         let mut anchor = None;
         let mut tag = None;
@@ -901,7 +911,7 @@ impl<'a> P<'a> {
         Ok(node)
     }
 
-    fn parse_flow(&mut self) -> R<Node> {
+    fn parse_flow(&mut self) -> ParseResult<Node> {
         let open = self.peek().unwrap();
         self.i += 1;
         if open == b'[' {
@@ -1182,11 +1192,16 @@ fn is_timestamp(s: &str) -> bool {
 }
 
 /// Convert a parsed node to a JSON-typed value (sigs.k8s.io/yaml semantics).
-fn to_value(n: &Node) -> R<Value> {
+fn to_value(n: &Node) -> ParseResult<Value> {
     Ok(match n {
         Node::Null => Value::Nil,
         Node::Scalar { text, plain, tag } => scalar_value(text, *plain, tag.as_deref())?,
-        Node::Seq(items) => Value::list(items.iter().map(to_value).collect::<R<Vec<_>>>()?),
+        Node::Seq(items) => Value::list(
+            items
+                .iter()
+                .map(to_value)
+                .collect::<ParseResult<Vec<_>>>()?,
+        ),
         Node::Map(entries) => {
             let mut m = BTreeMap::new();
             map_into(entries, &mut m)?;
@@ -1195,7 +1210,7 @@ fn to_value(n: &Node) -> R<Value> {
     })
 }
 
-fn map_into(entries: &[(Node, Node)], m: &mut BTreeMap<String, Value>) -> R<()> {
+fn map_into(entries: &[(Node, Node)], m: &mut BTreeMap<String, Value>) -> ParseResult<()> {
     for (k, v) in entries {
         if let Node::Scalar {
             text,
@@ -1233,7 +1248,7 @@ fn map_into(entries: &[(Node, Node)], m: &mut BTreeMap<String, Value>) -> R<()> 
     Ok(())
 }
 
-fn key_string(k: &Node) -> R<String> {
+fn key_string(k: &Node) -> ParseResult<String> {
     match k {
         Node::Scalar { text, plain, tag } => {
             if !*plain || tag.as_deref() == Some("!!str") {
@@ -1278,7 +1293,7 @@ fn key_string(k: &Node) -> R<String> {
     }
 }
 
-fn scalar_value(text: &str, plain: bool, tag: Option<&str>) -> R<Value> {
+fn scalar_value(text: &str, plain: bool, tag: Option<&str>) -> ParseResult<Value> {
     match tag {
         Some("!!str") | Some("!") => return Ok(Value::str(text)),
         Some("!!binary") => {
@@ -1336,7 +1351,7 @@ fn scalar_value(text: &str, plain: bool, tag: Option<&str>) -> R<Value> {
 
 /// Parse the first YAML document of `src` into a JSON-typed value.
 pub fn parse(src: &str) -> Result<Value, YamlError> {
-    let mut p = P {
+    let mut p = YamlParser {
         s: src.as_bytes(),
         i: 0,
         line_start: 0,

@@ -6,33 +6,42 @@ use std::fmt::Write as _;
 
 /// The node model after the JSON round trip (what go-yaml v2 re-reads from JSON).
 #[derive(Debug, Clone)]
-enum Y {
+enum YamlNode {
     Null,
     Bool(bool),
     Int(i64),
     Uint(u64),
     Float(f64),
     Str(String),
-    Seq(Vec<Y>),
-    Map(Vec<(String, Y)>),
+    Seq(Vec<YamlNode>),
+    Map(Vec<(String, YamlNode)>),
 }
 
 /// Error when a value can't be marshalled (e.g. NaN).
 #[derive(Debug, Clone)]
 pub struct MarshalError(pub String);
 
-fn to_y(v: &Value) -> Result<Y, MarshalError> {
+fn to_y(v: &Value) -> Result<YamlNode, MarshalError> {
+    to_node(v, false)
+}
+
+/// `go_floats`: the value goes to go-yaml v3 as it is (`toYamlPretty`), so a float64 keeps
+/// Go's `%g` form (`1e+06`) instead of the JSON round trip's integer.
+fn to_node(v: &Value, go_floats: bool) -> Result<YamlNode, MarshalError> {
+    let to_y = |v: &Value| to_node(v, go_floats);
     Ok(match v {
-        Value::Nil => Y::Null,
-        Value::Bool(b) => Y::Bool(*b),
-        Value::Int(i) | Value::Int64(i) => Y::Int(*i),
+        Value::Nil => YamlNode::Null,
+        Value::Bool(b) => YamlNode::Bool(*b),
+        Value::Int(i) | Value::Int64(i) => YamlNode::Int(*i),
+        Value::Byte(b) => YamlNode::Int(*b as i64),
         Value::Uint(u) => {
             if *u <= i64::MAX as u64 {
-                Y::Int(*u as i64)
+                YamlNode::Int(*u as i64)
             } else {
-                Y::Uint(*u)
+                YamlNode::Uint(*u)
             }
         }
+        Value::Float(f) if go_floats => YamlNode::Float(*f),
         Value::Float(f) => {
             if !f.is_finite() {
                 return Err(MarshalError(format!(
@@ -43,33 +52,34 @@ fn to_y(v: &Value) -> Result<Y, MarshalError> {
             let j = format_float_json(*f);
             number_from_json(&j)
         }
-        Value::Str(s) => Y::Str(s.to_string()),
-        Value::List(l) => Y::Seq(l.iter().map(to_y).collect::<Result<_, _>>()?),
+        Value::Str(s) => YamlNode::Str(s.to_string()),
+        Value::List(l) => YamlNode::Seq(l.iter().map(to_y).collect::<Result<_, _>>()?),
+        Value::Map(m) if gotemplate::value::is_nil_map(m) => YamlNode::Null,
         Value::Map(m) => {
             let m = m.borrow();
-            let mut entries: Vec<(String, Y)> = Vec::with_capacity(m.len());
+            let mut entries: Vec<(String, YamlNode)> = Vec::with_capacity(m.len());
             for (k, v) in m.iter() {
                 entries.push((k.clone(), to_y(v)?));
             }
             entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
-            Y::Map(entries)
+            YamlNode::Map(entries)
         }
         Value::Object(o) => match &**o {
             Object::Files(f) => {
                 use base64::Engine;
-                let mut entries: Vec<(String, Y)> = f
+                let mut entries: Vec<(String, YamlNode)> = f
                     .iter()
                     .map(|(k, v)| {
                         (
                             k.clone(),
-                            Y::Str(base64::engine::general_purpose::STANDARD.encode(v)),
+                            YamlNode::Str(base64::engine::general_purpose::STANDARD.encode(v)),
                         )
                     })
                     .collect();
                 entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
-                Y::Map(entries)
+                YamlNode::Map(entries)
             }
-            Object::StrMap(None) => Y::Null,
+            Object::StrMap(None) => YamlNode::Null,
             Object::StrMap(Some(m)) => to_y(&gotemplate::value::str_map_value(Some(m)))?,
             _ => {
                 let j = gotemplate::json::to_json_string(v, false)
@@ -81,12 +91,12 @@ fn to_y(v: &Value) -> Result<Y, MarshalError> {
     })
 }
 
-fn number_from_json(j: &str) -> Y {
+fn number_from_json(j: &str) -> YamlNode {
     match resolve_plain(j) {
-        Resolved::Int(i) => Y::Int(i),
-        Resolved::Uint(u) => Y::Uint(u),
-        Resolved::Float(f) => Y::Float(f),
-        _ => Y::Str(j.to_string()),
+        Resolved::Int(i) => YamlNode::Int(i),
+        Resolved::Uint(u) => YamlNode::Uint(u),
+        Resolved::Float(f) => YamlNode::Float(f),
+        _ => YamlNode::Str(j.to_string()),
     }
 }
 
@@ -409,16 +419,19 @@ fn is_base60_float(s: &str) -> bool {
     i == b.len()
 }
 
-struct Em {
+struct Emitter {
     out: String,
     column: usize,
     whitespace: bool,
     indention: bool,
     indent: i32,
     best_width: usize,
+    /// go-yaml v2 (sigs.k8s.io/yaml, `toYaml`) writes a mapping's sequence at the key's
+    /// indentation; go-yaml v3 (`toYamlPretty`) indents it.
+    indentless_sequences: bool,
 }
 
-impl Em {
+impl Emitter {
     fn put(&mut self, c: char) {
         self.out.push(c);
         self.column += 1;
@@ -461,17 +474,17 @@ impl Em {
         saved
     }
 
-    fn node(&mut self, y: &Y, mapping_ctx: bool) {
+    fn node(&mut self, y: &YamlNode, mapping_ctx: bool) {
         match y {
-            Y::Map(entries) if entries.is_empty() => {
+            YamlNode::Map(entries) if entries.is_empty() => {
                 self.write_indicator("{", true, true, false);
                 self.write_indicator("}", false, false, false);
             }
-            Y::Seq(items) if items.is_empty() => {
+            YamlNode::Seq(items) if items.is_empty() => {
                 self.write_indicator("[", true, true, false);
                 self.write_indicator("]", false, false, false);
             }
-            Y::Map(entries) => {
+            YamlNode::Map(entries) => {
                 let saved = self.increase_indent(false, false);
                 for (k, v) in entries {
                     self.write_indent();
@@ -490,8 +503,8 @@ impl Em {
                 }
                 self.indent = saved;
             }
-            Y::Seq(items) => {
-                let indentless = mapping_ctx && !self.indention;
+            YamlNode::Seq(items) => {
+                let indentless = self.indentless_sequences && mapping_ctx && !self.indention;
                 let saved = self.increase_indent(false, indentless);
                 for it in items {
                     self.write_indent();
@@ -500,17 +513,17 @@ impl Em {
                 }
                 self.indent = saved;
             }
-            Y::Null => self.plain_scalar_simple("null"),
-            Y::Bool(b) => self.plain_scalar_simple(if *b { "true" } else { "false" }),
-            Y::Int(i) => {
+            YamlNode::Null => self.plain_scalar_simple("null"),
+            YamlNode::Bool(b) => self.plain_scalar_simple(if *b { "true" } else { "false" }),
+            YamlNode::Int(i) => {
                 let s = i.to_string();
                 self.plain_scalar_simple(&s)
             }
-            Y::Uint(u) => {
+            YamlNode::Uint(u) => {
                 let s = u.to_string();
                 self.plain_scalar_simple(&s)
             }
-            Y::Float(f) => {
+            YamlNode::Float(f) => {
                 let s = match format_float_g(*f).as_str() {
                     "+Inf" => ".inf".to_string(),
                     "-Inf" => "-.inf".to_string(),
@@ -519,7 +532,7 @@ impl Em {
                 };
                 self.plain_scalar_simple(&s)
             }
-            Y::Str(s) => self.string_scalar(s, false),
+            YamlNode::Str(s) => self.string_scalar(s, false),
         }
     }
 
@@ -790,14 +803,29 @@ fn resolve_plain_for_emit(s: &str) -> Resolved {
 
 /// go-yaml v2 `Marshal` of a value after a JSON round trip (sigs.k8s.io/yaml), with the final newline.
 pub fn marshal(v: &Value) -> Result<String, MarshalError> {
-    let y = to_y(v)?;
-    let mut em = Em {
+    emit(to_y(v)?, 80, true)
+}
+
+/// Helm's `toYamlPretty`: go-yaml v3's encoder with an indent of 2, which indents sequences
+/// under their key and folds no long line; one trailing newline trimmed.
+pub fn to_yaml_pretty(v: &Value) -> Result<String, MarshalError> {
+    let s = emit(to_node(v, true)?, usize::MAX, false)?;
+    Ok(s.strip_suffix('\n').map(|s| s.to_string()).unwrap_or(s))
+}
+
+fn emit(
+    y: YamlNode,
+    best_width: usize,
+    indentless_sequences: bool,
+) -> Result<String, MarshalError> {
+    let mut em = Emitter {
         out: String::new(),
         column: 0,
         whitespace: true,
         indention: true,
         indent: -1,
-        best_width: 80,
+        best_width,
+        indentless_sequences,
     };
     em.node(&y, false);
     // document end

@@ -154,6 +154,7 @@ pub fn to_int64(v: &Value) -> i64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i,
         Value::Uint(u) => *u as i64,
+        Value::Byte(b) => *b as i64,
         Value::Float(f) => go_f64_to_i64(*f),
         Value::Bool(b) => *b as i64,
         Value::Str(s) => {
@@ -210,6 +211,7 @@ pub fn to_float64(v: &Value) -> f64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i as f64,
         Value::Uint(u) => *u as f64,
+        Value::Byte(b) => *b as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => *b as i64 as f64,
         Value::Str(s) => gotemplate::strconv::go_parse_float(s).unwrap_or(0.0),
@@ -224,6 +226,7 @@ pub fn is_empty(v: &Value) -> bool {
         Value::Bool(b) => !b,
         Value::Int(i) | Value::Int64(i) => *i == 0,
         Value::Uint(u) => *u == 0,
+        Value::Byte(b) => *b == 0,
         Value::Float(f) => *f == 0.0,
         Value::Str(s) => s.is_empty(),
         Value::List(l) => l.is_empty(),
@@ -270,7 +273,7 @@ fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TemplateError> {
     if let Value::Object(o) = v
         && let Object::Bytes(b, _) = &**o
     {
-        return Ok(b.iter().map(|x| Value::Int(*x as i64)).collect());
+        return Ok(b.iter().map(|x| Value::Byte(*x)).collect());
     }
     match v {
         Value::List(l) => Ok(l.as_ref().clone()),
@@ -286,7 +289,7 @@ fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TemplateError> {
 
 /// Go's eq/lt basic kinds.
 #[derive(PartialEq, Clone, Copy, Debug)]
-enum BK {
+enum BasicKind {
     Invalid,
     Bool,
     Int,
@@ -296,15 +299,15 @@ enum BK {
     Other,
 }
 
-fn basic_kind(v: &Value) -> BK {
+fn basic_kind(v: &Value) -> BasicKind {
     match v {
-        Value::Nil => BK::Invalid,
-        Value::Bool(_) => BK::Bool,
-        Value::Int(_) | Value::Int64(_) => BK::Int,
-        Value::Uint(_) => BK::Uint,
-        Value::Float(_) => BK::Float,
-        Value::Str(_) => BK::Str,
-        _ => BK::Other,
+        Value::Nil => BasicKind::Invalid,
+        Value::Bool(_) => BasicKind::Bool,
+        Value::Int(_) | Value::Int64(_) => BasicKind::Int,
+        Value::Uint(_) | Value::Byte(_) => BasicKind::Uint,
+        Value::Float(_) => BasicKind::Float,
+        Value::Str(_) => BasicKind::Str,
+        _ => BasicKind::Other,
     }
 }
 
@@ -318,8 +321,12 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
         let truth;
         if k1 != k2 {
             match (k1, k2) {
-                (BK::Int, BK::Uint) => truth = i_arg(a) >= 0 && i_arg(a) as u64 == uval(b),
-                (BK::Uint, BK::Int) => truth = i_arg(b) >= 0 && uval(a) == i_arg(b) as u64,
+                (BasicKind::Int, BasicKind::Uint) => {
+                    truth = i_arg(a) >= 0 && i_arg(a) as u64 == uval(b)
+                }
+                (BasicKind::Uint, BasicKind::Int) => {
+                    truth = i_arg(b) >= 0 && uval(a) == i_arg(b) as u64
+                }
                 _ => {
                     if !a.is_nil() && !b.is_nil() {
                         return ferr(format!(
@@ -333,13 +340,13 @@ fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
             }
         } else {
             truth = match k1 {
-                BK::Bool => a.truthy() == b.truthy(),
-                BK::Int => i_arg(a) == i_arg(b),
-                BK::Uint => uval(a) == uval(b),
-                BK::Float => to_float64(a) == to_float64(b),
-                BK::Str => a.as_str() == b.as_str(),
-                BK::Invalid => true,
-                BK::Other => {
+                BasicKind::Bool => a.truthy() == b.truthy(),
+                BasicKind::Int => i_arg(a) == i_arg(b),
+                BasicKind::Uint => uval(a) == uval(b),
+                BasicKind::Float => to_float64(a) == to_float64(b),
+                BasicKind::Str => a.as_str() == b.as_str(),
+                BasicKind::Invalid => true,
+                BasicKind::Other => {
                     // Go: kinds must match, a nil map is equal only to nil, maps and slices are
                     // not comparable (the error names the right-hand side), structs compare fields
                     if a.kind_name() != b.kind_name() {
@@ -381,6 +388,7 @@ fn non_comparable(a: &Value) -> String {
 fn uval(v: &Value) -> u64 {
     match v {
         Value::Uint(u) => *u,
+        Value::Byte(b) => *b as u64,
         _ => 0,
     }
 }
@@ -388,15 +396,15 @@ fn uval(v: &Value) -> u64 {
 fn go_lt(a: &Value, b: &Value) -> Result<bool, TemplateError> {
     let k1 = basic_kind(a);
     let k2 = basic_kind(b);
-    if matches!(k1, BK::Invalid | BK::Other | BK::Bool)
-        || matches!(k2, BK::Invalid | BK::Other | BK::Bool)
+    if matches!(k1, BasicKind::Invalid | BasicKind::Other | BasicKind::Bool)
+        || matches!(k2, BasicKind::Invalid | BasicKind::Other | BasicKind::Bool)
     {
         return ferr("invalid type for comparison");
     }
     if k1 != k2 {
         return match (k1, k2) {
-            (BK::Int, BK::Uint) => Ok(i_arg(a) < 0 || (i_arg(a) as u64) < uval(b)),
-            (BK::Uint, BK::Int) => Ok(i_arg(b) >= 0 && uval(a) < i_arg(b) as u64),
+            (BasicKind::Int, BasicKind::Uint) => Ok(i_arg(a) < 0 || (i_arg(a) as u64) < uval(b)),
+            (BasicKind::Uint, BasicKind::Int) => Ok(i_arg(b) >= 0 && uval(a) < i_arg(b) as u64),
             _ => ferr(format!(
                 "incompatible types for comparison: {} and {}",
                 a.type_name(),
@@ -405,10 +413,10 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, TemplateError> {
         };
     }
     Ok(match k1 {
-        BK::Int => i_arg(a) < i_arg(b),
-        BK::Uint => uval(a) < uval(b),
-        BK::Float => to_float64(a) < to_float64(b),
-        BK::Str => a.as_str() < b.as_str(),
+        BasicKind::Int => i_arg(a) < i_arg(b),
+        BasicKind::Uint => uval(a) < uval(b),
+        BasicKind::Float => to_float64(a) < to_float64(b),
+        BasicKind::Str => a.as_str() < b.as_str(),
         _ => false,
     })
 }
@@ -430,6 +438,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TemplateError> {
                 let n = match i {
                     Value::Int(n) | Value::Int64(n) => *n,
                     Value::Uint(u) => *u as i64,
+                    Value::Byte(b) => *b as i64,
                     Value::Nil => return ferr("cannot index slice/array with nil"),
                     _ => {
                         return ferr(format!(
@@ -467,7 +476,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TemplateError> {
                 (Object::Bytes(b, _), i) => {
                     let n = slice_index(i)?;
                     match usize::try_from(n).ok().and_then(|n| b.get(n)) {
-                        Some(x) => Value::Int(*x as i64),
+                        Some(x) => Value::Byte(*x),
                         None => return ferr(format!("index out of range: {}", n)),
                     }
                 }
@@ -536,7 +545,61 @@ fn html_escape(s: &str) -> String {
     o
 }
 
+/// goutils.SwapCase: upper and title case to lower; lower case to upper, or to title case
+/// after white space (or at the start). Go maps one rune to one rune, so `ß` stays `ß`.
+fn swap_case(s: &str) -> String {
+    fn single(mut mapped: impl Iterator<Item = char>, c: char) -> char {
+        match (mapped.next(), mapped.next()) {
+            (Some(m), None) => m,
+            _ => c,
+        }
+    }
+    // the four Latin digraphs whose title case differs from their upper case
+    fn title_of_lower(c: char) -> Option<char> {
+        match c {
+            '\u{1C6}' => Some('\u{1C5}'),
+            '\u{1C9}' => Some('\u{1C8}'),
+            '\u{1CC}' => Some('\u{1CB}'),
+            '\u{1F3}' => Some('\u{1F2}'),
+            _ => None,
+        }
+    }
+    let is_title = |c: char| matches!(c, '\u{1C5}' | '\u{1C8}' | '\u{1CB}' | '\u{1F2}');
+    let mut whitespace = true;
+    s.chars()
+        .map(|c| {
+            if c.is_uppercase() || is_title(c) {
+                whitespace = false;
+                single(c.to_lowercase(), c)
+            } else if c.is_lowercase() {
+                let start = whitespace;
+                whitespace = false;
+                match title_of_lower(c) {
+                    Some(t) if start => t,
+                    _ => single(c.to_uppercase(), c),
+                }
+            } else {
+                whitespace = c.is_whitespace();
+                c
+            }
+        })
+        .collect()
+}
+
+/// strings.Split: an empty separator splits after each UTF-8 character.
+fn go_split<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
+    if sep.is_empty() {
+        s.char_indices()
+            .map(|(i, c)| &s[i..i + c.len_utf8()])
+            .collect()
+    } else {
+        s.split(sep).collect()
+    }
+}
+
 fn js_escape(s: &str) -> String {
+    // text/template's JSEscape: ASCII controls as \u00XX, other runes as they are unless
+    // strconv.IsPrint rejects them (U+2028, U+00A0, …), then \uXXXX.
     let mut o = String::new();
     for c in s.chars() {
         match c {
@@ -547,10 +610,10 @@ fn js_escape(s: &str) -> String {
             '>' => o.push_str("\\u003E"),
             '&' => o.push_str("\\u0026"),
             '=' => o.push_str("\\u003D"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
             c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04X}", c as u32)),
+            c if (c as u32) >= 0x80 && !gotemplate::strconv::go_is_print(c) => {
+                o.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => o.push(c),
         }
     }
@@ -977,19 +1040,9 @@ pub fn call(
         "snakecase" => str_v(gotemplate::gofmt::snake_case(s(0))),
         "camelcase" => str_v(gotemplate::gofmt::camel_case(s(0))),
         "kebabcase" => str_v(gotemplate::gofmt::snake_case(s(0)).replace('_', "-")),
-        "swapcase" => str_v(
-            s(0).chars()
-                .map(|c| {
-                    if c.is_uppercase() {
-                        c.to_lowercase().next().unwrap_or(c)
-                    } else {
-                        c.to_uppercase().next().unwrap_or(c)
-                    }
-                })
-                .collect(),
-        ),
-        "wrap" => str_v(gotemplate::gofmt::wrap(s(1), i_arg(&a[0]) as usize, "\n")),
-        "wrapWith" => str_v(gotemplate::gofmt::wrap(s(2), i_arg(&a[0]) as usize, s(1))),
+        "swapcase" => str_v(swap_case(s(0))),
+        "wrap" => str_v(gotemplate::gofmt::wrap(s(1), i_arg(&a[0]), "", false)),
+        "wrapWith" => str_v(gotemplate::gofmt::wrap(s(2), i_arg(&a[0]), s(1), true)),
         "toString" => str_v(strval(&a[0])),
         "toStrings" => Ok(Value::list(
             strslice(&a[0]).into_iter().map(Value::string).collect(),
@@ -997,23 +1050,36 @@ pub fn call(
         "join" => str_v(strslice(&a[1]).join(s(0))),
         "split" => {
             let mut m = BTreeMap::new();
-            for (i, p) in s(1).split(s(0)).enumerate() {
-                m.insert(format!("_{}", i), Value::str(p));
+            for (i, p) in go_split(s(1), s(0)).into_iter().enumerate() {
+                m.insert(format!("_{}", i), p.to_string());
             }
-            Ok(Value::map(m))
+            // Sprig's split returns a Go map[string]string
+            Ok(Value::Object(Rc::new(Object::StrMap(Some(m)))))
         }
         "splitn" => {
             let mut m = BTreeMap::new();
             let n = i_arg(&a[1]);
             let parts: Vec<&str> = if n < 0 {
-                s(2).split(s(0)).collect()
+                go_split(s(2), s(0))
+            } else if s(0).is_empty() {
+                // strings.SplitN's explode: n-1 characters, then the rest
+                let chars = go_split(s(2), "");
+                let n = n as usize;
+                if chars.len() > n && n > 0 {
+                    let cut: usize = chars[..n - 1].iter().map(|c| c.len()).sum();
+                    let mut parts = chars[..n - 1].to_vec();
+                    parts.push(&s(2)[cut..]);
+                    parts
+                } else {
+                    chars.into_iter().take(n).collect()
+                }
             } else {
                 s(2).splitn(n as usize, s(0)).collect()
             };
             for (i, p) in parts.into_iter().enumerate() {
-                m.insert(format!("_{}", i), Value::str(p));
+                m.insert(format!("_{}", i), p.to_string());
             }
-            Ok(Value::map(m))
+            Ok(Value::Object(Rc::new(Object::StrMap(Some(m)))))
         }
         "splitList" => {
             if s(0).is_empty() {
@@ -1499,15 +1565,21 @@ pub fn call(
             Ok(b) => Ok(Value::Bool(b)),
             Err(e) => ferr(e),
         },
-        "semver" => match crate::semver::parse_version_map(&strval(&a[0])) {
+        "semver" => match crate::semver::parse_version_object(&strval(&a[0])) {
             Ok(v) => Ok(v),
             Err(e) => ferr(e),
         },
         // ---------- dates
         "now" => Ok(now_value()),
         "date" => str_v(gotemplate::gofmt::go_date(s(0), &in_utc(&a[1]))),
-        "dateInZone" | "date_in_zone" => str_v(gotemplate::gofmt::go_date(s(0), &in_utc(&a[1]))),
-        "htmlDateInZone" => str_v(gotemplate::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
+        "dateInZone" | "date_in_zone" => {
+            str_v(gotemplate::gofmt::go_date_in_zone(s(0), &a[1], s(2)))
+        }
+        "htmlDateInZone" => str_v(gotemplate::gofmt::go_date_in_zone(
+            "2006-01-02",
+            &a[0],
+            s(1),
+        )),
         "htmlDate" => str_v(gotemplate::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
         "toDate" | "mustToDate" => match gotemplate::gotime::parse(s(0), s(1)) {
             Ok((unix_nanos, offset)) => {

@@ -1,8 +1,9 @@
 //! Masterminds/semver v3 versions and constraints (as Sprig's `semverCompare` uses them).
 
-use gotemplate::value::Value;
+use gotemplate::signature::{ParamKind, Signature};
+use gotemplate::value::{Object, SemanticVersion, Value};
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ver {
@@ -322,17 +323,137 @@ pub fn compare(constraint: &str, version: &str) -> Result<bool, String> {
     Ok(groups.iter().any(|g| g.iter().all(|c| check(c, &v))))
 }
 
-/// `semver` function result as a map-like value.
-pub fn parse_version_map(s: &str) -> Result<Value, String> {
+/// Sprig's `semver`: a `*semver.Version` object.
+pub fn parse_version_object(s: &str) -> Result<Value, String> {
     let v = parse(s)?;
-    let mut m = BTreeMap::new();
-    m.insert("Major".to_string(), Value::Int64(v.major as i64));
-    m.insert("Minor".to_string(), Value::Int64(v.minor as i64));
-    m.insert("Patch".to_string(), Value::Int64(v.patch as i64));
-    m.insert("Prerelease".to_string(), Value::string(v.pre.clone()));
-    m.insert("Metadata".to_string(), Value::string(v.meta.clone()));
-    m.insert("Original".to_string(), Value::string(v.original.clone()));
-    Ok(Value::map(m))
+    Ok(Value::Object(Rc::new(Object::Semver(SemanticVersion {
+        major: v.major,
+        minor: v.minor,
+        patch: v.patch,
+        prerelease: v.pre,
+        metadata: v.meta,
+        original: v.original,
+    }))))
+}
+
+fn to_ver(v: &SemanticVersion) -> Ver {
+    Ver {
+        major: v.major,
+        minor: v.minor,
+        patch: v.patch,
+        pre: v.prerelease.clone(),
+        meta: v.metadata.clone(),
+        original: v.original.clone(),
+    }
+}
+
+/// The methods of `*semver.Version` that templates can call, with their parameters.
+pub fn method_signature(name: &str) -> Option<Signature> {
+    use ParamKind::*;
+    Some(match name {
+        "Major" | "Minor" | "Patch" | "Prerelease" | "Metadata" | "Original" | "String"
+        | "IncMajor" | "IncMinor" | "IncPatch" => (&[], None),
+        "Compare" | "LessThan" | "GreaterThan" | "Equal" | "LessThanEqual" | "GreaterThanEqual" => {
+            (&[Any], None)
+        }
+        "SetPrerelease" | "SetMetadata" => (&[Str], None),
+        _ => return None,
+    })
+}
+
+/// Calls a method of a `*semver.Version` (see [`method_signature`]).
+pub fn call_method(version: &SemanticVersion, name: &str, args: &[Value]) -> Result<Value, String> {
+    let object = |v: SemanticVersion| Value::Object(Rc::new(Object::Semver(v)));
+    // Inc* and Set* keep a leading "v" of the original text, as Masterminds/semver does
+    let with_original = |mut v: SemanticVersion| {
+        let prefix = if version.original.starts_with('v') {
+            "v"
+        } else {
+            ""
+        };
+        v.original = format!("{prefix}{}", v.text());
+        v
+    };
+    let other = || match args.first() {
+        Some(Value::Object(o)) if let Object::Semver(v) = &**o => Ok(to_ver(v)),
+        Some(v) => Err(format!(
+            "wrong type for value; expected *semver.Version; got {}",
+            v.type_name()
+        )),
+        None => Err("wrong number of args".to_string()),
+    };
+    let order = || -> Result<Ordering, String> { Ok(cmp(&to_ver(version), &other()?)) };
+    Ok(match name {
+        "Major" => Value::Uint(version.major),
+        "Minor" => Value::Uint(version.minor),
+        "Patch" => Value::Uint(version.patch),
+        "Prerelease" => Value::str(&version.prerelease),
+        "Metadata" => Value::str(&version.metadata),
+        "Original" => Value::str(&version.original),
+        "String" => Value::string(version.text()),
+        "Compare" => Value::Int(match order()? {
+            Ordering::Less => -1,
+            Ordering::Equal => 0,
+            Ordering::Greater => 1,
+        }),
+        "LessThan" => Value::Bool(order()? == Ordering::Less),
+        "GreaterThan" => Value::Bool(order()? == Ordering::Greater),
+        "Equal" => Value::Bool(order()? == Ordering::Equal),
+        "LessThanEqual" => Value::Bool(order()? != Ordering::Greater),
+        "GreaterThanEqual" => Value::Bool(order()? != Ordering::Less),
+        "IncMajor" => object(with_original(SemanticVersion {
+            major: version.major + 1,
+            minor: 0,
+            patch: 0,
+            prerelease: String::new(),
+            metadata: String::new(),
+            original: String::new(),
+        })),
+        "IncMinor" => object(with_original(SemanticVersion {
+            minor: version.minor + 1,
+            patch: 0,
+            prerelease: String::new(),
+            metadata: String::new(),
+            ..version.clone()
+        })),
+        // a pre-release only drops its pre-release part
+        "IncPatch" => object(with_original(SemanticVersion {
+            patch: version.patch + u64::from(version.prerelease.is_empty()),
+            prerelease: String::new(),
+            metadata: String::new(),
+            ..version.clone()
+        })),
+        "SetPrerelease" => {
+            let text = args.first().and_then(|a| a.as_str()).unwrap_or_default();
+            if !text.is_empty() && !valid_prerelease(text) {
+                return Err("invalid prerelease string".into());
+            }
+            object(with_original(SemanticVersion {
+                prerelease: text.to_string(),
+                ..version.clone()
+            }))
+        }
+        "SetMetadata" => {
+            let text = args.first().and_then(|a| a.as_str()).unwrap_or_default();
+            if !text.is_empty() && !valid_ids(text) {
+                return Err("invalid metadata string".into());
+            }
+            object(with_original(SemanticVersion {
+                metadata: text.to_string(),
+                ..version.clone()
+            }))
+        }
+        _ => return Err(format!("can't call method {name}")),
+    })
+}
+
+/// Masterminds/semver's validatePrerelease: identifiers of [0-9A-Za-z-], numeric ones without
+/// a leading zero.
+fn valid_prerelease(s: &str) -> bool {
+    valid_ids(s)
+        && s.split('.').all(|id| {
+            !(id.len() > 1 && id.starts_with('0') && id.bytes().all(|c| c.is_ascii_digit()))
+        })
 }
 
 #[cfg(test)]

@@ -113,6 +113,13 @@ pub async fn client_for_context(kc: &Kubeconfig, context: &str) -> Result<Client
 }
 
 fn finish(mut config: Config) -> Result<Client> {
+    if config.accept_invalid_certs {
+        // Only the kubeconfig can ask for this (kubectl's `insecure-skip-tls-verify: true`).
+        tracing::warn!(
+            "the kubeconfig sets insecure-skip-tls-verify: the TLS certificate of {} is not verified",
+            config.cluster_url
+        );
+    }
     config.connect_timeout = Some(Duration::from_secs(10));
     config.read_timeout = Some(Duration::from_secs(60));
     Client::try_from(config).map_err(|e| Error::Kube {

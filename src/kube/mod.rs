@@ -221,7 +221,25 @@ pub fn api_error(what: &str, e: &kube::Error, attempts: u32) -> Error {
             "retry later; with -v podnet logs each attempt".to_string(),
         ),
         kube::Error::HyperError(_) | kube::Error::Service(_) => {
-            (format!("{what}: {e}{tries}"), UNREACHABLE_HELP.to_string())
+            // The cause (refused, timed out, a certificate not trusted) is in the source chain;
+            // "client error (Connect)" alone does not say which.
+            let mut detail = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                let t = s.to_string();
+                if !detail.contains(&t) {
+                    detail.push_str(": ");
+                    detail.push_str(&t);
+                }
+                src = s.source();
+            }
+            let help = if detail.contains("certificate") {
+                "the API server's TLS certificate is not trusted: check the kubeconfig's                  certificate-authority(-data) for this cluster"
+                    .to_string()
+            } else {
+                UNREACHABLE_HELP.to_string()
+            };
+            (format!("{what}: {detail}{tries}"), help)
         }
         other => (
             format!("{what}: {other}{tries}"),

@@ -4,7 +4,8 @@
 //! (and their base64), with trace logging on: install, `upgrade --diff`, upgrade, get-values,
 //! diff, status, history, and the errors of a wrong token, a refused connection and a wrong
 //! password. Also: TLS verification is on unless asked off, and asking prints a warning.
-//! Backends: kubesim over TLS with a token; Debian's docker-registry with htpasswd; moto.
+//! Backends: the real control plane (`tests/cluster.sh`: kube-apiserver with client-certificate
+//! TLS); Debian's docker-registry with htpasswd; moto.
 
 mod lifecycle;
 
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use base64::Engine as _;
+use testkit::cluster::RealCluster;
 use testkit::podnet::{expect_code, hybrid_values_file};
 
 const KUBE_TOKEN: &str = "kubetoken-PODNETSECRET-1a2b3c";
@@ -25,14 +27,8 @@ fn b64(s: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
 
-/// The client key of the kubeconfig (a throwaway fixture), and the strings of it that must
-/// never be printed: its base64 as the kubeconfig holds it, and a line of its PEM body.
-fn client_key() -> (String, Vec<String>) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys");
-    let key = std::fs::read_to_string(dir.join("ca.key")).unwrap();
-    let line = key.lines().nth(2).unwrap().to_string();
-    (key.clone(), vec![b64(key.as_bytes()), line])
-}
+/// Secrets met at run time (a cluster's client key), searched for too.
+static MORE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// Every secret string, plain and base64.
 fn needles() -> Vec<String> {
@@ -43,8 +39,32 @@ fn needles() -> Vec<String> {
     }
     v.push(b64(format!("podnet:{REG_PASS}").as_bytes()));
     v.push(b64(format!("AWS:{ECR_PASS}").as_bytes()));
-    v.extend(client_key().1);
+    v.extend(MORE.lock().unwrap().iter().cloned());
     v
+}
+
+/// The real cluster's kubeconfig with a bearer token beside its client certificate and key
+/// (x509 authenticates; the token is one more secret to keep); the key's strings are registered.
+fn kubeconfig_with_token(kubeconfig: &Path) -> String {
+    let kc = std::fs::read_to_string(kubeconfig).unwrap();
+    let key_b64 = kc
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("client-key-data: "))
+        .expect("client-key-data")
+        .to_string();
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(&key_b64)
+        .unwrap();
+    let key = String::from_utf8(key).unwrap();
+    let mut more = MORE.lock().unwrap();
+    more.push(key_b64);
+    more.push(key.lines().nth(1).unwrap().to_string());
+    drop(more);
+    kc.replacen(
+        "  user:\n",
+        &format!("  user:\n    token: {KUBE_TOKEN}\n"),
+        1,
+    )
 }
 
 /// Fails naming the command and the secret when any output holds one.
@@ -91,30 +111,11 @@ fn traced(kc: &Path) -> assert_cmd::Command {
 
 #[test]
 fn kubeconfig_token_client_key_and_secret_data_are_never_printed() {
-    let sim = testkit::cluster::kubesim_with(testkit::cluster::Options {
-        scenario: Some("eks:nodes=2,hybrid=2,pods=4".into()),
-        ready_after: std::time::Duration::from_millis(50),
-        tls: true,
-        token: Some(KUBE_TOKEN.into()),
-        ..Default::default()
-    });
+    let real = RealCluster::up(2, 2);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    // the kubeconfig kubesim wrote, with a client certificate and key beside the token
-    let ca_crt = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys/ca.crt"),
-    )
-    .unwrap();
-    let (key, _) = client_key();
-    let kubeconfig = sim.kubeconfig_yaml().replace(
-        &format!("    token: {KUBE_TOKEN}\n"),
-        &format!(
-            "    token: {KUBE_TOKEN}\n    client-certificate-data: {}\n    client-key-data: {}\n",
-            b64(ca_crt.as_bytes()),
-            b64(key.as_bytes())
-        ),
-    );
-    assert!(kubeconfig.contains("client-key-data"), "{kubeconfig}");
+    let kubeconfig = kubeconfig_with_token(real.kubeconfig());
+    assert!(kubeconfig.contains(KUBE_TOKEN), "{kubeconfig}");
     let kc = d.join("kubeconfig");
     std::fs::write(&kc, &kubeconfig).unwrap();
     let values = hybrid_values_file(d);
@@ -140,11 +141,13 @@ fn kubeconfig_token_client_key_and_secret_data_are_never_printed() {
         Some(0),
     );
     // the Secret is there, holding the data (so the searches below search something real)
-    let live = sim
-        .with_store(|s| s.get_raw("secrets", "kube-system", "podnet-test-secret"))
-        .expect("the chart's Secret was applied");
-    assert!(
-        live.to_string().contains(&b64(SECRET_DATA.as_bytes())),
+    let live = lifecycle::kubectl_json(
+        &kc,
+        &["get", "secret", "podnet-test-secret", "-n", "kube-system"],
+    );
+    assert_eq!(
+        live["data"]["password"],
+        b64(SECRET_DATA.as_bytes()),
         "{live}"
     );
     let diff = run(
@@ -187,17 +190,24 @@ fn kubeconfig_token_client_key_and_secret_data_are_never_printed() {
     );
     run("diff -o json", &["cilium", "diff", "-o", "json"], None);
 
-    // Errors: the API server refuses the token; nothing listens; each says so without it.
-    let wrong = d.join("wrong-token");
-    std::fs::write(
-        &wrong,
-        kubeconfig.replace(KUBE_TOKEN, &format!("{KUBE_TOKEN}-but-wrong")),
-    )
-    .unwrap();
+    // Errors: the API server refuses the token alone; nothing listens; each says so without it.
+    let wrong = d.join("token-only");
+    let token_only: String = kubeconfig
+        .lines()
+        .filter(|l| !l.contains("client-certificate-data") && !l.contains("client-key-data"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&wrong, token_only).unwrap();
     let out = traced(&wrong).args(["cilium", "status"]).output().unwrap();
     expect_code(&out, 2);
-    assert_no_secret("wrong token", &out);
-    let port = sim.url().rsplit(':').next().unwrap().to_string();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+    assert_no_secret("token refused", &out);
+    let server = kubeconfig
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: "))
+        .unwrap()
+        .to_string();
+    let port = server.rsplit(':').next().unwrap().to_string();
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_port = closed.local_addr().unwrap().port().to_string();
     drop(closed);
@@ -217,15 +227,10 @@ fn kubeconfig_token_client_key_and_secret_data_are_never_printed() {
 
 #[test]
 fn kubeconfig_without_tls_verification_warns() {
-    let sim = testkit::cluster::kubesim_with(testkit::cluster::Options {
-        tls: true,
-        token: Some(KUBE_TOKEN.into()),
-        ..Default::default()
-    });
+    let real = RealCluster::bare();
     let d = tempfile::tempdir().unwrap();
     // verified by default: without the CA, the certificate is refused
-    let no_ca: String = sim
-        .kubeconfig_yaml()
+    let no_ca: String = kubeconfig_with_token(real.kubeconfig())
         .lines()
         .filter(|l| !l.contains("certificate-authority-data"))
         .map(|l| format!("{l}\n"))

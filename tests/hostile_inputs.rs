@@ -723,6 +723,8 @@ enum Fault {
     Trickle,
     /// The manifest announces a 10 GB chart layer.
     AnnouncedHuge,
+    /// A correctly digested chart holding a symlink to /etc/passwd and a `..` path.
+    HostileChart,
 }
 
 struct FakeRegistry {
@@ -743,7 +745,20 @@ fn respond(s: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[
 fn fake_registry(fault: Fault) -> FakeRegistry {
     let chart = {
         let d = tempfile::tempdir().unwrap();
-        std::fs::read(tgz_with(d.path(), "c.tgz", &[])).unwrap()
+        let extra = if fault == Fault::HostileChart {
+            vec![
+                file("c/templates/../../../../tmp/podnet-escaped.yaml", b"x"),
+                header(
+                    b"c/templates/passwd.yaml",
+                    tar::EntryType::Symlink,
+                    0,
+                    b"/etc/passwd",
+                ),
+            ]
+        } else {
+            vec![]
+        };
+        std::fs::read(tgz_with(d.path(), "c.tgz", &extra)).unwrap()
     };
     let config = br#"{"name":"c","version":"0.1.0","apiVersion":"v2"}"#.to_vec();
     let layer_size = if fault == Fault::AnnouncedHuge {
@@ -971,4 +986,39 @@ fn registry_sending_one_byte_a_second_is_abandoned() {
 fn registry_announcing_a_huge_layer_is_refused_before_downloading() {
     let reg = pull_refused(Fault::AnnouncedHuge, "is announced as 10000000000 bytes");
     assert_eq!(reg.blob_requests.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn untar_of_a_hostile_chart_writes_nothing() {
+    let reg = fake_registry(Fault::HostileChart);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let chart = format!("oci://{}/charts/c:0.1.0", reg.addr);
+    let r = run_in(
+        dir,
+        &[
+            "cilium",
+            "pull",
+            "--chart",
+            &chart,
+            "--plain-http",
+            "--untar",
+            "-d",
+            "out",
+        ],
+        None,
+    );
+    eprintln!(
+        "untar hostile chart: exit {:?}, {:.2} s, peak {} MB",
+        r.code, r.secs, r.rss_mb
+    );
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cannot unpack the chart: chart illegally references parent directory"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.join("out").exists(), "out/ was made");
+    assert!(!Path::new("/tmp/podnet-escaped.yaml").exists());
 }

@@ -36,6 +36,24 @@ pub fn read_values_with_text(path: &Path, allow_empty: bool) -> Result<(ValuesDo
     Ok((doc, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
+/// The text of a values file or stdin (`-`), within [`MAX_VALUES_BYTES`] and valid UTF-8 (else
+/// the error names the line and column of the first bad byte). Returns (source name, text).
+pub fn read_text(path: &Path) -> Result<(String, String)> {
+    let (source, bytes) = read_source(path)?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((source, s)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let (l, c) = line_col(e.as_bytes(), at);
+            Err(Error::input(
+                format!("{source}:{l}:{c}"),
+                "is not valid UTF-8 (YAML text must be)",
+            )
+            .with_help("save the file as UTF-8"))
+        }
+    }
+}
+
 fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
     let read_err = |source| Error::Read {
         path: path.to_path_buf(),

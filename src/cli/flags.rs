@@ -253,7 +253,7 @@ impl ChartSource {
     /// Loads the chart (pulling it through the cache for oci://) with its archive's files.
     pub fn load(&self) -> Result<(Chart, ChartFiles)> {
         let path = self.path()?;
-        let bytes = std::fs::read(&path).map_err(|source| Error::Read {
+        let f = std::fs::File::open(&path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
         })?;
@@ -262,8 +262,9 @@ impl ChartSource {
             message: format!("cannot load the chart: {}", e.0),
             help: Some("pass a chart .tgz or oci://…".into()),
         };
-        let files = helm::read_tgz(&bytes).map_err(bad_chart)?;
-        let chart = Chart::load_archive(&bytes).map_err(bad_chart)?;
+        // Streamed: the archive's limits apply before anything is held in memory.
+        let files = helm::read_tgz_from(std::io::BufReader::new(f)).map_err(bad_chart)?;
+        let chart = Chart::load_files(files.clone()).map_err(bad_chart)?;
         Ok((chart, files))
     }
 

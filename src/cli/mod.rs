@@ -121,20 +121,34 @@ fn is_broken_pipe(e: &Error) -> bool {
 }
 
 fn init_tracing(verbose: u8) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(log_filter(verbose))
+        .with_writer(io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Targets whose trace output holds secrets, capped at debug whatever `PODNET_LOG` asks: the AWS
+/// SDK traces whole responses (ECR's GetAuthorizationToken is a registry password).
+const SECRET_BEARING_LOGS: &[&str] = &["aws_smithy_runtime=debug", "aws_smithy_runtime_api=debug"];
+
+/// The log filter: podnet's own logs at the `-v` level, or `PODNET_LOG`; never the targets in
+/// [`SECRET_BEARING_LOGS`] below debug. Public so the secrets test logs exactly as the CLI does.
+pub fn log_filter(verbose: u8) -> tracing_subscriber::EnvFilter {
     let level = match verbose {
         0 => "warn",
         1 => "info",
         2 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PODNET_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("podnet={level},kubectl_podnet={level}"))
-    });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .with_target(false)
-        .try_init();
+    let mut filter =
+        tracing_subscriber::EnvFilter::try_from_env("PODNET_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(format!("podnet={level},kubectl_podnet={level}"))
+        });
+    for d in SECRET_BEARING_LOGS {
+        filter = filter.add_directive(d.parse().expect("a valid directive"));
+    }
+    filter
 }
 
 fn run(cli: Cli) -> Result<u8, Error> {

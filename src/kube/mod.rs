@@ -118,6 +118,13 @@ pub async fn client_for_context(kc: &Kubeconfig, context: &str) -> Result<Client
 pub const USER_AGENT: &str = concat!("kubectl-podnet/", env!("CARGO_PKG_VERSION"));
 
 fn finish(mut config: Config) -> Result<Client> {
+    if config.accept_invalid_certs {
+        // Only the kubeconfig can ask for this (kubectl's `insecure-skip-tls-verify: true`).
+        tracing::warn!(
+            "the kubeconfig sets insecure-skip-tls-verify: the TLS certificate of {} is not verified",
+            config.cluster_url
+        );
+    }
     config.connect_timeout = Some(Duration::from_secs(10));
     config.read_timeout = Some(Duration::from_secs(60));
     config.headers.push((
@@ -223,7 +230,25 @@ pub fn api_error(what: &str, e: &kube::Error, attempts: u32) -> Error {
             "retry later; with -v podnet logs each attempt".to_string(),
         ),
         kube::Error::HyperError(_) | kube::Error::Service(_) => {
-            (format!("{what}: {e}{tries}"), UNREACHABLE_HELP.to_string())
+            // The cause (refused, timed out, a certificate not trusted) is in the source chain;
+            // "client error (Connect)" alone does not say which.
+            let mut detail = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                let t = s.to_string();
+                if !detail.contains(&t) {
+                    detail.push_str(": ");
+                    detail.push_str(&t);
+                }
+                src = s.source();
+            }
+            let help = if detail.contains("certificate") {
+                "the API server's TLS certificate is not trusted: check the kubeconfig's                  certificate-authority(-data) for this cluster"
+                    .to_string()
+            } else {
+                UNREACHABLE_HELP.to_string()
+            };
+            (format!("{what}: {detail}{tries}"), help)
         }
         other => (
             format!("{what}: {other}{tries}"),

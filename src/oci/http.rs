@@ -51,6 +51,46 @@ impl Default for TransportOptions {
     }
 }
 
+/// Slowest average a body may arrive at over each `timeout` window. A registry that sends one
+/// byte a second never trips the per-read timeout; this floor abandons it after one window.
+pub const MIN_BYTES_PER_SEC: u64 = 1024;
+
+/// Measures a body's rate over windows of the transport's timeout.
+struct RateFloor {
+    window: Duration,
+    start: std::time::Instant,
+    bytes: u64,
+}
+
+impl RateFloor {
+    fn new(window: Duration) -> RateFloor {
+        RateFloor {
+            window,
+            start: std::time::Instant::now(),
+            bytes: 0,
+        }
+    }
+
+    /// Counts `n` bytes; the reason to give up when the window that just ended was too slow.
+    fn add(&mut self, n: usize) -> Option<String> {
+        self.bytes += n as u64;
+        let elapsed = self.start.elapsed();
+        if elapsed < self.window {
+            return None;
+        }
+        let secs = elapsed.as_secs().max(1);
+        if self.bytes < MIN_BYTES_PER_SEC * secs {
+            return Some(format!(
+                "too slow: {} bytes in {elapsed:.0?}, under {MIN_BYTES_PER_SEC} bytes/s",
+                self.bytes
+            ));
+        }
+        self.start = std::time::Instant::now();
+        self.bytes = 0;
+        None
+    }
+}
+
 /// A failed registry operation. `status` is the last HTTP status, if one came back.
 #[derive(Debug, Clone)]
 pub struct RegistryError {
@@ -665,6 +705,7 @@ impl Transport {
         limit: usize,
     ) -> Result<Vec<u8>, RegistryError> {
         let mut out = Vec::new();
+        let mut rate = RateFloor::new(self.opts.timeout);
         loop {
             match tokio::time::timeout(self.opts.timeout, r.chunk()).await {
                 Err(_) => {
@@ -683,6 +724,12 @@ impl Transport {
                 }
                 Ok(Ok(None)) => return Ok(out),
                 Ok(Ok(Some(c))) => {
+                    if let Some(slow) = rate.add(c.len()) {
+                        return Err(RegistryError::new(format!(
+                            "reading {what} from {} failed: {slow}",
+                            self.location()
+                        )));
+                    }
                     out.extend_from_slice(&c);
                     if out.len() > limit {
                         return Err(RegistryError::new(format!(
@@ -728,12 +775,16 @@ impl Transport {
             let mut hasher = Sha256::new();
             let mut n: u64 = 0;
             let mut r = r;
+            let mut rate = RateFloor::new(self.opts.timeout);
             let interrupted = loop {
                 match tokio::time::timeout(self.opts.timeout, r.chunk()).await {
                     Err(_) => break Some(format!("stalled for {:?}", self.opts.timeout)),
                     Ok(Err(e)) => break Some(describe_reqwest(&e)),
                     Ok(Ok(None)) => break None,
                     Ok(Ok(Some(c))) => {
+                        if let Some(slow) = rate.add(c.len()) {
+                            break Some(slow);
+                        }
                         hasher.update(&c);
                         n += c.len() as u64;
                         if size.is_some_and(|s| n > s) {

@@ -166,6 +166,13 @@ async fn transport(chart: &ChartRef, opts: &PullOptions) -> Result<http::Transpo
             c.username
         );
     }
+    if opts.insecure_skip_tls_verify && !opts.plain_http {
+        // Explicit, and still said every time: anyone on the path can serve another chart.
+        tracing::warn!(
+            "--insecure-skip-tls-verify: the TLS certificate of {} is not verified",
+            chart.registry
+        );
+    }
     http::Transport::new(
         &chart.registry,
         &chart.repository,
@@ -377,6 +384,13 @@ fn offline_missing(cache: &Cache, chart: &ChartRef, what: &str) -> Error {
     }
 }
 
+/// Largest chart config blob fetched (Helm's are a few hundred bytes of Chart.yaml as JSON).
+pub const MAX_CONFIG_BLOB: u64 = 1 << 20;
+/// Largest chart layer fetched: the tar stream of a chart Helm would load
+/// ([`crate::helm::chart::MAX_TAR_STREAM`]), plus gzip's framing of incompressible data.
+pub const MAX_CHART_BLOB: u64 =
+    crate::helm::chart::MAX_TAR_STREAM + crate::helm::chart::MAX_TAR_STREAM / 64;
+
 /// Fetches manifest, config and chart layer of `digest`, verifies all three, then stores them
 /// and the index entries under the cache lock. Nothing is kept unless everything verified.
 async fn fetch_and_store(
@@ -427,11 +441,26 @@ async fn fetch_and_store(
         }
     }
 
+    // Announced sizes first: nothing larger than a loadable chart is downloaded at all.
+    let sized = |what: &str, size: i64, max: u64| {
+        u64::try_from(size)
+            .ok()
+            .filter(|s| *s <= max)
+            .ok_or_else(|| Error::Registry {
+                message: format!(
+                    "{chart}: the {what} is announced as {size} bytes; podnet takes at most {max}"
+                ),
+                help: Some("a Helm chart's archive holds at most 100 MiB of files".into()),
+            })
+    };
+    let cfg_size = sized("config", manifest.config.size, MAX_CONFIG_BLOB)?;
+    let layer_size = sized("chart layer", layer.size, MAX_CHART_BLOB)?;
+
     // Config (small): verified in memory.
     let mut cfg_tmp = cache.temp().map_err(|e| cache_err(cache, e))?;
     t.get_blob(
         &manifest.config.digest,
-        u64::try_from(manifest.config.size).ok(),
+        Some(cfg_size),
         cfg_tmp.as_file_mut(),
     )
     .await
@@ -449,8 +478,7 @@ async fn fetch_and_store(
 
     // Chart archive: streamed into a temp file, verified as it arrives.
     let mut chart_tmp = cache.temp().map_err(|e| cache_err(cache, e))?;
-    let size = u64::try_from(layer.size).ok();
-    t.get_blob(&layer.digest, size, chart_tmp.as_file_mut())
+    t.get_blob(&layer.digest, Some(layer_size), chart_tmp.as_file_mut())
         .await
         .map_err(reg_err)?;
 

@@ -7,9 +7,16 @@ use std::io::Read;
 use std::path::Path;
 use std::rc::Rc;
 
-/// Helm's limits: whole decompressed chart and single file.
+/// Helm v4's limit on a chart's decompressed file data (`archive.MaxDecompressedChartSize`).
+/// Helm v4 dropped its per-file limit; only this total applies.
 pub const MAX_DECOMPRESSED_CHART: u64 = 100 * 1024 * 1024;
-pub const MAX_DECOMPRESSED_FILE: u64 = 5 * 1024 * 1024;
+/// Entries (files, directories, headers) read from one archive. Helm has no such limit; ours
+/// bounds what empty entries cost, which the byte budget does not count. Real charts have
+/// hundreds (Cilium 1.17: about 300).
+pub const MAX_ARCHIVE_ENTRIES: u64 = 20_000;
+/// The tar stream read from one archive: the file data plus every entry's header and padding,
+/// so that data the byte budget skips (extension headers, directory payloads) stays bounded too.
+pub const MAX_TAR_STREAM: u64 = MAX_DECOMPRESSED_CHART + MAX_ARCHIVE_ENTRIES * 2048;
 
 /// A chart load error.
 #[derive(Debug, Clone)]
@@ -51,9 +58,9 @@ impl Chart {
             let files = read_dir_files(p)?;
             from_files(files)
         } else {
-            let data =
-                std::fs::read(p).map_err(|e| LoadError(format!("{}: {}", p.display(), e)))?;
-            Chart::load_archive(&data)
+            let f =
+                std::fs::File::open(p).map_err(|e| LoadError(format!("{}: {}", p.display(), e)))?;
+            from_files(read_tgz_from(std::io::BufReader::new(f))?)
         }
     }
 
@@ -104,15 +111,51 @@ fn check_rel_path(name: &str) -> Result<(), LoadError> {
 
 /// Read a gzipped tar archive into (path without the top directory → bytes).
 pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
+    read_tgz_from(data)
+}
+
+/// Counts what the gzip stream yields and fails past [`MAX_TAR_STREAM`]: a gzip bomb stops
+/// there, whatever the tar headers claim.
+struct Bounded<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > MAX_TAR_STREAM {
+            return Err(std::io::Error::other(too_large()));
+        }
+        Ok(n)
+    }
+}
+
+fn too_large() -> String {
+    format!("decompressed chart is larger than the maximum size {MAX_DECOMPRESSED_CHART}")
+}
+
+fn archive_err(e: std::io::Error) -> LoadError {
+    LoadError(format!("failed to read chart archive: {e}"))
+}
+
+/// [`read_tgz`] from a stream: a chart file is never held whole before its limits are checked.
+pub fn read_tgz_from(data: impl Read) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
     let gz = flate2::read::GzDecoder::new(data);
-    let mut ar = tar::Archive::new(gz);
+    let mut ar = tar::Archive::new(Bounded { inner: gz, read: 0 });
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut total: u64 = 0;
-    let entries = ar
-        .entries()
-        .map_err(|e| LoadError(format!("failed to read chart archive: {}", e)))?;
+    let mut remaining: u64 = MAX_DECOMPRESSED_CHART;
+    let mut count: u64 = 0;
+    let entries = ar.entries().map_err(archive_err)?;
     for e in entries {
-        let mut e = e.map_err(|e| LoadError(format!("failed to read chart archive: {}", e)))?;
+        let mut e = e.map_err(archive_err)?;
+        count += 1;
+        if count > MAX_ARCHIVE_ENTRIES {
+            return Err(LoadError(format!(
+                "chart archive has more than {MAX_ARCHIVE_ENTRIES} entries"
+            )));
+        }
         let et = e.header().entry_type();
         let name = String::from_utf8_lossy(&e.path_bytes()).replace('\\', "/");
         // Archives come from registries: a link entry is refused (Helm would load it as an
@@ -126,11 +169,17 @@ pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
             || et.is_pax_global_extensions()
             || et.is_pax_local_extensions()
             || et.is_gnu_longname()
+            || et.is_gnu_longlink()
         {
             continue;
         }
-        if !et.is_file() {
-            continue;
+        // Devices and FIFOs (Helm would load them as empty files) have no place in a chart, and
+        // `cilium pull --untar` must never create one.
+        if !et.is_file() && !et.is_contiguous() {
+            return Err(LoadError(format!(
+                "chart archive contains {name}, which is not a regular file (tar type {:?})",
+                char::from(et.as_byte())
+            )));
         }
         check_rel_path(&name)?;
         // strip the first component (the chart directory)
@@ -143,30 +192,18 @@ pub fn read_tgz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
         }
         check_rel_path(&rel)?;
         let size = e.header().size().unwrap_or(0);
-        if size > MAX_DECOMPRESSED_FILE {
-            return Err(LoadError(format!(
-                "decompressed chart file {:?} is larger than the maximum file size {}",
-                rel, MAX_DECOMPRESSED_FILE
-            )));
+        if size > remaining {
+            return Err(LoadError(too_large()));
         }
         let mut buf = Vec::with_capacity(size as usize);
         (&mut e)
-            .take(MAX_DECOMPRESSED_FILE + 1)
+            .take(remaining + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| LoadError(format!("failed to read chart archive: {}", e)))?;
-        if buf.len() as u64 > MAX_DECOMPRESSED_FILE {
-            return Err(LoadError(format!(
-                "decompressed chart file {:?} is larger than the maximum file size {}",
-                rel, MAX_DECOMPRESSED_FILE
-            )));
+            .map_err(archive_err)?;
+        if buf.len() as u64 > remaining {
+            return Err(LoadError(too_large()));
         }
-        total += buf.len() as u64;
-        if total > MAX_DECOMPRESSED_CHART {
-            return Err(LoadError(format!(
-                "chart exceeds maximum decompressed size {}",
-                MAX_DECOMPRESSED_CHART
-            )));
-        }
+        remaining -= buf.len() as u64;
         out.push((rel, trim_bom(buf)));
     }
     Ok(out)
@@ -220,21 +257,32 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
                 stack.push((e.path(), r));
             } else if ft.is_file() {
                 let md = std::fs::metadata(e.path()).map_err(|e| LoadError(e.to_string()))?;
-                if md.len() > MAX_DECOMPRESSED_FILE {
-                    return Err(LoadError(format!(
-                        "chart file {:?} is larger than the maximum file size {}",
-                        r, MAX_DECOMPRESSED_FILE
-                    )));
+                let exceeded = || {
+                    LoadError(format!(
+                        "chart exceeds maximum decompressed size of {MAX_DECOMPRESSED_CHART} bytes"
+                    ))
+                };
+                if md.len() > MAX_DECOMPRESSED_CHART - total {
+                    return Err(exceeded());
                 }
-                total += md.len();
+                let mut data = Vec::new();
+                std::fs::File::open(e.path())
+                    .and_then(|f| {
+                        f.take(MAX_DECOMPRESSED_CHART - total + 1)
+                            .read_to_end(&mut data)
+                    })
+                    .map_err(|e| LoadError(e.to_string()))?;
+                total += data.len() as u64;
                 if total > MAX_DECOMPRESSED_CHART {
-                    return Err(LoadError(format!(
-                        "chart exceeds maximum size {}",
-                        MAX_DECOMPRESSED_CHART
-                    )));
+                    return Err(exceeded());
                 }
-                let data = std::fs::read(e.path()).map_err(|e| LoadError(e.to_string()))?;
                 out.push((r, trim_bom(data)));
+            } else {
+                // Helm's words; a FIFO would otherwise block the read forever
+                return Err(LoadError(format!(
+                    "cannot load irregular file {} as it has file mode type bits set",
+                    e.path().display()
+                )));
             }
         }
     }

@@ -50,7 +50,7 @@ pub mod yamlout;
 /// Template values (the gotemplate crate's), which charts, values and schemas are read into.
 pub use gotemplate::value;
 
-pub use chart::{Chart, LoadError, read_tgz};
+pub use chart::{Chart, LoadError, read_tgz, read_tgz_from};
 pub use render::{RenderError, RenderOptions, RenderedDoc, split_manifests};
 
 use std::collections::BTreeMap;

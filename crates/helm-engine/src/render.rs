@@ -10,6 +10,11 @@ use gotemplate::value::{Object, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
+/// Output of one template execution (a file, `include` or `tpl`). Helm has no limit; a larger
+/// manifest could not be stored in a release or applied (etcd takes 1.5 MiB per object), and
+/// the cap keeps a runaway loop or `repeat` from taking all memory.
+pub const MAX_TEMPLATE_OUTPUT: usize = 100 * 1024 * 1024;
+
 /// Options for one render.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
@@ -887,7 +892,7 @@ pub fn render_files(
     // keys: start searching now for the ones the render can reach
     let probe = Ctx {
         funcs: Box::new(HelmFunctions::new(None)),
-        max_output: 512 * 1024 * 1024,
+        max_output: MAX_TEMPLATE_OUTPUT,
     };
     let files: Vec<_> = keys
         .iter()
@@ -900,7 +905,7 @@ pub fn render_files(
         funcs: Box::new(HelmFunctions::new(Some(sprig::crypto::KeyPool::start(
             nkeys.min(6),
         )))),
-        max_output: 512 * 1024 * 1024,
+        max_output: MAX_TEMPLATE_OUTPUT,
     };
     let mut out = BTreeMap::new();
     for k in &keys {

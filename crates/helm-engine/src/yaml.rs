@@ -35,9 +35,47 @@ struct YamlParser<'a> {
     i: usize,
     line_start: usize,
     line: usize,
-    anchors: HashMap<String, Node>,
+    /// Anchored nodes and their sizes in nodes (what an alias to them expands to).
+    anchors: HashMap<String, (Node, u64)>,
     /// Column of the block collection around the current flow collection (libyaml's indent).
     flow_indent: i32,
+    /// Nested collections open now (go-yaml's flow level and indent stack, both capped at
+    /// [`MAX_DEPTH`]).
+    depth: usize,
+    /// Nodes made so far, and how many of them came from alias expansion: go-yaml's budget
+    /// against "billion laughs".
+    decode_count: u64,
+    alias_count: u64,
+}
+
+/// go-yaml v2's `max_flow_level` and `max_indents`: deeper documents are refused.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// go-yaml v2's share of a document's nodes that may come from aliases: 99% up to 400,000
+/// nodes, falling to 10% at 4,000,000.
+fn allowed_alias_ratio(decode_count: u64) -> f64 {
+    const LOW: u64 = 400_000;
+    const HIGH: u64 = 4_000_000;
+    if decode_count <= LOW {
+        0.99
+    } else if decode_count >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decode_count - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+fn node_size(n: &Node) -> u64 {
+    match n {
+        Node::Null | Node::Scalar { .. } => 1,
+        Node::Seq(items) => 1 + items.iter().map(node_size).sum::<u64>(),
+        Node::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| node_size(k) + node_size(v))
+                .sum::<u64>()
+        }
+    }
 }
 
 fn is_ws(c: u8) -> bool {
@@ -57,6 +95,40 @@ impl<'a> YamlParser<'a> {
     fn at(&self, k: usize) -> Option<u8> {
         self.s.get(self.i + k).copied()
     }
+    fn set_anchor(&mut self, name: String, node: &Node) {
+        self.anchors.insert(name, (node.clone(), node_size(node)));
+    }
+
+    /// Counts `n` new nodes (from an alias when `alias`), failing as go-yaml does when aliases
+    /// make up too much of the document: checked before the copy is made, so memory stays bounded.
+    fn count_nodes(&mut self, n: u64, alias: bool) -> ParseResult<()> {
+        self.decode_count += n;
+        if alias {
+            self.alias_count += n;
+        }
+        if self.alias_count > 100
+            && self.decode_count > 1000
+            && self.alias_count as f64 / self.decode_count as f64
+                > allowed_alias_ratio(self.decode_count)
+        {
+            return Err(YamlError(
+                "yaml: document contains excessive aliasing".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs `f` one collection deeper, refusing past [`MAX_DEPTH`] as go-yaml does.
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> ParseResult<Node>) -> ParseResult<Node> {
+        if self.depth >= MAX_DEPTH {
+            return self.err(&format!("exceeded max depth of {MAX_DEPTH}"));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
     fn col(&self) -> i32 {
         (self.i - self.line_start) as i32
     }
@@ -174,6 +246,7 @@ impl<'a> YamlParser<'a> {
 
     /// Parse a block node whose first token is at the current position.
     fn parse_node(&mut self, parent: i32, inline: bool) -> ParseResult<Node> {
+        self.count_nodes(1, false)?;
         let mut anchor: Option<String> = None;
         let mut tag: Option<String> = None;
         loop {
@@ -224,14 +297,14 @@ impl<'a> YamlParser<'a> {
             };
             let node = apply_tag(node, tag);
             if let Some(a) = anchor {
-                self.anchors.insert(a, node.clone());
+                self.set_anchor(a, &node);
             }
             return Ok(node);
         }
         let _ = col_before;
         let node = self.parse_content(parent, inline, tag.clone())?;
         if let Some(a) = anchor {
-            self.anchors.insert(a, node.clone());
+            self.set_anchor(a, &node);
         }
         Ok(node)
     }
@@ -359,13 +432,19 @@ impl<'a> YamlParser<'a> {
             self.i += 1;
         }
         let name = gotemplate::value::utf8_lossy(&self.s[st..self.i]);
-        match self.anchors.get(&name) {
-            Some(n) => Ok(n.clone()),
-            None => self.err(&format!("unknown anchor '{}' referenced", name)),
-        }
+        let size = match self.anchors.get(&name) {
+            Some((_, size)) => *size,
+            None => return self.err(&format!("unknown anchor '{}' referenced", name)),
+        };
+        self.count_nodes(size, true)?;
+        Ok(self.anchors[&name].0.clone())
     }
 
     fn parse_map(&mut self, col: i32, first_key: Node) -> ParseResult<Node> {
+        self.nested(|p| p.parse_map_in(col, first_key))
+    }
+
+    fn parse_map_in(&mut self, col: i32, first_key: Node) -> ParseResult<Node> {
         let mut entries = Vec::new();
         let mut key = first_key;
         loop {
@@ -439,6 +518,10 @@ impl<'a> YamlParser<'a> {
     }
 
     fn parse_seq(&mut self, col: i32) -> ParseResult<Node> {
+        self.nested(|p| p.parse_seq_in(col))
+    }
+
+    fn parse_seq_in(&mut self, col: i32) -> ParseResult<Node> {
         let mut items = Vec::new();
         loop {
             // at '-'
@@ -853,6 +936,7 @@ impl<'a> YamlParser<'a> {
     }
 
     fn parse_flow_node(&mut self) -> ParseResult<Node> {
+        self.count_nodes(1, false)?;
         self.skip_flow_ws();
         let mut anchor = None;
         let mut tag = None;
@@ -906,12 +990,16 @@ impl<'a> YamlParser<'a> {
         };
         let node = apply_tag(node, tag);
         if let Some(a) = anchor {
-            self.anchors.insert(a, node.clone());
+            self.set_anchor(a, &node);
         }
         Ok(node)
     }
 
     fn parse_flow(&mut self) -> ParseResult<Node> {
+        self.nested(|p| p.parse_flow_in())
+    }
+
+    fn parse_flow_in(&mut self) -> ParseResult<Node> {
         let open = self.peek().unwrap();
         self.i += 1;
         if open == b'[' {
@@ -1358,6 +1446,9 @@ pub fn parse(src: &str) -> Result<Value, YamlError> {
         line: 0,
         anchors: HashMap::new(),
         flow_indent: -1,
+        depth: 0,
+        decode_count: 0,
+        alias_count: 0,
     };
     if src.starts_with('\u{feff}') {
         p.i = 3;

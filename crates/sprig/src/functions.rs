@@ -841,9 +841,38 @@ impl FunctionLibrary for SprigFunctions {
 }
 
 /// Call a function by name with already-converted arguments.
+/// Most items `until`, `untilStep` and `seq` make. Sprig has no limit (Go would try to allocate
+/// `until 1e12` and die); a chart needs a few hundred.
+pub const MAX_SEQUENCE: i128 = 1_000_000;
+
+/// Refuses a sequence of `n` items from `name` past [`MAX_SEQUENCE`], before it is built.
+fn sequence_fits(name: &str, n: i128) -> Result<(), TemplateError> {
+    if n > MAX_SEQUENCE {
+        return ferr(format!(
+            "{name}: a sequence of {n} items is more than the {MAX_SEQUENCE} podnet allows"
+        ));
+    }
+    Ok(())
+}
+
+/// Items from `start` towards `stop` (excluded when `inclusive` is false) by `step`.
+fn sequence_len(start: i64, stop: i64, step: i64, inclusive: bool) -> i128 {
+    let (start, stop, step) = (start as i128, stop as i128, step as i128);
+    let span = if step > 0 { stop - start } else { start - stop };
+    let step = step.abs();
+    if step == 0 || span < 0 || (span == 0 && !inclusive) {
+        return 0;
+    }
+    if inclusive {
+        span / step + 1
+    } else {
+        (span + step - 1) / step
+    }
+}
+
 pub fn call(
     keys: Option<&KeyPool>,
-    _st: &mut State,
+    st: &mut State,
     name: &str,
     a: Vec<Value>,
     _dot: &Value,
@@ -931,7 +960,18 @@ pub fn call(
             }
             str_v(out)
         }
-        "repeat" => str_v(s(1).repeat(i_arg(&a[0]).max(0) as usize)),
+        "repeat" => {
+            // refused before the memory is spent: the result could only fail the output limit
+            let (n, text) = (i_arg(&a[0]).max(0) as u128, s(1));
+            let len = n * text.len() as u128;
+            if len > st.ctx.max_output as u128 {
+                return ferr(format!(
+                    "repeat: the result would be {len} bytes, more than the output limit of {} bytes",
+                    st.ctx.max_output
+                ));
+            }
+            str_v(text.repeat(n as usize))
+        }
         "substr" => {
             // Sprig slices s[start:end] as Go does, panicking on bad bounds
             let (st_, en, x) = (i_arg(&a[0]), i_arg(&a[1]), s(2));
@@ -1248,6 +1288,7 @@ pub fn call(
         }
         "until" => {
             let n = i_arg(&a[0]);
+            sequence_fits(name, (n as i128).abs())?;
             let v: Vec<Value> = if n >= 0 {
                 (0..n).map(Value::Int).collect()
             } else {
@@ -1257,20 +1298,12 @@ pub fn call(
         }
         "untilStep" => {
             let (st_, stop, step) = (i_arg(&a[0]), i_arg(&a[1]), i_arg(&a[2]));
-            let mut v = vec![];
-            if step > 0 {
-                let mut i = st_;
-                while i < stop {
-                    v.push(Value::Int(i));
-                    i += step;
-                }
-            } else if step < 0 {
-                let mut i = st_;
-                while i > stop {
-                    v.push(Value::Int(i));
-                    i += step;
-                }
-            }
+            let n = sequence_len(st_, stop, step, false);
+            sequence_fits(name, n)?;
+            // counted, not stepped to the end: `i += step` could overflow near i64's bounds
+            let v = (0..n)
+                .map(|k| Value::Int((st_ as i128 + k * step as i128) as i64))
+                .collect();
             Ok(Value::list(v))
         }
         "seq" => {
@@ -1282,15 +1315,14 @@ pub fn call(
                 2 => (nums[0], if nums[1] >= nums[0] { 1 } else { -1 }, nums[1]),
                 _ => (nums[0], nums[1], nums[2]),
             };
-            let mut out = vec![];
             if step == 0 {
                 return str_v(String::new());
             }
-            let mut i = st_;
-            while (step > 0 && i <= end) || (step < 0 && i >= end) {
-                out.push(i.to_string());
-                i += step;
-            }
+            let n = sequence_len(st_, end, step, true);
+            sequence_fits(name, n)?;
+            let out: Vec<String> = (0..n)
+                .map(|k| ((st_ as i128 + k * step as i128) as i64).to_string())
+                .collect();
             str_v(out.join(" "))
         }
         // ---------- defaults & flow

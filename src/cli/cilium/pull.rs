@@ -85,6 +85,18 @@ fn untar(r: &ResolvedChart, dir: &Path) -> Result<PathBuf> {
             help: Some("remove it or pick another -d DIR".into()),
         });
     }
+    let f = std::fs::File::open(&r.path).map_err(|source| Error::Read {
+        path: r.path.clone(),
+        source,
+    })?;
+    // The chart loader's checks (no links, devices, absolute or parent paths; Helm's size
+    // limit) run before anything is written, as Helm's `pull --untar` loads before it expands.
+    let files =
+        crate::helm::read_tgz_from(std::io::BufReader::new(f)).map_err(|e| Error::Input {
+            location: r.path.display().to_string(),
+            message: format!("cannot unpack the chart: {}", e.0),
+            help: Some("the registry serves a chart archive that is not safe to unpack".into()),
+        })?;
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
@@ -97,19 +109,23 @@ fn untar(r: &ResolvedChart, dir: &Path) -> Result<PathBuf> {
             path: dir.to_path_buf(),
             source,
         })?;
-    let f = std::fs::File::open(&r.path).map_err(|source| Error::Read {
-        path: r.path.clone(),
-        source,
-    })?;
-    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(f));
-    ar.unpack(tmp.path()).map_err(|source| Error::Write {
-        path: target.clone(),
-        source,
-    })?;
     let inner = tmp.path().join(&r.name);
-    if !inner.is_dir() {
+    for (rel, data) in &files {
+        let dest = inner.join(rel);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(&dest, data).map_err(|source| Error::Write {
+            path: dest.clone(),
+            source,
+        })?;
+    }
+    if files.is_empty() {
         return Err(Error::Conflict {
-            message: format!("the chart archive has no top-level directory {}/", r.name),
+            message: format!("the chart archive has no files under {}/", r.name),
             help: None,
         });
     }

@@ -1,7 +1,6 @@
 //! `kubectl podnet cilium template`: render a chart with our Helm-compatible engine and print
 //! what `helm template` prints (or write one file per template with `--output-dir`).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -78,22 +77,7 @@ fn read_values(a: &TemplateArgs) -> Result<Values> {
         return Err(Error::flag("--values", "stdin (-) can be given only once"));
     }
     for p in &a.values {
-        let (name, text) = if p.as_os_str() == "-" {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|source| Error::Read {
-                    path: PathBuf::from("<stdin>"),
-                    source,
-                })?;
-            ("<stdin>".to_string(), s)
-        } else {
-            let text = std::fs::read_to_string(p).map_err(|source| Error::Read {
-                path: p.clone(),
-                source,
-            })?;
-            (p.display().to_string(), text)
-        };
+        let (name, text) = crate::input::read_text(p)?;
         values
             .add_yaml_file(&name, &text)
             .map_err(|e| Error::Input {

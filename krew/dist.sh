@@ -9,8 +9,8 @@
 #   bash krew/dist.sh krew-bot               # prints .krew.yaml (krew-release-bot's template) from krew/podnet.yaml
 #
 # Common flags: --out DIR (default $CARGO_TARGET_DIR/dist-archives), --profile P (default dist: the
-# release profile with opt-level "s" and fat LTO, see Cargo.toml; the test suite packages its own dev
-# build, see tests/dist.rs). Environment: CARGO_TARGET_DIR (default
+# release profile with opt-level "s" and fat LTO, see Cargo.toml), --binary FILE (build: package this
+# host binary instead of building one; the test suite packages its own build, see tests/dist.rs). Environment: CARGO_TARGET_DIR (default
 # ~/.cache/podnet-target, shared with tests/run.sh), SOURCE_DATE_EPOCH (archive timestamps; default the
 # commit time, so archives are reproducible).
 #
@@ -36,7 +36,7 @@ case "${1:-}" in
   build|manifest|check|all|krew-bot) cmd=$1; shift ;;
   -h|--help) usage; exit 0 ;;
 esac
-target="" out="" require_all=false profile=dist
+target="" out="" require_all=false profile=dist binary=""
 base_url="https://github.com/podnet/kubectl-podnet/releases/download"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -44,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --require-all) require_all=true; shift ;;
     --profile) profile=${2:?--profile needs a name}; shift 2 ;;
+    --binary) binary=${2:?--binary needs a file}; shift 2 ;;
     --base-url) base_url=${2:?--base-url needs a URL}; base_url=${base_url%/}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument '$1' (see: bash krew/dist.sh --help)" ;;
@@ -134,8 +135,8 @@ zip_dir() { # DIR ARCHIVE
 
 build() {
   local t=$target
-  # The dev profile packages the test build, which is the host's.
-  [[ -z "$t" && "$profile" == dev ]] && t=$host
+  # A given binary (the test suite's own build) is the host's.
+  [[ -z "$t" && -n "$binary" ]] && t=$host
   t=${t:-$(default_target)}
   platform_of "$t" >/dev/null || die "no krew platform for target $t"
   # The archives' timestamps only. Not exported: aws-lc-sys's build script reruns when
@@ -143,13 +144,17 @@ build() {
   # SDKs: ~20 minutes of CI) on each commit.
   SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
 
-  local args=(build --profile "$profile" --locked -p "$BIN" --bin "$BIN")
-  [[ "$t" != "$host" ]] && args+=(--target "$t")
-  note "cargo ${args[*]}"
-  cargo "${args[@]}"
-
   local bin stage archive
-  bin="$(binary_path "$t")"
+  if [[ -n "$binary" ]]; then
+    bin=$binary
+    note "packaging $bin (not built here)"
+  else
+    local args=(build --profile "$profile" --locked -p "$BIN" --bin "$BIN")
+    [[ "$t" != "$host" ]] && args+=(--target "$t")
+    note "cargo ${args[*]}"
+    cargo "${args[@]}"
+    bin="$(binary_path "$t")"
+  fi
   [[ -x "$bin" ]] || die "no binary at $bin"
   "$bin" --version >/dev/null 2>&1 \
     || die "$bin does not run on $host: build each target on its native runner (release.yml)"

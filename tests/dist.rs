@@ -4,7 +4,7 @@
 //! --manifest --archive`).
 //!
 //! The archive holds the binary of the profile `PODNET_DIST_PROFILE` names, default `dev`: the
-//! build `cargo test` has just made. The shipped `dist` profile (fat LTO) is a second optimised
+//! binary `cargo test` has just built for these tests (`dist.sh build --binary`). The shipped `dist` profile (fat LTO) is a second optimised
 //! build of every dependency, 20–40 minutes on a fresh 2-core machine, which would double CI's
 //! time; the release workflow builds it on every platform and checks its budgets
 //! (`krew/dist.sh check`), and `PODNET_DIST_PROFILE=dist cargo test --test dist` runs this test
@@ -241,7 +241,19 @@ fn host_archive_manifest_and_kubectl_plugin() {
     let out_dir = tmp.path().join("dist");
     let out = out_dir.to_str().unwrap();
     let profile = std::env::var("PODNET_DIST_PROFILE").unwrap_or_else(|_| "dev".into());
-    let build = dist(&["build", "--out", out, "--profile", &profile]);
+    // The dev profile: the binary cargo built for these tests (a `cargo build -p` of it would
+    // unify features without the dev-dependencies and rebuild the AWS SDKs).
+    let build = if profile == "dev" {
+        dist(&[
+            "build",
+            "--out",
+            out,
+            "--binary",
+            env!("CARGO_BIN_EXE_kubectl-podnet"),
+        ])
+    } else {
+        dist(&["build", "--out", out, "--profile", &profile])
+    };
     eprintln!("{}", String::from_utf8_lossy(&build.stderr));
     dist(&["manifest", "--out", out]);
 

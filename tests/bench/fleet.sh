@@ -5,14 +5,20 @@
 # against the sum of N single runs `kubectl podnet audit --context C` (one whole process each, one
 # after another) on the same clusters. Prints both wall times, the ratio and the fleet run's peak RSS.
 # Targets: ratio <= 0.2, peak RSS <= 200 MB. Usage: bash tests/bench/fleet.sh [N]   (LATENCY=50ms;
-# PROFILE=dev measures the debug build when no release build is at hand)
+# PROFILE=dev measures the debug build when no release build is at hand; BUILD=0 skips the build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N="${1:-50}"
 LATENCY="${LATENCY:-50ms}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/podnet-target}"
 PROFILE="${PROFILE:-release}"
-cargo build -q --profile "$PROFILE" -p kubectl-podnet -p kubesim
+# Two builds, as krew/dist.sh builds the plugin alone: one `-p a -p b` build would unify their
+# dependencies' features and rebuild the AWS SDKs in that profile.
+# BUILD=0 takes the binaries already there (e.g. PROFILE=dev after `cargo test`).
+if [ "${BUILD:-1}" = 1 ]; then
+  cargo build -q --profile "$PROFILE" -p kubectl-podnet --bin kubectl-podnet
+  cargo build -q --profile "$PROFILE" -p kubesim
+fi
 OUT="$CARGO_TARGET_DIR/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")"
 work="$(mktemp -d)"
 # Copies: the target dir may be shared with other checkouts whose builds replace these files.

@@ -275,6 +275,20 @@ owner_alive() {
   [ -n "$start" ] && [ "$(proc_start "$pid")" = "$start" ] && running "$pid"
 }
 
+# wipe DIR: deletes the cluster's etcd data and keys once no etcd of DIR runs. On a loaded machine
+# etcd can outlive `down`'s wait and write while `rm -rf` walks its directory, leaving it behind.
+wipe() {
+  local dir="$1" i
+  for ((i = 0; i < 100; i++)); do
+    if [ -z "$(ours "$dir" etcd)" ]; then
+      rm -rf "$dir/etcd" "$dir/pki" 2>/dev/null || true
+      [ -e "$dir/etcd" ] || [ -e "$dir/pki" ] || return 0
+    fi
+    sleep 0.1
+  done
+  rm -rf "$dir/etcd" "$dir/pki"
+}
+
 # cmd_watch DIR: the watchdog `up` starts. Once the owner has gone, brings the cluster down and
 # deletes its etcd data and keys (`down` stops the watchdog first when it comes before).
 cmd_watch() {
@@ -284,7 +298,7 @@ cmd_watch() {
   echo "$(date -u +%FT%TZ) owner $(cat "$dir/owner" 2>/dev/null) has gone: bringing the cluster down"
   rm -f "$dir/run/watchdog.pid"
   cmd_down "$dir"
-  rm -rf "$dir/etcd" "$dir/pki"
+  wipe "$dir"
   echo "$(date -u +%FT%TZ) cluster down"
 }
 
@@ -312,7 +326,7 @@ cmd_reap() {
     fi
     echo "cluster: reaping the cluster in $dir: its owner ($(cat "$dir/owner" 2>/dev/null || echo "and its directory")) has gone" >&2
     cmd_down "$dir"
-    rm -rf "$dir/etcd" "$dir/pki"
+    wipe "$dir"
   done < <(printf '%s\n' "${dirs[@]}" | sort -u)
 }
 

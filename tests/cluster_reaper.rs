@@ -8,7 +8,17 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// One test at a time: every `up` reaps clusters whose owner has gone, so another test's `up`
+/// would race this file's watchdog and reap checks (a reap and a watchdog bringing one cluster
+/// down together can leave its etcd data behind: noted, not yet fixed).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn script() -> PathBuf {
     testkit::repo_root().join("tests/cluster.sh")
@@ -87,6 +97,7 @@ impl Drop for Guard {
 
 #[test]
 fn a_cluster_goes_down_when_its_owner_is_killed() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cluster");
     // The owner starts the cluster as a test process does (`up` records its caller), then runs on.
@@ -130,11 +141,16 @@ fn a_cluster_goes_down_when_its_owner_is_killed() {
         watchdog.contains("has gone") && watchdog.contains("cluster down"),
         "{watchdog}"
     );
-    assert!(!dir.join("etcd").exists(), "etcd's data is left behind");
+    assert!(
+        !dir.join("etcd").exists(),
+        "etcd's data is left behind: {:?}; {watchdog}",
+        testkit::files_under(&dir.join("etcd"))
+    );
 }
 
 #[test]
 fn reap_stops_a_cluster_whose_owner_and_watchdog_were_killed() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cluster");
     let d = dir.display().to_string();
@@ -189,6 +205,7 @@ fn reap_stops_a_cluster_whose_owner_and_watchdog_were_killed() {
 
 #[test]
 fn owner_must_be_a_running_process() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cluster");
     let out = cluster_sh(&[

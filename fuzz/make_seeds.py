@@ -87,4 +87,39 @@ def main():
         ("c/crds/crd.yaml", b"kind: CustomResourceDefinition\n"),
     ]))
 
+def oci_seeds():
+    d = lambda c: "sha256:" + c * 64
+    helm = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json", "digest": d("a"), "size": 312},
+            "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "digest": d("b"), "size": 171234,
+                        "annotations": {"org.opencontainers.image.title": "cilium-1.17.18.tgz"}}],
+            "annotations": {"org.opencontainers.image.created": "2025-01-01T00:00:00Z"}}
+    legacy = json.loads(json.dumps(helm)); legacy["layers"][0]["mediaType"] = "application/tar+gzip"
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+             "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d("c"), "size": 500,
+                            "platform": {"architecture": "amd64", "os": "linux"}}]}
+    docker = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+              "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "digest": d("d"), "size": 1},
+              "layers": []}
+    answers = ['Bearer realm="https://auth.example/token",service="registry.example",scope="repository:charts/cilium:pull"',
+               'Basic realm="x"', '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+               '1.17.18,1.17.19-rc.1,v1.18.0,1.16.5_build.1,latest', 'oci://public.ecr.aws/eks/cilium/cilium@' + d("e")]
+    for i, (name, m) in enumerate([("helm", helm), ("legacy", legacy), ("index", index), ("docker", docker)]):
+        put("oci_manifest", name, json.dumps(m) + "\0" + answers[i % len(answers)])
+    put("oci_manifest", "answers", "{}\0" + answers[4])
+
+def validate_seeds():
+    hybrid = VALUES[3] + VALUES[2]
+    cases = [
+        (hybrid, "10.0.0.0/16", "172.20.0.0/16", "192.168.0.0/16", "10.200.0.0/16", "50", "1.17"),
+        (VALUES[2], "10.0.0.0/16,100.64.0.0/16", "", "10.200.0.0/24", "", "600", "1.18.12"),
+        ("ipam:\n  mode: kubernetes\nipv6:\n  enabled: true\n", "", "fd00::/108", "", "", "", "v1.19.6"),
+        ("ipam:\n  operator:\n    clusterPoolIPv4PodCIDRList: 10.0.0.0/8\n    clusterPoolIPv4MaskSize: 33\n", "10.0.0.0/8", "10.100.0.0/16", "", "", "x", "1.20"),
+        ("", "", "", "", "", "", ""),
+    ]
+    for i, c in enumerate(cases):
+        put("validate", f"v-{i}", "\0".join(c))
+
 main()
+oci_seeds()
+validate_seeds()

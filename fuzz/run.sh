@@ -10,7 +10,7 @@ secs=${1:-600}
 shift || true
 cd "$(dirname "$0")"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(template yaml set chart_tgz schema coalesce)
+[ ${#targets[@]} -gt 0 ] || targets=(template yaml set chart_tgz schema coalesce oci_manifest validate)
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$PWD/target}
 cargo +nightly fuzz build -O
 mkdir -p logs

@@ -571,6 +571,26 @@ fn half_gigabyte_values_file_or_stream_is_refused_unread() {
         Some(feed),
         "values files are read up to 16 MiB",
     );
+    // --set-file reads a path that may never end (a device, a FIFO) or be huge.
+    for (case, file) in [
+        ("--set-file of /dev/zero", "/dev/zero".to_string()),
+        ("--set-file of 500 MB", big_s.clone()),
+    ] {
+        refused(
+            case,
+            dir,
+            &[
+                "cilium",
+                "template",
+                "--chart",
+                "chart",
+                "--set-file",
+                &format!("x={file}"),
+            ],
+            None,
+            "larger than 16 MiB, the most --set-file reads",
+        );
+    }
 }
 
 #[test]
@@ -725,6 +745,8 @@ enum Fault {
     AnnouncedHuge,
     /// A correctly digested chart holding a symlink to /etc/passwd and a `..` path.
     HostileChart,
+    /// An image index (a multi-platform image's list of manifests) where the chart should be.
+    ImageIndex,
 }
 
 struct FakeRegistry {
@@ -766,13 +788,25 @@ fn fake_registry(fault: Fault) -> FakeRegistry {
     } else {
         chart.len() as u64
     };
-    let manifest = serde_json::to_vec(&serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": CONFIG_TYPE, "digest": sha(&config), "size": config.len()},
-        "layers": [{"mediaType": LAYER_TYPE, "digest": sha(&chart), "size": layer_size}],
-    }))
-    .unwrap();
+    let manifest = if fault == Fault::ImageIndex {
+        serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": sha(&chart), "size": 500,
+                "platform": {"architecture": "amd64", "os": "linux"},
+            }],
+        })
+    } else {
+        serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": CONFIG_TYPE, "digest": sha(&config), "size": config.len()},
+            "layers": [{"mediaType": LAYER_TYPE, "digest": sha(&chart), "size": layer_size}],
+        })
+    };
+    let manifest = serde_json::to_vec(&manifest).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let blob_requests = Arc::new(AtomicU64::new(0));
@@ -980,6 +1014,12 @@ fn registry_redirect_loop_is_refused() {
 #[test]
 fn registry_sending_one_byte_a_second_is_abandoned() {
     pull_refused(Fault::Trickle, "too slow");
+}
+
+#[test]
+fn registry_answering_an_image_index_is_refused_before_downloading() {
+    let reg = pull_refused(Fault::ImageIndex, "is an image index");
+    assert_eq!(reg.blob_requests.load(Ordering::SeqCst), 0);
 }
 
 #[test]

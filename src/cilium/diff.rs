@@ -30,6 +30,7 @@ use crate::report::{FailOn, Finding, Report};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The new chart for "wanted vs release": given, or (when `None`) the deployed revision's own.
+#[derive(Clone, Copy)]
 pub struct WantedChart<'a> {
     pub chart: &'a Chart,
     pub files: &'a [(String, Vec<u8>)],

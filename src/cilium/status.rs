@@ -34,6 +34,39 @@ fn images(spec: Option<&k8s_openapi::api::core::v1::PodSpec>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// What to do about a release whose last revision is not deployed: an interrupted (pending) one
+/// needs `--recover` or a rollback; a failed one is applied again or rolled back to the last
+/// deployed revision, when there is one.
+fn not_deployed_fix(history: &[crate::release::storage::Release]) -> String {
+    let Some(last) = history.last() else {
+        return String::new();
+    };
+    if last.is_pending() {
+        return HINTS.pending();
+    }
+    if last.status() == status::UNINSTALLING {
+        return format!(
+            "an uninstall was interrupted; `{} uninstall` finishes it",
+            HINTS.cli
+        );
+    }
+    match history
+        .iter()
+        .rev()
+        .find(|r| r.status() == status::DEPLOYED)
+    {
+        Some(d) => format!(
+            "`{0} upgrade` applies the chart again; `{0} rollback {1}` returns to revision {1}, the last deployed",
+            HINTS.cli,
+            d.version()
+        ),
+        None => format!(
+            "`{0} upgrade` applies the chart again; `{0} uninstall` removes what it created",
+            HINTS.cli
+        ),
+    }
+}
+
 /// Release, agent and operator readiness, hybrid nodes without an agent, pool usage.
 pub async fn status(client: &Client, release_name: &str, namespace: &str) -> Result<StatusReport> {
     use crate::report::Finding;
@@ -62,7 +95,7 @@ pub async fn status(client: &Client, release_name: &str, namespace: &str) -> Res
                     r.description()
                 ),
             )
-            .fix("kubectl podnet cilium rollback, or upgrade again"),
+            .fix(not_deployed_fix(&history)),
         ),
         Some(_) => {}
     }

@@ -18,7 +18,6 @@ use crate::aws::Session;
 use crate::error::{Error, Result};
 use crate::fleet::report::{ClusterReport, FleetReport};
 use crate::fleet::{self, NameFrom};
-use crate::kube::Target;
 use crate::net::Cidr;
 use crate::report::FailOn;
 use crate::report::ci::JunitCases;
@@ -291,10 +290,7 @@ async fn audit_cluster(
 }
 
 async fn audit_one(a: AuditArgs, g: &GlobalArgs) -> Result<u8> {
-    let target = Target {
-        kubeconfig: g.kubeconfig.clone(),
-        context: g.context.clone(),
-    };
+    let target = g.target();
     let client = crate::kube::client(&target).await?;
     let progress = if std::io::stderr().is_terminal() {
         let pb = indicatif::ProgressBar::new_spinner();
@@ -336,7 +332,7 @@ async fn audit_one(a: AuditArgs, g: &GlobalArgs) -> Result<u8> {
 
 /// The audit over every selected context: the kubeconfig and the AWS data are read once.
 async fn audit_fleet(a: AuditArgs, g: &GlobalArgs, sel: &fleet::Selection) -> Result<u8> {
-    let fleet = fleet::Fleet::load(g.kubeconfig.as_deref(), sel)?;
+    let fleet = fleet::Fleet::load(&g.target(), sel)?;
     let aws = AwsData::load(&a, true).await?;
     let (a, aws, ns) = (&a, &aws, g.namespace.as_deref());
     let outcomes = fleet::run(

@@ -25,6 +25,16 @@ pub struct GlobalArgs {
     /// The name of the kubeconfig context to use
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
+    /// How long to wait for one API server response before giving up on it (retried as a dropped
+    /// connection); 0 waits for ever. As kubectl's flag, with units (1s, 2m, 3h)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = parse_duration
+    )]
+    pub request_timeout: Duration,
     /// Namespace of the release (default kube-system for cilium commands)
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
@@ -89,6 +99,7 @@ impl GlobalArgs {
         Target {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
+            request_timeout: (!self.request_timeout.is_zero()).then_some(self.request_timeout),
         }
     }
 

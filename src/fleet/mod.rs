@@ -103,15 +103,16 @@ impl Member {
 /// The kubeconfig, read once, and the contexts to run over.
 pub struct Fleet {
     kubeconfig: Arc<Kubeconfig>,
+    request_timeout: Option<Duration>,
     pub members: Vec<Member>,
 }
 
 impl Fleet {
     /// Reads the kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`) and picks
-    /// the contexts. An unknown or repeated context name is a usage error naming the contexts
-    /// there are.
-    pub fn load(path: Option<&std::path::Path>, select: &Selection) -> Result<Fleet> {
-        let kubeconfig = crate::kube::read_kubeconfig(path)?;
+    /// the contexts (the target's own context is not used). An unknown or repeated context name
+    /// is a usage error naming the contexts there are.
+    pub fn load(target: &crate::kube::Target, select: &Selection) -> Result<Fleet> {
+        let kubeconfig = crate::kube::read_kubeconfig(target.kubeconfig.as_deref())?;
         let cluster_of = |c: &kube::config::NamedContext| {
             c.context
                 .as_ref()
@@ -180,13 +181,14 @@ impl Fleet {
         }
         Ok(Fleet {
             kubeconfig: Arc::new(kubeconfig),
+            request_timeout: target.request_timeout,
             members,
         })
     }
 
     /// A client for one context (built from the kubeconfig read once).
     pub async fn client(&self, m: &Member) -> Result<Client> {
-        crate::kube::client_for_context(&self.kubeconfig, &m.context).await
+        crate::kube::client_for_context(&self.kubeconfig, &m.context, self.request_timeout).await
     }
 }
 
@@ -262,12 +264,18 @@ pub struct Limits {
 pub struct Job {
     pub member: Member,
     kubeconfig: Arc<Kubeconfig>,
+    request_timeout: Option<Duration>,
     line: Option<indicatif::ProgressBar>,
 }
 
 impl Job {
     pub async fn client(&self) -> Result<Client> {
-        crate::kube::client_for_context(&self.kubeconfig, &self.member.context).await
+        crate::kube::client_for_context(
+            &self.kubeconfig,
+            &self.member.context,
+            self.request_timeout,
+        )
+        .await
     }
 
     /// Shows what the job is doing on its progress line (a terminal only).
@@ -309,6 +317,7 @@ where
         .map(|m| Job {
             member: m.clone(),
             kubeconfig: Arc::clone(&fleet.kubeconfig),
+            request_timeout: fleet.request_timeout,
             line: bars.as_ref().map(|mp| {
                 let pb = mp.add(indicatif::ProgressBar::new_spinner());
                 pb.set_style(style.clone());

@@ -17,7 +17,13 @@ use crate::error::{Error, Result};
 pub struct Target {
     pub kubeconfig: Option<std::path::PathBuf>,
     pub context: Option<String>,
+    /// Longest wait for one server response (`--request-timeout`); `None` waits for ever.
+    pub request_timeout: Option<Duration>,
 }
+
+/// The default of `--request-timeout`: a request the API server holds longer is given up (and
+/// retried, as any dropped connection).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Items per list page; kubectl uses 500.
 pub const PAGE: u32 = 500;
@@ -49,7 +55,7 @@ pub async fn client(t: &Target) -> Result<Client> {
             .await
             .map_err(|e| kubeconfig_err(&e.to_string(), t))?,
     };
-    finish(config)
+    finish(config, t.request_timeout)
 }
 
 /// The kubeconfig as `--kubeconfig`, else `KUBECONFIG` (merged), else `~/.kube/config` name it,
@@ -75,7 +81,11 @@ pub fn read_kubeconfig(path: Option<&std::path::Path>) -> Result<Kubeconfig> {
 
 /// A client for one context of an already read kubeconfig. Only that context's cluster and user
 /// are copied, so building hundreds of clients costs no more than one kubeconfig each.
-pub async fn client_for_context(kc: &Kubeconfig, context: &str) -> Result<Client> {
+pub async fn client_for_context(
+    kc: &Kubeconfig,
+    context: &str,
+    request_timeout: Option<Duration>,
+) -> Result<Client> {
     let named = kc.contexts.iter().find(|c| c.name == context);
     let (cluster, user) = named
         .and_then(|c| c.context.as_ref())
@@ -105,11 +115,12 @@ pub async fn client_for_context(kc: &Kubeconfig, context: &str) -> Result<Client
     let target = Target {
         kubeconfig: None,
         context: Some(context.to_string()),
+        request_timeout,
     };
     let config = Config::from_custom_kubeconfig(one, &opts)
         .await
         .map_err(|e| kubeconfig_err(&e.to_string(), &target))?;
-    finish(config)
+    finish(config, request_timeout)
 }
 
 /// podnet's User-Agent. The API server names a write that carries no field manager (the Helm
@@ -117,7 +128,7 @@ pub async fn client_for_context(kc: &Kubeconfig, context: &str) -> Result<Client
 /// `unknown` where the Helm CLI's records say `helm` and cilium-cli's `cilium`.
 pub const USER_AGENT: &str = concat!("kubectl-podnet/", env!("CARGO_PKG_VERSION"));
 
-fn finish(mut config: Config) -> Result<Client> {
+fn finish(mut config: Config, request_timeout: Option<Duration>) -> Result<Client> {
     if config.accept_invalid_certs {
         // Only the kubeconfig can ask for this (kubectl's `insecure-skip-tls-verify: true`).
         tracing::warn!(
@@ -126,7 +137,8 @@ fn finish(mut config: Config) -> Result<Client> {
         );
     }
     config.connect_timeout = Some(Duration::from_secs(10));
-    config.read_timeout = Some(Duration::from_secs(60));
+    config.read_timeout = request_timeout;
+    config.write_timeout = request_timeout;
     config.headers.push((
         reqwest::header::USER_AGENT,
         reqwest::header::HeaderValue::from_static(USER_AGENT),

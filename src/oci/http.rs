@@ -260,6 +260,14 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
     msg
 }
 
+/// The registry answers read from text alone (a `WWW-Authenticate` challenge, an error body), for
+/// the fuzz target `oci_manifest`: they come from whatever server `--chart` names.
+#[doc(hidden)]
+pub fn fuzz_parse_answers(text: &str) -> usize {
+    let c = parse_challenge(text);
+    c.scheme.len() + c.params.len() + error_body(text.as_bytes()).len()
+}
+
 /// Short text of a distribution error body (`{"errors":[{"code":…,"message":…}]}`).
 fn error_body(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]

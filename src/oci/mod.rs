@@ -12,27 +12,22 @@ pub mod auth;
 pub mod cache;
 pub mod ecr;
 pub mod http;
+pub mod manifest;
 pub mod reference;
 pub mod versions;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use oci_client::manifest::OciImageManifest;
-
 pub use auth::Credentials;
 pub use cache::Cache;
 pub use http::{RegistryError, TransportOptions};
+pub use manifest::{
+    HELM_CHART_LAYER_MEDIA_TYPE, HELM_CONFIG_MEDIA_TYPE, MAX_CHART_BLOB, MAX_CONFIG_BLOB,
+};
 pub use reference::{ChartRef, DEFAULT_CHART, tag_to_version, version_to_tag};
 
 use crate::error::{Error, Result};
-
-/// Media type of a Helm chart's config blob.
-pub const HELM_CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.helm.config.v1+json";
-/// Media type of a Helm chart's archive layer.
-pub const HELM_CHART_LAYER_MEDIA_TYPE: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
-/// The layer media type of charts pushed by Helm before 3.7 (still readable).
-const LEGACY_CHART_LAYER_MEDIA_TYPE: &str = "application/tar+gzip";
 
 /// How to find, fetch and keep a chart.
 #[derive(Debug, Clone)]
@@ -165,6 +160,11 @@ async fn transport(chart: &ChartRef, opts: &PullOptions) -> Result<http::Transpo
             c.source,
             c.username
         );
+    }
+    if opts.plain_http
+        && let Some(w) = plain_http_warning(&chart.registry)
+    {
+        tracing::warn!("{w}");
     }
     if opts.insecure_skip_tls_verify && !opts.plain_http {
         // Explicit, and still said every time: anyone on the path can serve another chart.
@@ -371,6 +371,25 @@ pub async fn resolve_chart_async(chart: &ChartRef, opts: &PullOptions) -> Result
     fetch_and_store(&cache, &t, &tagged, &digest, Some(&key)).await
 }
 
+/// The warning `--plain-http` earns: said for every registry off this machine, whose traffic
+/// (the chart, and any credentials) then crosses the network readable and changeable. A registry
+/// on a loopback address (the usual local one) is not warned about.
+pub fn plain_http_warning(registry: &str) -> Option<String> {
+    let host = match registry.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => registry.rsplit_once(':').map_or(registry, |(h, _)| h),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then(|| {
+        format!(
+            "--plain-http: {registry} is reached without TLS; the chart and any credentials cross the network unencrypted"
+        )
+    })
+}
+
 fn offline_missing(cache: &Cache, chart: &ChartRef, what: &str) -> Error {
     Error::Registry {
         message: format!(
@@ -384,13 +403,6 @@ fn offline_missing(cache: &Cache, chart: &ChartRef, what: &str) -> Error {
     }
 }
 
-/// Largest chart config blob fetched (Helm's are a few hundred bytes of Chart.yaml as JSON).
-pub const MAX_CONFIG_BLOB: u64 = 1 << 20;
-/// Largest chart layer fetched: the tar stream of a chart Helm would load
-/// ([`crate::helm::chart::MAX_TAR_STREAM`]), plus gzip's framing of incompressible data.
-pub const MAX_CHART_BLOB: u64 =
-    crate::helm::chart::MAX_TAR_STREAM + crate::helm::chart::MAX_TAR_STREAM / 64;
-
 /// Fetches manifest, config and chart layer of `digest`, verifies all three, then stores them
 /// and the index entries under the cache lock. Nothing is kept unless everything verified.
 async fn fetch_and_store(
@@ -401,70 +413,13 @@ async fn fetch_and_store(
     tag_key: Option<&str>,
 ) -> Result<ResolvedChart> {
     let (mbytes, mdigest) = t.get_manifest(digest).await.map_err(reg_err)?;
-    let manifest: OciImageManifest =
-        serde_json::from_slice(&mbytes).map_err(|e| Error::Registry {
-            message: format!(
-                "the manifest {digest} of {} is not an OCI image manifest: {e}",
-                chart.location()
-            ),
-            help: None,
-        })?;
-    if manifest.config.media_type != HELM_CONFIG_MEDIA_TYPE {
-        return Err(Error::Registry {
-            message: format!(
-                "{chart} is not a Helm chart: its config media type is {}, not {HELM_CONFIG_MEDIA_TYPE}",
-                manifest.config.media_type
-            ),
-            help: Some("point --chart at a chart pushed with helm push".into()),
-        });
-    }
-    let layer = manifest
-        .layers
-        .iter()
-        .find(|l| l.media_type == HELM_CHART_LAYER_MEDIA_TYPE)
-        .or_else(|| {
-            manifest
-                .layers
-                .iter()
-                .find(|l| l.media_type == LEGACY_CHART_LAYER_MEDIA_TYPE)
-        })
-        .ok_or_else(|| Error::Registry {
-            message: format!("{chart} has no chart layer ({HELM_CHART_LAYER_MEDIA_TYPE})"),
-            help: None,
-        })?;
-    for d in [&manifest.config.digest, &layer.digest] {
-        if !reference::valid_digest(d) {
-            return Err(Error::Registry {
-                message: format!("{chart}: unsupported blob digest {d} (only sha256 is supported)"),
-                help: None,
-            });
-        }
-    }
-
-    // Announced sizes first: nothing larger than a loadable chart is downloaded at all.
-    let sized = |what: &str, size: i64, max: u64| {
-        u64::try_from(size)
-            .ok()
-            .filter(|s| *s <= max)
-            .ok_or_else(|| Error::Registry {
-                message: format!(
-                    "{chart}: the {what} is announced as {size} bytes; podnet takes at most {max}"
-                ),
-                help: Some("a Helm chart's archive holds at most 100 MiB of files".into()),
-            })
-    };
-    let cfg_size = sized("config", manifest.config.size, MAX_CONFIG_BLOB)?;
-    let layer_size = sized("chart layer", layer.size, MAX_CHART_BLOB)?;
+    let manifest::ChartManifest { config, layer } = manifest::parse(&mbytes, chart, digest)?;
 
     // Config (small): verified in memory.
     let mut cfg_tmp = cache.temp().map_err(|e| cache_err(cache, e))?;
-    t.get_blob(
-        &manifest.config.digest,
-        Some(cfg_size),
-        cfg_tmp.as_file_mut(),
-    )
-    .await
-    .map_err(reg_err)?;
+    t.get_blob(&config.digest, Some(config.size), cfg_tmp.as_file_mut())
+        .await
+        .map_err(reg_err)?;
     let cfg_bytes = std::fs::read(cfg_tmp.path()).map_err(|e| cache_err(cache, e))?;
     #[derive(serde::Deserialize)]
     struct HelmConfig {
@@ -478,7 +433,7 @@ async fn fetch_and_store(
 
     // Chart archive: streamed into a temp file, verified as it arrives.
     let mut chart_tmp = cache.temp().map_err(|e| cache_err(cache, e))?;
-    t.get_blob(&layer.digest, Some(layer_size), chart_tmp.as_file_mut())
+    t.get_blob(&layer.digest, Some(layer.size), chart_tmp.as_file_mut())
         .await
         .map_err(reg_err)?;
 
@@ -487,7 +442,7 @@ async fn fetch_and_store(
         .put(&mdigest, &mbytes)
         .map_err(|e| cache_err(cache, e))?;
     cache
-        .commit(cfg_tmp, &manifest.config.digest)
+        .commit(cfg_tmp, &config.digest)
         .map_err(|e| cache_err(cache, e))?;
     let path = cache
         .commit(chart_tmp, &layer.digest)
@@ -503,7 +458,7 @@ async fn fetch_and_store(
                     name: cfg.name.clone(),
                     version: cfg.version.clone(),
                     chart: layer.digest.clone(),
-                    config: manifest.config.digest.clone(),
+                    config: config.digest.clone(),
                     size,
                     pulled_at: now,
                     used_at: now,
@@ -532,4 +487,31 @@ async fn fetch_and_store(
         cached: false,
         requests: t.requests(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_http_warning;
+
+    #[test]
+    fn plain_http_warns_for_every_registry_off_this_machine() {
+        for off in [
+            "registry.example:5000",
+            "10.0.0.5",
+            "public.ecr.aws",
+            "[fd00::1]:5000",
+        ] {
+            let w = plain_http_warning(off).expect(off);
+            assert!(w.contains(off) && w.contains("without TLS"), "{w}");
+        }
+        for local in [
+            "127.0.0.1:5000",
+            "localhost:5000",
+            "LOCALHOST",
+            "[::1]:5000",
+            "127.1.2.3",
+        ] {
+            assert_eq!(plain_http_warning(local), None, "{local}");
+        }
+    }
 }

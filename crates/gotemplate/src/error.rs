@@ -26,6 +26,11 @@ impl TemplateError {
     }
 }
 
+/// `Err(TemplateError::new(msg))`, the shape of every failing template function.
+pub fn fail<T>(msg: impl Into<String>) -> Result<T, TemplateError> {
+    Err(TemplateError::new(msg))
+}
+
 impl std::fmt::Display for TemplateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.msg)

@@ -330,7 +330,7 @@ impl<'a> State<'a> {
                         items.push((Value::str(k), Value::bytes(v)));
                     }
                 }
-                Object::ApiVersions(v) => {
+                Object::Strings(v, _) => {
                     for (i, s) in v.iter().enumerate() {
                         items.push((Value::Int(i as i64), Value::str(s)));
                     }

@@ -167,6 +167,17 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
                 let items: Vec<String> = b.iter().map(|x| format!("{x:#x}")).collect();
                 out.push_str(&format!("[]byte{{{}}}", items.join(", ")));
             }
+            Object::Strings(items, _) => {
+                out.push_str(v.type_name());
+                out.push('{');
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&super::strconv::go_quote(x));
+                }
+                out.push('}');
+            }
             Object::StrMap(Some(m)) => {
                 out.push_str("map[string]string{");
                 for (i, (k, x)) in m.iter().enumerate() {
@@ -229,11 +240,13 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
                 };
                 pad(t, sp, false)
             }
-            'q' if sp.sharp && can_backquote(s) => pad(format!("`{s}`"), sp, false),
+            'q' if sp.sharp && can_backquote(s) && !crate::gostr::has_escapes(s) => {
+                pad(format!("`{s}`"), sp, false)
+            }
             'q' => pad(go_quote(s), sp, false),
             'x' | 'X' => {
                 let mut o = String::new();
-                for (i, b) in s.bytes().enumerate() {
+                for (i, b) in crate::gostr::to_bytes(s).iter().enumerate() {
                     if sp.space && i > 0 {
                         o.push(' ');
                     }
@@ -278,8 +291,8 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
         }
         // Go prints a []byte under %s/%q/%x as one string
         Value::Object(o) if let Object::Bytes(b, _) = &**o => match verb {
-            's' => pad(String::from_utf8_lossy(b).into_owned(), sp, false),
-            'q' => pad(go_quote(&String::from_utf8_lossy(b)), sp, false),
+            's' => pad(crate::gostr::from_bytes(b), sp, false),
+            'q' => pad(go_quote(&crate::gostr::from_bytes(b)), sp, false),
             'x' | 'X' => {
                 let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
                 pad(
@@ -294,11 +307,17 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
                 sp,
             ),
         },
+        // a []string formats element by element, as a list
+        Value::Object(o) if let Object::Strings(items, _) = &**o => fmt_value(
+            &Value::list(items.iter().map(|s| Value::str(s)).collect()),
+            verb,
+            sp,
+        ),
         // the files' contents as text under %s
         Value::Object(o) if let (Object::Files(f), 's') = (&**o, verb) => {
             let parts: Vec<String> = f
                 .iter()
-                .map(|(k, b)| format!("{}:{}", k, String::from_utf8_lossy(b)))
+                .map(|(k, b)| format!("{}:{}", k, crate::gostr::from_bytes(b)))
                 .collect();
             pad(format!("map[{}]", parts.join(" ")), sp, false)
         }
@@ -456,7 +475,10 @@ pub fn sprintf_typed(
             continue;
         }
         let go_syntax_ok = match v {
-            Value::Object(o) => matches!(**o, Object::StrMap(_) | Object::Bytes(..)),
+            Value::Object(o) => matches!(
+                **o,
+                Object::StrMap(_) | Object::Bytes(..) | Object::Strings(..)
+            ),
             _ => true,
         };
         if sharp_v && go_syntax_ok {
@@ -955,7 +977,7 @@ pub fn wrap(s: &str, width: i64, nl: &str, wrap_long_words: bool) -> String {
     }
     let nl = if nl.is_empty() { "\n" } else { nl }.as_bytes();
     let width = width.max(1) as usize;
-    let text = s.as_bytes();
+    let text = &*crate::gostr::to_bytes(s);
     let mut out: Vec<u8> = Vec::with_capacity(text.len());
     let mut offset = 0usize;
     while text.len() - offset > width {
@@ -988,7 +1010,7 @@ pub fn wrap(s: &str, width: i64, nl: &str, wrap_long_words: bool) -> String {
         }
     }
     out.extend_from_slice(&text[offset..]);
-    crate::value::utf8_lossy_vec(out)
+    crate::gostr::from_vec(out)
 }
 
 pub fn base32_encode(b: &[u8]) -> String {

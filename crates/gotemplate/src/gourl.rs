@@ -58,7 +58,7 @@ fn should_escape(c: u8, mode: Mode) -> bool {
 
 fn escape(s: &str, mode: Mode) -> String {
     let mut out = String::new();
-    for &b in s.as_bytes() {
+    for &b in super::gostr::to_bytes(s).iter() {
         if should_escape(b, mode) {
             out.push_str(&format!("%{b:02X}"));
         } else {
@@ -101,7 +101,7 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
             }
         }
     }
-    Ok(super::value::utf8_lossy_vec(out))
+    Ok(super::gostr::from_vec(out))
 }
 
 /// A parsed URL (the fields Sprig reads).

@@ -1,12 +1,8 @@
 //! Go's encoding/json as templates see it: Marshal (with or without HTML escaping), MarshalIndent,
 //! the scanner's syntax errors and decoding into template values.
 
-use super::error::TemplateError;
+use super::error::{TemplateError, fail as ferr};
 use super::value::{Object, Value, format_float_json};
-
-fn ferr<T>(msg: impl Into<String>) -> Result<T, TemplateError> {
-    Err(TemplateError::new(msg))
-}
 
 /// Go's JSON encoding (encoding/json.Marshal), with optional HTML escaping.
 pub fn to_json_string(v: &Value, escape_html: bool) -> Result<String, TemplateError> {
@@ -18,6 +14,11 @@ pub fn to_json_string(v: &Value, escape_html: bool) -> Result<String, TemplateEr
 fn json_str(s: &str, escape_html: bool, out: &mut String) {
     out.push('"');
     for c in s.chars() {
+        if crate::gostr::unescape(c).is_some() {
+            // a byte that is not UTF-8: encoding/json writes the replacement character
+            out.push_str("\\ufffd");
+            continue;
+        }
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -149,7 +150,7 @@ fn json_enc(v: &Value, eh: bool, out: &mut String) -> Result<(), TemplateError> 
                 json_enc(helm, eh, out)?;
                 out.push('}');
             }
-            Object::ApiVersions(a) => {
+            Object::Strings(a, _) => {
                 json_enc(
                     &Value::list(a.iter().map(|s| Value::str(s)).collect()),
                     eh,

@@ -44,6 +44,7 @@
 pub mod error;
 pub mod exec;
 pub mod gofmt;
+pub mod gostr;
 pub mod gotime;
 pub mod gourl;
 pub mod json;

@@ -716,7 +716,7 @@ impl<'a> Parser<'a> {
         let t = self.next_non_space();
         if t.t == Token::Keyword {
             match self.tv(&t) {
-                "block" => return self.block_control(t),
+                "block" => return self.block_control(),
                 "break" | "continue" => {
                     if self.range_depth == 0 {
                         return self.err(
@@ -755,7 +755,7 @@ impl<'a> Parser<'a> {
                 "if" => return Ok(Item::Node(Node::If(self.control("if", t.pos)?))),
                 "range" => return Ok(Item::Node(Node::Range(self.control("range", t.pos)?))),
                 "with" => return Ok(Item::Node(Node::With(self.control("with", t.pos)?))),
-                "template" => return self.template_control(t),
+                "template" => return self.template_control(),
                 _ => {}
             }
         }
@@ -817,21 +817,32 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn template_control(&mut self, t: Tok) -> Result<Item, ParseError> {
-        let ctx = "template clause";
+    /// The name and pipeline after `template` or `block`: the pipeline is optional for
+    /// `template` and required for `block` (Go: "missing value for block clause").
+    fn template_head(
+        &mut self,
+        ctx: &str,
+        pipe_required: bool,
+    ) -> Result<(Tok, String, Option<Pipe>), ParseError> {
         let tok = self.next_non_space();
         let name = match tok.t {
             Token::Str | Token::RawStr => unquote(self.tv(&tok))
                 .map_err(|e| ParseError(format!("template: {}:{}: {}", self.name, tok.line, e)))?,
             _ => return self.unexpected(&tok, ctx),
         };
-        let pipe = if self.next_non_space().t != Token::RightDelim {
-            self.backup();
+        let pipe = if pipe_required || self.next_non_space().t != Token::RightDelim {
+            if !pipe_required {
+                self.backup();
+            }
             Some(self.pipeline(ctx, Token::RightDelim)?)
         } else {
             None
         };
-        let _ = t;
+        Ok((tok, name, pipe))
+    }
+
+    fn template_control(&mut self) -> Result<Item, ParseError> {
+        let (tok, name, pipe) = self.template_head("template clause", false)?;
         Ok(Item::Node(Node::Template {
             pos: tok.pos,
             name,
@@ -839,20 +850,9 @@ impl<'a> Parser<'a> {
         }))
     }
 
-    fn block_control(&mut self, t: Tok) -> Result<Item, ParseError> {
+    fn block_control(&mut self) -> Result<Item, ParseError> {
         let ctx = "block clause";
-        let tok = self.next_non_space();
-        let name = match tok.t {
-            Token::Str | Token::RawStr => unquote(self.tv(&tok))
-                .map_err(|e| ParseError(format!("template: {}:{}: {}", self.name, tok.line, e)))?,
-            _ => return self.unexpected(&tok, ctx),
-        };
-        let pipe = if self.next_non_space().t != Token::RightDelim {
-            self.backup();
-            Some(self.pipeline(ctx, Token::RightDelim)?)
-        } else {
-            None
-        };
+        let (tok, name, pipe) = self.template_head(ctx, true)?;
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
         let (list, end) = self.item_list()?;
         self.vars = saved_vars;
@@ -865,7 +865,6 @@ impl<'a> Parser<'a> {
             text: self.text.clone(),
             root: list,
         });
-        let _ = t;
         Ok(Item::Node(Node::Template {
             pos: tok.pos,
             name,

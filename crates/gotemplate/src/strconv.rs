@@ -6,6 +6,11 @@ pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
+        if let Some(b) = crate::gostr::unescape(c) {
+            // a byte that is not UTF-8, as strconv.Quote writes it
+            out.push_str(&format!("\\x{b:02x}"));
+            continue;
+        }
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

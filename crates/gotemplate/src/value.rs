@@ -59,8 +59,9 @@ pub enum Object {
         go_version: String,
         kube_client_version: String,
     },
-    /// `.Capabilities.APIVersions`.
-    ApiVersions(Vec<String>),
+    /// A Go `[]string`: what splitList, sortAlpha, keys, regexFindAll and `.Files.Lines` return
+    /// (typed `[]string` for typeOf, `%T` and `%#v`), or `.Capabilities.APIVersions`.
+    Strings(Vec<String>, StringsType),
     /// `.Capabilities`.
     Capabilities {
         kube: Value,
@@ -72,6 +73,15 @@ pub enum Object {
     /// A Masterminds/semver `*semver.Version` (Sprig's `semver`): a fmt.Stringer and a JSON
     /// string, with methods (`.Major`, `.Compare`, …) that the function library provides.
     Semver(SemanticVersion),
+}
+
+/// Which Go type a [`Object::Strings`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringsType {
+    /// `[]string`.
+    Plain,
+    /// Helm's `common.VersionSet` (`.Capabilities.APIVersions`, with its `Has` method).
+    VersionSet,
 }
 
 /// The parts of a semantic version as Masterminds/semver keeps them.
@@ -146,6 +156,10 @@ impl Value {
     pub fn map(m: BTreeMap<String, Value>) -> Value {
         Value::Map(Rc::new(RefCell::new(m)))
     }
+    /// A Go `[]string`.
+    pub fn strings(items: Vec<String>) -> Value {
+        Value::Object(Rc::new(Object::Strings(items, StringsType::Plain)))
+    }
     pub fn bytes(b: &[u8]) -> Value {
         Value::Object(Rc::new(Object::Bytes(Rc::from(b), false)))
     }
@@ -163,6 +177,11 @@ impl Value {
             Value::Str(s) => Some(s),
             _ => None,
         }
+    }
+    /// The string, or "" for any other value: how functions read an argument whose type the
+    /// call's signature has already checked.
+    pub fn str_or_empty(&self) -> &str {
+        self.as_str().unwrap_or("")
     }
     pub fn as_map(&self) -> Option<&MapRef> {
         match self {
@@ -185,7 +204,7 @@ impl Value {
             Value::Map(m) => !m.borrow().is_empty(),
             Value::Object(o) => match &**o {
                 Object::Files(f) => !f.is_empty(),
-                Object::ApiVersions(v) => !v.is_empty(),
+                Object::Strings(v, _) => !v.is_empty(),
                 Object::StrMap(m) => m.as_ref().is_some_and(|m| !m.is_empty()),
                 Object::Bytes(b, _) => !b.is_empty(),
                 _ => true,
@@ -212,7 +231,8 @@ impl Value {
                 Object::Bytes(..) => "[]uint8",
                 Object::KubeVersion { .. } => "common.KubeVersion",
                 Object::HelmVersion { .. } => "version.BuildInfo",
-                Object::ApiVersions(_) => "common.VersionSet",
+                Object::Strings(_, StringsType::VersionSet) => "common.VersionSet",
+                Object::Strings(_, StringsType::Plain) => "[]string",
                 Object::Capabilities { .. } => "*common.Capabilities",
                 Object::Time { .. } => "time.Time",
                 Object::Semver(_) => "*semver.Version",
@@ -235,7 +255,7 @@ impl Value {
             Value::Map(_) => "map",
             Value::Object(o) => match &**o {
                 Object::Files(_) | Object::StrMap(_) => "map",
-                Object::ApiVersions(_) | Object::Bytes(..) => "slice",
+                Object::Strings(..) | Object::Bytes(..) => "slice",
                 Object::Capabilities { .. } | Object::Semver(_) => "ptr",
                 _ => "struct",
             },
@@ -584,7 +604,7 @@ pub fn go_sprint_value(v: &Value, out: &mut String) {
                     version, git_commit, git_tree_state, go_version, kube_client_version
                 );
             }
-            Object::ApiVersions(v) => {
+            Object::Strings(v, _) => {
                 out.push('[');
                 out.push_str(&v.join(" "));
                 out.push(']');
@@ -615,8 +635,9 @@ pub fn sprint(v: &Value) -> String {
     s
 }
 
-/// Bytes to text, replacing invalid UTF-8 as Go's conversions do. Checks with the fast
-/// validator first: the input is almost always valid and `from_utf8_lossy` walks it more slowly.
+/// Bytes to text, replacing invalid UTF-8 as Go's decoders (encoding/json, YAML) do. Checks
+/// with the fast validator first: the input is almost always valid and `from_utf8_lossy` walks
+/// it more slowly. Go's `string(bytes)` keeps the bytes instead: [`crate::gostr::from_bytes`].
 pub fn utf8_lossy(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
         Ok(s) => s.to_owned(),
@@ -634,9 +655,7 @@ pub fn strval(v: &Value) -> String {
     match v {
         Value::Str(s) => s.to_string(),
         // Sprig's strval: a []byte is its text
-        Value::Object(o) if let Object::Bytes(b, _) = &**o => {
-            String::from_utf8_lossy(b).into_owned()
-        }
+        Value::Object(o) if let Object::Bytes(b, _) = &**o => crate::gostr::from_bytes(b),
         _ => sprint(v),
     }
 }

@@ -521,7 +521,7 @@ fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Chart, LoadError> {
                 sub_archives.push((rest.to_string(), data));
             }
         } else if name.starts_with("templates/") {
-            templates.push((name, Rc::from(gotemplate::value::utf8_lossy_vec(data))));
+            templates.push((name, Rc::from(gotemplate::gostr::from_vec(data))));
         } else if name == "Chart.lock" {
             // Helm reads it into the chart's lock, not into `.Files`.
         } else if name == "requirements.yaml" {
@@ -756,22 +756,24 @@ pub fn files_method(
 ) -> Result<Value, TemplateError> {
     let arg = args.first().and_then(|a| a.as_str()).unwrap_or("");
     match name {
+        // Go's string(bytes): a binary file's bytes stay as they are (see gotemplate::gostr)
         "Get" => Ok(Value::string(
             f.get(arg)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .map(|b| gotemplate::gostr::from_bytes(b))
                 .unwrap_or_default(),
         )),
         "GetBytes" => Ok(Value::bytes(f.get(arg).map_or(&[][..], |b| b))),
         "Lines" => {
             let s = f
                 .get(arg)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .map(|b| gotemplate::gostr::from_bytes(b))
                 .unwrap_or_default();
+            // a []string, as Helm's Lines returns
             if s.is_empty() {
-                return Ok(Value::list(vec![]));
+                return Ok(Value::strings(vec![]));
             }
             let s = s.strip_suffix('\n').unwrap_or(&s);
-            Ok(Value::list(s.split('\n').map(Value::str).collect()))
+            Ok(Value::strings(s.split('\n').map(str::to_string).collect()))
         }
         "Glob" => {
             let pat: Vec<char> = arg.chars().collect();
@@ -792,7 +794,7 @@ pub fn files_method(
                 let base = k.rsplit('/').next().unwrap_or(k);
                 m.insert(
                     base.to_string(),
-                    Value::string(String::from_utf8_lossy(v).into_owned()),
+                    Value::string(gotemplate::gostr::from_bytes(v)),
                 );
             }
             // Helm returns "" only for a nil Files; an empty one (no match) marshals to "{}"

@@ -5,7 +5,7 @@ use gotemplate::error::TemplateError;
 use gotemplate::exec::{FunctionLibrary, ParamKind, Signature, State, TemplateSet};
 use gotemplate::json::{go_json_syntax_error, json_indent, json_kind, parse_json, to_json_string};
 use gotemplate::parse;
-use gotemplate::value::{Object, Value};
+use gotemplate::value::{Object, StringsType, Value};
 use sprig::crypto::KeyPool;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -39,13 +39,7 @@ pub fn has_function(name: &str) -> bool {
     signature(name).is_some()
 }
 
-fn ferr<T>(msg: impl Into<String>) -> Result<T, TemplateError> {
-    Err(TemplateError::new(msg))
-}
-
-fn s_arg(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
+use gotemplate::error::fail as ferr;
 
 /// `tpl` calls nested in one another. Helm v4 has no limit: a value that `tpl`s itself runs until
 /// Go's 1 GB goroutine stack overflows (`fatal error: stack overflow`, after 40 s and 7 GB on a
@@ -100,7 +94,7 @@ impl FunctionLibrary for HelmFunctions {
             Value::Object(o) => match (&**o, name) {
                 (Object::KubeVersion { .. }, "String" | "GitVersion") => Some((&[], None)),
                 (Object::Semver(_), _) => sprig::semver::method_signature(name),
-                (Object::ApiVersions(_), "Has") => Some((&[Str], None)),
+                (Object::Strings(_, StringsType::VersionSet), "Has") => Some((&[Str], None)),
                 (Object::Files(_), "Get" | "GetBytes" | "Lines" | "Glob") => Some((&[Str], None)),
                 (Object::Files(_), "AsConfig" | "AsSecrets") => Some((&[], None)),
                 _ => None,
@@ -129,7 +123,9 @@ impl FunctionLibrary for HelmFunctions {
                 (Object::Semver(version), _) => {
                     sprig::semver::call_method(version, name, &args).map_err(TemplateError::new)
                 }
-                (Object::ApiVersions(v), "Has") => Ok(Value::Bool(v.iter().any(|x| x == arg()))),
+                (Object::Strings(v, StringsType::VersionSet), "Has") => {
+                    Ok(Value::Bool(v.iter().any(|x| x == arg())))
+                }
                 (Object::Files(f), _) => super::chart::files_method(f, name, &args),
                 _ => ferr(format!("can't call method {}", name)),
             },
@@ -146,7 +142,7 @@ fn call(
     a: Vec<Value>,
     dot: &Value,
 ) -> Result<Value, TemplateError> {
-    let s = |i: usize| -> &str { a.get(i).map(s_arg).unwrap_or("") };
+    let s = |i: usize| -> &str { a.get(i).map(Value::str_or_empty).unwrap_or("") };
     let str_v = |x: String| -> Result<Value, TemplateError> { Ok(Value::string(x)) };
     match name {
         // ---------- Helm

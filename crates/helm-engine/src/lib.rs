@@ -48,7 +48,7 @@ pub mod yaml;
 pub mod yamlout;
 
 /// Template values (the gotemplate crate's), which charts, values and schemas are read into.
-pub use gotemplate::value;
+pub use gotemplate::{gostr, value};
 
 pub use chart::{Chart, LoadError, read_tgz, read_tgz_from};
 pub use render::{RenderError, RenderOptions, RenderedDoc, split_manifests};
@@ -133,9 +133,10 @@ impl Values {
         strvals::parse_json(expr, &mut self.json)
             .map_err(|e| RenderError(format!("failed parsing --set-json data {expr}: {e}")))
     }
-    /// `--set-file a=path` (the file's content as a string).
+    /// `--set-file a=path` (the file's content as a string), each file at most
+    /// [`MAX_SET_FILE_BYTES`]: a path may name a device or FIFO (`/dev/zero`) that never ends.
     pub fn add_set_file(&mut self, expr: &str) -> Result<(), RenderError> {
-        let reader = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("open {p}: {e}"));
+        let reader = |p: &str| read_set_file(p);
         strvals::parse_into_file(expr, &mut self.json, &reader)
             .map_err(|e| RenderError(format!("failed parsing --set-file data: {e}")))
     }
@@ -143,6 +144,25 @@ impl Values {
     pub fn as_json(&self) -> serde_json::Value {
         serde_json::Value::Object(self.json.clone())
     }
+}
+
+/// Largest file `--set-file` reads (Helm has no bound; podnet's values files have the same).
+pub const MAX_SET_FILE_BYTES: u64 = 16 << 20;
+
+fn read_set_file(path: &str) -> Result<String, String> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(path).map_err(|e| format!("open {path}: {e}"))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_SET_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("read {path}: {e}"))?;
+    if bytes.len() as u64 > MAX_SET_FILE_BYTES {
+        return Err(format!(
+            "{path} is larger than {} MiB, the most --set-file reads",
+            MAX_SET_FILE_BYTES >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{path} is not valid UTF-8 text"))
 }
 
 /// JSON values → engine values: integers (only `--set` makes them) stay int64, others float64.
@@ -266,5 +286,6 @@ pub fn write_template_stream(
     for d in docs.iter().filter(|d| d.hook) {
         out.push_str(&format!("---\n# Source: {}\n{}\n", d.source, d.content));
     }
-    w.write_all(out.as_bytes())
+    // Go's bytes: a byte that is not UTF-8 is written as that byte (gotemplate::gostr)
+    w.write_all(&gotemplate::gostr::to_bytes(&out))
 }

@@ -10,6 +10,13 @@ use gotemplate::value::{Object, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
+mod coalesce;
+mod dependencies;
+
+pub use coalesce::merge_maps;
+use coalesce::{chart_alias_name, coalesce};
+use dependencies::process_dependencies;
+
 /// Output of one template execution (a file, `include` or `tpl`). Helm has no limit; a larger
 /// manifest could not be stored in a release or applied (etcd takes 1.5 MiB per object), and
 /// the cap keeps a runaway loop or `repeat` from taking all memory.
@@ -56,447 +63,6 @@ impl std::fmt::Display for RenderError {
     }
 }
 impl std::error::Error for RenderError {}
-
-/// Helm CLI's `mergeMaps` (for `-f` files and `--set` layers).
-pub fn merge_maps(a: &Value, b: &Value) -> Value {
-    let out = match a {
-        Value::Map(m) => m.borrow().clone(),
-        _ => BTreeMap::new(),
-    };
-    let mut out = out;
-    if let Value::Map(bm) = b {
-        for (k, v) in bm.borrow().iter() {
-            if let Value::Map(_) = v
-                && let Some(existing @ Value::Map(_)) = out.get(k)
-            {
-                let merged = merge_maps(existing, v);
-                out.insert(k.clone(), merged);
-                continue;
-            }
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    Value::map(out)
-}
-
-fn is_table(v: &Value) -> bool {
-    matches!(v, Value::Map(_))
-}
-
-fn clean_nil_values(v: &Value) {
-    if let Value::Map(m) = v {
-        m.borrow_mut().retain(|_, x| !x.is_nil());
-        for x in m.borrow().values() {
-            clean_nil_values(x);
-        }
-    }
-}
-
-/// chartutil coalesceTablesFullKey (dst has precedence).
-fn coalesce_tables(dst: &Value, src: &Value, merge: bool) {
-    let (Value::Map(d), Value::Map(s)) = (dst, src) else {
-        return;
-    };
-    let src_non_nil: std::collections::HashSet<String> = s
-        .borrow()
-        .iter()
-        .filter(|(_, v)| !v.is_nil())
-        .map(|(k, _)| k.clone())
-        .collect();
-    let dst_nils: Vec<String> = d
-        .borrow()
-        .iter()
-        .filter(|(_, v)| v.is_nil())
-        .map(|(k, _)| k.clone())
-        .collect();
-    for k in dst_nils {
-        s.borrow_mut().insert(k, Value::Nil);
-    }
-    let src_entries: Vec<(String, Value)> = s
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (k, sv) in src_entries {
-        let dv = d.borrow().get(&k).cloned();
-        match dv {
-            Some(Value::Nil) if !merge && src_non_nil.contains(&k) => {
-                d.borrow_mut().remove(&k);
-            }
-            None => {
-                d.borrow_mut().insert(k, sv);
-            }
-            Some(dv) => {
-                if is_table(&sv) && is_table(&dv) {
-                    coalesce_tables(&dv, &sv, merge);
-                }
-            }
-        }
-    }
-}
-
-/// chartutil coalesceValues for one chart: defaults `c.values` into `v` (`merge`: keep nulls,
-/// as MergeValues does).
-fn coalesce_values(c: &Chart, v: &Value, merge: bool) {
-    let vc = c.values.deep_copy();
-    let (Value::Map(vm), Value::Map(dm)) = (v, &vc) else {
-        return;
-    };
-    let defaults: Vec<(String, Value)> = dm
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (k, dv) in defaults {
-        let uv = vm.borrow().get(&k).cloned();
-        match uv {
-            Some(Value::Nil) => {
-                if !merge {
-                    vm.borrow_mut().remove(&k);
-                }
-            }
-            Some(uv @ Value::Map(_)) => {
-                if is_table(&dv) {
-                    let merge = merge || c.dependencies.iter().any(|d| d.name() == k);
-                    if !merge {
-                        clean_nil_values(&dv);
-                    }
-                    coalesce_tables(&uv, &dv, merge);
-                }
-            }
-            Some(_) => {}
-            None => {
-                if !merge {
-                    if dv.is_nil() {
-                        continue;
-                    }
-                    clean_nil_values(&dv);
-                }
-                vm.borrow_mut().insert(k, dv);
-            }
-        }
-    }
-}
-
-fn chart_alias_name(c: &Chart, _parent: &Chart) -> String {
-    c.name()
-}
-
-fn coalesce_globals(dest: &Value, src: &Value) {
-    let dg = match dest.get("global") {
-        None => Value::empty_map(),
-        Some(g @ Value::Map(_)) => g,
-        Some(_) => return,
-    };
-    let sg = match src.get("global") {
-        None => Value::empty_map(),
-        Some(g @ Value::Map(_)) => g,
-        Some(_) => return,
-    };
-    let entries: Vec<(String, Value)> = sg
-        .as_map()
-        .unwrap()
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (k, val) in entries {
-        if let Value::Map(vm) = &val {
-            let vv = Value::map(vm.borrow().clone());
-            let existing = dg.get(&k);
-            match existing {
-                None => {
-                    dg.as_map().unwrap().borrow_mut().insert(k, vv);
-                }
-                Some(dv @ Value::Map(_)) => {
-                    coalesce_tables(&vv, &dv, true);
-                    dg.as_map().unwrap().borrow_mut().insert(k, vv);
-                }
-                Some(_) => {}
-            }
-        } else if dg.get(&k).is_some_and(|d| is_table(&d)) {
-        } else {
-            dg.as_map().unwrap().borrow_mut().insert(k, val);
-        }
-    }
-    dest.as_map()
-        .unwrap()
-        .borrow_mut()
-        .insert("global".into(), dg);
-}
-
-/// Coalesce a chart (and its subcharts) into `v` (Helm's CoalesceValues, or MergeValues when
-/// `merge`).
-fn coalesce_mode(c: &Chart, v: &Value, merge: bool) -> Result<(), RenderError> {
-    coalesce_values(c, v, merge);
-    for sub in &c.dependencies {
-        let name = sub.name();
-        let m = v.as_map().unwrap();
-        let existing = m.borrow().get(&name).cloned();
-        let sv = match existing {
-            Some(x @ Value::Map(_)) => x,
-            None => {
-                let n = Value::empty_map();
-                m.borrow_mut().insert(name.clone(), n.clone());
-                n
-            }
-            Some(other) => {
-                return Err(RenderError(format!(
-                    "type mismatch on {}: {}",
-                    name,
-                    go_t_verb(&other)
-                )));
-            }
-        };
-        coalesce_globals(&sv, v);
-        coalesce_mode(sub, &sv, merge)?;
-    }
-    Ok(())
-}
-
-/// Go's `%t` of a non-map value (`%!t(string=x)` for non-booleans).
-fn go_t_verb(v: &Value) -> String {
-    match v {
-        Value::Bool(b) => b.to_string(),
-        Value::List(l) => format!(
-            "[{}]",
-            l.iter().map(go_t_verb).collect::<Vec<_>>().join(" ")
-        ),
-        Value::Nil => "%!t(<nil>)".into(),
-        other => format!(
-            "%!t({}={})",
-            go_type_name(other),
-            gotemplate::value::sprint(other)
-        ),
-    }
-}
-
-fn coalesce(c: &Chart, v: &Value) -> Result<(), RenderError> {
-    coalesce_mode(c, v, false)
-}
-
-/// `Values.PathValue` / `Table` lookups: walk dotted `path` through maps.
-fn path_lookup(v: &Value, path: &str) -> Option<Value> {
-    let mut cur = v.clone();
-    for seg in path.split('.') {
-        cur = match &cur {
-            Value::Map(_) => cur.get(seg)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
-}
-
-fn dep_str(d: &Value, k: &str) -> String {
-    match d.get(k) {
-        Some(Value::Nil) | None => String::new(),
-        Some(x) => gotemplate::value::strval(&x),
-    }
-}
-
-fn set_dependencies_meta(c: &mut Chart, deps: Vec<Value>) {
-    if let Value::Map(md) = &c.metadata {
-        let md2 = md.borrow().clone();
-        let mut md2 = md2;
-        md2.insert("dependencies".into(), Value::list(deps));
-        c.metadata = Value::map(md2);
-    }
-}
-
-/// Helm's processDependencyEnabled: aliases applied (a chart listed twice under two aliases is
-/// used twice), tags then conditions (a condition that resolves to a bool wins), disabled
-/// subcharts removed, recursively with the condition paths prefixed by the subchart names.
-#[expect(
-    clippy::nonminimal_bool,
-    reason = "the tags rule written as Helm's Go code writes it"
-)]
-fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str) -> Result<(), RenderError> {
-    let reqs: Vec<Value> = match c.metadata.get("dependencies") {
-        Some(Value::List(l)) => l.iter().map(|d| d.deep_copy()).collect(),
-        _ => return Ok(()),
-    };
-    // Helm's IsCompatibleRange: the chart's version must satisfy the dependency's constraint
-    let compatible = |r: &Value, ch: &Chart| {
-        let v = match ch.metadata.get("version") {
-            Some(Value::Nil) | None => String::new(),
-            Some(x) => gotemplate::value::strval(&x),
-        };
-        sprig::semver::compare(&dep_str(r, "version"), &v).unwrap_or(false)
-    };
-    let mut charts: Vec<Chart> = c
-        .dependencies
-        .iter()
-        .filter(|ch| {
-            !reqs
-                .iter()
-                .any(|r| dep_str(r, "name") == ch.name() && compatible(r, ch))
-        })
-        .cloned()
-        .collect();
-    for r in &reqs {
-        let name = dep_str(r, "name");
-        if let Some(ch) = c
-            .dependencies
-            .iter()
-            .find(|ch| ch.name() == name && compatible(r, ch))
-        {
-            let mut ch = ch.clone();
-            let alias = dep_str(r, "alias");
-            if !alias.is_empty()
-                && let Value::Map(md) = &ch.metadata
-            {
-                let mut md2 = md.borrow().clone();
-                md2.insert("name".into(), Value::string(alias.clone()));
-                ch.metadata = Value::map(md2);
-            }
-            charts.push(ch);
-        }
-        let alias = dep_str(r, "alias");
-        if !alias.is_empty()
-            && let Value::Map(rm) = r
-        {
-            rm.borrow_mut().insert("name".into(), Value::string(alias));
-        }
-    }
-    c.dependencies = charts;
-    let cvals = match v {
-        Value::Map(_) => v.deep_copy(),
-        _ => Value::empty_map(),
-    };
-    coalesce(c, &cvals)?;
-    let tags = match cvals.get("tags") {
-        Some(t @ Value::Map(_)) => Some(t),
-        _ => None,
-    };
-    let mut disabled: Vec<String> = vec![];
-    for r in &reqs {
-        let mut enabled = true;
-        if let Some(tv) = &tags {
-            let (mut has_true, mut has_false) = (false, false);
-            if let Some(Value::List(ts)) = r.get("tags") {
-                for t in ts.iter() {
-                    if let Some(Value::Bool(b)) = tv.get(&gotemplate::value::strval(t)) {
-                        if b { has_true = true } else { has_false = true }
-                    }
-                }
-            }
-            enabled = !((!has_true) && has_false);
-        }
-        for cond in dep_str(r, "condition").trim().split(',') {
-            if cond.is_empty() {
-                continue;
-            }
-            if let Some(Value::Bool(b)) = path_lookup(&cvals, &format!("{path}{cond}")) {
-                enabled = b;
-                break;
-            }
-        }
-        if !enabled {
-            disabled.push(dep_str(r, "name"));
-        }
-    }
-    c.dependencies.retain(|ch| !disabled.contains(&ch.name()));
-    let kept: Vec<Value> = reqs
-        .into_iter()
-        .filter(|r| !disabled.contains(&dep_str(r, "name")))
-        .collect();
-    for sub in c.dependencies.iter_mut() {
-        let sp = format!("{}{}.", path, sub.name());
-        process_dependency_enabled(sub, &cvals, &sp)?;
-    }
-    set_dependencies_meta(c, kept);
-    Ok(())
-}
-
-/// MergeTables (dst wins; nulls kept).
-fn merge_tables(dst: &Value, src: &Value) {
-    coalesce_tables(dst, src, true);
-}
-
-/// Nest `data` under a dotted path (`.` means the top level).
-fn path_to_map(path: &str, data: Value) -> Value {
-    if path == "." {
-        return data;
-    }
-    let mut cur = data;
-    for seg in path.split('.').rev() {
-        let mut m = BTreeMap::new();
-        m.insert(seg.to_string(), cur);
-        cur = Value::map(m);
-    }
-    cur
-}
-
-/// Helm's processImportValues (merge mode), bottom-up: a parent imports each dependency's
-/// `exports.<name>` (string form) or `<child>` table into `<parent>` (map form); the parent's
-/// own values win over imported ones.
-fn process_import_values(c: &mut Chart) -> Result<(), RenderError> {
-    for sub in c.dependencies.iter_mut() {
-        process_import_values(sub)?;
-    }
-    let reqs: Vec<Value> = match c.metadata.get("dependencies") {
-        Some(Value::List(l)) => l.iter().cloned().collect(),
-        _ => return Ok(()),
-    };
-    let cvals = Value::empty_map();
-    coalesce_mode(c, &cvals, true)?;
-    let b = Value::empty_map();
-    let mut new_reqs = Vec::new();
-    for r in &reqs {
-        let name = dep_str(r, "name");
-        let mut outiv = Vec::new();
-        if let Some(Value::List(ivs)) = r.get("import-values") {
-            for iv in ivs.iter() {
-                let (child, parent) = match iv {
-                    Value::Map(_) => {
-                        let g = |k: &str| match iv.get(k) {
-                            Some(x) => gotemplate::value::strval(&x),
-                            None => "<nil>".to_string(),
-                        };
-                        (g("child"), g("parent"))
-                    }
-                    Value::Str(s) => (format!("exports.{s}"), ".".to_string()),
-                    _ => continue,
-                };
-                let mut pm = BTreeMap::new();
-                pm.insert("child".to_string(), Value::string(child.clone()));
-                pm.insert("parent".to_string(), Value::string(parent.clone()));
-                outiv.push(Value::map(pm));
-                let Some(t @ Value::Map(_)) = path_lookup(&cvals, &format!("{name}.{child}"))
-                else {
-                    continue;
-                };
-                let t = t.deep_copy();
-                let src = if parent == "." && matches!(iv, Value::Str(_)) {
-                    t
-                } else {
-                    path_to_map(&parent, t)
-                };
-                merge_tables(&b, &src);
-            }
-        }
-        let r2 = r.deep_copy();
-        if let Value::Map(rm) = &r2
-            && r.get("import-values").is_some()
-        {
-            rm.borrow_mut()
-                .insert("import-values".into(), Value::list(outiv));
-        }
-        new_reqs.push(r2);
-    }
-    let merged = cvals.deep_copy();
-    merge_tables(&merged, &b);
-    c.values = merged;
-    set_dependencies_meta(c, new_reqs);
-    Ok(())
-}
-
-/// Process dependencies as Helm's ProcessDependencies does: enabled/disabled subcharts, then
-/// import-values.
-fn process_dependencies(c: &mut Chart, vals: &Value) -> Result<(), RenderError> {
-    process_dependency_enabled(c, vals, "")?;
-    process_import_values(c)
-}
 
 fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
     let md = &c.metadata;
@@ -635,7 +201,10 @@ fn capabilities(opts: &RenderOptions) -> Value {
             major,
             minor,
         })),
-        apis: Value::Object(Rc::new(Object::ApiVersions(apis))),
+        apis: Value::Object(Rc::new(Object::Strings(
+            apis,
+            gotemplate::value::StringsType::VersionSet,
+        ))),
         helm: Value::Object(Rc::new(Object::HelmVersion {
             version: "v4.2".into(),
             git_commit: String::new(),
@@ -931,7 +500,7 @@ pub fn render_files(
 }
 
 /// Go's `%T` of a values node (as Helm prints it in schema errors).
-fn go_type_name(v: &Value) -> &'static str {
+pub(super) fn go_type_name(v: &Value) -> &'static str {
     match v {
         Value::Nil => "<nil>",
         Value::Bool(_) => "bool",
@@ -1087,8 +656,16 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Vec<RenderedDo
             continue;
         }
         for d in split_manifests(content) {
-            let head = super::yaml::parse(&d)
-                .map_err(|e| RenderError(format!("YAML parse error on {}: {}", path, e)))?;
+            let head = super::yaml::parse(&d).map_err(|e| {
+                // sigs.k8s.io/yaml's wrapping, as Helm's SortManifests prints it
+                let e = e.to_string();
+                let e = if e.starts_with("error converting YAML to JSON") {
+                    e
+                } else {
+                    format!("error converting YAML to JSON: {e}")
+                };
+                RenderError(format!("YAML parse error on {path}: {e}"))
+            })?;
             let kind = head
                 .get("kind")
                 .map(|k| gotemplate::value::strval(&k))

@@ -52,14 +52,18 @@ fn to_node(v: &Value, go_floats: bool) -> Result<YamlNode, MarshalError> {
             let j = format_float_json(*f);
             number_from_json(&j)
         }
-        Value::Str(s) => YamlNode::Str(s.to_string()),
+        // Helm's toYaml marshals to JSON first: a byte that is not UTF-8 becomes U+FFFD
+        Value::Str(s) => YamlNode::Str(gotemplate::gostr::replacing_invalid(s).into_owned()),
         Value::List(l) => YamlNode::Seq(l.iter().map(to_y).collect::<Result<_, _>>()?),
         Value::Map(m) if gotemplate::value::is_nil_map(m) => YamlNode::Null,
         Value::Map(m) => {
             let m = m.borrow();
             let mut entries: Vec<(String, YamlNode)> = Vec::with_capacity(m.len());
             for (k, v) in m.iter() {
-                entries.push((k.clone(), to_y(v)?));
+                entries.push((
+                    gotemplate::gostr::replacing_invalid(k).into_owned(),
+                    to_y(v)?,
+                ));
             }
             entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
             YamlNode::Map(entries)

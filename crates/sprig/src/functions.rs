@@ -12,6 +12,13 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
+mod builtins;
+mod collections;
+mod crypto;
+mod dates;
+mod numbers;
+mod strings;
+
 use ParamKind::*;
 
 /// The signature of a known function, or None if undefined.
@@ -134,13 +141,7 @@ pub fn has_function(name: &str) -> bool {
     signature(name).is_some()
 }
 
-fn ferr<T>(msg: impl Into<String>) -> Result<T, TemplateError> {
-    Err(TemplateError::new(msg))
-}
-
-fn s_arg(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
+use gotemplate::error::fail as ferr;
 
 fn i_arg(v: &Value) -> i64 {
     match v {
@@ -233,7 +234,7 @@ pub fn is_empty(v: &Value) -> bool {
         Value::Map(m) => m.borrow().is_empty(),
         Value::Object(o) => match &**o {
             Object::Files(f) => f.is_empty(),
-            Object::ApiVersions(a) => a.is_empty(),
+            Object::Strings(a, _) => a.is_empty(),
             Object::StrMap(m) => m.as_ref().is_none_or(|m| m.is_empty()),
             Object::Bytes(b, _) => b.is_empty(),
             _ => false,
@@ -243,7 +244,7 @@ pub fn is_empty(v: &Value) -> bool {
 
 /// Sprig `strslice`.
 fn strslice(v: &Value) -> Vec<String> {
-    if let Some(a) = api_versions(v) {
+    if let Some(a) = string_slice(v) {
         return a.clone();
     }
     match v {
@@ -253,11 +254,11 @@ fn strslice(v: &Value) -> Vec<String> {
     }
 }
 
-/// `.Capabilities.APIVersions` is a Go `[]string`: Sprig's reflection takes it as a list.
-fn api_versions(v: &Value) -> Option<&Vec<String>> {
+/// A Go `[]string` (`.Capabilities.APIVersions`, splitList, keys, …): Sprig's reflection takes it as a list.
+fn string_slice(v: &Value) -> Option<&Vec<String>> {
     match v {
         Value::Object(o) => match o.as_ref() {
-            Object::ApiVersions(a) => Some(a),
+            Object::Strings(a, _) => Some(a),
             _ => None,
         },
         _ => None,
@@ -267,7 +268,7 @@ fn api_versions(v: &Value) -> Option<&Vec<String>> {
 const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer dereference";
 
 fn as_list(v: &Value, fname: &str) -> Result<Vec<Value>, TemplateError> {
-    if let Some(a) = api_versions(v) {
+    if let Some(a) = string_slice(v) {
         return Ok(a.iter().map(|s| Value::str(s)).collect());
     }
     if let Value::Object(o) = v
@@ -429,7 +430,7 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TemplateError> {
     let mut cur = item.clone();
     for i in idx {
         if let Value::Object(o) = &cur
-            && matches!(o.as_ref(), Object::ApiVersions(_))
+            && matches!(o.as_ref(), Object::Strings(..))
         {
             cur = Value::list(as_list(&cur, "index")?);
         }
@@ -453,11 +454,13 @@ fn go_index(item: &Value, idx: &[Value]) -> Result<Value, TemplateError> {
                 l[n as usize].clone()
             }
             Value::Str(s) => {
+                // a string's element is a byte: uint8, as Go's reflect gives it
                 let n = slice_index(i)?;
-                if n < 0 || n as usize >= s.len() {
-                    return ferr(format!("index out of range: {}", n));
+                let b = gotemplate::gostr::to_bytes(s);
+                match usize::try_from(n).ok().and_then(|n| b.get(n)) {
+                    Some(x) => Value::Byte(*x),
+                    None => return ferr(format!("index out of range: {}", n)),
                 }
-                Value::Int(s.as_bytes()[n as usize] as i64)
             }
             Value::Map(m) => match i {
                 Value::Str(k) => m.borrow().get(&**k).cloned().unwrap_or(Value::Nil),
@@ -514,12 +517,12 @@ fn slice_index(i: &Value) -> Result<i64, TemplateError> {
 
 fn go_len(v: &Value) -> Result<Value, TemplateError> {
     Ok(Value::Int(match v {
-        Value::Str(s) => s.len() as i64,
+        Value::Str(s) => gotemplate::gostr::len(s) as i64,
         Value::List(l) => l.len() as i64,
         Value::Map(m) => m.borrow().len() as i64,
         Value::Object(o) => match &**o {
             Object::Files(f) => f.len() as i64,
-            Object::ApiVersions(a) => a.len() as i64,
+            Object::Strings(a, _) => a.len() as i64,
             Object::StrMap(m) => m.as_ref().map_or(0, |m| m.len()) as i64,
             Object::Bytes(b, _) => b.len() as i64,
             _ => return ferr(format!("len of type {}", v.type_name())),
@@ -622,7 +625,7 @@ fn js_escape(s: &str) -> String {
 
 fn url_query_escape(s: &str) -> String {
     let mut o = String::new();
-    for b in s.bytes() {
+    for &b in gotemplate::gostr::to_bytes(s).iter() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 o.push(b as char)
@@ -700,7 +703,7 @@ fn regex_for(name: &str, pat: &str) -> Result<regex::Regex, TemplateError> {
 fn go_title(s: &str) -> String {
     let mut out = String::new();
     let mut prev_letter = false;
-    for c in s.chars() {
+    for c in gotemplate::gostr::replacing_invalid(s).chars() {
         if !prev_letter && c.is_alphabetic() {
             out.extend(c.to_uppercase());
         } else {
@@ -716,8 +719,11 @@ fn go_title(s: &str) -> String {
 /// the source map); otherwise the source value replaces a missing or empty destination value,
 /// or any destination value when overwriting.
 /// Go's `strings.ToUpper`: one rune to one rune (`ß` stays), unlike full Unicode case mapping.
+/// strings.ToUpper: rune by rune, so a byte that is not UTF-8 becomes U+FFFD (as in lower,
+/// title, swapcase).
 fn go_upper(s: &str) -> String {
-    s.chars()
+    gotemplate::gostr::replacing_invalid(s)
+        .chars()
         .map(|c| {
             let mut u = c.to_uppercase();
             match (u.next(), u.next()) {
@@ -730,7 +736,8 @@ fn go_upper(s: &str) -> String {
 
 /// Go's `strings.ToLower` (simple mapping: `İ` → `i`).
 fn go_lower(s: &str) -> String {
-    s.chars()
+    gotemplate::gostr::replacing_invalid(s)
+        .chars()
         .map(|c| c.to_lowercase().next().unwrap_or(c))
         .collect()
 }
@@ -870,6 +877,7 @@ fn sequence_len(start: i64, stop: i64, step: i64, inclusive: bool) -> i128 {
     }
 }
 
+/// Calls Sprig or Go builtin function `name`, module by module (the most used first).
 pub fn call(
     keys: Option<&KeyPool>,
     st: &mut State,
@@ -877,910 +885,19 @@ pub fn call(
     a: Vec<Value>,
     _dot: &Value,
 ) -> Result<Value, TemplateError> {
-    let s = |i: usize| -> &str { a.get(i).map(s_arg).unwrap_or("") };
-    let str_v = |x: String| -> Result<Value, TemplateError> { Ok(Value::string(x)) };
-    match name {
-        // ---------- Go builtins
-        "not" => Ok(Value::Bool(!a[0].truthy())),
-        "len" => go_len(&a[0]),
-        "index" => go_index(&a[0], &a[1..]),
-        "eq" => Ok(Value::Bool(go_eq(&a[0], &a[1..])?)),
-        "ne" => Ok(Value::Bool(!go_eq(&a[0], &a[1..])?)),
-        "lt" => Ok(Value::Bool(go_lt(&a[0], &a[1])?)),
-        "le" => Ok(Value::Bool(go_lt(&a[0], &a[1])? || go_eq(&a[0], &a[1..2])?)),
-        "gt" => Ok(Value::Bool(
-            !(go_lt(&a[0], &a[1])? || go_eq(&a[0], &a[1..2])?),
-        )),
-        "ge" => Ok(Value::Bool(!go_lt(&a[0], &a[1])?)),
-        "print" => str_v(go_sprint(&a)),
-        "println" => str_v(go_sprintln(&a)),
-        "printf" => str_v(sprintf(s(0), &a[1..])),
-        "html" => str_v(html_escape(&eval_args_string(&a))),
-        "js" => str_v(js_escape(&eval_args_string(&a))),
-        "urlquery" => str_v(url_query_escape(&eval_args_string(&a))),
-        "call" => ferr("call of non-function"),
-        // ---------- strings
-        "trim" => str_v(s(0).trim_matches(|c: char| c.is_whitespace()).to_string()),
-        "trimAll" | "trimall" => str_v(s(1).trim_matches(|c: char| s(0).contains(c)).to_string()),
-        "hello" => str_v("Hello!".to_string()),
-        "biggest" => Ok(Value::Int64(a.iter().map(to_int64).max().unwrap_or(0))),
-        "mustFromJson" => match go_json_syntax_error(s(0))
-            .map(Err)
-            .unwrap_or_else(|| parse_json(s(0)))
-        {
-            Ok(v) => Ok(v),
-            Err(e) => ferr(e),
-        },
-        "b32dec" => match gotemplate::gofmt::base32_decode(s(0)) {
-            Some(b) => str_v(String::from_utf8_lossy(&b).into_owned()),
-            None => str_v("illegal base32 data at input byte 0".to_string()),
-        },
-        "shuffle" => {
-            let mut c: Vec<char> = s(0).chars().collect();
-            let mut r = vec![0u8; c.len()];
-            let _ = aws_lc_rs::rand::fill(&mut r);
-            for i in (1..c.len()).rev() {
-                let j = r[i] as usize % (i + 1);
-                c.swap(i, j);
-            }
-            str_v(c.into_iter().collect())
+    for module in [
+        builtins::call,
+        strings::call,
+        collections::call,
+        numbers::call,
+        dates::call,
+        crypto::call,
+    ] {
+        if let Some(v) = module(keys, st, name, &a)? {
+            return Ok(v);
         }
-        "randInt" => {
-            let (lo, hi) = (to_int64(&a[0]), to_int64(&a[1]));
-            if hi <= lo {
-                return ferr("invalid argument to Intn");
-            }
-            let mut r = [0u8; 8];
-            let _ = aws_lc_rs::rand::fill(&mut r);
-            Ok(Value::Int(
-                lo + (u64::from_le_bytes(r) % (hi - lo) as u64) as i64,
-            ))
-        }
-        "randBytes" => {
-            use base64::Engine;
-            let mut r = vec![0u8; i_arg(&a[0]).max(0) as usize];
-            let _ = aws_lc_rs::rand::fill(&mut r);
-            str_v(base64::engine::general_purpose::STANDARD.encode(r))
-        }
-        "trimSuffix" => str_v(s(1).strip_suffix(s(0)).unwrap_or(s(1)).to_string()),
-        "trimPrefix" => str_v(s(1).strip_prefix(s(0)).unwrap_or(s(1)).to_string()),
-        "upper" => str_v(go_upper(s(0))),
-        "lower" => str_v(go_lower(s(0))),
-        "title" => str_v(go_title(s(0))),
-        "untitle" => {
-            let mut out = String::new();
-            let mut prev_space = true;
-            for c in s(0).chars() {
-                if prev_space && c.is_uppercase() {
-                    out.extend(c.to_lowercase());
-                } else {
-                    out.push(c);
-                }
-                prev_space = c.is_whitespace();
-            }
-            str_v(out)
-        }
-        "repeat" => {
-            // refused before the memory is spent: the result could only fail the output limit
-            let (n, text) = (i_arg(&a[0]).max(0) as u128, s(1));
-            let len = n * text.len() as u128;
-            if len > st.ctx.max_output as u128 {
-                return ferr(format!(
-                    "repeat: the result would be {len} bytes, more than the output limit of {} bytes",
-                    st.ctx.max_output
-                ));
-            }
-            str_v(text.repeat(n as usize))
-        }
-        "substr" => {
-            // Sprig slices s[start:end] as Go does, panicking on bad bounds
-            let (st_, en, x) = (i_arg(&a[0]), i_arg(&a[1]), s(2));
-            let b = x.as_bytes();
-            let len = b.len() as i64;
-            let (lo, hi) = if st_ < 0 {
-                (0, en)
-            } else if en < 0 || en > len {
-                (st_, len)
-            } else {
-                (st_, en)
-            };
-            if hi < 0 || hi > len {
-                return ferr(format!(
-                    "runtime error: slice bounds out of range [:{hi}] with length {len}"
-                ));
-            }
-            if lo > hi {
-                return ferr(format!(
-                    "runtime error: slice bounds out of range [{lo}:{hi}]"
-                ));
-            }
-            str_v(String::from_utf8_lossy(&b[lo as usize..hi as usize]).into_owned())
-        }
-        "nospace" => str_v(s(0).chars().filter(|c| !c.is_whitespace()).collect()),
-        "trunc" => {
-            let (c, x) = (i_arg(&a[0]), s(1));
-            let l = x.len() as i64;
-            let r = if c < 0 && l + c > 0 {
-                &x.as_bytes()[(l + c) as usize..]
-            } else if c >= 0 && l > c {
-                &x.as_bytes()[..c as usize]
-            } else {
-                x.as_bytes()
-            };
-            str_v(String::from_utf8_lossy(r).into_owned())
-        }
-        "abbrevboth" => {
-            let (l, r, x) = (i_arg(&a[0]), i_arg(&a[1]), s(2));
-            if r < 4 || l > 0 && r < 7 {
-                return str_v(x.to_string());
-            }
-            str_v(abbreviate_full(x, l, r))
-        }
-        "abbrev" => {
-            let (w, x) = (i_arg(&a[0]) as usize, s(1));
-            if w < 4 || x.chars().count() <= w {
-                return str_v(x.to_string());
-            }
-            str_v(format!("{}...", x.chars().take(w - 3).collect::<String>()))
-        }
-        "initials" => str_v(
-            s(0).split_whitespace()
-                .filter_map(|w| w.chars().next())
-                .collect(),
-        ),
-        "contains" => Ok(Value::Bool(s(1).contains(s(0)))),
-        "hasPrefix" => Ok(Value::Bool(s(1).starts_with(s(0)))),
-        "hasSuffix" => Ok(Value::Bool(s(1).ends_with(s(0)))),
-        "quote" => str_v(
-            a.iter()
-                .filter(|v| !v.is_nil())
-                .map(|v| go_quote(&strval(v)))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        "squote" => str_v(
-            a.iter()
-                .filter(|v| !v.is_nil())
-                .map(|v| format!("'{}'", strval(v)))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        "cat" => str_v(
-            go_sprintln(
-                &a.iter()
-                    .filter(|v| !v.is_nil())
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            )
-            .trim_end_matches('\n')
-            .to_string(),
-        ),
-        "indent" => {
-            let pad = " ".repeat(i_arg(&a[0]).max(0) as usize);
-            str_v(format!(
-                "{}{}",
-                pad,
-                s(1).replace('\n', &format!("\n{}", pad))
-            ))
-        }
-        "nindent" => {
-            let pad = " ".repeat(i_arg(&a[0]).max(0) as usize);
-            str_v(format!(
-                "\n{}{}",
-                pad,
-                s(1).replace('\n', &format!("\n{}", pad))
-            ))
-        }
-        "replace" => str_v(s(2).replace(s(0), s(1))),
-        "plural" => str_v(if i_arg(&a[2]) == 1 {
-            s(0).to_string()
-        } else {
-            s(1).to_string()
-        }),
-        "snakecase" => str_v(gotemplate::gofmt::snake_case(s(0))),
-        "camelcase" => str_v(gotemplate::gofmt::camel_case(s(0))),
-        "kebabcase" => str_v(gotemplate::gofmt::snake_case(s(0)).replace('_', "-")),
-        "swapcase" => str_v(swap_case(s(0))),
-        "wrap" => str_v(gotemplate::gofmt::wrap(s(1), i_arg(&a[0]), "", false)),
-        "wrapWith" => str_v(gotemplate::gofmt::wrap(s(2), i_arg(&a[0]), s(1), true)),
-        "toString" => str_v(strval(&a[0])),
-        "toStrings" => Ok(Value::list(
-            strslice(&a[0]).into_iter().map(Value::string).collect(),
-        )),
-        "join" => str_v(strslice(&a[1]).join(s(0))),
-        "split" => {
-            let mut m = BTreeMap::new();
-            for (i, p) in go_split(s(1), s(0)).into_iter().enumerate() {
-                m.insert(format!("_{}", i), p.to_string());
-            }
-            // Sprig's split returns a Go map[string]string
-            Ok(Value::Object(Rc::new(Object::StrMap(Some(m)))))
-        }
-        "splitn" => {
-            let mut m = BTreeMap::new();
-            let n = i_arg(&a[1]);
-            let parts: Vec<&str> = if n < 0 {
-                go_split(s(2), s(0))
-            } else if s(0).is_empty() {
-                // strings.SplitN's explode: n-1 characters, then the rest
-                let chars = go_split(s(2), "");
-                let n = n as usize;
-                if chars.len() > n && n > 0 {
-                    let cut: usize = chars[..n - 1].iter().map(|c| c.len()).sum();
-                    let mut parts = chars[..n - 1].to_vec();
-                    parts.push(&s(2)[cut..]);
-                    parts
-                } else {
-                    chars.into_iter().take(n).collect()
-                }
-            } else {
-                s(2).splitn(n as usize, s(0)).collect()
-            };
-            for (i, p) in parts.into_iter().enumerate() {
-                m.insert(format!("_{}", i), p.to_string());
-            }
-            Ok(Value::Object(Rc::new(Object::StrMap(Some(m)))))
-        }
-        "splitList" => {
-            if s(0).is_empty() {
-                return Ok(Value::list(
-                    s(1).chars().map(|c| Value::string(c.to_string())).collect(),
-                ));
-            }
-            Ok(Value::list(s(1).split(s(0)).map(Value::str).collect()))
-        }
-        "sortAlpha" => {
-            let mut v = match &a[0] {
-                Value::List(_) => strslice(&a[0]),
-                Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => strslice(&a[0]),
-                // not a slice: Sprig returns `[]string{strval(x)}`, and strval(nil) is "<nil>"
-                Value::Nil => vec!["<nil>".to_string()],
-                x => vec![strval(x)],
-            };
-            v.sort();
-            Ok(Value::list(v.into_iter().map(Value::string).collect()))
-        }
-        "b64enc" => {
-            use base64::Engine;
-            str_v(base64::engine::general_purpose::STANDARD.encode(s(0)))
-        }
-        "b64dec" => match go_b64_decode(s(0)) {
-            Ok(b) => str_v(String::from_utf8_lossy(&b).into_owned()),
-            Err(e) => str_v(e),
-        },
-        "b32enc" => str_v(gotemplate::gofmt::base32_encode(s(0).as_bytes())),
-        "sha256sum" => {
-            use sha2::Digest;
-            str_v(hex_lower(&sha2::Sha256::digest(s(0).as_bytes())))
-        }
-        "sha512sum" => {
-            use sha2::Digest;
-            str_v(hex_lower(&sha2::Sha512::digest(s(0).as_bytes())))
-        }
-        "sha1sum" => {
-            use sha1::Digest;
-            str_v(hex_lower(&sha1::Sha1::digest(s(0).as_bytes())))
-        }
-        "adler32sum" => {
-            let (mut x, mut y) = (1u32, 0u32);
-            for b in s(0).bytes() {
-                x = (x + b as u32) % 65521;
-                y = (y + x) % 65521;
-            }
-            str_v(((y << 16) | x).to_string())
-        }
-        "base" | "osBase" => str_v(gotemplate::gofmt::path_base(s(0))),
-        "dir" | "osDir" => str_v(gotemplate::gofmt::path_dir(s(0))),
-        "clean" | "osClean" => str_v(gotemplate::gofmt::path_clean(s(0))),
-        "ext" | "osExt" => {
-            let b = gotemplate::gofmt::path_base(s(0));
-            let x = s(0);
-            let e = match x.rfind(['.', '/']) {
-                Some(i) if x.as_bytes()[i] == b'.' => &x[i..],
-                _ => "",
-            };
-            let _ = b;
-            str_v(e.to_string())
-        }
-        "isAbs" | "osIsAbs" => Ok(Value::Bool(s(0).starts_with('/'))),
-        // ---------- regex
-        "regexMatch" => Ok(Value::Bool(
-            regex(s(0)).map(|r| r.is_match(s(1))).unwrap_or(false),
-        )),
-        "mustRegexMatch" => Ok(Value::Bool(regex(s(0))?.is_match(s(1)))),
-        "regexFind" | "mustRegexFind" => {
-            let r = regex_for(name, s(0))?;
-            str_v(
-                r.find(s(1))
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_default(),
-            )
-        }
-        "regexFindAll" | "mustRegexFindAll" => {
-            let r = regex_for(name, s(0))?;
-            let n = i_arg(&a[2]);
-            let mut v: Vec<Value> = r.find_iter(s(1)).map(|m| Value::str(m.as_str())).collect();
-            if n >= 0 {
-                v.truncate(n as usize);
-            }
-            Ok(Value::list(v))
-        }
-        "regexReplaceAll" | "mustRegexReplaceAll" => {
-            let r = regex_for(name, s(0))?;
-            str_v(gotemplate::gofmt::go_replace_all(&r, s(1), s(2)))
-        }
-        "regexReplaceAllLiteral" | "mustRegexReplaceAllLiteral" => {
-            let r = regex_for(name, s(0))?;
-            str_v(r.replace_all(s(1), regex::NoExpand(s(2))).into_owned())
-        }
-        "regexSplit" | "mustRegexSplit" => {
-            let r = regex_for(name, s(0))?;
-            Ok(Value::list(
-                go_regex_split(&r, s(0), s(1), i_arg(&a[2]))
-                    .into_iter()
-                    .map(Value::str)
-                    .collect(),
-            ))
-        }
-        "regexQuoteMeta" => str_v(regex::escape(s(0))),
-        // ---------- conversions & math
-        "atoi" => Ok(Value::Int(go_atoi(s(0)))),
-        "int" => Ok(Value::Int(to_int64(&a[0]))),
-        "int64" => Ok(Value::Int64(to_int64(&a[0]))),
-        "float64" => Ok(Value::Float(to_float64(&a[0]))),
-        "toDecimal" => Ok(Value::Int64(
-            i64::from_str_radix(&strval(&a[0]), 8).unwrap_or(0),
-        )),
-        "add" => Ok(Value::Int64(
-            a.iter().map(to_int64).fold(0i64, |x, y| x.wrapping_add(y)),
-        )),
-        "add1" => Ok(Value::Int64(to_int64(&a[0]).wrapping_add(1))),
-        "sub" => Ok(Value::Int64(to_int64(&a[0]).wrapping_sub(to_int64(&a[1])))),
-        "mul" => Ok(Value::Int64(
-            a.iter().map(to_int64).fold(1i64, |x, y| x.wrapping_mul(y)),
-        )),
-        "div" | "mod" => {
-            let d = to_int64(&a[1]);
-            if d == 0 {
-                return ferr("runtime error: integer divide by zero");
-            }
-            Ok(Value::Int64(if name == "div" {
-                to_int64(&a[0]).wrapping_div(d)
-            } else {
-                to_int64(&a[0]).wrapping_rem(d)
-            }))
-        }
-        "max" => Ok(Value::Int64(a.iter().map(to_int64).max().unwrap_or(0))),
-        "min" => Ok(Value::Int64(a.iter().map(to_int64).min().unwrap_or(0))),
-        "addf" | "add1f" | "subf" | "mulf" | "divf" => {
-            use crate::decimal::{Op, fold};
-            let nums: Vec<f64> = a.iter().map(to_float64).collect();
-            let r = match name {
-                // Sprig starts addf from 0 and adds 1 for add1f
-                "addf" => fold(0.0, &nums, Op::Add),
-                "add1f" => fold(nums[0], &[1.0], Op::Add),
-                "subf" => fold(nums[0], &nums[1..], Op::Sub),
-                "mulf" => fold(nums[0], &nums[1..], Op::Mul),
-                _ => fold(nums[0], &nums[1..], Op::Div),
-            };
-            r.map(Value::Float).map_err(TemplateError::new)
-        }
-        "maxf" => Ok(Value::Float(
-            a.iter().map(to_float64).fold(f64::NEG_INFINITY, f64::max),
-        )),
-        "minf" => Ok(Value::Float(
-            a.iter().map(to_float64).fold(f64::INFINITY, f64::min),
-        )),
-        "floor" => Ok(Value::Float(to_float64(&a[0]).floor())),
-        "ceil" => Ok(Value::Float(to_float64(&a[0]).ceil())),
-        "round" => {
-            // Sprig: ceil when the fraction reaches the threshold (0.5 unless given), else floor;
-            // so negative numbers always round down (round -1.4 0 is -2)
-            let round_on = a.get(2).map_or(0.5, to_float64);
-            let pow = 10f64.powf(i_arg(&a[1]) as f64);
-            let digit = pow * to_float64(&a[0]);
-            let r = if digit.fract() >= round_on {
-                digit.ceil()
-            } else {
-                digit.floor()
-            };
-            Ok(Value::Float(r / pow))
-        }
-        "until" => {
-            let n = i_arg(&a[0]);
-            sequence_fits(name, (n as i128).abs())?;
-            let v: Vec<Value> = if n >= 0 {
-                (0..n).map(Value::Int).collect()
-            } else {
-                (n + 1..=0).rev().map(Value::Int).collect()
-            };
-            Ok(Value::list(v))
-        }
-        "untilStep" => {
-            let (st_, stop, step) = (i_arg(&a[0]), i_arg(&a[1]), i_arg(&a[2]));
-            let n = sequence_len(st_, stop, step, false);
-            sequence_fits(name, n)?;
-            // counted, not stepped to the end: `i += step` could overflow near i64's bounds
-            let v = (0..n)
-                .map(|k| Value::Int((st_ as i128 + k * step as i128) as i64))
-                .collect();
-            Ok(Value::list(v))
-        }
-        "seq" => {
-            let nums: Vec<i64> = a.iter().map(to_int64).collect();
-            let (st_, step, end) = match nums.len() {
-                // Sprig: no arguments or more than three give an empty string
-                0 | 4.. => return str_v(String::new()),
-                1 => (1, if nums[0] >= 1 { 1 } else { -1 }, nums[0]),
-                2 => (nums[0], if nums[1] >= nums[0] { 1 } else { -1 }, nums[1]),
-                _ => (nums[0], nums[1], nums[2]),
-            };
-            if step == 0 {
-                return str_v(String::new());
-            }
-            let n = sequence_len(st_, end, step, true);
-            sequence_fits(name, n)?;
-            let out: Vec<String> = (0..n)
-                .map(|k| ((st_ as i128 + k * step as i128) as i64).to_string())
-                .collect();
-            str_v(out.join(" "))
-        }
-        // ---------- defaults & flow
-        "default" => {
-            if a.len() < 2 || is_empty(&a[1]) {
-                Ok(a[0].clone())
-            } else {
-                Ok(a[1].clone())
-            }
-        }
-        "empty" => Ok(Value::Bool(is_empty(&a[0]))),
-        "coalesce" => Ok(a
-            .iter()
-            .find(|v| !is_empty(v))
-            .cloned()
-            .unwrap_or(Value::Nil)),
-        "all" => Ok(Value::Bool(a.iter().all(|v| !is_empty(v)))),
-        "any" => Ok(Value::Bool(a.iter().any(|v| !is_empty(v)))),
-        "ternary" => Ok(if a[2].truthy() {
-            a[0].clone()
-        } else {
-            a[1].clone()
-        }),
-        "kindOf" => str_v(a[0].kind_name().to_string()),
-        "kindIs" => Ok(Value::Bool(a[1].kind_name() == s(0))),
-        "typeOf" => str_v(a[0].type_name().to_string()),
-        "typeIs" => Ok(Value::Bool(a[1].type_name() == s(0))),
-        "typeIsLike" => {
-            let t = a[1].type_name();
-            Ok(Value::Bool(t == s(0) || format!("*{}", t) == s(0)))
-        }
-        "deepEqual" => Ok(Value::Bool(deep_equal(&a[0], &a[1]))),
-        "deepCopy" | "mustDeepCopy" => Ok(a[0].deep_copy()),
-        // ---------- lists
-        "list" | "tuple" => Ok(Value::list(a)),
-        "first" | "mustFirst" => {
-            let l = as_list(&a[0], "first")?;
-            Ok(l.first().cloned().unwrap_or(Value::Nil))
-        }
-        "last" | "mustLast" => {
-            let l = as_list(&a[0], "last")?;
-            Ok(l.last().cloned().unwrap_or(Value::Nil))
-        }
-        "rest" | "mustRest" => {
-            let l = as_list(&a[0], "rest")?;
-            if l.is_empty() {
-                return Ok(Value::Nil);
-            }
-            Ok(Value::list(l[1..].to_vec()))
-        }
-        "initial" | "mustInitial" => {
-            let l = as_list(&a[0], "initial")?;
-            if l.is_empty() {
-                return Ok(Value::Nil);
-            }
-            Ok(Value::list(l[..l.len() - 1].to_vec()))
-        }
-        "reverse" | "mustReverse" => {
-            let mut l = as_list(&a[0], "reverse")?;
-            l.reverse();
-            Ok(Value::list(l))
-        }
-        "append" | "push" | "mustAppend" | "mustPush" => {
-            let mut l = as_list(&a[0], "push")?;
-            l.push(a[1].clone());
-            Ok(Value::list(l))
-        }
-        "prepend" | "mustPrepend" => {
-            let mut l = as_list(&a[0], "prepend")?;
-            l.insert(0, a[1].clone());
-            Ok(Value::list(l))
-        }
-        "concat" => {
-            let mut out = vec![];
-            for x in &a {
-                match x {
-                    Value::List(l) => out.extend(l.iter().cloned()),
-                    Value::Nil => return ferr(NIL_DEREF),
-                    Value::Object(o) if matches!(o.as_ref(), Object::ApiVersions(_)) => {
-                        out.extend(as_list(x, "concat")?)
-                    }
-                    _ => return ferr(format!("Cannot concat type {} as list", x.kind_name())),
-                }
-            }
-            Ok(Value::list(out))
-        }
-        "uniq" | "mustUniq" => {
-            let l = as_list(&a[0], "uniq")?;
-            let mut out: Vec<Value> = vec![];
-            for x in l {
-                if !out.iter().any(|y| deep_equal(y, &x)) {
-                    out.push(x);
-                }
-            }
-            Ok(Value::list(out))
-        }
-        "compact" | "mustCompact" => {
-            let l = as_list(&a[0], "compact")?;
-            Ok(Value::list(
-                l.into_iter().filter(|x| !is_empty(x)).collect(),
-            ))
-        }
-        "without" | "mustWithout" => {
-            let l = as_list(&a[0], "without")?;
-            Ok(Value::list(
-                l.into_iter()
-                    .filter(|x| !a[1..].iter().any(|y| deep_equal(x, y)))
-                    .collect(),
-            ))
-        }
-        "has" | "mustHas" => {
-            let l = match &a[1] {
-                Value::Nil => return Ok(Value::Bool(false)),
-                _ => as_list(&a[1], "has")?,
-            };
-            Ok(Value::Bool(l.iter().any(|x| deep_equal(x, &a[0]))))
-        }
-        "slice" | "mustSlice" => {
-            let l = match &a[0] {
-                Value::List(_) | Value::Object(_) | Value::Nil => as_list(&a[0], "slice")?,
-                v => {
-                    return ferr(format!(
-                        "list should be type of slice or array but {}",
-                        v.kind_name()
-                    ));
-                }
-            };
-            let st_ = a.get(1).map(to_int64).unwrap_or(0) as usize;
-            let en = a
-                .get(2)
-                .map(to_int64)
-                .map(|x| x as usize)
-                .unwrap_or(l.len());
-            if st_ > en || en > l.len() {
-                return ferr(format!("slice bounds out of range [{}:{}]", st_, en));
-            }
-            Ok(Value::list(l[st_..en].to_vec()))
-        }
-        "chunk" | "mustChunk" => {
-            let l = as_list(&a[1], "chunk")?;
-            let n = i_arg(&a[0]).max(1) as usize;
-            Ok(Value::list(
-                l.chunks(n).map(|c| Value::list(c.to_vec())).collect(),
-            ))
-        }
-        // ---------- dicts
-        "dict" => {
-            let mut m = BTreeMap::new();
-            let mut i = 0;
-            while i < a.len() {
-                let k = strval(&a[i]);
-                let v = a.get(i + 1).cloned().unwrap_or(Value::str(""));
-                m.insert(k, v);
-                i += 2;
-            }
-            Ok(Value::map(m))
-        }
-        "get" => Ok(match &a[0] {
-            Value::Map(m) => m.borrow().get(s(1)).cloned().unwrap_or(Value::str("")),
-            _ => Value::str(""),
-        }),
-        "set" => {
-            match &a[0] {
-                Value::Map(m) => {
-                    m.borrow_mut().insert(s(1).to_string(), a[2].clone());
-                }
-                _ => return ferr("assignment to entry in nil map"),
-            }
-            Ok(a[0].clone())
-        }
-        "unset" => {
-            if let Value::Map(m) = &a[0] {
-                m.borrow_mut().remove(s(1));
-            }
-            Ok(a[0].clone())
-        }
-        "hasKey" => Ok(Value::Bool(match &a[0] {
-            Value::Map(m) => m.borrow().contains_key(s(1)),
-            _ => false,
-        })),
-        "pluck" => Ok(Value::list(
-            a[1..].iter().filter_map(|d| d.get(s(0))).collect(),
-        )),
-        "keys" => {
-            let mut ks = vec![];
-            for d in &a {
-                if let Value::Map(m) = d {
-                    ks.extend(m.borrow().keys().cloned());
-                }
-            }
-            Ok(Value::list(ks.into_iter().map(Value::string).collect()))
-        }
-        "values" => Ok(match &a[0] {
-            Value::Map(m) => Value::list(m.borrow().values().cloned().collect()),
-            _ => Value::list(vec![]),
-        }),
-        "pick" => {
-            let mut m = BTreeMap::new();
-            if let Value::Map(src) = &a[0] {
-                for k in &a[1..] {
-                    if let Some(v) = src.borrow().get(s_arg(k)) {
-                        m.insert(s_arg(k).to_string(), v.clone());
-                    }
-                }
-            }
-            Ok(Value::map(m))
-        }
-        "omit" => {
-            let mut m = BTreeMap::new();
-            if let Value::Map(src) = &a[0] {
-                for (k, v) in src.borrow().iter() {
-                    if !a[1..].iter().any(|x| s_arg(x) == k) {
-                        m.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-            Ok(Value::map(m))
-        }
-        "merge" | "mustMerge" | "mergeOverwrite" | "mustMergeOverwrite" => {
-            let dst = match &a[0] {
-                Value::Nil => Value::empty_map(),
-                d => d.clone(),
-            };
-            for src in &a[1..] {
-                merge_into(&dst, src, name.contains("Overwrite"));
-            }
-            Ok(dst)
-        }
-        "dig" => {
-            if a.len() < 3 {
-                return ferr("dig needs at least three arguments");
-            }
-            let dict = &a[a.len() - 1];
-            let def = &a[a.len() - 2];
-            let mut cur = match dict {
-                Value::Map(_) => dict.clone(),
-                _ => {
-                    return ferr(format!(
-                        "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
-                        dict.type_name()
-                    ));
-                }
-            };
-            for k in &a[..a.len() - 2] {
-                let ks = match k {
-                    Value::Str(s) => s.to_string(),
-                    _ => {
-                        return ferr(format!(
-                            "interface conversion: interface {{}} is {}, not string",
-                            k.type_name()
-                        ));
-                    }
-                };
-                let next = match &cur {
-                    Value::Map(m) => m.borrow().get(&ks).cloned(),
-                    _ => {
-                        return ferr(format!(
-                            "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
-                            cur.type_name()
-                        ));
-                    }
-                };
-                match next {
-                    None => return Ok(def.clone()),
-                    Some(v) => cur = v,
-                }
-            }
-            Ok(cur)
-        }
-        // ---------- semver
-        "semverCompare" => match crate::semver::compare(s(0), s(1)) {
-            Ok(b) => Ok(Value::Bool(b)),
-            Err(e) => ferr(e),
-        },
-        "semver" => match crate::semver::parse_version_object(&strval(&a[0])) {
-            Ok(v) => Ok(v),
-            Err(e) => ferr(e),
-        },
-        // ---------- dates
-        "now" => Ok(now_value()),
-        "date" => str_v(gotemplate::gofmt::go_date(s(0), &in_utc(&a[1]))),
-        "dateInZone" | "date_in_zone" => {
-            str_v(gotemplate::gofmt::go_date_in_zone(s(0), &a[1], s(2)))
-        }
-        "htmlDateInZone" => str_v(gotemplate::gofmt::go_date_in_zone(
-            "2006-01-02",
-            &a[0],
-            s(1),
-        )),
-        "htmlDate" => str_v(gotemplate::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
-        "toDate" | "mustToDate" => match gotemplate::gotime::parse(s(0), s(1)) {
-            Ok((unix_nanos, offset)) => {
-                Ok(Value::Object(Rc::new(Object::Time { unix_nanos, offset })))
-            }
-            Err(e) if name == "mustToDate" => ferr(e),
-            Err(_) => Ok(Value::Object(Rc::new(Object::Time {
-                unix_nanos: -62_135_596_800_000_000_000,
-                offset: 0,
-            }))),
-        },
-        "ago" => {
-            let now = now_nanos();
-            let t = match &a[0] {
-                Value::Object(o) => match &**o {
-                    Object::Time { unix_nanos, .. } => *unix_nanos,
-                    _ => now,
-                },
-                Value::Int(i) | Value::Int64(i) => *i as i128 * 1_000_000_000,
-                _ => now,
-            };
-            str_v(gotemplate::gofmt::format_duration(round_to_second(now - t)))
-        }
-        "durationRound" => {
-            let d: i128 = match &a[0] {
-                Value::Str(x) => gotemplate::gofmt::parse_duration(x).unwrap_or(0),
-                Value::Int64(i) => *i as i128,
-                Value::Object(o) => match &**o {
-                    Object::Time { unix_nanos, .. } => now_nanos() - unix_nanos,
-                    _ => 0,
-                },
-                _ => 0,
-            };
-            str_v(duration_round(d))
-        }
-        "unixEpoch" => str_v(match &a[0] {
-            Value::Object(o) => match &**o {
-                Object::Time { unix_nanos, .. } => {
-                    (unix_nanos.div_euclid(1_000_000_000)).to_string()
-                }
-                _ => String::new(),
-            },
-            _ => String::new(),
-        }),
-        "dateModify" | "mustDateModify" | "date_modify" | "must_date_modify" => {
-            match gotemplate::gofmt::parse_duration(s(0)) {
-                Some(d) => Ok(match &a[1] {
-                    Value::Object(o) => match &**o {
-                        Object::Time { unix_nanos, offset } => {
-                            Value::Object(Rc::new(Object::Time {
-                                unix_nanos: unix_nanos + d,
-                                offset: *offset,
-                            }))
-                        }
-                        _ => a[1].clone(),
-                    },
-                    _ => a[1].clone(),
-                }),
-                None => {
-                    if name == "mustDateModify" || name == "must_date_modify" {
-                        ferr(format!("time: invalid duration {}", go_quote(s(0))))
-                    } else {
-                        Ok(a[1].clone())
-                    }
-                }
-            }
-        }
-        "duration" => {
-            // sprig: only string and int64 inputs count; anything else is 0s
-            let n = match &a[0] {
-                Value::Str(x) => x.parse::<i64>().unwrap_or(0),
-                Value::Int64(i) => *i,
-                _ => 0,
-            };
-            str_v(gotemplate::gofmt::format_duration(
-                n as i128 * 1_000_000_000,
-            ))
-        }
-        // ---------- crypto
-        "uuidv4" => str_v(crate::crypto::uuidv4()),
-        "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => str_v(
-            crate::crypto::rand_string(name, i_arg(&a[0]).max(0) as usize),
-        ),
-        "genPrivateKey" => crate::crypto::gen_private_key(keys, s(0)).map(Value::string),
-        "genCA" => {
-            let (c, k) = crate::crypto::gen_ca(keys, s(0), i_arg(&a[1]))?;
-            Ok(cert_map(c, k))
-        }
-        "genSelfSignedCert" => {
-            let (c, k) = crate::crypto::gen_self_signed(keys, s(0), &a[1], &a[2], i_arg(&a[3]))?;
-            Ok(cert_map(c, k))
-        }
-        "genSignedCert" => {
-            let ca = &a[4];
-            let ca_cert = ca.get("Cert").map(|v| strval(&v)).unwrap_or_default();
-            let ca_key = ca.get("Key").map(|v| strval(&v)).unwrap_or_default();
-            let (c, k) = crate::crypto::gen_signed(
-                keys,
-                s(0),
-                &a[1],
-                &a[2],
-                i_arg(&a[3]),
-                &ca_cert,
-                &ca_key,
-            )?;
-            Ok(cert_map(c, k))
-        }
-        "buildCustomCert" => {
-            use base64::Engine;
-            let e = base64::engine::general_purpose::STANDARD;
-            let c = e
-                .decode(s(0))
-                .map_err(|_| TemplateError::new("unable to decode base64 certificate"))?;
-            let k = e
-                .decode(s(1))
-                .map_err(|_| TemplateError::new("unable to decode base64 private key"))?;
-            Ok(cert_map(
-                String::from_utf8_lossy(&c).into_owned(),
-                String::from_utf8_lossy(&k).into_owned(),
-            ))
-        }
-        "htpasswd" => str_v(crate::sprigcrypto::htpasswd(s(0), s(1))),
-        "bcrypt" => str_v(crate::sprigcrypto::bcrypt(s(0))),
-        "derivePassword" => {
-            let counter = i_arg(&a[0]) as u32;
-            str_v(crate::sprigcrypto::derive_password(
-                counter,
-                s(1),
-                s(2),
-                s(3),
-                s(4),
-            ))
-        }
-        "encryptAES" => crate::sprigcrypto::encrypt_aes(s(0), s(1))
-            .map(Value::string)
-            .map_err(TemplateError::new),
-        "decryptAES" => crate::sprigcrypto::decrypt_aes(s(0), s(1))
-            .map(Value::string)
-            .map_err(TemplateError::new),
-        "genCAWithKey" => {
-            let (c, k) = crate::crypto::gen_ca_with_key(s(0), i_arg(&a[1]), s(2))?;
-            Ok(cert_map(c, k))
-        }
-        "genSelfSignedCertWithKey" => {
-            let (c, k) =
-                crate::crypto::gen_self_signed_with_key(s(0), &a[1], &a[2], i_arg(&a[3]), s(4))?;
-            Ok(cert_map(c, k))
-        }
-        "genSignedCertWithKey" => {
-            let ca_cert = a[4].get("Cert").map(|v| strval(&v)).unwrap_or_default();
-            let ca_key = a[4].get("Key").map(|v| strval(&v)).unwrap_or_default();
-            let (c, k) = crate::crypto::gen_signed_with_key(
-                s(0),
-                &a[1],
-                &a[2],
-                i_arg(&a[3]),
-                &ca_cert,
-                &ca_key,
-                s(5),
-            )?;
-            Ok(cert_map(c, k))
-        }
-        "getHostByName" => str_v(String::new()),
-        "urlParse" => gotemplate::gourl::url_parse(s(0)).map_err(TemplateError::new),
-        "urlJoin" => gotemplate::gourl::url_join(&a[0])
-            .map(Value::string)
-            .map_err(TemplateError::new),
-        _ => ferr(format!("function {} is not implemented", go_quote(name))),
     }
+    ferr(format!("function {} is not implemented", go_quote(name)))
 }
 
 fn deep_equal(a: &Value, b: &Value) -> bool {
@@ -1793,6 +910,10 @@ fn deep_equal(a: &Value, b: &Value) -> bool {
         (Value::List(x), Value::List(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q))
         }
+        (Value::Object(x), Value::Object(y)) => match (&**x, &**y) {
+            (Object::Strings(p, pt), Object::Strings(q, qt)) => pt == qt && p == q,
+            _ => false,
+        },
         (Value::Map(x), Value::Map(y)) => {
             let x = x.borrow();
             let y = y.borrow();
@@ -1880,7 +1001,7 @@ fn duration_round(d: i128) -> String {
 
 /// goutils.AbbreviateFull (byte offsets, as in Go).
 fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> String {
-    let b = s.as_bytes();
+    let b = gotemplate::gostr::to_bytes(s);
     let len = b.len() as i64;
     if s.is_empty() || max_width < 4 || len <= max_width {
         return s.to_string();
@@ -1889,8 +1010,7 @@ fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> String {
     if len - offset < max_width - 3 {
         offset = len - (max_width - 3);
     }
-    let sub =
-        |from: i64, to: i64| String::from_utf8_lossy(&b[from as usize..to as usize]).into_owned();
+    let sub = |from: i64, to: i64| gotemplate::gostr::from_bytes(&b[from as usize..to as usize]);
     if offset <= 4 {
         return format!("{}...", sub(0, max_width - 3));
     }

@@ -490,7 +490,7 @@ pub fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, String> {
             n as i64 - cut as i64
         ));
     }
-    Ok(String::from_utf8_lossy(&plain[..n - cut]).into_owned())
+    Ok(gotemplate::gostr::from_bytes(&plain[..n - cut]))
 }
 
 /// Go's base64.StdEncoding.DecodeString, with Go's error message.

@@ -116,6 +116,30 @@ fn text(report: &DiffReport, style: &TextStyle) -> String {
 }
 
 impl DiffArgs {
+    /// One cluster's diff options, the same in a single run and for each cluster of a fleet.
+    fn options<'a>(
+        &'a self,
+        namespace: &'a str,
+        minor: Option<crate::cilium::versions::Minor>,
+        wanted_chart: Option<WantedChart<'a>>,
+        new_values: &'a serde_json::Value,
+        facts: Option<&'a crate::cilium::facts::NetworkFacts>,
+    ) -> DiffOptions<'a> {
+        DiffOptions {
+            release: &self.release,
+            namespace,
+            wanted: self.wants_upgrade().then_some(Wanted {
+                chart: wanted_chart,
+                values: new_values,
+                force: self.force,
+            }),
+            facts,
+            minor,
+            nodes: self.facts.nodes,
+            fail_on: self.fail_on,
+        }
+    }
+
     fn wants_upgrade(&self) -> bool {
         !self.values.is_empty()
             || !self.set.is_empty()
@@ -162,6 +186,9 @@ pub fn run(a: DiffArgs, g: &GlobalArgs) -> Result<u8> {
     a.set.apply(&mut values)?;
     let new_values = values.as_json();
     let ns = g.release_namespace();
+    let wanted_chart = loaded
+        .as_ref()
+        .map(|(chart, files)| WantedChart { chart, files });
     if let Some(sel) = a.fleet.selection(g)? {
         if a.facts.cluster.is_some() {
             return Err(Error::flag_help(
@@ -170,9 +197,6 @@ pub fn run(a: DiffArgs, g: &GlobalArgs) -> Result<u8> {
                 "use --region: each context's cluster is read (see --cluster-name-from)",
             ));
         }
-        let wanted_chart = loaded
-            .as_ref()
-            .map(|(chart, files)| WantedChart { chart, files });
         return out::runtime()?.block_on(diff_fleet(
             &a,
             g,
@@ -188,21 +212,7 @@ pub fn run(a: DiffArgs, g: &GlobalArgs) -> Result<u8> {
     } else {
         None
     };
-    let opts = DiffOptions {
-        release: &a.release,
-        namespace: &ns,
-        wanted: a.wants_upgrade().then(|| Wanted {
-            chart: loaded
-                .as_ref()
-                .map(|(chart, files)| WantedChart { chart, files }),
-            values: &new_values,
-            force: a.force,
-        }),
-        facts: facts.as_ref(),
-        minor,
-        nodes: a.facts.nodes,
-        fail_on: a.fail_on,
-    };
+    let opts = a.options(&ns, minor, wanted_chart, &new_values, facts.as_ref());
     let report = out::runtime()?.block_on(async {
         let client = crate::kube::client(&g.target()).await?;
         diff::diff(&client, &opts).await
@@ -227,7 +237,7 @@ async fn diff_fleet(
     wanted_chart: Option<WantedChart<'_>>,
     new_values: &serde_json::Value,
 ) -> Result<u8> {
-    let fleet = fleet::Fleet::load(g.kubeconfig.as_deref(), sel)?;
+    let fleet = fleet::Fleet::load(&g.target(), sel)?;
     let session = match &a.facts.region {
         Some(region) => {
             Some(crate::aws::Session::load(Some(region.clone()), a.facts.profile.clone()).await)
@@ -267,22 +277,7 @@ async fn diff_fleet(
             };
             let client = job.client().await?;
             job.say("reading the release and its objects");
-            let opts = DiffOptions {
-                release: &a.release,
-                namespace: ns,
-                wanted: a.wants_upgrade().then(|| Wanted {
-                    chart: wanted_chart.as_ref().map(|c| WantedChart {
-                        chart: c.chart,
-                        files: c.files,
-                    }),
-                    values: new_values,
-                    force: a.force,
-                }),
-                facts: facts.as_ref(),
-                minor,
-                nodes: a.facts.nodes,
-                fail_on: a.fail_on,
-            };
+            let opts = a.options(ns, minor, *wanted_chart, new_values, facts.as_ref());
             diff::diff(&client, &opts).await
         },
     )

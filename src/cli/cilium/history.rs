@@ -59,7 +59,7 @@ pub fn run(a: HistoryArgs, g: &GlobalArgs) -> Result<u8> {
     if let Some(sel) = a.fleet.selection(g)? {
         out::only_table_or_json(g)?;
         return rt.block_on(async {
-            let fleet = crate::fleet::Fleet::load(g.kubeconfig.as_deref(), &sel)?;
+            let fleet = crate::fleet::Fleet::load(&g.target(), &sel)?;
             let (release, ns) = (&a.release.release, &ns);
             let outcomes = crate::fleet::run(
                 &fleet,

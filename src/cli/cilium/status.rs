@@ -58,7 +58,7 @@ pub fn run(a: StatusArgs, g: &GlobalArgs) -> Result<u8> {
     if let Some(sel) = a.fleet.selection(g)? {
         let rt = out::runtime()?;
         return rt.block_on(async {
-            let fleet = crate::fleet::Fleet::load(g.kubeconfig.as_deref(), &sel)?;
+            let fleet = crate::fleet::Fleet::load(&g.target(), &sel)?;
             let (release, ns) = (&a.release.release, &ns);
             let outcomes = crate::fleet::run(
                 &fleet,

@@ -169,7 +169,8 @@ fn write_dir(dir: &Path, docs: &[helm::RenderedDoc]) -> Result<()> {
                 source,
             })?;
         }
-        crate::fsutil::atomic_write(&path, text.as_bytes())?;
+        // a chart may render bytes that are not UTF-8: written as Go writes them
+        crate::fsutil::atomic_write(&path, &helm::gostr::to_bytes(&text))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -72,7 +72,7 @@ pub fn run(a: ValidateArgs, g: &GlobalArgs) -> Result<u8> {
         }
         let rt = out::runtime()?;
         return rt.block_on(async {
-            let fleet = fleet::Fleet::load(g.kubeconfig.as_deref(), &sel)?;
+            let fleet = fleet::Fleet::load(&g.target(), &sel)?;
             let session =
                 crate::aws::Session::load(a.facts.region.clone(), a.facts.profile.clone()).await;
             let (a, session, doc) = (&a, &session, &doc);

@@ -6,6 +6,9 @@
 //! error:CODE:RATE[:METHOD[:PATH]]          answer with a Status of CODE (400, 404, 409, 422, 429, 500, 503, …)
 //! throttle:RATE[:SECONDS[:METHOD[:PATH]]]  429 TooManyRequests with Retry-After (default 1 s)
 //! drop:RATE[:METHOD[:PATH]]                drop the connection after the response headers
+//! lost:RATE[:METHOD[:PATH]]                carry the request out, then drop the connection before
+//!                                          the answer (the client cannot tell that it landed)
+//! late:DURATION:RATE[:METHOD[:PATH]]       carry the request out, then hold the answer DURATION
 //! conflict:RATE[:PATH]                     409 "the object has been modified" on PUT/PATCH
 //! watch-close:N                            close every watch after N events
 //! seed:N                                   seed for the rates (default 1): runs are deterministic
@@ -33,6 +36,8 @@ enum Kind {
     Error(u16),
     Throttle(u64),
     Drop,
+    Lost,
+    Late(Duration),
     Conflict,
     WatchClose(usize),
 }
@@ -146,6 +151,13 @@ fn parse_rule(spec: &str) -> Result<Option<Rule>, String> {
             mk(Kind::Throttle(secs), parse_rate(get(1))?, get(3), get(4))
         }
         "drop" => mk(Kind::Drop, parse_rate(get(1))?, get(2), get(3)),
+        "lost" => mk(Kind::Lost, parse_rate(get(1))?, get(2), get(3)),
+        "late" => mk(
+            Kind::Late(dur(get(1))?),
+            parse_rate(get(2))?,
+            get(3),
+            get(4),
+        ),
         "conflict" => mk(Kind::Conflict, parse_rate(get(1))?, "*", get(2)),
         "watch-close" => {
             let n = get(1)
@@ -162,6 +174,26 @@ enum Action {
     Sleep(Duration),
     Respond(ApiError),
     Drop,
+    Lose,
+    HoldAnswer(Duration),
+}
+
+/// What happens to a request's answer once it has been carried out.
+#[derive(Debug, Default)]
+pub struct After {
+    /// Held this long before it is sent.
+    pub delay: Duration,
+    /// Never sent: the connection is dropped.
+    pub lose: bool,
+}
+
+/// A response that sends its headers, then drops the connection.
+fn aborted() -> Response<RespBody> {
+    Response::builder()
+        .status(200)
+        .header("Content-Type", "application/json")
+        .body(RespBody::Abort)
+        .expect("response")
 }
 
 impl Faults {
@@ -239,6 +271,8 @@ impl Faults {
                     Action::Respond(e)
                 }
                 Kind::Drop => Action::Drop,
+                Kind::Lost => Action::Lose,
+                Kind::Late(d) => Action::HoldAnswer(*d),
                 Kind::Conflict => Action::Respond(ApiError::new(
                     409,
                     "Conflict",
@@ -250,24 +284,28 @@ impl Faults {
         out
     }
 
-    /// Applies request faults; Some(response) short-circuits the request.
-    pub async fn before(&self, r: &Req) -> Option<Response<RespBody>> {
+    /// Applies request faults before the request is carried out: `Err(response)` answers it
+    /// instead; `Ok(after)` says what becomes of the real answer.
+    pub async fn before(&self, r: &Req) -> Result<After, Response<RespBody>> {
+        let mut after = After::default();
         for a in self.decide(r) {
             match a {
                 Action::Sleep(d) => tokio::time::sleep(d).await,
-                Action::Respond(e) => return Some(error_resp(&e)),
-                Action::Drop => {
-                    return Some(
-                        Response::builder()
-                            .status(200)
-                            .header("Content-Type", "application/json")
-                            .body(RespBody::Abort)
-                            .expect("response"),
-                    );
-                }
+                Action::Respond(e) => return Err(error_resp(&e)),
+                Action::Drop => return Err(aborted()),
+                Action::Lose => after.lose = true,
+                Action::HoldAnswer(d) => after.delay += d,
             }
         }
-        None
+        Ok(after)
+    }
+
+    /// The answer to a carried-out request, as the faults decided in [`Faults::before`].
+    pub async fn after(after: After, resp: Response<RespBody>) -> Response<RespBody> {
+        if !after.delay.is_zero() {
+            tokio::time::sleep(after.delay).await;
+        }
+        if after.lose { aborted() } else { resp }
     }
 
     pub fn watch_close_after(&self) -> Option<usize> {
@@ -349,6 +387,12 @@ mod tests {
         assert_eq!(f.decide(&req("GET", "/api/v1/pods")).len(), 1);
         assert_eq!(f.decide(&req("GET", "/api/v1/pods")).len(), 0);
         assert!(Faults::parse(&["bogus:1".into()]).is_err());
+        let f = Faults::parse(&["lost:1x:POST".into(), "late:2s:1x:PUT:/x".into()]).unwrap();
+        assert!(matches!(f.decide(&req("POST", "/y"))[..], [Action::Lose]));
+        assert!(f.decide(&req("POST", "/y")).is_empty());
+        assert!(
+            matches!(f.decide(&req("PUT", "/x"))[..], [Action::HoldAnswer(d)] if d == Duration::from_secs(2))
+        );
         assert!(glob(
             "/api/v1/namespaces/*/pods",
             "/api/v1/namespaces/x/pods/y"

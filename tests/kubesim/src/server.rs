@@ -177,10 +177,11 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
         let e = ApiError::new(401, "Unauthorized", "Unauthorized");
         return error_resp(&e);
     }
-    if let Some(resp) = shared.cfg.faults.before(&r).await {
-        return resp;
-    }
-    let resp = route(&shared, &r).await;
+    let after = match shared.cfg.faults.before(&r).await {
+        Ok(after) => after,
+        Err(resp) => return resp,
+    };
+    let resp = Faults::after(after, route(&shared, &r).await).await;
     if shared.cfg.verbose {
         eprintln!(
             "kubesim: {} {}{} [{}] [{}] -> {}",

@@ -98,5 +98,19 @@ pub fn ours(
         namespace: ns.into(),
         ..Default::default()
     };
-    helm_engine::render_files(chart, &v, &opts).map_err(|e| e.0)
+    // Go's output bytes as the oracle hands them over (through JSON: a byte that is not UTF-8
+    // reads as U+FFFD)
+    helm_engine::render_files(chart, &v, &opts)
+        .map(|m| {
+            m.into_iter()
+                .map(|(k, t)| {
+                    let text = match helm_engine::gostr::to_bytes(&t) {
+                        std::borrow::Cow::Borrowed(_) => t,
+                        std::borrow::Cow::Owned(b) => String::from_utf8_lossy(&b).into_owned(),
+                    };
+                    (k, text)
+                })
+                .collect()
+        })
+        .map_err(|e| e.0)
 }

@@ -238,22 +238,40 @@ fn revisions(list: &Value) -> Vec<(i64, String)> {
 
 /// What the release does not own, as it must stay: (what, resourceVersion, uid).
 fn bystanders(kc: &Path) -> Vec<(String, Value, Value)> {
-    [
-        ("daemonset", "aws-node"),
-        ("daemonset", "kube-proxy"),
-        ("configmap", "soak-bystander"),
-        ("configmap", "other-release-config"),
-    ]
-    .iter()
-    .map(|(kind, name)| {
-        let o = kubectl_json(kc, &["get", kind, name, "-n", "kube-system"]);
-        (
-            format!("{kind}/{name}"),
-            o["metadata"]["resourceVersion"].clone(),
-            o["metadata"]["uid"].clone(),
-        )
-    })
-    .collect()
+    let list = kubectl_json(
+        kc,
+        &[
+            "get",
+            "daemonset/aws-node",
+            "daemonset/kube-proxy",
+            "configmap/soak-bystander",
+            "configmap/other-release-config",
+            "-n",
+            "kube-system",
+            "--ignore-not-found",
+        ],
+    );
+    let mut v: Vec<(String, Value, Value)> = list["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|o| {
+                    (
+                        format!(
+                            "{}/{}",
+                            o["kind"].as_str().unwrap_or(""),
+                            o["metadata"]["name"].as_str().unwrap_or("")
+                        ),
+                        o["metadata"]["resourceVersion"].clone(),
+                        o["metadata"]["uid"].clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
 }
 
 /// The soak's own ConfigMap and one of another Helm release, beside the release.
@@ -622,7 +640,7 @@ fn sequence(seed: u64, steps_max: u64, tally: &Mutex<Tally>) {
         seq.log
             .last_mut()
             .expect("a step")
-            .push_str(&format!(" = {outcome}"));
+            .push_str(&format!(" = {outcome} ({:.1} s)", r.secs));
         if !r.killed && (!matches!(r.code, Some(0..=2)) || r.stderr.contains("panicked")) {
             seq.violation(format!(
                 "{label}: {outcome} after {:.1} s: {}",

@@ -182,6 +182,13 @@ fn retryable(e: &kube::Error) -> Option<Duration> {
     match e {
         kube::Error::Api(s) if s.code == 429 => Some(Duration::from_millis(500)),
         kube::Error::Api(s) if s.code >= 500 => Some(Duration::from_millis(200)),
+        // An optimistic-concurrency conflict (not server-side apply's field conflicts, which
+        // need the user): the next attempt reads or applies against the current object.
+        kube::Error::Api(s)
+            if s.code == 409 && s.message.contains("the object has been modified") =>
+        {
+            Some(Duration::from_millis(100))
+        }
         kube::Error::Api(_) => None,
         kube::Error::HyperError(_) | kube::Error::Service(_) => Some(Duration::from_millis(200)),
         _ => None,

@@ -12,10 +12,12 @@ use std::rc::Rc;
 
 mod coalesce;
 mod dependencies;
+mod error;
 
 pub use coalesce::merge_maps;
-use coalesce::{chart_alias_name, coalesce};
+use coalesce::{chart_alias_name, coalesce, go_type_name};
 use dependencies::process_dependencies;
+pub use error::RenderError;
 
 /// Output of one template execution (a file, `include` or `tpl`). Helm has no limit; a larger
 /// manifest could not be stored in a release or applied (etcd takes 1.5 MiB per object), and
@@ -52,17 +54,6 @@ impl Default for RenderOptions {
         }
     }
 }
-
-/// A render error, with Helm's message.
-#[derive(Debug, Clone)]
-pub struct RenderError(pub String);
-
-impl std::fmt::Display for RenderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for RenderError {}
 
 fn chart_meta_map(c: &Chart, is_root: bool) -> Value {
     let md = &c.metadata;
@@ -497,22 +488,6 @@ pub fn render_files(
         out.insert(k.clone(), strip_no_value(buf));
     }
     Ok(out)
-}
-
-/// Go's `%T` of a values node (as Helm prints it in schema errors).
-pub(super) fn go_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Nil => "<nil>",
-        Value::Bool(_) => "bool",
-        Value::Int(_) | Value::Int64(_) => "int64",
-        Value::Uint(_) => "uint64",
-        Value::Byte(_) => "uint8",
-        Value::Float(_) => "float64",
-        Value::Str(_) => "string",
-        Value::List(_) => "[]interface {}",
-        Value::Map(_) => "map[string]interface {}",
-        Value::Object(_) => "interface {}",
-    }
 }
 
 /// Helm's ValidateAgainstSchema: the chart's schema, then each (enabled) subchart's against its

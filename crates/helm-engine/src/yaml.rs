@@ -3,24 +3,13 @@
 
 use gotemplate::value::Value;
 
+mod error;
 mod parser;
 mod resolve;
 
+pub use error::YamlError;
 pub use parser::MAX_DEPTH;
 pub use resolve::{Resolved, resolve_plain};
-
-/// A YAML syntax or conversion error.
-#[derive(Debug, Clone, PartialEq)]
-pub struct YamlError(pub String);
-
-impl std::fmt::Display for YamlError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for YamlError {}
-
-type ParseResult<T> = Result<T, YamlError>;
 
 /// Parse the first YAML document of `src` into a JSON-typed value.
 pub fn parse(src: &str) -> Result<Value, YamlError> {

@@ -1,7 +1,7 @@
 //! Values coalescing as Helm's chartutil does it: `-f`/`--set` layers merged, then each chart's
 //! defaults, globals and subchart tables coalesced into the user's values.
 
-use super::{RenderError, go_type_name};
+use super::error::RenderError;
 use crate::chart::Chart;
 use gotemplate::value::Value;
 use std::collections::BTreeMap;
@@ -234,4 +234,20 @@ pub(super) fn path_lookup(v: &Value, path: &str) -> Option<Value> {
         };
     }
     Some(cur)
+}
+
+/// Go's `%T` of a values node (as Helm prints it in schema errors).
+pub(super) fn go_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "<nil>",
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Int64(_) => "int64",
+        Value::Uint(_) => "uint64",
+        Value::Byte(_) => "uint8",
+        Value::Float(_) => "float64",
+        Value::Str(_) => "string",
+        Value::List(_) => "[]interface {}",
+        Value::Map(_) => "map[string]interface {}",
+        Value::Object(_) => "interface {}",
+    }
 }

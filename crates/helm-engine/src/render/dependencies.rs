@@ -1,8 +1,8 @@
 //! Chart dependencies as Helm's ProcessDependencies handles them: aliases, tags and conditions
 //! (disabled subcharts removed), then import-values.
 
-use super::RenderError;
 use super::coalesce::{coalesce, coalesce_mode, coalesce_tables, path_lookup};
+use super::error::RenderError;
 use crate::chart::Chart;
 use gotemplate::value::Value;
 use std::collections::BTreeMap;

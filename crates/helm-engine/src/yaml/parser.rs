@@ -1,7 +1,7 @@
 //! The YAML reader proper: go-yaml v2's scanner and parser rules (block and flow styles, anchors
 //! and aliases with its "billion laughs" budget, depth limits), into untyped nodes.
 
-use super::{ParseResult, YamlError};
+use super::error::{ParseResult, YamlError};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug)]

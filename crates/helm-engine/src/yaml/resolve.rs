@@ -1,8 +1,8 @@
 //! From nodes to values: go-yaml v2's resolution of plain scalars (YAML 1.1 booleans, numbers,
 //! timestamps), tags, merge keys, and sigs.k8s.io/yaml's JSON typing of the result.
 
+use super::error::{ParseResult, YamlError};
 use super::parser::Node;
-use super::{ParseResult, YamlError};
 use gotemplate::strconv::{go_parse_float, go_parse_int, go_parse_uint};
 use gotemplate::value::Value;
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! Go text/template's builtin functions, and Sprig's `semver` constructors.
 
-use super::*;
+use super::helpers::*;
 
 /// The function `name` if it is one of this module's: `Ok(None)` when it is not.
 pub(super) fn call(

@@ -1,6 +1,6 @@
 //! Sprig's crypto, key and certificate functions, and the URL helpers.
 
-use super::*;
+use super::helpers::*;
 
 /// The function `name` if it is one of this module's: `Ok(None)` when it is not.
 pub(super) fn call(

@@ -1,6 +1,6 @@
 //! Sprig's conversions, integer and float math, and defaults and flow functions.
 
-use super::*;
+use super::helpers::*;
 
 /// The function `name` if it is one of this module's: `Ok(None)` when it is not.
 pub(super) fn call(

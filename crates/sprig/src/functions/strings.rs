@@ -1,6 +1,6 @@
 //! Sprig's string, encoding and regex functions (strings are Go byte strings: see gotemplate::gostr).
 
-use super::*;
+use super::helpers::*;
 
 /// The function `name` if it is one of this module's: `Ok(None)` when it is not.
 pub(super) fn call(

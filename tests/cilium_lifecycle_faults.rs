@@ -384,3 +384,56 @@ fn fault_failed_upgrade_rolls_back_and_killed_upgrade_recovers() {
     );
     assert!(h[3].2.contains("interrupted"), "{h:?}");
 }
+
+/// Found by the lifecycle soak: a preflight killed (SIGKILL) before its own clean-up left the
+/// pre-flight DaemonSet and its release behind for good. Now `cilium status` warns about it and
+/// `cilium uninstall` removes it with Cilium.
+#[test]
+fn fault_killed_preflight_is_reported_and_removed_by_uninstall() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, kc) = installed(dir.path());
+    let newer = chart_as("1.17.19", dir.path());
+    // Writes slowed so that the kill lands while the pre-flight check is being installed.
+    sim.set_faults(&["latency:300ms:PATCH", "latency:300ms:POST"])
+        .unwrap();
+    let mut child = cli::std_cmd()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["cilium", "upgrade", "--preflight", "--chart"])
+        .arg(&newer)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while preflight_gone(&kc) {
+        assert!(t0.elapsed().as_secs() < 30, "the preflight never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    sim.set_faults(&[]).unwrap();
+    assert!(
+        !preflight_gone(&kc),
+        "the killed preflight left its check behind"
+    );
+    let st = podnet_json(&kc, &["status"]);
+    let ids: Vec<&str> = st["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"preflight-left-behind"), "{st}");
+    let out = podnet(&kc)
+        .args(["cilium", "uninstall", "--yes"])
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("also removed release \"cilium-preflight\""),
+        "{text}"
+    );
+    assert!(preflight_gone(&kc), "uninstall left the pre-flight check");
+}

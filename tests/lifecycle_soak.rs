@@ -736,6 +736,10 @@ fn sequence(seed: u64, steps_max: u64, tally: &Mutex<Tally>) {
     if std::env::var_os("SOAK_VERBOSE").is_some() || !seq.violations.is_empty() {
         eprintln!("seed {seed}: {}", seq.log.join(" → "));
     }
+    // said at once, so that a soak stopped early still tells what it found
+    for v in &seq.violations {
+        eprintln!("VIOLATION {v}");
+    }
     t.violations.append(&mut seq.violations);
 }
 
@@ -775,9 +779,6 @@ fn soak(runs: u64, seed: u64, jobs: u64, steps_max: u64) {
     );
     eprintln!("faults: {:?}", t.faults);
     eprintln!("outcomes: {:?}", t.outcomes);
-    for v in &t.violations {
-        eprintln!("VIOLATION {v}");
-    }
     assert!(t.violations.is_empty(), "{} violations", t.violations.len());
     assert_eq!(t.runs, runs, "every sequence ran to its end");
 }

@@ -30,6 +30,21 @@ pub struct PreflightReport {
     pub cleaned_up: bool,
 }
 
+/// Removes a pre-flight check that an interrupted run left installed (killed before its own
+/// clean-up): true when there was one. The release is podnet's own, never the user's.
+pub async fn remove_leftover(
+    client: &Client,
+    namespace: &str,
+    timeout: std::time::Duration,
+) -> Result<bool> {
+    let store = Store::new(client, namespace, HINTS);
+    if store.history(PREFLIGHT_RELEASE).await?.is_empty() {
+        return Ok(false);
+    }
+    uninstall(client, PREFLIGHT_RELEASE, namespace, false, timeout).await?;
+    Ok(true)
+}
+
 /// AWS's preflight, steps 2–5 as one: render the target chart with `preflight.enabled=true`,
 /// `agent=false`, `operator.enabled=false` as release `cilium-preflight`, wait until the
 /// pre-flight DaemonSet is ready on every node running the agent and its Deployment is ready,
@@ -43,10 +58,7 @@ pub async fn preflight(
     field_manager: &str,
     timeout: std::time::Duration,
 ) -> Result<PreflightReport> {
-    let store = Store::new(client, namespace, HINTS);
-    if !store.history(PREFLIGHT_RELEASE).await?.is_empty() {
-        uninstall(client, PREFLIGHT_RELEASE, namespace, false, timeout).await?;
-    }
+    remove_leftover(client, namespace, timeout).await?;
     let mut v = base.clone();
     if !v.is_object() {
         v = json!({});

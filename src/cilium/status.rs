@@ -99,6 +99,22 @@ pub async fn status(client: &Client, release_name: &str, namespace: &str) -> Res
         ),
         Some(_) => {}
     }
+    if !Store::new(client, namespace, HINTS)
+        .history(super::preflight::PREFLIGHT_RELEASE)
+        .await?
+        .is_empty()
+    {
+        findings.push(
+            Finding::warning(
+                "preflight-left-behind",
+                format!(
+                    "a pre-flight check (release {}, DaemonSet cilium-pre-flight-check) is still installed: a preflight run was interrupted",
+                    super::preflight::PREFLIGHT_RELEASE
+                ),
+            )
+            .fix("`kubectl podnet cilium upgrade --preflight` runs it again and removes it; `kubectl podnet cilium uninstall` removes it with Cilium"),
+        );
+    }
     let release = last.map(|r| json!({"name": r.name(), "revision": r.version(), "status": r.status(), "chart": format!("{}-{}", r.chart_name(), r.chart_version()), "updated": r.updated()}));
 
     let ds_api: Api<DaemonSet> = Api::namespaced(client.clone(), namespace);

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use crate::cilium::lifecycle;
+use crate::cilium::{lifecycle, preflight};
 use crate::cli::flags::GlobalArgs;
 use crate::cli::out::{self, confirm, stdout_write};
 use crate::error::Result;
@@ -41,9 +41,13 @@ pub fn run(a: UninstallArgs, g: &GlobalArgs) -> Result<u8> {
             return Ok(out::EXIT_ERROR);
         }
     }
-    let (deleted, kept) = out::runtime()?.block_on(async {
+    let (deleted, kept, leftover) = out::runtime()?.block_on(async {
         let client = crate::kube::client(&g.target()).await?;
-        lifecycle::uninstall(&client, &a.release, &ns, a.purge_crds, a.timeout).await
+        let (deleted, kept) =
+            lifecycle::uninstall(&client, &a.release, &ns, a.purge_crds, a.timeout).await?;
+        // a pre-flight check killed before its own clean-up goes with the Cilium it checked
+        let leftover = preflight::remove_leftover(&client, &ns, a.timeout).await?;
+        Ok::<_, crate::error::Error>((deleted, kept, leftover))
     })?;
     let mut out = format!(
         "release \"{}\" uninstalled: {} object(s) deleted\n",
@@ -52,6 +56,12 @@ pub fn run(a: UninstallArgs, g: &GlobalArgs) -> Result<u8> {
     );
     for k in &kept {
         out.push_str(&format!("kept: {k}\n"));
+    }
+    if leftover {
+        out.push_str(&format!(
+            "also removed release \"{}\": a pre-flight check left by an interrupted run\n",
+            preflight::PREFLIGHT_RELEASE
+        ));
     }
     out.push_str("note: Cilium leaves interfaces (cilium_host, cilium_net, cilium_vxlan), routes and iptables rules on the hybrid nodes; reboot or clean them before installing another CNI.\n");
     stdout_write(out.as_bytes())?;

@@ -309,6 +309,8 @@ pub fn format_float_g(f: f64) -> String {
 
 /// `strconv.FormatFloat(f, 'g', -1, bits)`.
 pub fn format_float_g_bits(f: f64, bits: u32) -> String {
+    // a float32 is the value converted first: past its range it is ±Inf (found by fuzzing)
+    let f = if bits == 32 { f as f32 as f64 } else { f };
     if f.is_nan() {
         return "NaN".into();
     }

@@ -226,3 +226,45 @@ fn manifest_yaml_errors_match_helm_template() {
         assert_eq!(ours, theirs, "{text:?}");
     }
 }
+
+/// Found by fuzzing (`fuzz/fuzz_targets/yaml.rs`, a 46-digit map key): go-yaml turns a float key
+/// into text through float32, where it may be past the range; the engine panicked there.
+#[test]
+fn float_map_keys_past_float32_match_helm_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keys");
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: keys\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("values.yaml"),
+        "a:\n  7777777777777777777777777777777777777777777770: x\n  1e39: yes\n  -1e39: z\n  3.4e38: w\n  1.5: v\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("templates/x.yaml"), "v: {{ toJson .Values.a }}\n").unwrap();
+    let helm = std::process::Command::new(testkit::helm::cli_bin())
+        .args(["template", "rel"])
+        .arg(&dir)
+        .output()
+        .expect("run helm");
+    assert!(
+        helm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&helm.stderr)
+    );
+    let opts = helm_engine::RenderOptions {
+        release_name: "rel".into(),
+        namespace: "default".into(),
+        ..Default::default()
+    };
+    let docs = helm_engine::render_chart_path(&dir, &helm_engine::Values::new(), &opts).unwrap();
+    let mut out = Vec::new();
+    helm_engine::write_template_stream(&mut out, &docs).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&helm.stdout)
+    );
+}

@@ -20,6 +20,9 @@ pub mod validate;
 pub mod versions;
 pub mod wait;
 
+/// Release name of the preflight check (AWS's guide uses the same).
+pub const PREFLIGHT_RELEASE: &str = "cilium-preflight";
+
 /// The commands that release errors point to.
 pub const HINTS: crate::release::hints::Hints = crate::release::hints::Hints {
     cli: "kubectl podnet cilium",

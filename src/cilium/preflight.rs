@@ -12,8 +12,7 @@ use crate::helm::{Chart, Values};
 use crate::kube::with_retries;
 use crate::release::storage::Store;
 
-/// Release name of the preflight check (AWS's guide uses the same).
-pub const PREFLIGHT_RELEASE: &str = "cilium-preflight";
+pub use super::PREFLIGHT_RELEASE;
 
 /// Result of `upgrade --preflight`.
 #[derive(Debug, serde::Serialize)]

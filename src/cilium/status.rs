@@ -100,7 +100,7 @@ pub async fn status(client: &Client, release_name: &str, namespace: &str) -> Res
         Some(_) => {}
     }
     if !Store::new(client, namespace, HINTS)
-        .history(super::preflight::PREFLIGHT_RELEASE)
+        .history(super::PREFLIGHT_RELEASE)
         .await?
         .is_empty()
     {
@@ -109,7 +109,7 @@ pub async fn status(client: &Client, release_name: &str, namespace: &str) -> Res
                 "preflight-left-behind",
                 format!(
                     "a pre-flight check (release {}, DaemonSet cilium-pre-flight-check) is still installed: a preflight run was interrupted",
-                    super::preflight::PREFLIGHT_RELEASE
+                    super::PREFLIGHT_RELEASE
                 ),
             )
             .fix("`kubectl podnet cilium upgrade --preflight` runs it again and removes it; `kubectl podnet cilium uninstall` removes it with Cilium"),

@@ -229,6 +229,8 @@ fn manifest_yaml_errors_match_helm_template() {
 
 /// Found by fuzzing (`fuzz/fuzz_targets/yaml.rs`, a 46-digit map key): go-yaml turns a float key
 /// into text through float32, where it may be past the range; the engine panicked there.
+/// Each map holds one key per overflow: two keys that both become `.inf` collide, and Go's
+/// random map order then picks the winner differently on each `helm` run.
 #[test]
 fn float_map_keys_past_float32_match_helm_template() {
     let tmp = tempfile::tempdir().unwrap();
@@ -241,10 +243,14 @@ fn float_map_keys_past_float32_match_helm_template() {
     .unwrap();
     std::fs::write(
         dir.join("values.yaml"),
-        "a:\n  7777777777777777777777777777777777777777777770: x\n  1e39: yes\n  -1e39: z\n  3.4e38: w\n  1.5: v\n",
+        "a:\n  7777777777777777777777777777777777777777777770: x\n  -1e39: z\n  3.4e38: w\n  1.5: v\nb:\n  1e39: yes\n",
     )
     .unwrap();
-    std::fs::write(dir.join("templates/x.yaml"), "v: {{ toJson .Values.a }}\n").unwrap();
+    std::fs::write(
+        dir.join("templates/x.yaml"),
+        "v: {{ toJson .Values.a }}\nw: {{ toJson .Values.b }}\n",
+    )
+    .unwrap();
     let helm = std::process::Command::new(testkit::helm::cli_bin())
         .args(["template", "rel"])
         .arg(&dir)

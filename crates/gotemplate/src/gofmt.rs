@@ -149,7 +149,8 @@ fn go_syntax(v: &Value, top: bool, out: &mut String) {
             out.push_str("map[string]interface {}(nil)")
         }
         Value::Map(m) => {
-            out.push_str("map[string]interface {}{");
+            out.push_str(v.type_name());
+            out.push('{');
             for (i, (k, x)) in m.borrow().iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
@@ -338,16 +339,6 @@ impl Copy for Spec {}
 
 /// Go `fmt.Sprintf`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
-    sprintf_typed(format, args, &|_| None)
-}
-
-/// [`sprintf`] for a caller whose values carry Go types this crate cannot see (Helm's
-/// `common.Values` maps): `type_name` gives `%T`'s answer for such a value, `None` otherwise.
-pub fn sprintf_typed(
-    format: &str,
-    args: &[Value],
-    type_name: &dyn Fn(&Value) -> Option<&'static str>,
-) -> String {
     let mut out = String::new();
     let mut argi = 0;
     // an explicit index (`%[2]d`) turns off the EXTRA check, as in Go
@@ -468,12 +459,6 @@ pub fn sprintf_typed(
         }
         let v = &args[argi];
         argi += 1;
-        if verb == 'T'
-            && let Some(name) = type_name(v)
-        {
-            out.push_str(&pad(name.to_string(), &sp, false));
-            continue;
-        }
         let go_syntax_ok = match v {
             Value::Object(o) => matches!(
                 **o,

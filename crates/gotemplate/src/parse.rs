@@ -24,8 +24,14 @@ enum Token {
     Assign,
     Declare,
     Comma,
+    /// Any other printable ASCII character (Go's itemChar): valid nowhere, so the parser
+    /// reports it as unexpected in its context.
+    Punct,
     Keyword,
     Eof,
+    /// Where the lexer stopped with an error (Go's itemError): Go lexes as the parser reads,
+    /// so a parse error before this point wins over the lexer's.
+    Error,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +53,8 @@ struct Lexer<'a> {
     line: usize,
     toks: Vec<Tok>,
     paren: i32,
+    /// The lexer's error, reported when the parser reaches [`Token::Error`].
+    error: Option<ParseError>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -352,12 +360,15 @@ impl<'a> Lexer<'a> {
                             Token::Identifier
                         };
                         self.emit(t, start, self.pos, line);
+                    } else if ch.is_ascii_graphic() {
+                        self.pos += 1;
+                        self.emit(Token::Punct, start, self.pos, line);
                     } else {
-                        return Err(self.err(
-                            line,
-                            format!("unrecognized character in action: {:?}", ch)
-                                .replace('\'', "'"),
-                        ));
+                        let shown =
+                            crate::gofmt::sprintf("%#U", &[crate::value::Value::Int(ch as i64)]);
+                        return Err(
+                            self.err(line, format!("unrecognized character in action: {shown}"))
+                        );
                     }
                 }
             }
@@ -625,6 +636,9 @@ impl<'a> Parser<'a> {
         )))
     }
     fn unexpected<X>(&self, t: &Tok, ctx: &str) -> Result<X, ParseError> {
+        if let (Token::Error, Some(e)) = (t.t, &self.lx.error) {
+            return Err(e.clone());
+        }
         let desc = match t.t {
             Token::Eof => "EOF".to_string(),
             Token::RightDelim => "\"}}\"".to_string(),
@@ -1229,8 +1243,18 @@ pub fn parse(
         line: 1,
         toks: Vec::new(),
         paren: 0,
+        error: None,
     };
-    lx.run()?;
+    if let Err(e) = lx.run() {
+        let (pos, line) = (lx.pos.min(text.len()), lx.line);
+        lx.toks.push(Tok {
+            t: Token::Error,
+            pos,
+            end: pos,
+            line,
+        });
+        lx.error = Some(e);
+    }
     let name_rc: Rc<str> = Rc::from(name);
     let text_rc: Rc<str> = Rc::from(text);
     let mut p = Parser {
@@ -1244,6 +1268,9 @@ pub fn parse(
         has_func,
     };
     let root = p.parse_top()?;
+    if let Some(e) = &lx.error {
+        return Err(e.clone());
+    }
     let defs = std::mem::take(&mut p.defs);
     Ok((
         Tree {

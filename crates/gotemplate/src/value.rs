@@ -5,8 +5,55 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-/// A shared, mutable Go `map[string]interface{}` (Go maps are references).
-pub type MapRef = Rc<RefCell<BTreeMap<String, Value>>>;
+/// A shared, mutable Go map (Go maps are references), seen through one Go map type.
+///
+/// Go lets a named map type share its map with a plain `map[string]interface{}`: Helm's
+/// subchart `.Values` is a `common.Values` while the parent's `.Values.sub` is the same map
+/// typed `map[string]interface {}`. So the type travels with the reference, not the map.
+#[derive(Clone, Debug)]
+pub struct MapRef {
+    map: Rc<RefCell<BTreeMap<String, Value>>>,
+    type_name: Option<&'static str>,
+}
+
+impl MapRef {
+    /// A new `map[string]interface{}`.
+    pub fn new(map: BTreeMap<String, Value>) -> MapRef {
+        MapRef {
+            map: Rc::new(RefCell::new(map)),
+            type_name: None,
+        }
+    }
+
+    /// The same map seen as the named Go type `name` (e.g. `common.Values`), as Go's
+    /// conversion `T(m)` gives.
+    pub fn typed(&self, name: &'static str) -> MapRef {
+        MapRef {
+            map: self.map.clone(),
+            type_name: Some(name),
+        }
+    }
+
+    /// The same map as a plain `map[string]interface{}`.
+    pub fn plain(&self) -> MapRef {
+        MapRef {
+            map: self.map.clone(),
+            type_name: None,
+        }
+    }
+
+    /// The named Go type this reference sees, if any (`None`: `map[string]interface {}`).
+    pub fn type_name(&self) -> Option<&'static str> {
+        self.type_name
+    }
+}
+
+impl std::ops::Deref for MapRef {
+    type Target = Rc<RefCell<BTreeMap<String, Value>>>;
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
 
 /// A value inside the template engine.
 #[derive(Clone, Debug, Default)]
@@ -154,7 +201,7 @@ impl Value {
         Value::List(Rc::new(v))
     }
     pub fn map(m: BTreeMap<String, Value>) -> Value {
-        Value::Map(Rc::new(RefCell::new(m)))
+        Value::Map(MapRef::new(m))
     }
     /// A Go `[]string`.
     pub fn strings(items: Vec<String>) -> Value {
@@ -224,7 +271,7 @@ impl Value {
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(_) => "[]interface {}",
-            Value::Map(_) => "map[string]interface {}",
+            Value::Map(m) => m.type_name().unwrap_or("map[string]interface {}"),
             Value::Object(o) => match &**o {
                 Object::Files(_) => "engine.files",
                 Object::StrMap(_) => "map[string]string",

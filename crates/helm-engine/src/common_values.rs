@@ -1,35 +1,27 @@
 //! Helm's `common.Values` type (chartutil.Values): the maps `.Values` and `Values.Table` give,
 //! with their methods `AsMap`, `YAML`, `Table` and `PathValue`.
 //!
-//! A template map is a plain Go map; which maps are `common.Values` is remembered here by
-//! identity, as Helm's type system would.
+//! A template map is a plain Go map; a reference typed `common.Values` (see
+//! [`gotemplate::value::MapRef::typed`]) shares it, as a Go conversion does.
 
 use gotemplate::strconv::go_quote;
 use gotemplate::value::{MapRef, Value};
-use std::cell::RefCell;
-use std::rc::Rc;
 
-thread_local! {
-    static VALUES_MAPS: RefCell<Vec<std::rc::Weak<RefCell<std::collections::BTreeMap<String, Value>>>>> = const { RefCell::new(Vec::new()) };
-}
+/// Go's name of Helm's values type.
+pub const VALUES_TYPE: &str = "common.Values";
 
-/// Mark a map as Helm's `common.Values` type (it has methods AsMap, YAML, Table). Maps of
-/// finished renders are dropped and a map is marked once, so `.Values.Table` in a loop or many
-/// renders in one process do not grow the list.
-pub fn mark_values_map(v: &Value) {
-    if let Value::Map(m) = v {
-        VALUES_MAPS.with(|s| {
-            let mut s = s.borrow_mut();
-            s.retain(|w| w.strong_count() > 0);
-            if !s.iter().any(|w| w.as_ptr() == Rc::as_ptr(m)) {
-                s.push(Rc::downgrade(m));
-            }
-        });
+/// `v` seen as Helm's `common.Values` (with its methods AsMap, YAML, Table, PathValue); the
+/// map stays shared, so a parent that reaches it as `.Values.sub` still sees a plain map.
+pub fn as_values(v: &Value) -> Value {
+    match v {
+        Value::Map(m) => Value::Map(m.typed(VALUES_TYPE)),
+        other => other.clone(),
     }
 }
 
+/// Whether this reference sees its map as `common.Values`.
 pub fn is_values_map(m: &MapRef) -> bool {
-    VALUES_MAPS.with(|s| s.borrow().iter().any(|w| w.as_ptr() == Rc::as_ptr(m)))
+    m.type_name() == Some(VALUES_TYPE)
 }
 
 /// Helm's Values.Table: follow dotted keys through maps; the first missing or non-map key
@@ -42,8 +34,7 @@ pub fn values_table(v: &Value, name: &str) -> Result<Value, String> {
             _ => return Err(format!("{} is not a table", go_quote(seg))),
         };
     }
-    mark_values_map(&cur);
-    Ok(cur)
+    Ok(as_values(&cur))
 }
 
 /// Helm's Values.PathValue: the value (not a table) at a dotted path.
@@ -68,23 +59,17 @@ pub fn values_path_value(v: &Value, path: &str) -> Result<Value, String> {
 mod tests {
     use super::*;
 
-    fn marked() -> usize {
-        VALUES_MAPS.with(|s| s.borrow().len())
-    }
-
     #[test]
-    fn values_maps_are_marked_once_and_dropped_with_their_render() {
-        let v = Value::empty_map();
-        let before = marked();
-        mark_values_map(&v);
-        mark_values_map(&v);
-        assert_eq!(marked(), before + 1);
-        let Value::Map(m) = &v else { unreachable!() };
-        assert!(is_values_map(m));
-        drop(v);
-        let other = Value::empty_map();
-        mark_values_map(&other);
-        // the dropped map's entry is gone; only the live one stays
-        assert_eq!(marked(), before + 1);
+    fn the_type_travels_with_the_reference_not_the_map() {
+        let plain = Value::empty_map();
+        let typed = as_values(&plain);
+        let (Value::Map(p), Value::Map(t)) = (&plain, &typed) else {
+            unreachable!()
+        };
+        assert!(is_values_map(t) && !is_values_map(p));
+        t.borrow_mut().insert("k".into(), Value::Int(1));
+        assert_eq!(plain.get("k").map(|v| v.type_name()), Some("int"));
+        assert_eq!(typed.type_name(), "common.Values");
+        assert_eq!(plain.type_name(), "map[string]interface {}");
     }
 }

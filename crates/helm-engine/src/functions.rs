@@ -293,15 +293,6 @@ fn call(
         "toToml" | "mustToToml" => str_v(gotemplate::gofmt::to_toml(&a[0])),
         "fromToml" => Ok(Value::empty_map()),
         "lookup" => Ok(Value::empty_map()),
-        // Helm's Values type, which Sprig cannot know
-        "typeOf" if matches!(&a[0], Value::Map(m) if is_values_map(m)) => {
-            str_v("common.Values".to_string())
-        }
-        "printf" => str_v(gotemplate::gofmt::sprintf_typed(
-            a[0].as_str().unwrap_or_default(),
-            &a[1..],
-            &|v| matches!(v, Value::Map(m) if is_values_map(m)).then_some("common.Values"),
-        )),
         _ => sprig::functions::call(lib.keys.as_deref(), st, name, a, dot),
     }
 }

@@ -243,12 +243,14 @@ fn rec_all_tpls(
         "Capabilities".to_string(),
         top.get("Capabilities").unwrap_or_default(),
     );
-    super::common_values::mark_values_map(values);
-    next.insert("Values".to_string(), values.clone());
+    next.insert(
+        "Values".to_string(),
+        super::common_values::as_values(values),
+    );
     next.insert("Subcharts".to_string(), subcharts.clone());
     let next = Value::map(next);
-    // Helm's top-level object is a common.Values too (`printf "%T" .`)
-    super::common_values::mark_values_map(&next);
+    // each template's dot is a common.Values (`printf "%T" .`), `.Subcharts.x` a plain map
+    let dot = super::common_values::as_values(&next);
     let path = full_path(parent_path, &c.name());
     for sub in &c.dependencies {
         let name = chart_alias_name(sub, c);
@@ -276,7 +278,7 @@ fn rec_all_tpls(
             format!("{}/{}", path, name),
             Renderable {
                 src: src.clone(),
-                vals: next.clone(),
+                vals: dot.clone(),
                 base_path: format!("{}/templates", path),
             },
         );
@@ -477,7 +479,8 @@ pub fn render_files(
             let mut t = BTreeMap::new();
             t.insert("Name".to_string(), Value::str(k));
             t.insert("BasePath".to_string(), Value::str(&r.base_path));
-            m.borrow_mut().insert("Template".into(), Value::map(t));
+            let template = super::common_values::as_values(&Value::map(t));
+            m.borrow_mut().insert("Template".into(), template);
         }
         let tree = set.get(k).cloned().unwrap();
         let mut st = State::new(&ctx, set.clone(), tree, r.vals.clone());

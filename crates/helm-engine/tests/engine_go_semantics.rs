@@ -47,6 +47,20 @@ const CASES: &[&str] = &[
     // block needs a pipeline; template does not
     r#"{{ define "t" }}T{{ . }}{{ end }}{{ template "t" }}|{{ template "t" 1 }}|{{ block "b" . }}B{{ end }}"#,
     r#"{{ block "b" }}B{{ end }}"#,
+    // printable ASCII that means nothing in an action is Go's itemChar, reported by the parser
+    r#"{{ printf \"x\" }}"#,
+    r#"{{ 1 # 2 }}"#,
+    r#"{{ ; }}"#,
+    r#"{{ .Values.i ~ }}"#,
+    r#"{{ if @ }}{{ end }}"#,
+    r#"{{ é }}"#,
+    "{{ \u{7} }}",
+    // Go lexes as the parser reads: a parse error before a lexer error is the one reported
+    r#"{{ end }}{{ "x }}"#,
+    r#"{{ $x }}{{ "y }}"#,
+    r#"{{ nope 1 }}{{ 'ab' }}"#,
+    r#"{{ 1 ~ "z }}"#,
+    "{{ if true }}\n{{ \"a }}{{ end }}",
     // %T and %#v of values
     r#"{{ printf "%T" . }}|{{ printf "%T" .Values }}|{{ printf "%T" .Capabilities }}|{{ printf "%T" .Release }}|{{ printf "%T" .Chart }}|{{ printf "%T" .Files }}"#,
 ];
@@ -107,9 +121,56 @@ fn go_semantics_match_helm() {
     assert!(failures.is_empty(), "{} cases differ", failures.len());
 }
 
-/// `helm template` (the real CLI) vs the engine's whole pipeline on manifests built from a binary
-/// file: identical bytes when the output is text (`b64enc`, checksums), the same error when a
-/// template writes bytes that are not UTF-8 into a manifest (go-yaml's reader refuses them).
+/// A chart written from `(path, content)` pairs under `dir`.
+fn write_files(dir: &Path, files: &[(&str, &[u8])]) {
+    for (path, data) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    }
+}
+
+/// `helm template rel DIR` (the real CLI) and the engine's whole pipeline on the same chart:
+/// the manifest stream's bytes, or the error's first line as Helm prints it (`Error: …`).
+fn template_both(dir: &Path) -> (Result<Vec<u8>, String>, Result<Vec<u8>, String>) {
+    let helm = std::process::Command::new(testkit::helm::cli_bin())
+        .args(["template", "rel"])
+        .arg(dir)
+        .output()
+        .expect("run helm");
+    let theirs = if helm.status.success() {
+        Ok(helm.stdout)
+    } else {
+        let stderr = String::from_utf8_lossy(&helm.stderr);
+        Err(stderr.lines().next().unwrap_or("").to_string())
+    };
+    let opts = helm_engine::RenderOptions {
+        release_name: "rel".into(),
+        namespace: "default".into(),
+        ..Default::default()
+    };
+    let ours = helm_engine::render_chart_path(dir, &helm_engine::Values::new(), &opts)
+        .map(|docs| {
+            let mut out = Vec::new();
+            helm_engine::write_template_stream(&mut out, &docs).unwrap();
+            out
+        })
+        .map_err(|e| format!("Error: {e}"));
+    (ours, theirs)
+}
+
+/// Asserts `helm template` and the engine agree on the chart at `dir`, showing text on failure.
+fn assert_template_same(dir: &Path, what: &str) {
+    let (ours, theirs) = template_both(dir);
+    let text =
+        |r: &Result<Vec<u8>, String>| r.clone().map(|b| String::from_utf8_lossy(&b).into_owned());
+    assert_eq!(text(&ours), text(&theirs), "{what}");
+    assert_eq!(ours, theirs, "{what}: bytes differ");
+}
+
+/// `helm template` vs the engine on manifests built from a binary file: identical bytes when
+/// the output is text (`b64enc`, checksums), the same error when a template writes bytes that
+/// are not UTF-8 into a manifest (go-yaml's reader refuses them).
 #[test]
 fn byte_strings_in_manifests_match_helm_template() {
     let tmp = tempfile::tempdir().unwrap();
@@ -124,53 +185,19 @@ fn byte_strings_in_manifests_match_helm_template() {
     ];
     for (name, data) in cases {
         let dir = tmp.path().join(name);
-        std::fs::create_dir_all(dir.join("templates")).unwrap();
-        std::fs::write(
-            dir.join("Chart.yaml"),
-            "apiVersion: v2\nname: bytes\nversion: 0.1.0\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("bin.dat"), [0xfe_u8, 0xed, 0x00, 0xc3, 0x28]).unwrap();
-        std::fs::write(
-            dir.join("templates/cm.yaml"),
-            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n{data}"),
-        )
-        .unwrap();
-        let helm = std::process::Command::new(testkit::helm::cli_bin())
-            .args(["template", "rel"])
-            .arg(&dir)
-            .output()
-            .expect("run helm");
-        let opts = helm_engine::RenderOptions {
-            release_name: "rel".into(),
-            namespace: "default".into(),
-            ..Default::default()
-        };
-        let ours = helm_engine::render_chart_path(&dir, &helm_engine::Values::new(), &opts);
-        match ours {
-            Ok(docs) => {
-                let mut out = Vec::new();
-                helm_engine::write_template_stream(&mut out, &docs).unwrap();
-                assert!(
-                    helm.status.success(),
-                    "{name}: helm failed: {}",
-                    String::from_utf8_lossy(&helm.stderr)
-                );
-                assert_eq!(out, helm.stdout, "{name}: bytes differ");
-            }
-            Err(e) => {
-                let theirs = String::from_utf8_lossy(&helm.stderr);
-                assert!(
-                    !helm.status.success(),
-                    "{name}: helm rendered, we failed: {e}"
-                );
-                assert_eq!(
-                    theirs.lines().next().unwrap_or(""),
-                    format!("Error: {e}"),
-                    "{name}"
-                );
-            }
-        }
+        let cm = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n{data}");
+        write_files(
+            &dir,
+            &[
+                (
+                    "Chart.yaml",
+                    b"apiVersion: v2\nname: bytes\nversion: 0.1.0\n",
+                ),
+                ("bin.dat", &[0xfe, 0xed, 0x00, 0xc3, 0x28]),
+                ("templates/cm.yaml", cm.as_bytes()),
+            ],
+        );
+        assert_template_same(&dir, name);
     }
 }
 
@@ -194,36 +221,14 @@ fn manifest_yaml_errors_match_helm_template() {
     .enumerate()
     {
         let dir = tmp.path().join(format!("y{i}"));
-        std::fs::create_dir_all(dir.join("templates")).unwrap();
-        std::fs::write(
-            dir.join("Chart.yaml"),
-            "apiVersion: v2\nname: y\nversion: 0.1.0\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("templates/x.yaml"), text).unwrap();
-        let helm = std::process::Command::new(testkit::helm::cli_bin())
-            .args(["template", "rel"])
-            .arg(&dir)
-            .output()
-            .expect("run helm");
-        let opts = helm_engine::RenderOptions {
-            release_name: "rel".into(),
-            namespace: "default".into(),
-            ..Default::default()
-        };
-        let ours = helm_engine::render_chart_path(&dir, &helm_engine::Values::new(), &opts)
-            .map(|_| ())
-            .map_err(|e| format!("Error: {e}"));
-        let theirs = if helm.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&helm.stderr)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string())
-        };
-        assert_eq!(ours, theirs, "{text:?}");
+        write_files(
+            &dir,
+            &[
+                ("Chart.yaml", b"apiVersion: v2\nname: y\nversion: 0.1.0\n"),
+                ("templates/x.yaml", text.as_bytes()),
+            ],
+        );
+        assert_template_same(&dir, &format!("{text:?}"));
     }
 }
 
@@ -235,42 +240,52 @@ fn manifest_yaml_errors_match_helm_template() {
 fn float_map_keys_past_float32_match_helm_template() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("keys");
-    std::fs::create_dir_all(dir.join("templates")).unwrap();
-    std::fs::write(
-        dir.join("Chart.yaml"),
-        "apiVersion: v2\nname: keys\nversion: 0.1.0\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("values.yaml"),
-        "a:\n  7777777777777777777777777777777777777777777770: x\n  -1e39: z\n  3.4e38: w\n  1.5: v\nb:\n  1e39: yes\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("templates/x.yaml"),
-        "v: {{ toJson .Values.a }}\nw: {{ toJson .Values.b }}\n",
-    )
-    .unwrap();
-    let helm = std::process::Command::new(testkit::helm::cli_bin())
-        .args(["template", "rel"])
-        .arg(&dir)
-        .output()
-        .expect("run helm");
-    assert!(
-        helm.status.success(),
-        "{}",
-        String::from_utf8_lossy(&helm.stderr)
+    write_files(
+        &dir,
+        &[
+            ("Chart.yaml", b"apiVersion: v2\nname: keys\nversion: 0.1.0\n"),
+            (
+                "values.yaml",
+                b"a:\n  7777777777777777777777777777777777777777777770: x\n  -1e39: z\n  3.4e38: w\n  1.5: v\nb:\n  1e39: yes\n",
+            ),
+            (
+                "templates/x.yaml",
+                b"v: {{ toJson .Values.a }}\nw: {{ toJson .Values.b }}\n",
+            ),
+        ],
     );
-    let opts = helm_engine::RenderOptions {
-        release_name: "rel".into(),
-        namespace: "default".into(),
-        ..Default::default()
-    };
-    let docs = helm_engine::render_chart_path(&dir, &helm_engine::Values::new(), &opts).unwrap();
-    let mut out = Vec::new();
-    helm_engine::write_template_stream(&mut out, &docs).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out),
-        String::from_utf8_lossy(&helm.stdout)
+    assert_template_same(&dir, "float keys");
+}
+
+/// Helm's `common.Values` is a named map type sharing its map: a subchart's `.Values` (and every
+/// template's `.`, `.Template`, `.Values.Table` results) are `common.Values`, while the parent
+/// reaches the same map as `.Values.sub`, a `map[string]interface {}` — and a change through
+/// one is seen through the other.
+#[test]
+fn common_values_typing_travels_with_the_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("parent");
+    let probe = "{{ printf \"%T|%T|%T|%T|%T|%T\" . .Values .Values.sub .Template .Subcharts (.Values.Table \"sub\") }}|{{ typeOf .Values.sub }}|{{ typeIs \"common.Values\" .Values }}|{{ printf \"%#v\" .Values.sub.n }}|{{ printf \"%#v\" (.Values.Table \"sub.n\") }}|{{ .Values.sub.n.AsMap | typeOf }}|{{ $v := .Values }}{{ dict \"v\" $v | values | first | typeOf }}";
+    let child = "{{ printf \"%T|%T|%T\" . .Values .Values.n }}|{{ .Values.YAML }}|{{ $_ := set .Values \"fromChild\" 1 }}{{ .Values.AsMap | typeOf }}|{{ (.Values.Table \"n\").YAML }}|{{ .Values.PathValue \"n.k\" }}";
+    let parent_tpl =
+        format!("p: |-\n  {probe}\nseen: {{{{ .Values.sub.fromChild | default \"unset\" }}}}\n");
+    let child_tpl = format!("c: |-\n  {child}\n");
+    write_files(
+        &dir,
+        &[
+            (
+                "Chart.yaml",
+                b"apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+            ),
+            ("values.yaml", b"sub:\n  n:\n    k: v\n"),
+            ("templates/a.yaml", parent_tpl.as_bytes()),
+            (
+                "charts/sub/Chart.yaml",
+                b"apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+            ),
+            ("charts/sub/values.yaml", b"n:\n  k: default\n"),
+            ("charts/sub/templates/b.yaml", child_tpl.as_bytes()),
+        ],
     );
+    assert_template_same(&dir, "common.Values");
 }

@@ -1,7 +1,7 @@
 //! Go's `text/template`, as Helm v4 runs it: lexer and parser ([`parse`]), executor ([`exec`])
 //! and dynamic values ([`value`]), with the pieces of Go's standard library templates observe:
-//! `fmt` ([`gofmt`]), `strconv` ([`strconv`]), `encoding/json` ([`json`]), `net/url` ([`gourl`])
-//! and `time` ([`gotime`]).
+//! `fmt` ([`sprintf`]), `strconv` ([`strconv`]), `encoding/json` ([`json`]), `net/url` ([`gourl`]),
+//! `regexp` ([`regexp`]), `path` ([`path`]) and `time` ([`gotime`], [`dates`], [`zoneinfo`]).
 //!
 //! The executor knows no function library: functions and methods reach it through
 //! [`exec::FunctionLibrary`].
@@ -41,15 +41,18 @@
 //! assert_eq!(out, "A B ");
 //! ```
 
+pub mod dates;
 pub mod error;
 pub mod exec;
-pub mod gofmt;
 pub mod gostr;
 pub mod gotime;
 pub mod gourl;
 pub mod json;
 pub mod parse;
+pub mod path;
+pub mod regexp;
 pub mod signature;
+pub mod sprintf;
 pub mod strconv;
 pub mod value;
 pub mod zoneinfo;

@@ -365,7 +365,7 @@ impl<'a> Lexer<'a> {
                         self.emit(Token::Punct, start, self.pos, line);
                     } else {
                         let shown =
-                            crate::gofmt::sprintf("%#U", &[crate::value::Value::Int(ch as i64)]);
+                            crate::sprintf::sprintf("%#U", &[crate::value::Value::Int(ch as i64)]);
                         return Err(
                             self.err(line, format!("unrecognized character in action: {shown}"))
                         );

@@ -290,7 +290,7 @@ fn call(
                 }
             })
         }
-        "toToml" | "mustToToml" => str_v(gotemplate::gofmt::to_toml(&a[0])),
+        "toToml" | "mustToToml" => str_v(crate::toml::to_toml(&a[0])),
         "fromToml" => Ok(Value::empty_map()),
         "lookup" => Ok(Value::empty_map()),
         _ => sprig::functions::call(lib.keys.as_deref(), st, name, a, dot),

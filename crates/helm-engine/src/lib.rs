@@ -44,6 +44,7 @@ pub mod jsonschema;
 pub mod keyreach;
 pub mod render;
 pub mod strvals;
+pub mod toml;
 pub mod yaml;
 pub mod yamlout;
 

@@ -25,3 +25,4 @@ pub mod functions;
 pub mod rsakey;
 pub mod semver;
 pub mod sprigcrypto;
+pub mod text;

@@ -525,7 +525,7 @@ pub(super) fn check_format(name: &str, s: &str) -> Option<Result<(), String>> {
                 uri(s, false)
             }
         }
-        "regex" => gotemplate::gofmt::go_regex(s).map(|_| ()),
+        "regex" => gotemplate::regexp::go_regex(s).map(|_| ()),
         _ => return None,
     })
 }

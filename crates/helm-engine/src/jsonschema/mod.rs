@@ -112,7 +112,7 @@ impl Validator<'_> {
         self.regexes
             .borrow_mut()
             .entry(pat.to_string())
-            .or_insert_with(|| gotemplate::gofmt::go_regex(pat).ok())
+            .or_insert_with(|| gotemplate::regexp::go_regex(pat).ok())
             .clone()
     }
 

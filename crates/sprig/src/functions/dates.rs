@@ -14,16 +14,16 @@ pub(super) fn call(
     match name {
         // ---------- dates
         "now" => Ok(now_value()),
-        "date" => str_v(gotemplate::gofmt::go_date(s(0), &in_utc(&a[1]))),
+        "date" => str_v(gotemplate::dates::go_date(s(0), &in_utc(&a[1]))),
         "dateInZone" | "date_in_zone" => {
-            str_v(gotemplate::gofmt::go_date_in_zone(s(0), &a[1], s(2)))
+            str_v(gotemplate::dates::go_date_in_zone(s(0), &a[1], s(2)))
         }
-        "htmlDateInZone" => str_v(gotemplate::gofmt::go_date_in_zone(
+        "htmlDateInZone" => str_v(gotemplate::dates::go_date_in_zone(
             "2006-01-02",
             &a[0],
             s(1),
         )),
-        "htmlDate" => str_v(gotemplate::gofmt::go_date("2006-01-02", &in_utc(&a[0]))),
+        "htmlDate" => str_v(gotemplate::dates::go_date("2006-01-02", &in_utc(&a[0]))),
         "toDate" | "mustToDate" => match gotemplate::gotime::parse(s(0), s(1)) {
             Ok((unix_nanos, offset)) => {
                 Ok(Value::Object(Rc::new(Object::Time { unix_nanos, offset })))
@@ -44,11 +44,11 @@ pub(super) fn call(
                 Value::Int(i) | Value::Int64(i) => *i as i128 * 1_000_000_000,
                 _ => now,
             };
-            str_v(gotemplate::gofmt::format_duration(round_to_second(now - t)))
+            str_v(gotemplate::dates::format_duration(round_to_second(now - t)))
         }
         "durationRound" => {
             let d: i128 = match &a[0] {
-                Value::Str(x) => gotemplate::gofmt::parse_duration(x).unwrap_or(0),
+                Value::Str(x) => gotemplate::dates::parse_duration(x).unwrap_or(0),
                 Value::Int64(i) => *i as i128,
                 Value::Object(o) => match &**o {
                     Object::Time { unix_nanos, .. } => now_nanos() - unix_nanos,
@@ -68,7 +68,7 @@ pub(super) fn call(
             _ => String::new(),
         }),
         "dateModify" | "mustDateModify" | "date_modify" | "must_date_modify" => {
-            match gotemplate::gofmt::parse_duration(s(0)) {
+            match gotemplate::dates::parse_duration(s(0)) {
                 Some(d) => Ok(match &a[1] {
                     Value::Object(o) => match &**o {
                         Object::Time { unix_nanos, offset } => {
@@ -97,7 +97,7 @@ pub(super) fn call(
                 Value::Int64(i) => *i,
                 _ => 0,
             };
-            str_v(gotemplate::gofmt::format_duration(
+            str_v(gotemplate::dates::format_duration(
                 n as i128 * 1_000_000_000,
             ))
         }

@@ -5,8 +5,8 @@ pub(super) use crate::crypto::KeyPool;
 pub(super) use crate::sprigcrypto::go_b64_decode;
 pub(super) use gotemplate::error::TemplateError;
 pub(super) use gotemplate::exec::State;
-pub(super) use gotemplate::gofmt::sprintf;
 pub(super) use gotemplate::json::{go_json_syntax_error, parse_json};
+pub(super) use gotemplate::sprintf::sprintf;
 pub(super) use gotemplate::strconv::go_quote;
 pub(super) use gotemplate::value::{Object, Value, sprint, strval};
 pub(super) use std::collections::BTreeMap;
@@ -225,7 +225,7 @@ pub(super) fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
                     if a.kind_name() != b.kind_name() {
                         return ferr(format!(
                             "non-comparable types {}: {}, {}: {}",
-                            gotemplate::gofmt::sprintf("%s", std::slice::from_ref(a)),
+                            gotemplate::sprintf::sprintf("%s", std::slice::from_ref(a)),
                             a.type_name(),
                             b.type_name(),
                             sprint(b)
@@ -253,7 +253,7 @@ pub(super) fn go_eq(a: &Value, args: &[Value]) -> Result<bool, TemplateError> {
 pub(super) fn non_comparable(a: &Value) -> String {
     format!(
         "non-comparable type {}: {}",
-        gotemplate::gofmt::sprintf("%s", std::slice::from_ref(a)),
+        gotemplate::sprintf::sprintf("%s", std::slice::from_ref(a)),
         a.type_name()
     )
 }
@@ -544,13 +544,13 @@ pub(super) fn eval_args_string(args: &[Value]) -> String {
 }
 
 pub(super) fn regex(pat: &str) -> Result<regex::Regex, TemplateError> {
-    gotemplate::gofmt::go_regex(pat).map_err(TemplateError::new)
+    gotemplate::regexp::go_regex(pat).map_err(TemplateError::new)
 }
 
 /// Sprig's non-`must` regex functions use Go's regexp.MustCompile: a bad pattern panics with
 /// the pattern quoted in front of the parse error.
 pub(super) fn must_compile(pat: &str) -> Result<regex::Regex, TemplateError> {
-    gotemplate::gofmt::go_regex(pat).map_err(|e| {
+    gotemplate::regexp::go_regex(pat).map_err(|e| {
         let backquotable = !pat
             .chars()
             .any(|c| c == '`' || c == '\u{feff}' || (c.is_control() && c != '\t'));
@@ -855,5 +855,5 @@ pub(super) fn now_value() -> Value {
 
 /// `time.Time.String()`.
 pub fn time_string(v: &Value) -> String {
-    gotemplate::gofmt::go_date("2006-01-02 15:04:05.999999999 -0700 MST", v)
+    gotemplate::dates::go_date("2006-01-02 15:04:05.999999999 -0700 MST", v)
 }

@@ -25,7 +25,7 @@ pub(super) fn call(
             Ok(v) => Ok(v),
             Err(e) => ferr(e),
         },
-        "b32dec" => match gotemplate::gofmt::base32_decode(s(0)) {
+        "b32dec" => match crate::text::base32_decode(s(0)) {
             Some(b) => str_v(gotemplate::gostr::from_vec(b)),
             None => str_v("illegal base32 data at input byte 0".to_string()),
         },
@@ -199,12 +199,12 @@ pub(super) fn call(
         } else {
             s(1).to_string()
         }),
-        "snakecase" => str_v(gotemplate::gofmt::snake_case(s(0))),
-        "camelcase" => str_v(gotemplate::gofmt::camel_case(s(0))),
-        "kebabcase" => str_v(gotemplate::gofmt::snake_case(s(0)).replace('_', "-")),
+        "snakecase" => str_v(crate::text::snake_case(s(0))),
+        "camelcase" => str_v(crate::text::camel_case(s(0))),
+        "kebabcase" => str_v(crate::text::snake_case(s(0)).replace('_', "-")),
         "swapcase" => str_v(swap_case(&gotemplate::gostr::replacing_invalid(s(0)))),
-        "wrap" => str_v(gotemplate::gofmt::wrap(s(1), i_arg(&a[0]), "", false)),
-        "wrapWith" => str_v(gotemplate::gofmt::wrap(s(2), i_arg(&a[0]), s(1), true)),
+        "wrap" => str_v(crate::text::wrap(s(1), i_arg(&a[0]), "", false)),
+        "wrapWith" => str_v(crate::text::wrap(s(2), i_arg(&a[0]), s(1), true)),
         "toString" => str_v(strval(&a[0])),
         "toStrings" => Ok(Value::strings(strslice(&a[0]))),
         "join" => str_v(strslice(&a[1]).join(s(0))),
@@ -272,7 +272,7 @@ pub(super) fn call(
             Ok(b) => str_v(gotemplate::gostr::from_vec(b)),
             Err(e) => str_v(e),
         },
-        "b32enc" => str_v(gotemplate::gofmt::base32_encode(&bytes(0))),
+        "b32enc" => str_v(crate::text::base32_encode(&bytes(0))),
         "sha256sum" => {
             use sha2::Digest;
             str_v(hex_lower(&sha2::Sha256::digest(bytes(0))))
@@ -293,11 +293,11 @@ pub(super) fn call(
             }
             str_v(((y << 16) | x).to_string())
         }
-        "base" | "osBase" => str_v(gotemplate::gofmt::path_base(s(0))),
-        "dir" | "osDir" => str_v(gotemplate::gofmt::path_dir(s(0))),
-        "clean" | "osClean" => str_v(gotemplate::gofmt::path_clean(s(0))),
+        "base" | "osBase" => str_v(gotemplate::path::path_base(s(0))),
+        "dir" | "osDir" => str_v(gotemplate::path::path_dir(s(0))),
+        "clean" | "osClean" => str_v(gotemplate::path::path_clean(s(0))),
         "ext" | "osExt" => {
-            let b = gotemplate::gofmt::path_base(s(0));
+            let b = gotemplate::path::path_base(s(0));
             let x = s(0);
             let e = match x.rfind(['.', '/']) {
                 Some(i) if x.as_bytes()[i] == b'.' => &x[i..],
@@ -331,7 +331,7 @@ pub(super) fn call(
         }
         "regexReplaceAll" | "mustRegexReplaceAll" => {
             let r = regex_for(name, s(0))?;
-            str_v(gotemplate::gofmt::go_replace_all(&r, s(1), s(2)))
+            str_v(gotemplate::regexp::go_replace_all(&r, s(1), s(2)))
         }
         "regexReplaceAllLiteral" | "mustRegexReplaceAllLiteral" => {
             let r = regex_for(name, s(0))?;

@@ -9,8 +9,7 @@ pub(super) fn call(
     name: &str,
     a: &[Value],
 ) -> Result<Option<Value>, TemplateError> {
-    let s = |i: usize| -> &str { a.get(i).map(Value::str_or_empty).unwrap_or("") };
-    let str_v = |x: String| -> Result<Value, TemplateError> { Ok(Value::string(x)) };
+    let args = Args(a);
     match name {
         // ---------- Go builtins
         "not" => Ok(Value::Bool(!a[0].truthy())),
@@ -26,13 +25,13 @@ pub(super) fn call(
         "ge" => Ok(Value::Bool(!go_lt(&a[0], &a[1])?)),
         "print" => str_v(go_sprint(a)),
         "println" => str_v(go_sprintln(a)),
-        "printf" => str_v(sprintf(s(0), &a[1..])),
+        "printf" => str_v(sprintf(args.s(0), &a[1..])),
         "html" => str_v(html_escape(&eval_args_string(a))),
         "js" => str_v(js_escape(&eval_args_string(a))),
         "urlquery" => str_v(url_query_escape(&eval_args_string(a))),
         "call" => ferr("call of non-function"),
         // ---------- semver
-        "semverCompare" => match crate::semver::compare(s(0), s(1)) {
+        "semverCompare" => match crate::semver::compare(args.s(0), args.s(1)) {
             Ok(b) => Ok(Value::Bool(b)),
             Err(e) => ferr(e),
         },

@@ -9,7 +9,7 @@ pub(super) fn call(
     name: &str,
     a: &[Value],
 ) -> Result<Option<Value>, TemplateError> {
-    let s = |i: usize| -> &str { a.get(i).map(Value::str_or_empty).unwrap_or("") };
+    let args = Args(a);
     match name {
         // ---------- lists
         "list" | "tuple" => Ok(Value::list(a.to_vec())),
@@ -140,13 +140,13 @@ pub(super) fn call(
             Ok(Value::map(m))
         }
         "get" => Ok(match &a[0] {
-            Value::Map(m) => m.borrow().get(s(1)).cloned().unwrap_or(Value::str("")),
+            Value::Map(m) => m.borrow().get(args.s(1)).cloned().unwrap_or(Value::str("")),
             _ => Value::str(""),
         }),
         "set" => {
             match &a[0] {
                 Value::Map(m) => {
-                    m.borrow_mut().insert(s(1).to_string(), a[2].clone());
+                    m.borrow_mut().insert(args.s(1).to_string(), a[2].clone());
                 }
                 _ => return ferr("assignment to entry in nil map"),
             }
@@ -154,16 +154,16 @@ pub(super) fn call(
         }
         "unset" => {
             if let Value::Map(m) = &a[0] {
-                m.borrow_mut().remove(s(1));
+                m.borrow_mut().remove(args.s(1));
             }
             Ok(a[0].clone())
         }
         "hasKey" => Ok(Value::Bool(match &a[0] {
-            Value::Map(m) => m.borrow().contains_key(s(1)),
+            Value::Map(m) => m.borrow().contains_key(args.s(1)),
             _ => false,
         })),
         "pluck" => Ok(Value::list(
-            a[1..].iter().filter_map(|d| d.get(s(0))).collect(),
+            a[1..].iter().filter_map(|d| d.get(args.s(0))).collect(),
         )),
         "keys" => {
             let mut ks = vec![];

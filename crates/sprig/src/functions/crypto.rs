@@ -9,21 +9,21 @@ pub(super) fn call(
     name: &str,
     a: &[Value],
 ) -> Result<Option<Value>, TemplateError> {
-    let s = |i: usize| -> &str { a.get(i).map(Value::str_or_empty).unwrap_or("") };
-    let str_v = |x: String| -> Result<Value, TemplateError> { Ok(Value::string(x)) };
+    let args = Args(a);
     match name {
         // ---------- crypto
         "uuidv4" => str_v(crate::crypto::uuidv4()),
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => str_v(
             crate::crypto::rand_string(name, i_arg(&a[0]).max(0) as usize),
         ),
-        "genPrivateKey" => crate::crypto::gen_private_key(keys, s(0)).map(Value::string),
+        "genPrivateKey" => crate::crypto::gen_private_key(keys, args.s(0)).map(Value::string),
         "genCA" => {
-            let (c, k) = crate::crypto::gen_ca(keys, s(0), i_arg(&a[1]))?;
+            let (c, k) = crate::crypto::gen_ca(keys, args.s(0), i_arg(&a[1]))?;
             Ok(cert_map(c, k))
         }
         "genSelfSignedCert" => {
-            let (c, k) = crate::crypto::gen_self_signed(keys, s(0), &a[1], &a[2], i_arg(&a[3]))?;
+            let (c, k) =
+                crate::crypto::gen_self_signed(keys, args.s(0), &a[1], &a[2], i_arg(&a[3]))?;
             Ok(cert_map(c, k))
         }
         "genSignedCert" => {
@@ -32,7 +32,7 @@ pub(super) fn call(
             let ca_key = ca.get("Key").map(|v| strval(&v)).unwrap_or_default();
             let (c, k) = crate::crypto::gen_signed(
                 keys,
-                s(0),
+                args.s(0),
                 &a[1],
                 &a[2],
                 i_arg(&a[3]),
@@ -45,59 +45,64 @@ pub(super) fn call(
             use base64::Engine;
             let e = base64::engine::general_purpose::STANDARD;
             let c = e
-                .decode(s(0))
+                .decode(args.s(0))
                 .map_err(|_| TemplateError::new("unable to decode base64 certificate"))?;
             let k = e
-                .decode(s(1))
+                .decode(args.s(1))
                 .map_err(|_| TemplateError::new("unable to decode base64 private key"))?;
             Ok(cert_map(
                 String::from_utf8_lossy(&c).into_owned(),
                 String::from_utf8_lossy(&k).into_owned(),
             ))
         }
-        "htpasswd" => str_v(crate::sprigcrypto::htpasswd(s(0), s(1))),
-        "bcrypt" => str_v(crate::sprigcrypto::bcrypt(s(0))),
+        "htpasswd" => str_v(crate::sprigcrypto::htpasswd(args.s(0), args.s(1))),
+        "bcrypt" => str_v(crate::sprigcrypto::bcrypt(args.s(0))),
         "derivePassword" => {
             let counter = i_arg(&a[0]) as u32;
             str_v(crate::sprigcrypto::derive_password(
                 counter,
-                s(1),
-                s(2),
-                s(3),
-                s(4),
+                args.s(1),
+                args.s(2),
+                args.s(3),
+                args.s(4),
             ))
         }
-        "encryptAES" => crate::sprigcrypto::encrypt_aes(s(0), s(1))
+        "encryptAES" => crate::sprigcrypto::encrypt_aes(args.s(0), args.s(1))
             .map(Value::string)
             .map_err(TemplateError::new),
-        "decryptAES" => crate::sprigcrypto::decrypt_aes(s(0), s(1))
+        "decryptAES" => crate::sprigcrypto::decrypt_aes(args.s(0), args.s(1))
             .map(Value::string)
             .map_err(TemplateError::new),
         "genCAWithKey" => {
-            let (c, k) = crate::crypto::gen_ca_with_key(s(0), i_arg(&a[1]), s(2))?;
+            let (c, k) = crate::crypto::gen_ca_with_key(args.s(0), i_arg(&a[1]), args.s(2))?;
             Ok(cert_map(c, k))
         }
         "genSelfSignedCertWithKey" => {
-            let (c, k) =
-                crate::crypto::gen_self_signed_with_key(s(0), &a[1], &a[2], i_arg(&a[3]), s(4))?;
+            let (c, k) = crate::crypto::gen_self_signed_with_key(
+                args.s(0),
+                &a[1],
+                &a[2],
+                i_arg(&a[3]),
+                args.s(4),
+            )?;
             Ok(cert_map(c, k))
         }
         "genSignedCertWithKey" => {
             let ca_cert = a[4].get("Cert").map(|v| strval(&v)).unwrap_or_default();
             let ca_key = a[4].get("Key").map(|v| strval(&v)).unwrap_or_default();
             let (c, k) = crate::crypto::gen_signed_with_key(
-                s(0),
+                args.s(0),
                 &a[1],
                 &a[2],
                 i_arg(&a[3]),
                 &ca_cert,
                 &ca_key,
-                s(5),
+                args.s(5),
             )?;
             Ok(cert_map(c, k))
         }
         "getHostByName" => str_v(String::new()),
-        "urlParse" => gotemplate::gourl::url_parse(s(0)).map_err(TemplateError::new),
+        "urlParse" => gotemplate::gourl::url_parse(args.s(0)).map_err(TemplateError::new),
         "urlJoin" => gotemplate::gourl::url_join(&a[0])
             .map(Value::string)
             .map_err(TemplateError::new),

@@ -9,22 +9,23 @@ pub(super) fn call(
     name: &str,
     a: &[Value],
 ) -> Result<Option<Value>, TemplateError> {
-    let s = |i: usize| -> &str { a.get(i).map(Value::str_or_empty).unwrap_or("") };
-    let str_v = |x: String| -> Result<Value, TemplateError> { Ok(Value::string(x)) };
+    let args = Args(a);
     match name {
         // ---------- dates
         "now" => Ok(now_value()),
-        "date" => str_v(gotemplate::dates::go_date(s(0), &in_utc(&a[1]))),
-        "dateInZone" | "date_in_zone" => {
-            str_v(gotemplate::dates::go_date_in_zone(s(0), &a[1], s(2)))
-        }
+        "date" => str_v(gotemplate::dates::go_date(args.s(0), &in_utc(&a[1]))),
+        "dateInZone" | "date_in_zone" => str_v(gotemplate::dates::go_date_in_zone(
+            args.s(0),
+            &a[1],
+            args.s(2),
+        )),
         "htmlDateInZone" => str_v(gotemplate::dates::go_date_in_zone(
             "2006-01-02",
             &a[0],
-            s(1),
+            args.s(1),
         )),
         "htmlDate" => str_v(gotemplate::dates::go_date("2006-01-02", &in_utc(&a[0]))),
-        "toDate" | "mustToDate" => match gotemplate::gotime::parse(s(0), s(1)) {
+        "toDate" | "mustToDate" => match gotemplate::gotime::parse(args.s(0), args.s(1)) {
             Ok((unix_nanos, offset)) => {
                 Ok(Value::Object(Rc::new(Object::Time { unix_nanos, offset })))
             }
@@ -68,7 +69,7 @@ pub(super) fn call(
             _ => String::new(),
         }),
         "dateModify" | "mustDateModify" | "date_modify" | "must_date_modify" => {
-            match gotemplate::dates::parse_duration(s(0)) {
+            match gotemplate::dates::parse_duration(args.s(0)) {
                 Some(d) => Ok(match &a[1] {
                     Value::Object(o) => match &**o {
                         Object::Time { unix_nanos, offset } => {
@@ -83,7 +84,7 @@ pub(super) fn call(
                 }),
                 None => {
                     if name == "mustDateModify" || name == "must_date_modify" {
-                        ferr(format!("time: invalid duration {}", go_quote(s(0))))
+                        ferr(format!("time: invalid duration {}", go_quote(args.s(0))))
                     } else {
                         Ok(a[1].clone())
                     }

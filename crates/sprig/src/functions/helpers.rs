@@ -14,6 +14,26 @@ pub(super) use std::rc::Rc;
 
 pub(super) use gotemplate::error::fail as ferr;
 
+/// A function's arguments, read the way Sprig's Go signatures coerce them.
+pub(super) struct Args<'a>(pub(super) &'a [Value]);
+
+impl Args<'_> {
+    /// Argument `i` as a string (`""` when missing or not a string).
+    pub(super) fn s(&self, i: usize) -> &str {
+        self.0.get(i).map(Value::str_or_empty).unwrap_or("")
+    }
+
+    /// Argument `i` as Go's bytes of the string.
+    pub(super) fn bytes(&self, i: usize) -> std::borrow::Cow<'_, [u8]> {
+        gotemplate::gostr::to_bytes(self.s(i))
+    }
+}
+
+/// A string result.
+pub(super) fn str_v(x: String) -> Result<Value, TemplateError> {
+    Ok(Value::string(x))
+}
+
 pub(super) fn i_arg(v: &Value) -> i64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i,

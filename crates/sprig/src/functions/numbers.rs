@@ -9,11 +9,10 @@ pub(super) fn call(
     name: &str,
     a: &[Value],
 ) -> Result<Option<Value>, TemplateError> {
-    let s = |i: usize| -> &str { a.get(i).map(Value::str_or_empty).unwrap_or("") };
-    let str_v = |x: String| -> Result<Value, TemplateError> { Ok(Value::string(x)) };
+    let args = Args(a);
     match name {
         // ---------- conversions & math
-        "atoi" => Ok(Value::Int(go_atoi(s(0)))),
+        "atoi" => Ok(Value::Int(go_atoi(args.s(0)))),
         "int" => Ok(Value::Int(to_int64(&a[0]))),
         "int64" => Ok(Value::Int64(to_int64(&a[0]))),
         "float64" => Ok(Value::Float(to_float64(&a[0]))),
@@ -136,12 +135,14 @@ pub(super) fn call(
             a[1].clone()
         }),
         "kindOf" => str_v(a[0].kind_name().to_string()),
-        "kindIs" => Ok(Value::Bool(a[1].kind_name() == s(0))),
+        "kindIs" => Ok(Value::Bool(a[1].kind_name() == args.s(0))),
         "typeOf" => str_v(a[0].type_name().to_string()),
-        "typeIs" => Ok(Value::Bool(a[1].type_name() == s(0))),
+        "typeIs" => Ok(Value::Bool(a[1].type_name() == args.s(0))),
         "typeIsLike" => {
             let t = a[1].type_name();
-            Ok(Value::Bool(t == s(0) || format!("*{}", t) == s(0)))
+            Ok(Value::Bool(
+                t == args.s(0) || format!("*{}", t) == args.s(0),
+            ))
         }
         "deepEqual" => Ok(Value::Bool(deep_equal(&a[0], &a[1]))),
         "deepCopy" | "mustDeepCopy" => Ok(a[0].deep_copy()),

@@ -9,28 +9,26 @@ pub(super) fn call(
     name: &str,
     a: &[Value],
 ) -> Result<Option<Value>, TemplateError> {
-    let s = |i: usize| -> &str { a.get(i).map(Value::str_or_empty).unwrap_or("") };
-    let bytes = |i: usize| gotemplate::gostr::to_bytes(s(i));
-    let str_v = |x: String| -> Result<Value, TemplateError> { Ok(Value::string(x)) };
+    let args = Args(a);
     match name {
         // ---------- strings
-        "trim" => str_v(s(0).trim_matches(|c: char| c.is_whitespace()).to_string()),
-        "trimAll" | "trimall" => str_v(s(1).trim_matches(|c: char| s(0).contains(c)).to_string()),
+        "trim" => str_v(args.s(0).trim_matches(|c: char| c.is_whitespace()).to_string()),
+        "trimAll" | "trimall" => str_v(args.s(1).trim_matches(|c: char| args.s(0).contains(c)).to_string()),
         "hello" => str_v("Hello!".to_string()),
         "biggest" => Ok(Value::Int64(a.iter().map(to_int64).max().unwrap_or(0))),
-        "mustFromJson" => match go_json_syntax_error(s(0))
+        "mustFromJson" => match go_json_syntax_error(args.s(0))
             .map(Err)
-            .unwrap_or_else(|| parse_json(s(0)))
+            .unwrap_or_else(|| parse_json(args.s(0)))
         {
             Ok(v) => Ok(v),
             Err(e) => ferr(e),
         },
-        "b32dec" => match crate::text::base32_decode(s(0)) {
+        "b32dec" => match crate::text::base32_decode(args.s(0)) {
             Some(b) => str_v(gotemplate::gostr::from_vec(b)),
             None => str_v("illegal base32 data at input byte 0".to_string()),
         },
         "shuffle" => {
-            let mut c: Vec<char> = s(0).chars().collect();
+            let mut c: Vec<char> = args.s(0).chars().collect();
             let mut r = vec![0u8; c.len()];
             let _ = aws_lc_rs::rand::fill(&mut r);
             for i in (1..c.len()).rev() {
@@ -56,15 +54,15 @@ pub(super) fn call(
             let _ = aws_lc_rs::rand::fill(&mut r);
             str_v(base64::engine::general_purpose::STANDARD.encode(r))
         }
-        "trimSuffix" => str_v(s(1).strip_suffix(s(0)).unwrap_or(s(1)).to_string()),
-        "trimPrefix" => str_v(s(1).strip_prefix(s(0)).unwrap_or(s(1)).to_string()),
-        "upper" => str_v(go_upper(s(0))),
-        "lower" => str_v(go_lower(s(0))),
-        "title" => str_v(go_title(s(0))),
+        "trimSuffix" => str_v(args.s(1).strip_suffix(args.s(0)).unwrap_or(args.s(1)).to_string()),
+        "trimPrefix" => str_v(args.s(1).strip_prefix(args.s(0)).unwrap_or(args.s(1)).to_string()),
+        "upper" => str_v(go_upper(args.s(0))),
+        "lower" => str_v(go_lower(args.s(0))),
+        "title" => str_v(go_title(args.s(0))),
         "untitle" => {
             let mut out = String::new();
             let mut prev_space = true;
-            for c in s(0).chars() {
+            for c in args.s(0).chars() {
                 if prev_space && c.is_uppercase() {
                     out.extend(c.to_lowercase());
                 } else {
@@ -76,7 +74,7 @@ pub(super) fn call(
         }
         "repeat" => {
             // refused before the memory is spent: the result could only fail the output limit
-            let (n, text) = (i_arg(&a[0]).max(0) as u128, s(1));
+            let (n, text) = (i_arg(&a[0]).max(0) as u128, args.s(1));
             let len = n * text.len() as u128;
             if len > st.ctx.max_output as u128 {
                 return ferr(format!(
@@ -88,7 +86,7 @@ pub(super) fn call(
         }
         "substr" => {
             // Sprig slices s[start:end] as Go does, panicking on bad bounds
-            let (st_, en, x) = (i_arg(&a[0]), i_arg(&a[1]), s(2));
+            let (st_, en, x) = (i_arg(&a[0]), i_arg(&a[1]), args.s(2));
             let b = gotemplate::gostr::to_bytes(x);
             let len = b.len() as i64;
             let (lo, hi) = if st_ < 0 {
@@ -111,14 +109,14 @@ pub(super) fn call(
             str_v(gotemplate::gostr::from_bytes(&b[lo as usize..hi as usize]))
         }
         "nospace" => str_v(
-            gotemplate::gostr::replacing_invalid(s(0))
+            gotemplate::gostr::replacing_invalid(args.s(0))
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect(),
         ),
         "trunc" => {
             // Go slices bytes: a cut inside a character keeps the bytes before it
-            let (c, x) = (i_arg(&a[0]), s(1));
+            let (c, x) = (i_arg(&a[0]), args.s(1));
             let b = gotemplate::gostr::to_bytes(x);
             let l = b.len() as i64;
             let r = if c < 0 && l + c > 0 {
@@ -131,7 +129,7 @@ pub(super) fn call(
             str_v(gotemplate::gostr::from_bytes(r))
         }
         "abbrevboth" => {
-            let (l, r, x) = (i_arg(&a[0]), i_arg(&a[1]), s(2));
+            let (l, r, x) = (i_arg(&a[0]), i_arg(&a[1]), args.s(2));
             if r < 4 || l > 0 && r < 7 {
                 return Ok(Some(Value::string(x.to_string())));
             }
@@ -139,20 +137,20 @@ pub(super) fn call(
         }
         // goutils.Abbreviate: byte lengths and a byte cut, as abbrevboth
         "abbrev" => {
-            let (w, x) = (i_arg(&a[0]), s(1));
+            let (w, x) = (i_arg(&a[0]), args.s(1));
             if w < 4 {
                 return Ok(Some(Value::string(x.to_string())));
             }
             str_v(abbreviate_full(x, 0, w))
         }
         "initials" => str_v(
-            s(0).split_whitespace()
+            args.s(0).split_whitespace()
                 .filter_map(|w| w.chars().next())
                 .collect(),
         ),
-        "contains" => Ok(Value::Bool(s(1).contains(s(0)))),
-        "hasPrefix" => Ok(Value::Bool(s(1).starts_with(s(0)))),
-        "hasSuffix" => Ok(Value::Bool(s(1).ends_with(s(0)))),
+        "contains" => Ok(Value::Bool(args.s(1).contains(args.s(0)))),
+        "hasPrefix" => Ok(Value::Bool(args.s(1).starts_with(args.s(0)))),
+        "hasSuffix" => Ok(Value::Bool(args.s(1).ends_with(args.s(0)))),
         "quote" => str_v(
             a.iter()
                 .filter(|v| !v.is_nil())
@@ -182,7 +180,7 @@ pub(super) fn call(
             str_v(format!(
                 "{}{}",
                 pad,
-                s(1).replace('\n', &format!("\n{}", pad))
+                args.s(1).replace('\n', &format!("\n{}", pad))
             ))
         }
         "nindent" => {
@@ -190,27 +188,27 @@ pub(super) fn call(
             str_v(format!(
                 "\n{}{}",
                 pad,
-                s(1).replace('\n', &format!("\n{}", pad))
+                args.s(1).replace('\n', &format!("\n{}", pad))
             ))
         }
-        "replace" => str_v(s(2).replace(s(0), s(1))),
+        "replace" => str_v(args.s(2).replace(args.s(0), args.s(1))),
         "plural" => str_v(if i_arg(&a[2]) == 1 {
-            s(0).to_string()
+            args.s(0).to_string()
         } else {
-            s(1).to_string()
+            args.s(1).to_string()
         }),
-        "snakecase" => str_v(crate::text::snake_case(s(0))),
-        "camelcase" => str_v(crate::text::camel_case(s(0))),
-        "kebabcase" => str_v(crate::text::snake_case(s(0)).replace('_', "-")),
-        "swapcase" => str_v(swap_case(&gotemplate::gostr::replacing_invalid(s(0)))),
-        "wrap" => str_v(crate::text::wrap(s(1), i_arg(&a[0]), "", false)),
-        "wrapWith" => str_v(crate::text::wrap(s(2), i_arg(&a[0]), s(1), true)),
+        "snakecase" => str_v(crate::text::snake_case(args.s(0))),
+        "camelcase" => str_v(crate::text::camel_case(args.s(0))),
+        "kebabcase" => str_v(crate::text::snake_case(args.s(0)).replace('_', "-")),
+        "swapcase" => str_v(swap_case(&gotemplate::gostr::replacing_invalid(args.s(0)))),
+        "wrap" => str_v(crate::text::wrap(args.s(1), i_arg(&a[0]), "", false)),
+        "wrapWith" => str_v(crate::text::wrap(args.s(2), i_arg(&a[0]), args.s(1), true)),
         "toString" => str_v(strval(&a[0])),
         "toStrings" => Ok(Value::strings(strslice(&a[0]))),
-        "join" => str_v(strslice(&a[1]).join(s(0))),
+        "join" => str_v(strslice(&a[1]).join(args.s(0))),
         "split" => {
             let mut m = BTreeMap::new();
-            for (i, p) in go_split(s(1), s(0)).into_iter().enumerate() {
+            for (i, p) in go_split(args.s(1), args.s(0)).into_iter().enumerate() {
                 m.insert(format!("_{}", i), p.to_string());
             }
             // Sprig's split returns a Go map[string]string
@@ -220,21 +218,21 @@ pub(super) fn call(
             let mut m = BTreeMap::new();
             let n = i_arg(&a[1]);
             let parts: Vec<&str> = if n < 0 {
-                go_split(s(2), s(0))
-            } else if s(0).is_empty() {
+                go_split(args.s(2), args.s(0))
+            } else if args.s(0).is_empty() {
                 // strings.SplitN's explode: n-1 characters, then the rest
-                let chars = go_split(s(2), "");
+                let chars = go_split(args.s(2), "");
                 let n = n as usize;
                 if chars.len() > n && n > 0 {
                     let cut: usize = chars[..n - 1].iter().map(|c| c.len()).sum();
                     let mut parts = chars[..n - 1].to_vec();
-                    parts.push(&s(2)[cut..]);
+                    parts.push(&args.s(2)[cut..]);
                     parts
                 } else {
                     chars.into_iter().take(n).collect()
                 }
             } else {
-                s(2).splitn(n as usize, s(0)).collect()
+                args.s(2).splitn(n as usize, args.s(0)).collect()
             };
             for (i, p) in parts.into_iter().enumerate() {
                 m.insert(format!("_{}", i), p.to_string());
@@ -243,13 +241,13 @@ pub(super) fn call(
         }
         "splitList" => {
             // strings.Split: a []string
-            if s(0).is_empty() {
+            if args.s(0).is_empty() {
                 return Ok(Some(Value::strings(
-                    s(1).chars().map(|c| c.to_string()).collect(),
+                    args.s(1).chars().map(|c| c.to_string()).collect(),
                 )));
             }
             Ok(Value::strings(
-                s(1).split(s(0)).map(str::to_string).collect(),
+                args.s(1).split(args.s(0)).map(str::to_string).collect(),
             ))
         }
         "sortAlpha" => {
@@ -266,39 +264,39 @@ pub(super) fn call(
         // these see Go's bytes of the string (gotemplate::gostr)
         "b64enc" => {
             use base64::Engine;
-            str_v(base64::engine::general_purpose::STANDARD.encode(bytes(0)))
+            str_v(base64::engine::general_purpose::STANDARD.encode(args.bytes(0)))
         }
-        "b64dec" => match go_b64_decode(s(0)) {
+        "b64dec" => match go_b64_decode(args.s(0)) {
             Ok(b) => str_v(gotemplate::gostr::from_vec(b)),
             Err(e) => str_v(e),
         },
-        "b32enc" => str_v(crate::text::base32_encode(&bytes(0))),
+        "b32enc" => str_v(crate::text::base32_encode(&args.bytes(0))),
         "sha256sum" => {
             use sha2::Digest;
-            str_v(hex_lower(&sha2::Sha256::digest(bytes(0))))
+            str_v(hex_lower(&sha2::Sha256::digest(args.bytes(0))))
         }
         "sha512sum" => {
             use sha2::Digest;
-            str_v(hex_lower(&sha2::Sha512::digest(bytes(0))))
+            str_v(hex_lower(&sha2::Sha512::digest(args.bytes(0))))
         }
         "sha1sum" => {
             use sha1::Digest;
-            str_v(hex_lower(&sha1::Sha1::digest(bytes(0))))
+            str_v(hex_lower(&sha1::Sha1::digest(args.bytes(0))))
         }
         "adler32sum" => {
             let (mut x, mut y) = (1u32, 0u32);
-            for &b in bytes(0).iter() {
+            for &b in args.bytes(0).iter() {
                 x = (x + b as u32) % 65521;
                 y = (y + x) % 65521;
             }
             str_v(((y << 16) | x).to_string())
         }
-        "base" | "osBase" => str_v(gotemplate::path::path_base(s(0))),
-        "dir" | "osDir" => str_v(gotemplate::path::path_dir(s(0))),
-        "clean" | "osClean" => str_v(gotemplate::path::path_clean(s(0))),
+        "base" | "osBase" => str_v(gotemplate::path::path_base(args.s(0))),
+        "dir" | "osDir" => str_v(gotemplate::path::path_dir(args.s(0))),
+        "clean" | "osClean" => str_v(gotemplate::path::path_clean(args.s(0))),
         "ext" | "osExt" => {
-            let b = gotemplate::path::path_base(s(0));
-            let x = s(0);
+            let b = gotemplate::path::path_base(args.s(0));
+            let x = args.s(0);
             let e = match x.rfind(['.', '/']) {
                 Some(i) if x.as_bytes()[i] == b'.' => &x[i..],
                 _ => "",
@@ -306,47 +304,47 @@ pub(super) fn call(
             let _ = b;
             str_v(e.to_string())
         }
-        "isAbs" | "osIsAbs" => Ok(Value::Bool(s(0).starts_with('/'))),
+        "isAbs" | "osIsAbs" => Ok(Value::Bool(args.s(0).starts_with('/'))),
         // ---------- regex
         "regexMatch" => Ok(Value::Bool(
-            regex(s(0)).map(|r| r.is_match(s(1))).unwrap_or(false),
+            regex(args.s(0)).map(|r| r.is_match(args.s(1))).unwrap_or(false),
         )),
-        "mustRegexMatch" => Ok(Value::Bool(regex(s(0))?.is_match(s(1)))),
+        "mustRegexMatch" => Ok(Value::Bool(regex(args.s(0))?.is_match(args.s(1)))),
         "regexFind" | "mustRegexFind" => {
-            let r = regex_for(name, s(0))?;
+            let r = regex_for(name, args.s(0))?;
             str_v(
-                r.find(s(1))
+                r.find(args.s(1))
                     .map(|m| m.as_str().to_string())
                     .unwrap_or_default(),
             )
         }
         "regexFindAll" | "mustRegexFindAll" => {
-            let r = regex_for(name, s(0))?;
+            let r = regex_for(name, args.s(0))?;
             let n = i_arg(&a[2]);
-            let mut v: Vec<String> = r.find_iter(s(1)).map(|m| m.as_str().to_string()).collect();
+            let mut v: Vec<String> = r.find_iter(args.s(1)).map(|m| m.as_str().to_string()).collect();
             if n >= 0 {
                 v.truncate(n as usize);
             }
             Ok(Value::strings(v))
         }
         "regexReplaceAll" | "mustRegexReplaceAll" => {
-            let r = regex_for(name, s(0))?;
-            str_v(gotemplate::regexp::go_replace_all(&r, s(1), s(2)))
+            let r = regex_for(name, args.s(0))?;
+            str_v(gotemplate::regexp::go_replace_all(&r, args.s(1), args.s(2)))
         }
         "regexReplaceAllLiteral" | "mustRegexReplaceAllLiteral" => {
-            let r = regex_for(name, s(0))?;
-            str_v(r.replace_all(s(1), regex::NoExpand(s(2))).into_owned())
+            let r = regex_for(name, args.s(0))?;
+            str_v(r.replace_all(args.s(1), regex::NoExpand(args.s(2))).into_owned())
         }
         "regexSplit" | "mustRegexSplit" => {
-            let r = regex_for(name, s(0))?;
+            let r = regex_for(name, args.s(0))?;
             Ok(Value::strings(
-                go_regex_split(&r, s(0), s(1), i_arg(&a[2]))
+                go_regex_split(&r, args.s(0), args.s(1), i_arg(&a[2]))
                     .into_iter()
                     .map(str::to_string)
                     .collect(),
             ))
         }
-        "regexQuoteMeta" => str_v(regex::escape(s(0))),
+        "regexQuoteMeta" => str_v(regex::escape(args.s(0))),
         _ => return Ok(None),
     }
     .map(Some)

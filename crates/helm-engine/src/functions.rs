@@ -228,10 +228,7 @@ fn call(
             }
             Err(e) => {
                 let mut m = BTreeMap::new();
-                m.insert(
-                    "Error".into(),
-                    Value::string(format!("error converting YAML to JSON: {}", e.0)),
-                );
+                m.insert("Error".into(), Value::string(e.0));
                 Value::map(m)
             }
         }),
@@ -242,10 +239,7 @@ fn call(
                 "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
                 json_kind(&v)
             ))]),
-            Err(e) => Value::list(vec![Value::string(format!(
-                "error converting YAML to JSON: {}",
-                e.0
-            ))]),
+            Err(e) => Value::list(vec![Value::string(e.0)]),
         }),
         "fromJson" => {
             let r = match go_json_syntax_error(s(0)) {

@@ -15,6 +15,7 @@ mod dependencies;
 mod error;
 
 pub use coalesce::merge_maps;
+mod manifest;
 use coalesce::{chart_alias_name, coalesce, go_type_name};
 use dependencies::process_dependencies;
 pub use error::RenderError;
@@ -634,16 +635,12 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Vec<RenderedDo
             continue;
         }
         for d in split_manifests(content) {
-            let head = super::yaml::parse(&d).map_err(|e| {
-                // sigs.k8s.io/yaml's wrapping, as Helm's SortManifests prints it
-                let e = e.to_string();
-                let e = if e.starts_with("error converting YAML to JSON") {
-                    e
-                } else {
-                    format!("error converting YAML to JSON: {e}")
-                };
-                RenderError(format!("YAML parse error on {path}: {e}"))
-            })?;
+            let head = super::yaml::parse(&d)
+                .and_then(|head| match manifest::simple_head_error(&head) {
+                    Some(e) => Err(super::yaml::YamlError(e)),
+                    None => Ok(head),
+                })
+                .map_err(|e| RenderError(format!("YAML parse error on {path}: {e}")))?;
             let kind = head
                 .get("kind")
                 .map(|k| gotemplate::value::strval(&k))

@@ -2,6 +2,7 @@
 //! exactly as Helm (sigs.k8s.io/yaml) sees them: numbers are float64, keys are strings.
 
 use gotemplate::value::Value;
+use std::collections::BTreeMap;
 
 mod error;
 mod parser;
@@ -11,8 +12,13 @@ pub use error::YamlError;
 pub use parser::MAX_DEPTH;
 pub use resolve::{Resolved, resolve_plain};
 
-/// Parse the first YAML document of `src` into a JSON-typed value.
+/// Parse the first YAML document of `src` into a JSON-typed value, as sigs.k8s.io/yaml's
+/// `Unmarshal` does for Helm: every error reads `error converting YAML to JSON: …`.
 pub fn parse(src: &str) -> Result<Value, YamlError> {
+    parse_document(src).map_err(|e| YamlError(format!("error converting YAML to JSON: {e}")))
+}
+
+fn parse_document(src: &str) -> Result<Value, YamlError> {
     // A document holding bytes that are not UTF-8 (a template can render them: see
     // gotemplate::gostr) is refused by go-yaml's reader before anything is parsed.
     if gotemplate::gostr::has_escapes(src)
@@ -69,20 +75,74 @@ fn reader_error(b: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// Parse YAML as Helm reads values files: the top level must be a map (empty → empty map).
+/// Read a values file as Helm v4's `LoadValues` does (chart `values.yaml` and `-f` files): the
+/// documents between `---` lines are each read as a map and merged, later ones winning.
 pub fn parse_values(src: &str) -> Result<Value, YamlError> {
-    match parse(src)? {
-        Value::Nil => Ok(Value::empty_map()),
-        v @ Value::Map(_) => Ok(v),
-        v => Err(YamlError(format!(
-            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-            match v {
-                Value::List(_) => "array",
-                Value::Str(_) => "string",
-                Value::Bool(_) => "bool",
-                _ => "number",
+    let mut values = BTreeMap::new();
+    for doc in values_documents(src)? {
+        match parse(&doc) {
+            Ok(Value::Nil) => {}
+            Ok(Value::Map(m)) => merge_maps(&mut values, &m.borrow()),
+            Ok(v) => {
+                return Err(YamlError(format!(
+                    "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    match v {
+                        Value::List(_) => "array",
+                        Value::Str(_) => "string",
+                        Value::Bool(_) => "bool",
+                        _ => "number",
+                    }
+                )));
             }
-        ))),
+            Err(e) => return Err(YamlError(format!("cannot unmarshal yaml document: {e}"))),
+        }
+    }
+    Ok(Value::map(values))
+}
+
+/// The documents of a values file as apimachinery's `YAMLReader` cuts them: a line starting
+/// with `---` ends one (whatever YAML would make of it; only spaces or a comment may follow),
+/// line ends are read as `\n`, and empty documents are skipped.
+fn values_documents(src: &str) -> Result<Vec<String>, YamlError> {
+    let mut docs = Vec::new();
+    let mut doc = String::new();
+    let text = src.strip_suffix('\n').unwrap_or(src);
+    if src.is_empty() {
+        return Ok(docs);
+    }
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(rest) = line.strip_prefix("---") {
+            let rest = rest.trim_matches(|c: char| c.is_ascii_whitespace());
+            if !rest.is_empty() && !rest.starts_with('#') {
+                return Err(YamlError(format!(
+                    "error reading yaml document: invalid Yaml document separator: {rest}"
+                )));
+            }
+            if !doc.is_empty() {
+                docs.push(std::mem::take(&mut doc));
+            }
+            continue;
+        }
+        doc.push_str(line);
+        doc.push('\n');
+    }
+    if !doc.is_empty() {
+        docs.push(doc);
+    }
+    Ok(docs)
+}
+
+/// Helm's `loader.MergeMaps`: maps merge key by key, anything else from `b` replaces.
+fn merge_maps(a: &mut BTreeMap<String, Value>, b: &BTreeMap<String, Value>) {
+    for (k, v) in b {
+        if let (Value::Map(bm), Some(Value::Map(am))) = (v, a.get(k)) {
+            let mut merged = am.borrow().clone();
+            merge_maps(&mut merged, &bm.borrow());
+            a.insert(k.clone(), Value::map(merged));
+            continue;
+        }
+        a.insert(k.clone(), v.clone());
     }
 }
 

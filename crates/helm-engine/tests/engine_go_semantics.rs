@@ -31,6 +31,8 @@ const CASES: &[&str] = &[
     r#"{{ $p := split "," "a,b" }}{{ typeOf $p }}|{{ $p._0 }}|{{ $p._9 }}|{{ index $p "_1" }}|{{ range $k, $v := $p }}{{ $k }}={{ $v }} {{ end }}|{{ len $p }}|{{ toJson $p }}|{{ printf "%v %#v" $p (splitn ":" 2 "x:y:z") }}|{{ splitn "," 2 "a" | typeOf }}|{{ toYaml $p }}"#,
     r#"{{ hasKey (split "," "a,b") "_0" }}"#,
     r#"{{ fromYaml "- 1" | toJson }}|{{ fromYamlArray "a: 1" | toJson }}"#,
+    // the YAML-to-JSON errors fromYaml and fromYamlArray keep, as sigs.k8s.io/yaml words them
+    "a: {{ fromYaml \"~: 1\" | toJson | quote }}\nb: {{ fromYaml \"a: .inf\" | toJson | quote }}\nc: {{ fromYamlArray \"- .nan\" | toJson | quote }}\nd: {{ fromYaml \"? [a]\\n: 1\" | toJson | quote }}\ne: {{ fromYaml \"a: [\" | toJson | quote }}\nf: {{ fromYamlArray \"- !!binary '*'\" | toJson | quote }}\n",
     // dateInZone with the system's tz database, as Go's time.LoadLocation reads it
     r#"{{ dateInZone "2006-01-02 15:04:05 MST -0700" (toDate "2006-01-02T15:04:05Z07:00" "2024-01-15T12:00:00Z") "America/New_York" }}|{{ dateInZone "2006-01-02 15:04 MST" (toDate "2006-01-02" "2024-07-01") "America/New_York" }}|{{ dateInZone "15:04 MST Z07:00" 1700000000 "Asia/Kolkata" }}|{{ dateInZone "2006-01-02 15:04 MST" 1711846800 "Europe/Berlin" }}|{{ dateInZone "15:04 MST" 0 "Nowhere/Zone" }}|{{ dateInZone "15:04 MST" 0 "../etc/passwd" }}|{{ dateInZone "15:04 MST" 0 "" }}|{{ htmlDateInZone 1700000000 "Pacific/Kiritimati" }}|{{ dateInZone "2006 MST" -2000000000 "America/Sao_Paulo" }}|{{ dateInZone "15:04 MST" 1700000000 "UTC" }}"#,
     // past the last transition of the tz file (2037), Go follows its footer's rule
@@ -216,6 +218,28 @@ fn manifest_yaml_errors_match_helm_template() {
         "\"a\n",
         "a: 'x\n",
         "a: \"\\q\"\n",
+        // the manifest head Helm's sorter decodes (util.SimpleHead), as encoding/json checks it
+        "\"str\"\n",
+        "5\n",
+        "true\n",
+        "- a\n",
+        "kind: [1]\n",
+        "Kind: {a: 1}\n",
+        "apiVersion: {a: 1}\nkind: [1]\n",
+        "metadata: 5\n",
+        "metadata: [1]\n",
+        "metadata: {name: [1]}\n",
+        "metadata: {Name: {a: 1}, annotations: 5}\n",
+        "metadata: {annotations: {a: [1]}}\n",
+        "metadata: {annotations: {a: 1, b: true}, name: 5}\nkind: 5\napiVersion: true\n",
+        "metadata: null\nkind: null\n",
+        "a: 1\nkind: [1]\nmetadata: 5\n",
+        // what sigs.k8s.io/yaml's conversion refuses
+        "kind: x\n~: 1\n",
+        "kind: x\na: .nan\n",
+        "kind: x\n[a]: 1\n",
+        "kind: x\na: [\n",
+        "kind: x\n18446744073709551615: y\n",
     ]
     .iter()
     .enumerate()

@@ -154,7 +154,8 @@ impl<'a> YamlParser<'a> {
     /// on the first line has no "line N: " (parser errors there are usually reported at the next
     /// token, past a line break, so they keep theirs).
     fn err<T>(&self, msg: &str) -> ParseResult<T> {
-        const SCANNER_ERRORS: [&str; 9] = [
+        const SCANNER_ERRORS: [&str; 10] = [
+            "found a tab character where an indentation space is expected",
             "found unknown escape character",
             "mapping values are not allowed in this context",
             "block sequence entries are not allowed in this context",
@@ -257,9 +258,11 @@ impl<'a> YamlParser<'a> {
 
     pub(super) fn parse_stream_first(&mut self) -> ParseResult<Node> {
         // directives and leading document marker
+        let mut directives = false;
         loop {
             self.skip_to_content()?;
             if self.col() == 0 && self.peek() == Some(b'%') {
+                directives = true;
                 while let Some(c) = self.peek() {
                     if is_break(c) {
                         break;
@@ -272,6 +275,8 @@ impl<'a> YamlParser<'a> {
         }
         if self.at_doc_marker() && self.s[self.i] == b'-' {
             self.i += 3;
+        } else if directives {
+            return self.err("did not find expected <document start>");
         }
         self.skip_to_content()?;
         if self.eof() || self.at_doc_marker() {
@@ -449,9 +454,6 @@ impl<'a> YamlParser<'a> {
         } else {
             self.parse_node(col, false)?
         };
-        if matches!(key, Node::Seq(_) | Node::Map(_)) {
-            return self.err("complex mapping keys are not supported");
-        }
         self.skip_to_content()?;
         if !(self.col() == col && self.peek() == Some(b':') && self.blank_at(1)) {
             return self.err("could not find expected ':'");
@@ -475,7 +477,11 @@ impl<'a> YamlParser<'a> {
         let name = gotemplate::value::utf8_lossy(&self.s[st..self.i]);
         let size = match self.anchors.get(&name) {
             Some((_, size)) => *size,
-            None => return self.err(&format!("unknown anchor '{}' referenced", name)),
+            None => {
+                return Err(YamlError(format!(
+                    "yaml: unknown anchor '{name}' referenced"
+                )));
+            }
         };
         self.count_nodes(size, true)?;
         Ok(self.anchors[&name].0.clone())
@@ -569,7 +575,13 @@ impl<'a> YamlParser<'a> {
         loop {
             // at '-'
             self.i += 1;
-            self.skip_inline_ws();
+            // after '-' a simple key may start, and libyaml eats no tab there
+            while self.peek() == Some(b' ') {
+                self.i += 1;
+            }
+            if self.peek() == Some(b'\t') {
+                return self.err("found character that cannot start any token");
+            }
             let item = if self.peek().is_none_or(is_break) || self.peek() == Some(b'#') {
                 self.skip_to_content()?;
                 if self.eof() || self.at_doc_marker() || self.col() <= col {
@@ -681,6 +693,10 @@ impl<'a> YamlParser<'a> {
                 }
             }
             text.push_str(&line);
+            // a key cannot span lines: libyaml refuses the ':' that would make this one
+            if !flow && self.peek() == Some(b':') && self.blank_at(1) {
+                return self.err("mapping values are not allowed in this context");
+            }
         }
     }
 
@@ -861,6 +877,9 @@ impl<'a> YamlParser<'a> {
                 k += 1;
             }
             let after = self.at(k);
+            if after == Some(b'\t') && (indent < 0 || (k as i32) < indent) {
+                return self.err("found a tab character where an indentation space is expected");
+            }
             let blank = after.is_none_or(is_break);
             if indent < 0 && !blank {
                 let k = k as i32;
@@ -1050,7 +1069,8 @@ impl<'a> YamlParser<'a> {
             loop {
                 self.skip_flow_ws();
                 match self.peek() {
-                    None => return self.err("did not find expected ',' or ']'"),
+                    // an entry is due (first, or after a ','): libyaml parses a node there
+                    None => return self.err("did not find expected node content"),
                     Some(b']') => {
                         self.i += 1;
                         break;
@@ -1091,7 +1111,7 @@ impl<'a> YamlParser<'a> {
             loop {
                 self.skip_flow_ws();
                 match self.peek() {
-                    None => return self.err("did not find expected ',' or '}'"),
+                    None => return self.err("did not find expected node content"),
                     Some(b'}') => {
                         self.i += 1;
                         break;

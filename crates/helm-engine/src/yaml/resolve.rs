@@ -183,108 +183,181 @@ pub(super) fn is_timestamp(s: &str) -> bool {
     false
 }
 
-/// Convert a parsed node to a JSON-typed value (sigs.k8s.io/yaml semantics).
+/// Convert a parsed node to a JSON-typed value (sigs.k8s.io/yaml semantics), failing as that
+/// library does, in its order: go-yaml's decoding errors first (in document order), then the
+/// JSON conversion's (a key JSON cannot hold), then `json.Marshal`'s (a number it cannot write).
 pub(super) fn to_value(n: &Node) -> ParseResult<Value> {
-    Ok(match n {
-        Node::Null => Value::Nil,
-        Node::Scalar { text, plain, tag } => scalar_value(text, *plain, tag.as_deref())?,
-        Node::Seq(items) => Value::list(
-            items
-                .iter()
-                .map(to_value)
-                .collect::<ParseResult<Vec<_>>>()?,
-        ),
-        Node::Map(entries) => {
-            let mut m = BTreeMap::new();
-            map_into(entries, &mut m)?;
-            Value::map(m)
-        }
-    })
+    let mut d = Decoder::default();
+    let v = d.value(n)?;
+    match (d.conversion, d.marshal) {
+        (Some(e), _) | (None, Some(e)) => Err(YamlError(e)),
+        (None, None) => Ok(v),
+    }
 }
 
-pub(super) fn map_into(
-    entries: &[(Node, Node)],
-    m: &mut BTreeMap<String, Value>,
-) -> ParseResult<()> {
-    for (k, v) in entries {
-        if let Node::Scalar {
-            text,
-            plain: true,
-            tag: None,
-        } = k
-            && text == "<<"
-        {
-            match v {
-                Node::Map(e) => map_into(e, m)?,
-                Node::Seq(items) => {
-                    for it in items.iter().rev() {
-                        match it {
-                            Node::Map(e) => map_into(e, m)?,
-                            _ => {
-                                return Err(YamlError(
-                                    "yaml: map merge requires map or sequence of maps as the value"
-                                        .into(),
-                                ));
+/// The first error of each later stage, kept while decoding goes on.
+#[derive(Default)]
+struct Decoder {
+    conversion: Option<String>,
+    marshal: Option<String>,
+}
+
+impl Decoder {
+    fn value(&mut self, n: &Node) -> ParseResult<Value> {
+        Ok(match n {
+            Node::Null => Value::Nil,
+            Node::Scalar { text, plain, tag } => {
+                let v = scalar_value(text, *plain, tag.as_deref())?;
+                if let Value::Float(f) = v
+                    && !f.is_finite()
+                {
+                    self.marshal.get_or_insert_with(|| {
+                        format!(
+                            "json: unsupported value: {}",
+                            gotemplate::value::format_float_g(f)
+                        )
+                    });
+                }
+                v
+            }
+            Node::Seq(items) => Value::list(
+                items
+                    .iter()
+                    .map(|i| self.value(i))
+                    .collect::<ParseResult<Vec<_>>>()?,
+            ),
+            Node::Map(entries) => {
+                let mut m = BTreeMap::new();
+                self.map_into(entries, &mut m)?;
+                Value::map(m)
+            }
+        })
+    }
+
+    fn map_into(
+        &mut self,
+        entries: &[(Node, Node)],
+        m: &mut BTreeMap<String, Value>,
+    ) -> ParseResult<()> {
+        const MERGE_ERROR: &str = "yaml: map merge requires map or sequence of maps as the value";
+        for (k, v) in entries {
+            if let Node::Scalar {
+                text,
+                plain: true,
+                tag: None,
+            } = k
+                && text == "<<"
+            {
+                match v {
+                    Node::Map(e) => self.map_into(e, m)?,
+                    Node::Seq(items) => {
+                        for it in items.iter().rev() {
+                            match it {
+                                Node::Map(e) => self.map_into(e, m)?,
+                                _ => return Err(YamlError(MERGE_ERROR.into())),
                             }
                         }
                     }
+                    _ => return Err(YamlError(MERGE_ERROR.into())),
                 }
-                _ => {
-                    return Err(YamlError(
-                        "yaml: map merge requires map or sequence of maps as the value".into(),
-                    ));
+                continue;
+            }
+            if matches!(k, Node::Seq(_) | Node::Map(_)) {
+                // go-yaml decodes into map[interface{}]interface{}: a slice or map is no key
+                return Err(YamlError(format!(
+                    "yaml: invalid map key: {}",
+                    go_sharp_v(k)
+                )));
+            }
+            let value = self.value(v)?;
+            match key_string(k) {
+                Ok(key) => {
+                    m.insert(key, value);
+                }
+                Err((type_name, key)) => {
+                    self.conversion.get_or_insert_with(|| {
+                        format!(
+                            "unsupported map key of type: {type_name}, key: {key}, value: {}",
+                            go_sharp_v(v)
+                        )
+                    });
                 }
             }
-            continue;
         }
-        let key = key_string(k)?;
-        m.insert(key, to_value(v)?);
+        Ok(())
     }
-    Ok(())
 }
 
-pub(super) fn key_string(k: &Node) -> ParseResult<String> {
-    match k {
+/// A scalar key as sigs.k8s.io/yaml writes it for JSON; a key it refuses gives its Go type
+/// (`%s` of the reflect type) and value (`%#v`) for the error.
+pub(super) fn key_string(k: &Node) -> Result<String, (&'static str, String)> {
+    let text = match k {
         Node::Scalar { text, plain, tag } => {
-            if !*plain || tag.as_deref() == Some("!!str") {
+            let typed = matches!(
+                tag.as_deref(),
+                None | Some("!!int" | "!!float" | "!!bool" | "!!null")
+            );
+            if !*plain || !typed {
                 return Ok(text.clone());
             }
-            if let Some(t) = tag
-                && t != "!!int"
-                && t != "!!float"
-                && t != "!!bool"
-                && t != "!!null"
-            {
-                return Ok(text.clone());
+            text
+        }
+        _ => return Err(("%!s(<nil>)", "<nil>".into())),
+    };
+    Ok(match resolve_plain(text) {
+        Resolved::Null => return Err(("%!s(<nil>)", "<nil>".into())),
+        Resolved::Uint(u) => return Err(("uint64", format!("{u:#x}"))),
+        Resolved::Bool(b) => b.to_string(),
+        Resolved::Int(i) => i.to_string(),
+        Resolved::Float(f) => {
+            let s = gotemplate::value::format_float_g_bits(f, 32);
+            match s.as_str() {
+                "+Inf" => ".inf".into(),
+                "-Inf" => "-.inf".into(),
+                "NaN" => ".nan".into(),
+                _ => s,
             }
-            Ok(match resolve_plain(text) {
-                Resolved::Null => {
-                    return Err(YamlError(
-                        "error converting YAML to JSON: yaml: unsupported map key of type: <nil>"
-                            .into(),
-                    ));
-                }
+        }
+        _ => text.clone(),
+    })
+}
+
+/// Go's `%#v` of what go-yaml v2 decodes a node into (an `interface{}`): the text its errors show.
+pub(super) fn go_sharp_v(n: &Node) -> String {
+    use gotemplate::strconv::go_quote;
+    match n {
+        Node::Null => "<nil>".into(),
+        Node::Scalar { text, plain, tag } => {
+            let typed = matches!(
+                tag.as_deref(),
+                None | Some("!!int" | "!!float" | "!!bool" | "!!null")
+            );
+            if !*plain || !typed {
+                return go_quote(text);
+            }
+            match resolve_plain(text) {
+                Resolved::Null => "<nil>".into(),
                 Resolved::Bool(b) => b.to_string(),
                 Resolved::Int(i) => i.to_string(),
-                Resolved::Uint(u) => u.to_string(),
-                Resolved::Float(f) => {
-                    let s = gotemplate::value::format_float_g_bits(f, 32);
-                    match s.as_str() {
-                        "+Inf" => ".inf".into(),
-                        "-Inf" => "-.inf".into(),
-                        "NaN" => ".nan".into(),
-                        _ => s,
-                    }
-                }
-                _ => text.clone(),
-            })
+                Resolved::Uint(u) => format!("{u:#x}"),
+                Resolved::Float(f) => gotemplate::value::format_float_g(f),
+                _ => go_quote(text),
+            }
         }
-        Node::Null => Err(YamlError(
-            "error converting YAML to JSON: yaml: unsupported map key of type: <nil>".into(),
-        )),
-        _ => Err(YamlError(
-            "error converting YAML to JSON: yaml: unsupported map key".into(),
-        )),
+        Node::Seq(items) => {
+            let items: Vec<String> = items.iter().map(go_sharp_v).collect();
+            format!("[]interface {{}}{{{}}}", items.join(", "))
+        }
+        Node::Map(entries) => {
+            // fmt prints map entries sorted by key
+            let mut items: Vec<(String, String)> = entries
+                .iter()
+                .map(|(k, v)| (go_sharp_v(k), go_sharp_v(v)))
+                .collect();
+            items.sort();
+            let items: Vec<String> = items.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            format!("map[interface {{}}]interface {{}}{{{}}}", items.join(", "))
+        }
     }
 }
 
@@ -296,9 +369,9 @@ pub(super) fn scalar_value(text: &str, plain: bool, tag: Option<&str>) -> ParseR
             let cleaned: String = text.chars().filter(|c| !c.is_whitespace()).collect();
             return match base64::engine::general_purpose::STANDARD.decode(cleaned) {
                 Ok(b) => Ok(Value::string(String::from_utf8_lossy(&b).into_owned())),
-                Err(e) => Err(YamlError(format!(
-                    "yaml: !!binary value contains invalid base64 data: {e}"
-                ))),
+                Err(_) => Err(YamlError(
+                    "yaml: !!binary value contains invalid base64 data".into(),
+                )),
             };
         }
         Some("!!int") | Some("!!float") | Some("!!bool") | Some("!!null") => {}
@@ -315,15 +388,7 @@ pub(super) fn scalar_value(text: &str, plain: bool, tag: Option<&str>) -> ParseR
         Resolved::Bool(b) => Value::Bool(b),
         Resolved::Int(i) => Value::Float(i as f64),
         Resolved::Uint(u) => Value::Float(u as f64),
-        Resolved::Float(f) => {
-            if !f.is_finite() {
-                return Err(YamlError(format!(
-                    "error converting YAML to JSON: json: unsupported value: {}",
-                    gotemplate::value::format_float_g(f)
-                )));
-            }
-            Value::Float(f)
-        }
+        Resolved::Float(f) => Value::Float(f),
         Resolved::Str | Resolved::Timestamp | Resolved::Merge => Value::str(text),
     };
     if let Some(t) = tag {

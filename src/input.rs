@@ -131,7 +131,9 @@ pub fn parse_values(source: &str, bytes: &[u8], allow_empty: bool) -> Result<Val
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_saphyr::from_str(text).map_err(|e| yaml_error(source, &e))?;
+    let docs: Vec<Value> =
+        serde_saphyr::from_str_multiple(text).map_err(|e| yaml_error(source, &e))?;
+    let value = merge_documents(source, docs)?;
     let value = match value {
         Value::Null if allow_empty => Value::Object(Map::new()),
         Value::Null => {
@@ -158,6 +160,45 @@ pub fn parse_values(source: &str, bytes: &[u8], allow_empty: bool) -> Result<Val
         source: source.to_string(),
         value,
     })
+}
+
+/// Helm v4 reads a values file's documents (`---`) and merges them, later ones winning and maps
+/// merging key by key (its LoadValues); an empty document adds nothing.
+fn merge_documents(source: &str, docs: Vec<Value>) -> Result<Value> {
+    let count = docs.len();
+    let mut merged = Value::Null;
+    for (i, doc) in docs.into_iter().enumerate() {
+        match (doc, &mut merged) {
+            (Value::Null, _) => {}
+            (doc @ Value::Object(_), Value::Null) => merged = doc,
+            (Value::Object(doc), Value::Object(into)) => merge_maps(into, doc),
+            (other, _) if count > 1 => {
+                return Err(Error::input(
+                    source.to_string(),
+                    format!(
+                        "document {} of {count} is {}, but Helm values must be a mapping of keys",
+                        i + 1,
+                        kind(&other)
+                    ),
+                )
+                .with_help("every document of a values file must be a mapping; Helm merges them"));
+            }
+            (other, _) => merged = other,
+        }
+    }
+    Ok(merged)
+}
+
+/// Helm's `MergeMaps`: a map merges into a map, anything else replaces.
+fn merge_maps(into: &mut Map<String, Value>, from: Map<String, Value>) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(Value::Object(a)), Value::Object(b)) => merge_maps(a, b),
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
 }
 
 fn yaml_error(source: &str, e: &serde_saphyr::Error) -> Error {
@@ -308,7 +349,7 @@ mod known {
 }
 
 fn check_known_types(source: &str, text: &str) -> Result<()> {
-    match serde_saphyr::from_str::<known::Root>(text) {
+    match serde_saphyr::from_str_multiple::<Option<known::Root>, Vec<_>>(text) {
         Ok(_) => Ok(()),
         Err(e) => {
             let err = yaml_error(source, &e);
@@ -386,6 +427,25 @@ mod tests {
         assert!(e.starts_with("v.yaml:3:"), "{e}");
         assert!(e.contains("wrong type"), "{e}");
         assert!(parse_values("e.yaml", b"", true).unwrap().value.is_object());
+        // documents merge as Helm v4's LoadValues merges them
+        let v = parse_values(
+            "m.yaml",
+            b"a: {x: 1, y: 2}\nb: 1\n---\na: {y: 3}\n---\n# nothing\n",
+            false,
+        )
+        .unwrap()
+        .value;
+        assert_eq!(v, serde_json::json!({"a": {"x": 1, "y": 3}, "b": 1}));
+        let e = parse_values("m.yaml", b"a: 1\n---\n- x\n", false).unwrap_err();
+        assert!(e.to_string().contains("document 2 of 2 is a list"), "{e}");
+        let e =
+            parse("a: 1\n---\nipam:\n  operator:\n    clusterPoolIPv4PodCIDRList: 10.0.0.0/8\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            e.starts_with("v.yaml:5:") && e.contains("wrong type"),
+            "{e}"
+        );
     }
 
     #[test]

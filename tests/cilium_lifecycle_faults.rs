@@ -344,22 +344,18 @@ fn fault_failed_upgrade_rolls_back_and_killed_upgrade_recovers() {
     // Killed mid-upgrade: pending-upgrade stays; plain upgrade refuses, --recover goes on.
     sim.set_faults(&["latency:60s:PATCH:/apis/apps/v1/namespaces/kube-system/daemonsets"])
         .unwrap();
-    let mut child = cli::std_cmd()
-        .arg("--kubeconfig")
-        .arg(&kc)
-        .args(["cilium", "upgrade", "--skip-preflight", "--chart"])
-        .arg(&newer)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let t0 = std::time::Instant::now();
-    while !history(&kc).iter().any(|r| r.1 == "pending-upgrade") {
-        assert!(t0.elapsed().as_secs() < 30, "no pending revision");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_when_started(
+        &kc,
+        &[
+            "cilium".as_ref(),
+            "upgrade".as_ref(),
+            "--skip-preflight".as_ref(),
+            "--chart".as_ref(),
+            newer.as_os_str(),
+        ],
+        "the upgrade",
+        || history(&kc).iter().any(|r| r.1 == "pending-upgrade"),
+    );
     sim.set_faults(&[]).unwrap();
     let out = upgrade(&["--skip-preflight"]);
     assert_eq!(out.status.code(), Some(2));
@@ -396,22 +392,18 @@ fn fault_killed_preflight_is_reported_and_removed_by_uninstall() {
     // Writes slowed so that the kill lands while the pre-flight check is being installed.
     sim.set_faults(&["latency:300ms:PATCH", "latency:300ms:POST"])
         .unwrap();
-    let mut child = cli::std_cmd()
-        .arg("--kubeconfig")
-        .arg(&kc)
-        .args(["cilium", "upgrade", "--preflight", "--chart"])
-        .arg(&newer)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let t0 = std::time::Instant::now();
-    while preflight_gone(&kc) {
-        assert!(t0.elapsed().as_secs() < 30, "the preflight never started");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_when_started(
+        &kc,
+        &[
+            "cilium".as_ref(),
+            "upgrade".as_ref(),
+            "--preflight".as_ref(),
+            "--chart".as_ref(),
+            newer.as_os_str(),
+        ],
+        "the preflight",
+        || !preflight_gone(&kc),
+    );
     sim.set_faults(&[]).unwrap();
     assert!(
         !preflight_gone(&kc),
@@ -436,4 +428,63 @@ fn fault_killed_preflight_is_reported_and_removed_by_uninstall() {
         "{text}"
     );
     assert!(preflight_gone(&kc), "uninstall left the pre-flight check");
+}
+
+/// Helm marks a release `uninstalling` before it deletes anything; podnet does too, so an
+/// uninstall killed mid-way is seen by `cilium status` and by `helm history` (the real CLI), and
+/// the next `cilium uninstall` finishes it.
+#[test]
+fn fault_killed_uninstall_is_reported_and_finished_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, kc) = installed(dir.path());
+    // Deletes slowed so that the kill lands between the mark and the last delete.
+    sim.set_faults(&["latency:400ms:DELETE"]).unwrap();
+    kill_when_started(
+        &kc,
+        &["cilium".as_ref(), "uninstall".as_ref(), "--yes".as_ref()],
+        "the uninstall",
+        || history(&kc).iter().any(|r| r.1 == "uninstalling"),
+    );
+    sim.set_faults(&[]).unwrap();
+    let h = history(&kc);
+    assert_eq!(
+        h.last().map(|r| r.1.as_str()),
+        Some("uninstalling"),
+        "{h:?}"
+    );
+    assert_eq!(
+        h.last().unwrap().2,
+        "Deletion in progress (or silently failed)"
+    );
+    let helm = testkit::helm::Helm::new(&kc).release("cilium", "kube-system");
+    assert_eq!(helm.status().status, "uninstalling");
+    let out = podnet(&kc).args(["cilium", "status"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("an uninstall was interrupted"), "{text}");
+    let out = podnet(&kc)
+        .args(["cilium", "uninstall", "--yes"])
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    assert!(
+        kubectl_json(
+            &kc,
+            &[
+                "get",
+                "secrets",
+                "-n",
+                "kube-system",
+                "-l",
+                "owner=helm,name=cilium"
+            ]
+        )["items"]
+            .as_array()
+            .is_some_and(|i| i.is_empty()),
+        "records left after the second uninstall"
+    );
+    assert!(
+        kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]).is_null(),
+        "the agent DaemonSet is still there"
+    );
 }

@@ -102,6 +102,11 @@ impl Release {
         self.0["info"]["description"] = json!(description);
     }
 
+    /// Helm's `info.deleted`: when an uninstall began.
+    pub fn set_deleted_now(&mut self) {
+        self.0["info"]["deleted"] = json!(now_rfc3339());
+    }
+
     pub fn secret_name(&self) -> String {
         format!("sh.helm.release.v1.{}.v{}", self.name(), self.version())
     }

@@ -9,7 +9,7 @@ use kube::api::DeleteParams;
 
 use super::apply::{PROTECTED, Resolver, gvk_of, object_ref, parse_doc};
 use super::hints::Hints;
-use super::storage::{Release, Store};
+use super::storage::{Release, Store, status};
 use crate::error::{Error, Result};
 use crate::helm;
 use crate::kube::with_retries;
@@ -57,6 +57,17 @@ pub async fn delete_objects(
             help: Some(hints.list_releases()),
         });
     };
+    // As Helm does: the last revision says `uninstalling` before anything is deleted, so an
+    // uninstall cut short is seen (by `status`, `helm history`) and finished by the next one.
+    if last.status() != status::UNINSTALLING {
+        let mut marked = last.clone();
+        marked.set_status(
+            status::UNINSTALLING,
+            "Deletion in progress (or silently failed)",
+        );
+        marked.set_deleted_now();
+        store.update(&marked).await?;
+    }
     let mut resolver = Resolver::new(client).await?;
     let docs = helm::split_manifests(last.manifest());
     let mut deleted = Vec::new();

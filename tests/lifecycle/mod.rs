@@ -46,6 +46,34 @@ pub fn history(kc: &Path) -> Vec<(i64, String, String)> {
         .collect()
 }
 
+/// Runs `podnet --kubeconfig KC ARGS`, waits (at most 30 s) until `started` holds, then kills it
+/// with SIGKILL: a command cut off mid-way, as a node reboot or an OOM kill would.
+pub fn kill_when_started(
+    kc: &Path,
+    args: &[&std::ffi::OsStr],
+    what: &str,
+    started: impl Fn() -> bool,
+) {
+    let mut child = testkit::podnet::std_cmd()
+        .arg("--kubeconfig")
+        .arg(kc)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !started() {
+        if t0.elapsed().as_secs() >= 30 {
+            let _ = child.kill();
+            panic!("{what} never started");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 /// Whether the pre-flight DaemonSet and its release records are gone.
 pub fn preflight_gone(kc: &Path) -> bool {
     kubectl_json(

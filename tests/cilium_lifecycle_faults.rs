@@ -462,6 +462,18 @@ fn fault_killed_uninstall_is_reported_and_finished_by_the_next() {
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("an uninstall was interrupted"), "{text}");
+    // as Helm's upgrade, which finds no deployed revision, podnet's refuses and says what to do
+    let out = podnet(&kc)
+        .args(["cilium", "upgrade", "--skip-preflight", "--chart"])
+        .arg(chart())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("in state uninstalling") && e.contains("uninstall` finishes it"),
+        "{e}"
+    );
     let out = podnet(&kc)
         .args(["cilium", "uninstall", "--yes"])
         .output()

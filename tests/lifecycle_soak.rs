@@ -416,8 +416,9 @@ impl Sequence<'_> {
         }
     }
 
-    /// The invariants that hold after any step (1 is checked by the caller).
-    fn check(&mut self, after: &str) {
+    /// The invariants that hold after any step (1 is checked by the caller). Returns the
+    /// release records it read, for the caller's own checks.
+    fn check(&mut self, after: &str) -> Vec<(i64, String)> {
         let truth = truth(&self.kc);
         let deployed = truth.iter().filter(|r| r.1 == "deployed").count();
         if deployed > 1 {
@@ -499,7 +500,7 @@ impl Sequence<'_> {
                     st.code
                 ));
             }
-            if state.starts_with("pending") {
+            if state.starts_with("pending") || state == "uninstalling" {
                 let up = self.run(
                     &self.args(&Op::Upgrade {
                         replicas: 1,
@@ -508,11 +509,15 @@ impl Sequence<'_> {
                     }),
                     None,
                 );
-                if up.code != Some(2)
-                    || !testkit::podnet::flat(up.stderr.as_bytes()).contains("--recover")
+                let fix = if state == "uninstalling" {
+                    "uninstall"
+                } else {
+                    "--recover"
+                };
+                if up.code != Some(2) || !testkit::podnet::flat(up.stderr.as_bytes()).contains(fix)
                 {
                     self.violation(format!(
-                        "{after}: pending revision {rev}, but a plain upgrade exited {:?}: {}",
+                        "{after}: {state} revision {rev}, but a plain upgrade exited {:?}: {}",
                         up.code, up.stderr
                     ));
                 }
@@ -525,6 +530,7 @@ impl Sequence<'_> {
                 self.before
             ));
         }
+        truth
     }
 
     /// The release's live objects equal its deployed revision.
@@ -647,14 +653,14 @@ fn sequence(seed: u64, steps_max: u64, tally: &Mutex<Tally>) {
                 r.secs, r.stderr
             ));
         }
-        seq.check(&label);
+        let records = seq.check(&label);
         let succeeded = !r.killed && r.code == Some(0);
         if succeeded
             && matches!(
                 op,
                 Op::Install | Op::Upgrade { .. } | Op::Recover { .. } | Op::Rollback(_)
             )
-            && truth(&seq.kc).last().is_some_and(|l| l.1 == "deployed")
+            && records.last().is_some_and(|l| l.1 == "deployed")
         {
             seq.check_no_drift(&label);
         }

@@ -45,10 +45,7 @@ fn not_deployed_fix(history: &[crate::release::storage::Release]) -> String {
         return HINTS.pending();
     }
     if last.status() == status::UNINSTALLING {
-        return format!(
-            "an uninstall was interrupted; `{} uninstall` finishes it",
-            HINTS.cli
-        );
+        return format!("an uninstall was interrupted: {}", HINTS.uninstalling());
     }
     match history
         .iter()

@@ -53,6 +53,14 @@ impl Hints {
         )
     }
 
+    /// An operation on a release whose last revision is being uninstalled.
+    pub fn uninstalling(&self) -> String {
+        format!(
+            "wait for it to finish; if it was interrupted, `{0} uninstall` finishes it and `{0} install` starts again",
+            self.cli
+        )
+    }
+
     /// `upgrade` of a release that does not exist.
     pub fn install_first(&self) -> String {
         format!("install it first: {} install", self.cli)

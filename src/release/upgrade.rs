@@ -120,8 +120,21 @@ pub(super) async fn roll_forward(
     }
 }
 
-/// Refuses to go on while the last revision is pending (another operation, or an interrupted one).
+/// Refuses to go on while the last revision is pending (another operation, or an interrupted one)
+/// or being uninstalled: Helm's upgrade finds no deployed revision there either.
 fn pending_guard(history: &[Release], hints: &Hints) -> Result<()> {
+    if let Some(last) = history.last()
+        && last.status() == status::UNINSTALLING
+    {
+        return Err(Error::Conflict {
+            message: format!(
+                "release {} has revision {} in state uninstalling: an uninstall is running or was interrupted",
+                last.name(),
+                last.version()
+            ),
+            help: Some(hints.uninstalling()),
+        });
+    }
     if let Some(last) = history.last()
         && last.is_pending()
     {

@@ -6,51 +6,14 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 pub mod ci;
+mod severity;
 pub mod text;
 
+pub use severity::{FailOn, Severity};
 pub use text::{ColorChoice, Entry, Stream, TextStyle};
 
 /// Version of the JSON report layout; bumped only on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-/// The threshold for exit code 1 (`--fail-on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Info,
-    /// Never fail on findings; exit 0 unless the command itself fails.
-    None,
-}
-
-impl FailOn {
-    pub fn trips(self, sev: Severity) -> bool {
-        match self {
-            FailOn::Error => sev >= Severity::Error,
-            FailOn::Warning => sev >= Severity::Warning,
-            FailOn::Info => true,
-            FailOn::None => false,
-        }
-    }
-}
 
 /// What a finding is about: a path inside a values document or a cluster object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -18,7 +18,7 @@
 
 use std::io::IsTerminal;
 
-use super::Severity;
+use super::severity::Severity;
 
 /// Widths up to this one get the list layout.
 pub const LIST_MAX_WIDTH: usize = 80;

@@ -24,12 +24,35 @@ def merge_maps(a, b):
     return out
 
 
+def load_values(text):
+    """Helm v4.3's LoadValues, for -f files and values.yaml: a final line break is added, the
+    documents between lines starting with `---` are read one by one (by the SDK's reader) and
+    merged, later ones winning. The SDK reads one document only; the CLI we pin does this."""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    values, doc = {}, []
+    for line in text.split("\n")[:-1] if text else []:
+        line = line[:-1] if line.endswith("\r") else line
+        if line.startswith("---"):
+            rest = line[3:].strip()
+            if rest and not rest.startswith("#"):
+                raise ValueError("error reading yaml document: invalid Yaml document separator: " + rest)
+            if doc:
+                values = merge_maps(values, helm.values_from_yaml("".join(doc)) or {})
+                doc = []
+            continue
+        doc.append(line + "\n")
+    if doc:
+        values = merge_maps(values, helm.values_from_yaml("".join(doc)) or {})
+    return values
+
+
 def handle(req):
     op = req.get("op")
     if op == "ping":
         return {"ok": True, "version": helm.helm_sdk_version() if hasattr(helm, "helm_sdk_version") else ""}
     if op == "values_from_yaml":
-        return {"ok": True, "values": helm.values_from_yaml(req["yaml"])}
+        return {"ok": True, "values": load_values(req["yaml"])}
     if op == "strvals":
         fn = {"set": helm.parse_set_string, "set-string": helm.parse_set_string_values,
               "set-json": helm.parse_set_json}[req["kind"]]
@@ -38,7 +61,7 @@ def handle(req):
         import time
         values = {}
         for y in req.get("values_yaml") or []:
-            values = merge_maps(values, helm.values_from_yaml(y))
+            values = merge_maps(values, load_values(y))
         times = []
         with helm.Chart.load(req["chart"]) as chart:
             for _ in range(int(req.get("n", 10))):
@@ -53,7 +76,7 @@ def handle(req):
     if op == "render":
         values = {}
         for y in req.get("values_yaml") or []:
-            values = merge_maps(values, helm.values_from_yaml(y))
+            values = merge_maps(values, load_values(y))
         if req.get("values"):
             values = merge_maps(values, req["values"])
         kwargs = {"name": req.get("name", "release-name"), "namespace": req.get("namespace", "default")}

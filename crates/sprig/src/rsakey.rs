@@ -84,25 +84,25 @@ fn mod_u64(be: &[u8], m: u64) -> u64 {
 }
 
 /// An owned aws-lc BIGNUM (freed, and cleared by aws-lc's allocator, on drop).
-pub struct Bn(*mut lc::BIGNUM);
+pub struct BigNum(*mut lc::BIGNUM);
 
-impl Bn {
-    pub fn new() -> Result<Bn, String> {
+impl BigNum {
+    pub fn new() -> Result<BigNum, String> {
         // SAFETY: BN_new returns an owned, initialised BIGNUM or null.
         let p = unsafe { lc::BN_new() };
         if p.is_null() {
             Err("out of memory".into())
         } else {
-            Ok(Bn(p))
+            Ok(BigNum(p))
         }
     }
-    pub fn from_be(b: &[u8]) -> Result<Bn, String> {
+    pub fn from_be(b: &[u8]) -> Result<BigNum, String> {
         // SAFETY: reads exactly b.len() bytes; returns a new BIGNUM or null.
         let p = unsafe { lc::BN_bin2bn(b.as_ptr(), b.len(), std::ptr::null_mut()) };
         if p.is_null() {
             Err("out of memory".into())
         } else {
-            Ok(Bn(p))
+            Ok(BigNum(p))
         }
     }
     pub fn ptr(&self) -> *mut lc::BIGNUM {
@@ -110,7 +110,7 @@ impl Bn {
     }
 }
 
-impl Drop for Bn {
+impl Drop for BigNum {
     fn drop(&mut self) {
         // SAFETY: self.0 came from BN_new/BN_bin2bn and is freed once.
         unsafe { lc::BN_free(self.0) }
@@ -221,8 +221,8 @@ fn add_small(start: &[u8; PRIME_BYTES], add: usize) -> Option<[u8; PRIME_BYTES]>
 }
 
 /// A BIGNUM of exactly 16 words (the width aws-lc's two-way AVX-512 exponentiation needs).
-fn bn_1024(be: &[u8; PRIME_BYTES]) -> Result<Bn, String> {
-    Bn::from_be(be)
+fn bn_1024(be: &[u8; PRIME_BYTES]) -> Result<BigNum, String> {
+    BigNum::from_be(be)
 }
 
 /// `be - 1 >> shift` for an odd `be`, as 128 bytes.
@@ -259,8 +259,13 @@ fn odd_part_minus_one(be: &[u8; PRIME_BYTES]) -> ([u8; PRIME_BYTES], u32) {
 /// `(a0^e0 mod m0, a1^e1 mod m1)` in one call: aws-lc runs the two 1024-bit exponentiations
 /// side by side on AVX-512 IFMA (about twice the throughput), or one after the other elsewhere.
 /// Constant time either way.
-fn mod_exp_x2(ctx: &BnCtx, a: [&Bn; 2], e: [&Bn; 2], m: [&Bn; 2]) -> Result<[Bn; 2], String> {
-    let r = [Bn::new()?, Bn::new()?];
+fn mod_exp_x2(
+    ctx: &BnCtx,
+    a: [&BigNum; 2],
+    e: [&BigNum; 2],
+    m: [&BigNum; 2],
+) -> Result<[BigNum; 2], String> {
+    let r = [BigNum::new()?, BigNum::new()?];
     // SAFETY: all BIGNUMs are live and owned by the caller or here; the Montgomery contexts
     // are created for these moduli and freed before returning.
     unsafe {
@@ -318,7 +323,7 @@ const MR_ROUNDS: usize = 6;
 fn miller_rabin(ctx: &BnCtx, w: &[u8; PRIME_BYTES]) -> Result<bool, String> {
     let (m, a) = odd_part_minus_one(w);
     let (wb, mb) = (bn_1024(w)?, bn_1024(&m)?);
-    let w1 = Bn::new()?;
+    let w1 = BigNum::new()?;
     // SAFETY: live BIGNUMs owned here.
     unsafe {
         if lc::BN_copy(w1.ptr(), wb.ptr()).is_null() {
@@ -382,10 +387,16 @@ pub fn distinct_enough(p: &[u8], q: &[u8]) -> bool {
 pub fn rsa_from_primes(p: &[u8], q: &[u8]) -> Result<Vec<u8>, String> {
     let ctx = BnCtx::new()?;
     let (p, q) = if p > q { (p, q) } else { (q, p) };
-    let (p, q) = (Bn::from_be(p)?, Bn::from_be(q)?);
-    let (n, e, d) = (Bn::new()?, Bn::new()?, Bn::new()?);
-    let (p1, q1, g, phi, lambda) = (Bn::new()?, Bn::new()?, Bn::new()?, Bn::new()?, Bn::new()?);
-    let (dmp1, dmq1, iqmp) = (Bn::new()?, Bn::new()?, Bn::new()?);
+    let (p, q) = (BigNum::from_be(p)?, BigNum::from_be(q)?);
+    let (n, e, d) = (BigNum::new()?, BigNum::new()?, BigNum::new()?);
+    let (p1, q1, g, phi, lambda) = (
+        BigNum::new()?,
+        BigNum::new()?,
+        BigNum::new()?,
+        BigNum::new()?,
+        BigNum::new()?,
+    );
+    let (dmp1, dmq1, iqmp) = (BigNum::new()?, BigNum::new()?, BigNum::new()?);
     // SAFETY: every pointer is a live BIGNUM owned by this function; outputs are distinct
     // from inputs; the RSA object and the DER buffer are freed before returning.
     unsafe {
@@ -501,7 +512,7 @@ mod tests {
         let mut buf = [0u8; PRIME_BYTES];
         for m in [3u64, 65537, 0xffff_ffff_ffff_ffc5, 255 * 257 * 65521] {
             aws_lc_rs::rand::fill(&mut buf).unwrap();
-            let bn = Bn::from_be(&buf).unwrap();
+            let bn = BigNum::from_be(&buf).unwrap();
             // SAFETY: bn is a live BIGNUM
             let want = unsafe { lc::BN_mod_word(bn.ptr(), m as lc::BN_ULONG) } as u64;
             assert_eq!(mod_u64(&buf, m), want, "mod {m}");
@@ -515,7 +526,7 @@ mod tests {
             let p = gen_prime().unwrap();
             assert_eq!(p.len(), PRIME_BYTES);
             assert!(p[0] >= 0xc0, "top two bits set");
-            let bn = Bn::from_be(&p).unwrap();
+            let bn = BigNum::from_be(&p).unwrap();
             let mut is_prime = 0;
             // SAFETY: live BIGNUM and context; 64 rounds, independent of the search's count
             let ok = unsafe {
@@ -555,7 +566,11 @@ mod tests {
         let ctx = BnCtx::new().unwrap();
         for _ in 0..3 {
             // a 1024-bit odd composite with no small factors: p·q of two 512-bit primes
-            let (p, q, n) = (Bn::new().unwrap(), Bn::new().unwrap(), Bn::new().unwrap());
+            let (p, q, n) = (
+                BigNum::new().unwrap(),
+                BigNum::new().unwrap(),
+                BigNum::new().unwrap(),
+            );
             let mut be = [0u8; PRIME_BYTES];
             // SAFETY: live BIGNUMs and context.
             unsafe {

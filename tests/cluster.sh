@@ -219,8 +219,10 @@ EOF
 start() {
   local dir="$1" name="$2"
   shift 2
+  # The pid file appears whole (temp file + rename): a reader never sees it empty, which
+  # wait_until would take for a component that died.
   # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
-  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$dir/run/$name.pid" "$PEERS_BIN/$name" "$@" \
+  setsid bash -c 'echo $$ >"$1.tmp" && mv "$1.tmp" "$1"; shift; exec "$@"' _ "$dir/run/$name.pid" "$PEERS_BIN/$name" "$@" \
     </dev/null >"$dir/logs/$name.log" 2>&1 &
 }
 
@@ -246,7 +248,9 @@ wait_until() {
   local components=($logs)
   until "$@" >/dev/null 2>&1; do
     for name in "${COMPONENTS[@]}"; do
-      if [ -f "$dir/run/$name.pid" ] && ! pid_of "$dir" "$name" >/dev/null; then
+      # dead twice, 0.2 s apart: a process caught between its shell and exec is not dead
+      if [ -f "$dir/run/$name.pid" ] && ! pid_of "$dir" "$name" >/dev/null &&
+        sleep 0.2 && ! pid_of "$dir" "$name" >/dev/null; then
         fail "$dir" "$name exited while waiting for $what" "$name"
       fi
     done

@@ -13,8 +13,13 @@ use std::rc::Rc;
 #[derive(Clone, Debug)]
 pub struct MapRef {
     map: Rc<RefCell<BTreeMap<String, Value>>>,
-    type_name: Option<&'static str>,
+    /// A reference to a static keeps `MapRef` two words, and so `Value` three.
+    type_name: Option<&'static GoTypeName>,
 }
+
+/// The name of a named Go map type (`common.Values`), as a static that [`MapRef::typed`] points to.
+#[derive(Debug)]
+pub struct GoTypeName(pub &'static str);
 
 impl MapRef {
     /// A new `map[string]interface{}`.
@@ -27,7 +32,7 @@ impl MapRef {
 
     /// The same map seen as the named Go type `name` (e.g. `common.Values`), as Go's
     /// conversion `T(m)` gives.
-    pub fn typed(&self, name: &'static str) -> MapRef {
+    pub fn typed(&self, name: &'static GoTypeName) -> MapRef {
         MapRef {
             map: self.map.clone(),
             type_name: Some(name),
@@ -44,7 +49,7 @@ impl MapRef {
 
     /// The named Go type this reference sees, if any (`None`: `map[string]interface {}`).
     pub fn type_name(&self) -> Option<&'static str> {
-        self.type_name
+        self.type_name.map(|t| t.0)
     }
 }
 
@@ -706,5 +711,17 @@ pub fn strval(v: &Value) -> String {
         // Sprig's strval: a []byte is its text
         Value::Object(o) if let Object::Bytes(b, _) = &**o => crate::gostr::from_bytes(b),
         _ => sprint(v),
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn value_stays_three_words() {
+        // every template value is copied around; a wider MapRef would widen them all
+        assert_eq!(std::mem::size_of::<MapRef>(), 16);
+        assert_eq!(std::mem::size_of::<Value>(), 24);
     }
 }

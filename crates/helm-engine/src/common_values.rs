@@ -5,23 +5,23 @@
 //! [`gotemplate::value::MapRef::typed`]) shares it, as a Go conversion does.
 
 use gotemplate::strconv::go_quote;
-use gotemplate::value::{MapRef, Value};
+use gotemplate::value::{GoTypeName, MapRef, Value};
 
 /// Go's name of Helm's values type.
-pub const VALUES_TYPE: &str = "common.Values";
+pub static VALUES_TYPE: GoTypeName = GoTypeName("common.Values");
 
 /// `v` seen as Helm's `common.Values` (with its methods AsMap, YAML, Table, PathValue); the
 /// map stays shared, so a parent that reaches it as `.Values.sub` still sees a plain map.
 pub fn as_values(v: &Value) -> Value {
     match v {
-        Value::Map(m) => Value::Map(m.typed(VALUES_TYPE)),
+        Value::Map(m) => Value::Map(m.typed(&VALUES_TYPE)),
         other => other.clone(),
     }
 }
 
 /// Whether this reference sees its map as `common.Values`.
 pub fn is_values_map(m: &MapRef) -> bool {
-    m.type_name() == Some(VALUES_TYPE)
+    m.type_name() == Some(VALUES_TYPE.0)
 }
 
 /// Helm's Values.Table: follow dotted keys through maps; the first missing or non-map key

@@ -104,6 +104,14 @@ pub fn parse_values(src: &str) -> Result<Value, YamlError> {
 /// with `---` ends one (whatever YAML would make of it; only spaces or a comment may follow),
 /// line ends are read as `\n`, and empty documents are skipped.
 fn values_documents(src: &str) -> Result<Vec<String>, YamlError> {
+    // the usual file: one document, no carriage returns — read as it is
+    if !src.starts_with("---") && !src.contains("\n---") && !src.contains('\r') {
+        return Ok(match src {
+            "" => vec![],
+            s if s.ends_with('\n') => vec![s.to_string()],
+            s => vec![format!("{s}\n")],
+        });
+    }
     let mut docs = Vec::new();
     let mut doc = String::new();
     let text = src.strip_suffix('\n').unwrap_or(src);

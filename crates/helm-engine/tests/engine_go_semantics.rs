@@ -132,38 +132,9 @@ fn write_files(dir: &Path, files: &[(&str, &[u8])]) {
     }
 }
 
-/// `helm template rel DIR` (the real CLI) and the engine's whole pipeline on the same chart:
-/// the manifest stream's bytes, or the error's first line as Helm prints it (`Error: …`).
-fn template_both(dir: &Path) -> (Result<Vec<u8>, String>, Result<Vec<u8>, String>) {
-    let helm = std::process::Command::new(testkit::helm::cli_bin())
-        .args(["template", "rel"])
-        .arg(dir)
-        .output()
-        .expect("run helm");
-    let theirs = if helm.status.success() {
-        Ok(helm.stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&helm.stderr);
-        Err(stderr.lines().next().unwrap_or("").to_string())
-    };
-    let opts = helm_engine::RenderOptions {
-        release_name: "rel".into(),
-        namespace: "default".into(),
-        ..Default::default()
-    };
-    let ours = helm_engine::render_chart_path(dir, &helm_engine::Values::new(), &opts)
-        .map(|docs| {
-            let mut out = Vec::new();
-            helm_engine::write_template_stream(&mut out, &docs).unwrap();
-            out
-        })
-        .map_err(|e| format!("Error: {e}"));
-    (ours, theirs)
-}
-
 /// Asserts `helm template` and the engine agree on the chart at `dir`, showing text on failure.
 fn assert_template_same(dir: &Path, what: &str) {
-    let (ours, theirs) = template_both(dir);
+    let (ours, theirs) = testkit::engine::template_both(dir, &[], "rel");
     let text =
         |r: &Result<Vec<u8>, String>| r.clone().map(|b| String::from_utf8_lossy(&b).into_owned());
     assert_eq!(text(&ours), text(&theirs), "{what}");

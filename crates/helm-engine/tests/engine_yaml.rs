@@ -1,7 +1,6 @@
 //! The YAML reader against the Helm v4 CLI: each document is a values file (`-f`), read as
 //! Helm's LoadValues reads it (documents merged), then printed by `toYaml`, `toJson` and `%v`;
 //! the output bytes, or the error's first line, must be identical.
-use std::path::Path;
 
 const DOCS: &[&str] = &[
     "a: 1\nb: 1.5\nc: 1e3\nd: 0x1F\ne: 0o17\nf: 017\ng: 08\nh: +5\ni: -0\nj: .5\nk: 1_000\nl: 12345678901234567890\nm: 123456789012345678901234",
@@ -85,46 +84,6 @@ const DOCS: &[&str] = &[
 
 const PRINTS: &str = "{{ toYaml .Values }}\n---\nj: {{ toJson .Values }}\n---\nx:\n{{- toYaml .Values | nindent 4 }}\n---\nv: {{ .Values | toString | quote }}\n";
 
-/// `helm template r CHART -f FILE` and the engine on the same chart and values file: the output
-/// bytes, or the error's first line as Helm prints it.
-fn template_with_values(
-    chart: &Path,
-    file: &Path,
-) -> (Result<Vec<u8>, String>, Result<Vec<u8>, String>) {
-    let helm = std::process::Command::new(testkit::helm::cli_bin())
-        .args(["template", "r"])
-        .arg(chart)
-        .arg("-f")
-        .arg(file)
-        .output()
-        .expect("run helm");
-    let theirs = if helm.status.success() {
-        Ok(helm.stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&helm.stderr);
-        Err(stderr.lines().next().unwrap_or("").to_string())
-    };
-    let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
-    let mut values = helm_engine::Values::new();
-    let ours = values
-        .add_yaml_file(&file.display().to_string(), &text)
-        .map_err(|e| format!("Error: {e}"))
-        .and_then(|()| {
-            let opts = helm_engine::RenderOptions {
-                release_name: "r".into(),
-                namespace: "default".into(),
-                ..Default::default()
-            };
-            helm_engine::render_chart_path(chart, &values, &opts).map_err(|e| format!("Error: {e}"))
-        })
-        .map(|docs| {
-            let mut out = Vec::new();
-            helm_engine::write_template_stream(&mut out, &docs).unwrap();
-            out
-        });
-    (ours, theirs)
-}
-
 #[test]
 fn values_files_read_and_print_as_helm_template() {
     let tmp = tempfile::tempdir().unwrap();
@@ -141,7 +100,7 @@ fn values_files_read_and_print_as_helm_template() {
     for (i, d) in DOCS.iter().enumerate() {
         let file = tmp.path().join(format!("v{i}.yaml"));
         std::fs::write(&file, d).unwrap();
-        let (ours, theirs) = template_with_values(&chart, &file);
+        let (ours, theirs) = testkit::engine::template_both(&chart, &[&file], "r");
         rejected += usize::from(theirs.is_err());
         if ours != theirs {
             let text = |r: &Result<Vec<u8>, String>| {

@@ -114,3 +114,46 @@ pub fn ours(
         })
         .map_err(|e| e.0)
 }
+
+/// What `helm template` printed: the manifest stream's bytes, or the error's first line as Helm
+/// prints it (`Error: …`).
+pub type TemplateOutput = Result<Vec<u8>, String>;
+
+/// `helm template RELEASE CHART -f FILE…` with the real Helm CLI, and the engine's whole pipeline
+/// on the same chart and files (release namespace `default`): (ours, Helm's).
+pub fn template_both(
+    chart: &Path,
+    values_files: &[&Path],
+    release: &str,
+) -> (TemplateOutput, TemplateOutput) {
+    let mut helm = std::process::Command::new(crate::helm::cli_bin());
+    helm.args(["template", release]).arg(chart);
+    for f in values_files {
+        helm.arg("-f").arg(f);
+    }
+    let helm = helm.output().expect("run helm");
+    let theirs = if helm.status.success() {
+        Ok(helm.stdout)
+    } else {
+        let stderr = String::from_utf8_lossy(&helm.stderr);
+        Err(stderr.lines().next().unwrap_or("").to_string())
+    };
+    let ours = (|| {
+        let mut values = helm_engine::Values::new();
+        for f in values_files {
+            let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
+            values.add_yaml_file(&f.display().to_string(), &text)?;
+        }
+        let opts = helm_engine::RenderOptions {
+            release_name: release.into(),
+            namespace: "default".into(),
+            ..Default::default()
+        };
+        let docs = helm_engine::render_chart_path(chart, &values, &opts)?;
+        let mut out = Vec::new();
+        helm_engine::write_template_stream(&mut out, &docs).unwrap();
+        Ok(out)
+    })()
+    .map_err(|e: helm_engine::RenderError| format!("Error: {e}"));
+    (ours, theirs)
+}

@@ -5,6 +5,7 @@ use super::rsakey;
 use gotemplate::error::TemplateError;
 use gotemplate::value::Value;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 /// RSA-2048 keys for one render, made from a pool of 1024-bit primes searched on worker
@@ -20,6 +21,8 @@ pub struct KeyPool {
 struct Shared {
     state: Mutex<PoolState>,
     ready: Condvar,
+    /// Set when the pool is dropped: searches for primes nobody will take stop.
+    closed: AtomicBool,
     cores: usize,
 }
 
@@ -62,17 +65,24 @@ impl Shared {
 
     fn work(&self) {
         loop {
-            let r = rsakey::gen_prime();
+            let r = rsakey::gen_prime_until(&|| self.closed.load(Ordering::Relaxed));
             let Ok(mut st) = self.state.lock() else {
                 return;
             };
             match r {
-                Ok(p) => st.primes.push(p),
+                Ok(Some(p)) => st.primes.push(p),
+                Ok(None) => {
+                    st.workers -= 1;
+                    self.ready.notify_all();
+                    return;
+                }
                 Err(e) => st.failed = Some(e),
             }
             self.ready.notify_all();
             if st.workers > self.target(&st) {
                 st.workers -= 1;
+                // a dropping pool waits for the count to reach 0
+                self.ready.notify_all();
                 return;
             }
         }
@@ -93,6 +103,7 @@ impl KeyPool {
             }),
             ready: Condvar::new(),
             cores,
+            closed: AtomicBool::new(false),
         });
         if let Ok(mut st) = shared.state.lock() {
             shared.staff(&mut st);
@@ -129,6 +140,25 @@ impl KeyPool {
         drop(st);
         let (p, q) = pair?;
         rsakey::rsa_from_primes(&p, &q).map(|k| rsakey::pkcs8_from_pkcs1(&k))
+    }
+}
+
+/// The render is over: workers still searching (for keys the templates could have asked for and
+/// did not) stop at their next candidate, and the pool waits for them, so no thread outlives it —
+/// a long-running program embedding the engine keeps no CPU busy after a render.
+impl Drop for KeyPool {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Relaxed);
+        let Ok(mut st) = self.shared.state.lock() else {
+            return;
+        };
+        st.demand = 0;
+        while st.workers > 0 {
+            st = match self.shared.ready.wait(st) {
+                Ok(st) => st,
+                Err(_) => return,
+            };
+        }
     }
 }
 
@@ -711,5 +741,22 @@ fn ca_for(ca_cert: &str, ca_key: &str) -> Result<Arc<CaEntry>, TemplateError> {
     match CAS.with(|c| c.borrow().get(ca_cert).cloned()) {
         Some(c) => Ok(c),
         None => external_ca(ca_cert, ca_key),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_pool_leaves_no_worker_searching() {
+        // demand for three keys that no template takes
+        let pool = KeyPool::start(3);
+        let shared = Arc::clone(&pool.shared);
+        drop(pool);
+        let st = shared.state.lock().unwrap();
+        assert_eq!(st.workers, 0);
+        assert_eq!(st.demand, 0);
+        assert!(shared.closed.load(Ordering::Relaxed));
     }
 }

@@ -153,11 +153,20 @@ fn check(ok: c_int, what: &str) -> Result<(), String> {
 /// One random 1024-bit prime p with the top two bits set (so p·q has exactly 2048 bits and
 /// p > √2·2^1023) and gcd(p-1, 65537) = 1; big-endian, 128 bytes.
 pub fn gen_prime() -> Result<Vec<u8>, String> {
+    gen_prime_until(&|| false).map(|p| p.expect("never stopped"))
+}
+
+/// [`gen_prime`] that gives up (`Ok(None)`) as soon as `stop` says so, checked between
+/// candidates (a millisecond or two apart), so an abandoned search ends at once.
+pub fn gen_prime_until(stop: &dyn Fn() -> bool) -> Result<Option<Vec<u8>>, String> {
     let sp = small_primes();
     let ctx = BnCtx::new()?;
     let mut marks = vec![false; WINDOW];
     let mut start = [0u8; PRIME_BYTES];
     loop {
+        if stop() {
+            return Ok(None);
+        }
         // SAFETY: fills exactly PRIME_BYTES bytes.
         check(
             unsafe { lc::RAND_bytes(start.as_mut_ptr(), PRIME_BYTES) },
@@ -189,6 +198,9 @@ pub fn gen_prime() -> Result<Vec<u8>, String> {
         let survivors: Vec<usize> = (0..WINDOW).filter(|&k| !marks[k]).collect();
         // survivors in pairs: one two-way exponentiation tests both
         for pair in survivors.chunks(2) {
+            if stop() {
+                return Ok(None);
+            }
             let (k0, k1) = (pair[0], *pair.last().unwrap_or(&pair[0]));
             let (c0, c1) = (add_small(&start, 2 * k0), add_small(&start, 2 * k1));
             let (Some(c0), Some(c1)) = (c0, c1) else {
@@ -198,7 +210,7 @@ pub fn gen_prime() -> Result<Vec<u8>, String> {
             for (c, passed) in [(c0, f0), (c1, f1)] {
                 if passed && miller_rabin(&ctx, &c)? {
                     start.fill(0);
-                    return Ok(c.to_vec());
+                    return Ok(Some(c.to_vec()));
                 }
             }
         }

@@ -500,3 +500,48 @@ fn fault_killed_uninstall_is_reported_and_finished_by_the_next() {
         "the agent DaemonSet is still there"
     );
 }
+
+/// Helm's rollback supersedes its current revision whatever its state; after an interrupted
+/// uninstall, `cilium rollback` brings the release back and the `uninstalling` revision becomes
+/// superseded, as with `helm rollback`.
+#[test]
+fn fault_killed_uninstall_then_rollback_restores_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, kc) = installed(dir.path());
+    let out = podnet(&kc)
+        .args([
+            "cilium",
+            "upgrade",
+            "--skip-preflight",
+            "--set",
+            "operator.replicas=1",
+            "--chart",
+        ])
+        .arg(chart())
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    sim.set_faults(&["latency:400ms:DELETE"]).unwrap();
+    kill_when_started(
+        &kc,
+        &["cilium".as_ref(), "uninstall".as_ref(), "--yes".as_ref()],
+        "the uninstall",
+        || history(&kc).iter().any(|r| r.1 == "uninstalling"),
+    );
+    sim.set_faults(&[]).unwrap();
+    let out = podnet(&kc)
+        .args(["cilium", "rollback", "1"])
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let h = history(&kc);
+    assert_eq!(
+        h.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
+        [(1, "superseded"), (2, "superseded"), (3, "deployed")],
+        "{h:?}"
+    );
+    assert!(
+        !kubectl_json(&kc, &["get", "daemonset", "cilium", "-n", "kube-system"]).is_null(),
+        "the agent DaemonSet is not back"
+    );
+}

@@ -56,7 +56,7 @@ impl Hints {
     /// An operation on a release whose last revision is being uninstalled.
     pub fn uninstalling(&self) -> String {
         format!(
-            "wait for it to finish; if it was interrupted, `{0} uninstall` finishes it and `{0} install` starts again",
+            "wait for it to finish; if it was interrupted, `{0} uninstall` finishes it (then `{0} install` starts again), or `{0} rollback` brings the release back",
             self.cli
         )
     }

@@ -25,10 +25,12 @@ pub async fn rollback(
             help: None,
         });
     };
+    // The revision the rollback supersedes: the deployed one, or one an interrupted uninstall
+    // left `uninstalling` (Helm's rollback supersedes its current revision whatever its state).
     let deployed = history
         .iter()
         .rev()
-        .find(|r| r.status() == status::DEPLOYED)
+        .find(|r| r.status() == status::DEPLOYED || r.status() == status::UNINSTALLING)
         .cloned();
     let target_rev = match to {
         Some(r) => r,

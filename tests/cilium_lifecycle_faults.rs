@@ -430,6 +430,19 @@ fn fault_killed_preflight_is_reported_and_removed_by_uninstall() {
     assert!(preflight_gone(&kc), "uninstall left the pre-flight check");
 }
 
+/// `cilium uninstall` SIGKILLed once it has marked the release `uninstalling`, with deletes
+/// slowed so that the kill lands between the mark and the last delete.
+fn killed_mid_uninstall(sim: &Kubesim, kc: &Path) {
+    sim.set_faults(&["latency:400ms:DELETE"]).unwrap();
+    kill_when_started(
+        kc,
+        &["cilium".as_ref(), "uninstall".as_ref(), "--yes".as_ref()],
+        "the uninstall",
+        || history(kc).iter().any(|r| r.1 == "uninstalling"),
+    );
+    sim.set_faults(&[]).unwrap();
+}
+
 /// Helm marks a release `uninstalling` before it deletes anything; podnet does too, so an
 /// uninstall killed mid-way is seen by `cilium status` and by `helm history` (the real CLI), and
 /// the next `cilium uninstall` finishes it.
@@ -437,15 +450,7 @@ fn fault_killed_preflight_is_reported_and_removed_by_uninstall() {
 fn fault_killed_uninstall_is_reported_and_finished_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let (sim, kc) = installed(dir.path());
-    // Deletes slowed so that the kill lands between the mark and the last delete.
-    sim.set_faults(&["latency:400ms:DELETE"]).unwrap();
-    kill_when_started(
-        &kc,
-        &["cilium".as_ref(), "uninstall".as_ref(), "--yes".as_ref()],
-        "the uninstall",
-        || history(&kc).iter().any(|r| r.1 == "uninstalling"),
-    );
-    sim.set_faults(&[]).unwrap();
+    killed_mid_uninstall(&sim, &kc);
     let h = history(&kc);
     assert_eq!(
         h.last().map(|r| r.1.as_str()),
@@ -521,14 +526,7 @@ fn fault_killed_uninstall_then_rollback_restores_the_release() {
         .output()
         .unwrap();
     expect_code(&out, 0);
-    sim.set_faults(&["latency:400ms:DELETE"]).unwrap();
-    kill_when_started(
-        &kc,
-        &["cilium".as_ref(), "uninstall".as_ref(), "--yes".as_ref()],
-        "the uninstall",
-        || history(&kc).iter().any(|r| r.1 == "uninstalling"),
-    );
-    sim.set_faults(&[]).unwrap();
+    killed_mid_uninstall(&sim, &kc);
     let out = podnet(&kc)
         .args(["cilium", "rollback", "1"])
         .output()

@@ -171,7 +171,7 @@ fn merge_documents(source: &str, docs: Vec<Value>) -> Result<Value> {
         match (doc, &mut merged) {
             (Value::Null, _) => {}
             (doc @ Value::Object(_), Value::Null) => merged = doc,
-            (Value::Object(doc), Value::Object(into)) => merge_maps(into, doc),
+            (Value::Object(doc), Value::Object(into)) => crate::helm::merge_maps(into, &doc),
             (other, _) if count > 1 => {
                 return Err(Error::input(
                     source.to_string(),
@@ -187,18 +187,6 @@ fn merge_documents(source: &str, docs: Vec<Value>) -> Result<Value> {
         }
     }
     Ok(merged)
-}
-
-/// Helm's `MergeMaps`: a map merges into a map, anything else replaces.
-fn merge_maps(into: &mut Map<String, Value>, from: Map<String, Value>) {
-    for (k, v) in from {
-        match (into.get_mut(&k), v) {
-            (Some(Value::Object(a)), Value::Object(b)) => merge_maps(a, b),
-            (_, v) => {
-                into.insert(k, v);
-            }
-        }
-    }
 }
 
 fn yaml_error(source: &str, e: &serde_saphyr::Error) -> Error {

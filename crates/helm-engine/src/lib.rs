@@ -85,7 +85,9 @@ fn to_serde(v: &value::Value) -> serde_json::Value {
     }
 }
 
-fn merge_json(
+/// Helm's `loader.MergeMaps` (for `-f` files and the documents of one file): maps merge key by
+/// key, anything else from `b` replaces.
+pub fn merge_maps(
     a: &mut serde_json::Map<String, serde_json::Value>,
     b: &serde_json::Map<String, serde_json::Value>,
 ) {
@@ -93,7 +95,7 @@ fn merge_json(
         if let serde_json::Value::Object(bo) = v
             && let Some(serde_json::Value::Object(ao)) = a.get_mut(k)
         {
-            merge_json(ao, bo);
+            merge_maps(ao, bo);
             continue;
         }
         a.insert(k.clone(), v.clone());
@@ -109,14 +111,14 @@ impl Values {
         let v = yaml::parse_values(src)
             .map_err(|e| RenderError(format!("failed to parse {}: {}", name, e)))?;
         if let serde_json::Value::Object(o) = to_serde(&v) {
-            merge_json(&mut self.json, &o);
+            merge_maps(&mut self.json, &o);
         }
         Ok(())
     }
     /// Merge a JSON object (e.g. from `--set-json`; numbers become float64 as in Helm).
     pub fn add_json(&mut self, v: &serde_json::Value) {
         if let serde_json::Value::Object(o) = v {
-            merge_json(&mut self.json, o);
+            merge_maps(&mut self.json, o);
         }
     }
     /// `--set a.b=1,c={x,y}` (ints become int64, as in Helm).

@@ -86,12 +86,7 @@ pub fn parse_values(src: &str) -> Result<Value, YamlError> {
             Ok(v) => {
                 return Err(YamlError(format!(
                     "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                    match v {
-                        Value::List(_) => "array",
-                        Value::Str(_) => "string",
-                        Value::Bool(_) => "bool",
-                        _ => "number",
-                    }
+                    gotemplate::json::json_kind(&v)
                 )));
             }
             Err(e) => return Err(YamlError(format!("cannot unmarshal yaml document: {e}"))),

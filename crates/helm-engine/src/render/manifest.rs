@@ -1,6 +1,7 @@
 //! What Helm's manifest sorter reads of each document: its `SimpleHead` (apiVersion, kind,
 //! metadata name and annotations), decoded from JSON as Go's encoding/json would.
 
+use gotemplate::json::json_kind;
 use gotemplate::value::Value;
 
 const METADATA_TYPE: &str = "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }";
@@ -17,7 +18,7 @@ pub(super) fn simple_head_error(doc: &Value) -> Option<String> {
         other => {
             return Some(wrap(format!(
                 "cannot unmarshal {} into Go value of type util.SimpleHead",
-                json_type(other)
+                json_kind(other)
             )));
         }
     };
@@ -30,7 +31,7 @@ pub(super) fn simple_head_error(doc: &Value) -> Option<String> {
             (Some("metadata"), Value::Map(meta)) => metadata_error(&meta.borrow()),
             (Some("metadata"), other) => Some(format!(
                 "cannot unmarshal {} into Go struct field SimpleHead.metadata of type {METADATA_TYPE}",
-                json_type(other)
+                json_kind(other)
             )),
             (Some(f), other) => not_a_string(other).map(|t| {
                 format!("cannot unmarshal {t} into Go struct field SimpleHead.{f} of type string")
@@ -57,7 +58,7 @@ fn metadata_error(meta: &std::collections::BTreeMap<String, Value>) -> Option<St
                 }),
                 other => Some(format!(
                     "cannot unmarshal {} into Go struct field .metadata.annotations of type map[string]string",
-                    json_type(other)
+                    json_kind(other)
                 )),
             }
         } else {
@@ -72,16 +73,5 @@ fn metadata_error(meta: &std::collections::BTreeMap<String, Value>) -> Option<St
 
 /// The JSON type of a value where Go wants a string, if it cannot become one.
 fn not_a_string(v: &Value) -> Option<&'static str> {
-    matches!(v, Value::List(_) | Value::Map(_)).then(|| json_type(v))
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Nil => "null",
-        Value::Bool(_) => "bool",
-        Value::Str(_) => "string",
-        Value::List(_) => "array",
-        Value::Map(_) => "object",
-        _ => "number",
-    }
+    matches!(v, Value::List(_) | Value::Map(_)).then(|| json_kind(v))
 }

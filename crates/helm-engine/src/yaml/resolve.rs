@@ -288,16 +288,18 @@ impl Decoder {
     }
 }
 
+/// Whether go-yaml resolves a scalar (a plain one, untagged or tagged with a resolving type);
+/// anything else stays the string it reads.
+fn resolves(plain: bool, tag: Option<&str>) -> bool {
+    plain && matches!(tag, None | Some("!!int" | "!!float" | "!!bool" | "!!null"))
+}
+
 /// A scalar key as sigs.k8s.io/yaml writes it for JSON; a key it refuses gives its Go type
 /// (`%s` of the reflect type) and value (`%#v`) for the error.
 pub(super) fn key_string(k: &Node) -> Result<String, (&'static str, String)> {
     let text = match k {
         Node::Scalar { text, plain, tag } => {
-            let typed = matches!(
-                tag.as_deref(),
-                None | Some("!!int" | "!!float" | "!!bool" | "!!null")
-            );
-            if !*plain || !typed {
+            if !resolves(*plain, tag.as_deref()) {
                 return Ok(text.clone());
             }
             text
@@ -328,11 +330,7 @@ pub(super) fn go_sharp_v(n: &Node) -> String {
     match n {
         Node::Null => "<nil>".into(),
         Node::Scalar { text, plain, tag } => {
-            let typed = matches!(
-                tag.as_deref(),
-                None | Some("!!int" | "!!float" | "!!bool" | "!!null")
-            );
-            if !*plain || !typed {
+            if !resolves(*plain, tag.as_deref()) {
                 return go_quote(text);
             }
             match resolve_plain(text) {

@@ -171,7 +171,7 @@ fn merge_documents(source: &str, docs: Vec<Value>) -> Result<Value> {
         match (doc, &mut merged) {
             (Value::Null, _) => {}
             (doc @ Value::Object(_), Value::Null) => merged = doc,
-            (Value::Object(doc), Value::Object(into)) => crate::helm::merge_maps(into, &doc),
+            (Value::Object(doc), Value::Object(into)) => crate::helm::merge_json_maps(into, &doc),
             (other, _) if count > 1 => {
                 return Err(Error::input(
                     source.to_string(),

@@ -42,6 +42,7 @@ pub mod common_values;
 pub mod functions;
 pub mod jsonschema;
 pub mod keyreach;
+pub mod merge;
 pub mod render;
 pub mod strvals;
 pub mod toml;
@@ -52,6 +53,7 @@ pub mod yamlout;
 pub use gotemplate::{gostr, value};
 
 pub use chart::{Chart, LoadError, read_tgz, read_tgz_from};
+pub use merge::merge_json_maps;
 pub use render::{RenderError, RenderOptions, RenderedDoc, split_manifests};
 
 use std::collections::BTreeMap;
@@ -85,23 +87,6 @@ fn to_serde(v: &value::Value) -> serde_json::Value {
     }
 }
 
-/// Helm's `loader.MergeMaps` (for `-f` files and the documents of one file): maps merge key by
-/// key, anything else from `b` replaces.
-pub fn merge_maps(
-    a: &mut serde_json::Map<String, serde_json::Value>,
-    b: &serde_json::Map<String, serde_json::Value>,
-) {
-    for (k, v) in b {
-        if let serde_json::Value::Object(bo) = v
-            && let Some(serde_json::Value::Object(ao)) = a.get_mut(k)
-        {
-            merge_maps(ao, bo);
-            continue;
-        }
-        a.insert(k.clone(), v.clone());
-    }
-}
-
 impl Values {
     pub fn new() -> Values {
         Values::default()
@@ -111,14 +96,14 @@ impl Values {
         let v = yaml::parse_values(src)
             .map_err(|e| RenderError(format!("failed to parse {}: {}", name, e)))?;
         if let serde_json::Value::Object(o) = to_serde(&v) {
-            merge_maps(&mut self.json, &o);
+            merge_json_maps(&mut self.json, &o);
         }
         Ok(())
     }
     /// Merge a JSON object (e.g. from `--set-json`; numbers become float64 as in Helm).
     pub fn add_json(&mut self, v: &serde_json::Value) {
         if let serde_json::Value::Object(o) = v {
-            merge_maps(&mut self.json, o);
+            merge_json_maps(&mut self.json, o);
         }
     }
     /// `--set a.b=1,c={x,y}` (ints become int64, as in Helm).

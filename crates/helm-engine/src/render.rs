@@ -14,7 +14,7 @@ mod coalesce;
 mod dependencies;
 mod error;
 
-pub use coalesce::merge_maps;
+pub use crate::merge::merge_maps;
 mod manifest;
 use coalesce::{chart_alias_name, coalesce, go_type_name};
 use dependencies::process_dependencies;

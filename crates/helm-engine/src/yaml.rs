@@ -2,7 +2,6 @@
 //! exactly as Helm (sigs.k8s.io/yaml) sees them: numbers are float64, keys are strings.
 
 use gotemplate::value::Value;
-use std::collections::BTreeMap;
 
 mod error;
 mod parser;
@@ -78,11 +77,11 @@ fn reader_error(b: &[u8]) -> Option<&'static str> {
 /// Read a values file as Helm v4's `LoadValues` does (chart `values.yaml` and `-f` files): the
 /// documents between `---` lines are each read as a map and merged, later ones winning.
 pub fn parse_values(src: &str) -> Result<Value, YamlError> {
-    let mut values = BTreeMap::new();
+    let mut values = Value::empty_map();
     for doc in values_documents(src)? {
         match parse(&doc) {
             Ok(Value::Nil) => {}
-            Ok(Value::Map(m)) => merge_maps(&mut values, &m.borrow()),
+            Ok(doc @ Value::Map(_)) => values = crate::merge::merge_maps(&values, &doc),
             Ok(v) => {
                 return Err(YamlError(format!(
                     "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
@@ -92,7 +91,7 @@ pub fn parse_values(src: &str) -> Result<Value, YamlError> {
             Err(e) => return Err(YamlError(format!("cannot unmarshal yaml document: {e}"))),
         }
     }
-    Ok(Value::map(values))
+    Ok(values)
 }
 
 /// The documents of a values file as apimachinery's `YAMLReader` cuts them: a line starting
@@ -134,19 +133,6 @@ fn values_documents(src: &str) -> Result<Vec<String>, YamlError> {
         docs.push(doc);
     }
     Ok(docs)
-}
-
-/// Helm's `loader.MergeMaps`: maps merge key by key, anything else from `b` replaces.
-fn merge_maps(a: &mut BTreeMap<String, Value>, b: &BTreeMap<String, Value>) {
-    for (k, v) in b {
-        if let (Value::Map(bm), Some(Value::Map(am))) = (v, a.get(k)) {
-            let mut merged = am.borrow().clone();
-            merge_maps(&mut merged, &bm.borrow());
-            a.insert(k.clone(), Value::map(merged));
-            continue;
-        }
-        a.insert(k.clone(), v.clone());
-    }
 }
 
 #[cfg(test)]

@@ -4,29 +4,6 @@
 use super::error::RenderError;
 use crate::chart::Chart;
 use gotemplate::value::Value;
-use std::collections::BTreeMap;
-
-/// Helm CLI's `mergeMaps` (for `-f` files and `--set` layers).
-pub fn merge_maps(a: &Value, b: &Value) -> Value {
-    let out = match a {
-        Value::Map(m) => m.borrow().clone(),
-        _ => BTreeMap::new(),
-    };
-    let mut out = out;
-    if let Value::Map(bm) = b {
-        for (k, v) in bm.borrow().iter() {
-            if let Value::Map(_) = v
-                && let Some(existing @ Value::Map(_)) = out.get(k)
-            {
-                let merged = merge_maps(existing, v);
-                out.insert(k.clone(), merged);
-                continue;
-            }
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    Value::map(out)
-}
 
 pub(super) fn is_table(v: &Value) -> bool {
     matches!(v, Value::Map(_))
